@@ -1,0 +1,202 @@
+import { iso } from './clock.js'
+import { newId } from './state.js'
+
+/**
+ * Asynchronous actions (import-async, prepare, validate, task prepare/validate/recreate).
+ * An action is PENDING for `pendingMs`, then runs its tasks one after another (`taskMs` each),
+ * then ends COMPLETED, FAILED, CANCELED or SKIPPED. Its state is computed from the clock, so a
+ * status read at any moment sees exactly where it is; side effects (an import applying its
+ * content, tasks becoming prepared) happen once, when the action is settled at its end.
+ */
+
+export type ActionState = 'PENDING' | 'EXECUTING' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'SKIPPED'
+export type FinalState = Exclude<ActionState, 'PENDING' | 'EXECUTING'>
+export type ActionType =
+  | 'PROJECT_PREPARE'
+  | 'PROJECT_VALIDATE'
+  | 'TASK_PREPARE'
+  | 'TASK_VALIDATE'
+  | 'PROJECT_IMPORT'
+  | 'TASK_RECREATE_DATASETS'
+
+export interface ActionError {
+  code: string
+  message: string
+  details: string
+}
+
+export interface ActionTaskPlan {
+  taskId: string
+  name: string
+  outcome: 'COMPLETED' | 'FAILED' | 'SKIPPED' | 'CANCELED'
+  info?: string
+  error?: ActionError
+}
+
+export interface ActionPlan {
+  type: ActionType
+  name: string
+  tenant: string
+  projectId: string
+  tasks: ActionTaskPlan[]
+  /** Overall outcome; derived from the tasks when not given. */
+  outcome?: FinalState
+  error?: ActionError
+  neverFinish?: boolean
+  pendingMs: number
+  taskMs: number
+  /** Called once when the action ends, with its final outcome and per-task outcomes. */
+  onSettled?: (outcome: FinalState, tasks: ActionTaskPlan[]) => void
+}
+
+export interface Action extends ActionPlan {
+  id: string
+  createdAt: number
+  outcome: FinalState
+  settled: boolean
+}
+
+export interface ActionStatus {
+  name: string
+  type: ActionType
+  state: ActionState
+  startTime: string | null
+  endTime: string | null
+  error: ActionError | null
+  taskProgress: {
+    pending: number
+    executing: number
+    completed: number
+    failed: number
+    canceled: number
+    skipped: number
+  }
+  taskDetails: Array<{
+    taskId: string
+    name: string
+    state: ActionState
+    info: string | null
+    error: ActionError | null
+  }> | null
+}
+
+export class ActionEngine {
+  private readonly actions = new Map<string, Action>()
+
+  create(plan: ActionPlan, now: number): Action {
+    // Once a task fails, the tasks after it do not run: they are skipped.
+    let failedSeen = false
+    const tasks = plan.tasks.map((t) => {
+      if (failedSeen && t.outcome === 'COMPLETED') {
+        return {
+          ...t,
+          outcome: 'SKIPPED' as const,
+          info: 'Skipped because an earlier task failed.'
+        }
+      }
+      if (t.outcome === 'FAILED') failedSeen = true
+      return t
+    })
+    const outcome: FinalState =
+      plan.outcome ?? (tasks.some((t) => t.outcome === 'FAILED') ? 'FAILED' : 'COMPLETED')
+    let error = plan.error
+    if (!error && outcome === 'FAILED') {
+      const failed = tasks.filter((t) => t.outcome === 'FAILED')
+      error = {
+        code: `DI-${plan.type.replace(/_/g, '-')}-FAILED`,
+        message: `${failed.length} of ${tasks.length} task(s) failed`,
+        details: failed.map((t) => `${t.name}: ${t.error?.message ?? 'failed'}`).join('; ')
+      }
+    }
+    const action: Action = {
+      ...plan,
+      tasks,
+      outcome,
+      ...(error ? { error } : {}),
+      id: newId(16),
+      createdAt: now,
+      settled: false
+    }
+    this.actions.set(action.id, action)
+    return action
+  }
+
+  get(id: string): Action | undefined {
+    return this.actions.get(id)
+  }
+
+  /** Actions of a project that have not ended yet. */
+  running(projectId: string, now: number): Action[] {
+    return [...this.actions.values()].filter(
+      (a) => a.projectId === projectId && !isFinal(this.stateAt(a, now))
+    )
+  }
+
+  endTime(a: Action): number | undefined {
+    if (a.neverFinish) return undefined
+    return a.createdAt + a.pendingMs + Math.max(1, a.tasks.length) * a.taskMs
+  }
+
+  stateAt(a: Action, now: number): ActionState {
+    const elapsed = now - a.createdAt
+    if (elapsed < a.pendingMs) return 'PENDING'
+    const end = this.endTime(a)
+    if (end === undefined || now < end) return 'EXECUTING'
+    return a.outcome
+  }
+
+  /** Apply the side effects of every action that has ended by `now` (once each, in end order). */
+  settle(now: number): void {
+    for (const a of this.actions.values()) {
+      if (a.settled) continue
+      if (!isFinal(this.stateAt(a, now))) continue
+      a.settled = true
+      a.onSettled?.(a.outcome, a.tasks)
+    }
+  }
+
+  status(a: Action, now: number, detailed: boolean): ActionStatus {
+    const state = this.stateAt(a, now)
+    const progress = { pending: 0, executing: 0, completed: 0, failed: 0, canceled: 0, skipped: 0 }
+    const details: NonNullable<ActionStatus['taskDetails']> = []
+    const runStart = a.createdAt + a.pendingMs
+    a.tasks.forEach((t, i) => {
+      let s: ActionState
+      if (state === 'PENDING') s = 'PENDING'
+      else if (isFinal(state)) s = t.outcome
+      else {
+        const start = runStart + i * a.taskMs
+        const end = start + a.taskMs
+        const last = i === a.tasks.length - 1
+        if (now < start) s = 'PENDING'
+        else if (now < end || (a.neverFinish && last)) s = 'EXECUTING'
+        else s = t.outcome
+      }
+      const key = s.toLowerCase() as keyof typeof progress
+      progress[key] += 1
+      const done = isFinal(s)
+      details.push({
+        taskId: t.taskId,
+        name: t.name,
+        state: s,
+        info: done ? (t.info ?? null) : null,
+        error: done ? (t.error ?? null) : null
+      })
+    })
+    const end = this.endTime(a)
+    return {
+      name: a.name,
+      type: a.type,
+      state,
+      startTime: state === 'PENDING' ? null : iso(runStart),
+      endTime: isFinal(state) && end !== undefined ? iso(end) : null,
+      error: isFinal(state) ? (a.error ?? null) : null,
+      taskProgress: progress,
+      taskDetails: detailed ? details : null
+    }
+  }
+}
+
+export function isFinal(state: ActionState): state is FinalState {
+  return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELED' || state === 'SKIPPED'
+}

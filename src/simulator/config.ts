@@ -1,0 +1,358 @@
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+/**
+ * The simulator's configuration: tenants with their spaces, connections, projects and tasks, plus
+ * timing, rate limits and faults. Loaded from YAML or JSON; every problem is reported with the path
+ * of the field (e.g. `tenants[1].connections[0].space`).
+ */
+
+export const DATA_TASK_TYPES = [
+  'LANDING',
+  'STORAGE',
+  'QVD_STORAGE',
+  'TRANSFORM',
+  'DATAMART',
+  'REGISTERED_DATA',
+  'REPLICATION',
+  'DISTRIBUTION',
+  'LAKE_LANDING',
+  'KNOWLEDGE_MART',
+  'FILE_BASED_KNOWLEDGE_MART',
+  'LAKEHOUSE_STORAGE',
+  'LAKEHOUSE_MIRROR',
+  'STREAMING_LAKE_LANDING',
+  'STREAMING_TRANSFORM',
+  'REPLICATE_LANDING'
+] as const
+export const PLATFORM_TYPES = [
+  'SNOWFLAKE',
+  'BIGQUERY',
+  'SYNAPSE',
+  'DATABRICKS',
+  'REDSHIFT',
+  'MSSQL',
+  'FABRIC',
+  'QLIK_QVD',
+  'QLIK_QVD_CUSTOMER_MANAGED',
+  'QLIK_OPEN_LAKEHOUSE',
+  'NONE'
+] as const
+export const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'] as const
+export const FINAL_ACTION_STATES = ['COMPLETED', 'FAILED', 'CANCELED', 'SKIPPED'] as const
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes (e.g. "prod")')
+const id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-" only')
+/** A connection reference in configuration: `SPACE_NAME.CONNECTION_NAME`. */
+const connectionRef = z
+  .string()
+  .regex(/^[^.\s]+\.[^\s]+$/, 'expected SPACE_NAME.CONNECTION_NAME, e.g. "DEV_DATA.snowflake"')
+
+const taskSchema = z.strictObject({
+  id: id.optional(),
+  name: z.string().min(1),
+  type: z.enum(DATA_TASK_TYPES).default('LANDING'),
+  description: z.string().default(''),
+  sourceConnection: connectionRef.optional(),
+  targetConnection: connectionRef.optional(),
+  datasets: z.array(z.string().min(1)).default([]),
+  /** Continuous (CDC) tasks stay RUNNING once started. */
+  continuous: z.boolean().default(false),
+  /** Force this task to fail prepare / validate / its runs, with this message. */
+  failPrepare: z.string().optional(),
+  failValidate: z.string().optional(),
+  failRun: z.string().optional()
+})
+
+const projectSchema = z.strictObject({
+  id: id.optional(),
+  name: z.string().min(1),
+  space: z.string().min(1),
+  type: z.enum(PROJECT_TYPES).default('DATA_PIPELINE'),
+  platformType: z.enum(PLATFORM_TYPES).default('SNOWFLAKE'),
+  description: z.string().default(''),
+  platformConnection: connectionRef.optional(),
+  cloudStagingConnection: connectionRef.optional(),
+  /** Further binding variables the project declares, with their values in this tenant. */
+  variables: z.record(z.string(), z.string().nullable()).default({}),
+  tasks: z.array(taskSchema).default([])
+})
+
+const tenantSchema = z.strictObject({
+  name: slug,
+  /** The host name the tenant pretends to have (shown in URLs and logs). */
+  host: z.string().optional(),
+  apiKeys: z
+    .array(
+      z.strictObject({
+        key: z.string().min(8).optional(),
+        user: z.string().default('sim-user'),
+        readOnly: z.boolean().default(false)
+      })
+    )
+    .default([{ user: 'sim-user', readOnly: false }]),
+  oauthClients: z
+    .array(
+      z.strictObject({
+        clientId: z.string().min(4).optional(),
+        clientSecret: z.string().min(8).optional(),
+        readOnly: z.boolean().default(false)
+      })
+    )
+    .default([{ readOnly: false }]),
+  spaces: z
+    .array(
+      z.strictObject({
+        id: id.optional(),
+        name: z.string().min(1),
+        type: z.enum(['shared', 'managed', 'data']).default('shared'),
+        description: z.string().default('')
+      })
+    )
+    .default([]),
+  connections: z
+    .array(
+      z.strictObject({
+        id: id.optional(),
+        space: z.string().min(1),
+        name: z.string().min(1),
+        type: z.string().default('generic'),
+        /** An unreachable connection exists but fails prepare of the tasks that use it. */
+        reachable: z.boolean().default(true)
+      })
+    )
+    .default([]),
+  projects: z.array(projectSchema).default([]),
+  /** Tasks API (`/api/v1/tasks`): scheduled / chained jobs such as app reloads. */
+  tasks: z
+    .array(
+      z.strictObject({
+        id: id.optional(),
+        name: z.string().min(1),
+        resourceId: z.string().default(''),
+        space: z.string().optional(),
+        outcome: z.enum(['SUCCEEDED', 'FAILED']).default('SUCCEEDED'),
+        durationMs: z.number().int().min(0).optional()
+      })
+    )
+    .default([]),
+  dataStores: z
+    .array(
+      z.strictObject({
+        id: id.optional(),
+        name: z.string().min(1),
+        type: z.string().default('generic'),
+        space: z.string().optional()
+      })
+    )
+    .default([])
+})
+
+export const faultSchema = z.strictObject({
+  id: z.string().optional(),
+  /** Which requests: tenant name, HTTP method, and a path (substring, or /regex/). */
+  tenant: z.string().optional(),
+  method: z
+    .string()
+    .transform((m) => m.toUpperCase())
+    .optional(),
+  path: z.string().optional(),
+  /** Let this many matching requests through before the fault starts. */
+  after: z.number().int().min(0).default(0),
+  /** How many matching requests get the fault (default: every one). */
+  times: z.number().int().min(1).optional(),
+  /** Answer with this status (500/502/503/504, 429, ...) in Qlik's error shape. */
+  status: z.number().int().min(400).max(599).optional(),
+  /** With status 429: the Retry-After value in seconds. */
+  retryAfter: z.number().int().min(0).default(1),
+  /** Delay before answering (ms). */
+  latencyMs: z.number().int().min(0).default(0),
+  /** Send the response head and part of the body, then reset the connection. */
+  reset: z.boolean().default(false),
+  /** Announce the full Content-Length, send only the first half of the body, then close. */
+  truncate: z.boolean().default(false),
+  /** For requests that start an asynchronous action: force its final state. */
+  actionOutcome: z
+    .strictObject({
+      state: z.enum(['FAILED', 'CANCELED', 'SKIPPED', 'COMPLETED']),
+      message: z.string().optional()
+    })
+    .optional(),
+  /** For requests that start an asynchronous action: it stays EXECUTING forever. */
+  neverFinish: z.boolean().default(false)
+})
+
+export const configSchema = z.strictObject({
+  tenants: z.array(tenantSchema).min(1, 'at least one tenant is needed'),
+  timing: z
+    .strictObject({
+      /** How long an action stays PENDING. */
+      actionPendingMs: z.number().int().min(0).default(150),
+      /** How long each task of an action stays EXECUTING. */
+      actionTaskMs: z.number().int().min(0).default(250),
+      /** Per action type overrides of actionTaskMs, e.g. { PROJECT_IMPORT: 500 }. */
+      actionTaskMsByType: z.record(z.string(), z.number().int().min(0)).default({}),
+      /** How long a data task run (or a Tasks API run) takes. */
+      taskRunMs: z.number().int().min(0).default(1000),
+      /** How long a run stays STARTING before RUNNING. */
+      taskStartingMs: z.number().int().min(0).default(100)
+    })
+    .prefault({}),
+  rateLimits: z
+    .strictObject({
+      windowSeconds: z.number().positive().default(300),
+      tier1PerMinute: z.number().int().positive().default(1000),
+      tier2PerMinute: z.number().int().positive().default(100),
+      runtimeStatePerMinute: z.number().int().positive().default(120),
+      tasksPerMinute: z.number().int().positive().default(600),
+      enabled: z.boolean().default(true)
+    })
+    .prefault({}),
+  tokenTtlSeconds: z.number().int().positive().default(21600),
+  /** Largest package the import and validate endpoints accept. */
+  maxPackageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  faults: z.array(faultSchema).default([])
+})
+
+export type SimulatorConfigInput = z.input<typeof configSchema>
+export type SimulatorConfig = z.output<typeof configSchema>
+export type TenantConfig = SimulatorConfig['tenants'][number]
+export type ProjectConfig = TenantConfig['projects'][number]
+export type TaskConfig = ProjectConfig['tasks'][number]
+export type FaultRuleInput = z.input<typeof faultSchema>
+export type FaultRule = z.output<typeof faultSchema>
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[]
+  ) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = ''
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`
+    else out += out === '' ? String(part) : `.${String(part)}`
+  }
+  return out || '(top level)'
+}
+
+/** Validate a configuration object; throws ConfigError naming each bad field. */
+export function parseConfig(input: unknown, source = 'configuration'): SimulatorConfig {
+  const result = configSchema.safeParse(input)
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`)
+    throw new ConfigError(`${source} is not valid:\n  - ${problems.join('\n  - ')}`, problems)
+  }
+  const problems = checkReferences(result.data)
+  if (problems.length > 0) {
+    throw new ConfigError(`${source} is not valid:\n  - ${problems.join('\n  - ')}`, problems)
+  }
+  return result.data
+}
+
+/** Cross-field checks zod cannot express: unique names, references to spaces and connections. */
+function checkReferences(cfg: SimulatorConfig): string[] {
+  const problems: string[] = []
+  const dup = (values: string[], where: string, what: string): void => {
+    const seen = new Set<string>()
+    values.forEach((v, i) => {
+      if (seen.has(v)) problems.push(`${where}[${i}]: duplicate ${what} "${v}"`)
+      seen.add(v)
+    })
+  }
+  dup(
+    cfg.tenants.map((t) => t.name),
+    'tenants',
+    'tenant name'
+  )
+  cfg.tenants.forEach((t, ti) => {
+    const at = `tenants[${ti}]`
+    const spaceNames = new Set(t.spaces.map((s) => s.name))
+    const spaceIds = new Set(t.spaces.map((s) => s.id).filter(Boolean))
+    const hasSpace = (s: string): boolean => spaceNames.has(s) || spaceIds.has(s)
+    dup(
+      t.spaces.map((s) => s.name),
+      `${at}.spaces`,
+      'space name'
+    )
+    const conns = new Set<string>()
+    t.connections.forEach((c, ci) => {
+      if (!hasSpace(c.space))
+        problems.push(`${at}.connections[${ci}].space: no space "${c.space}" in tenant ${t.name}`)
+      const key = `${c.space}.${c.name}`
+      if (conns.has(key))
+        problems.push(`${at}.connections[${ci}]: duplicate connection "${c.name}" in ${c.space}`)
+      conns.add(key)
+    })
+    const checkConn = (ref: string | undefined, where: string): void => {
+      if (ref !== undefined && !conns.has(ref))
+        problems.push(`${where}: no connection "${ref}" in tenant ${t.name} (SPACE.NAME)`)
+    }
+    const projectKeys = new Set<string>()
+    t.projects.forEach((p, pi) => {
+      const pat = `${at}.projects[${pi}]`
+      if (!hasSpace(p.space))
+        problems.push(`${pat}.space: no space "${p.space}" in tenant ${t.name}`)
+      const key = `${p.space}/${p.name}`
+      if (projectKeys.has(key))
+        problems.push(`${pat}.name: duplicate project "${p.name}" in space ${p.space}`)
+      projectKeys.add(key)
+      checkConn(p.platformConnection, `${pat}.platformConnection`)
+      checkConn(p.cloudStagingConnection, `${pat}.cloudStagingConnection`)
+      dup(
+        p.tasks.map((k) => k.id ?? k.name),
+        `${pat}.tasks`,
+        'task'
+      )
+      p.tasks.forEach((k, ki) => {
+        checkConn(k.sourceConnection, `${pat}.tasks[${ki}].sourceConnection`)
+        checkConn(k.targetConnection, `${pat}.tasks[${ki}].targetConnection`)
+      })
+    })
+    t.tasks.forEach((k, ki) => {
+      if (k.space !== undefined && !hasSpace(k.space))
+        problems.push(`${at}.tasks[${ki}].space: no space "${k.space}" in tenant ${t.name}`)
+    })
+    t.dataStores.forEach((d, di) => {
+      if (d.space !== undefined && !hasSpace(d.space))
+        problems.push(`${at}.dataStores[${di}].space: no space "${d.space}" in tenant ${t.name}`)
+    })
+  })
+  cfg.faults.forEach((f, fi) => {
+    if (f.tenant !== undefined && !cfg.tenants.some((t) => t.name === f.tenant))
+      problems.push(`faults[${fi}].tenant: no tenant named "${f.tenant}"`)
+  })
+  return problems
+}
+
+/** Read a YAML or JSON configuration file. */
+export function loadConfigFile(path: string): SimulatorConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (e) {
+    throw new ConfigError(
+      `cannot read simulator configuration ${path}: ${(e as Error).message}`,
+      []
+    )
+  }
+  let data: unknown
+  try {
+    data = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text)
+  } catch (e) {
+    throw new ConfigError(`${path} is not valid YAML/JSON: ${(e as Error).message}`, [])
+  }
+  return parseConfig(data, path)
+}

@@ -1,0 +1,141 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { ZodType } from 'zod'
+import type { ActionEngine } from './actions.js'
+import type { Clock } from './clock.js'
+import type { FaultRule, SimulatorConfig } from './config.js'
+import { badRequest, notFound } from './errors.js'
+import type { Tier } from './ratelimit.js'
+import type { CloudEvent } from './runtime.js'
+import type { Credential, Project, Tenant } from './state.js'
+import { formatPath } from './config.js'
+
+/** What a route handler gets and returns. */
+
+export interface Core {
+  config: SimulatorConfig
+  clock: Clock
+  engine: ActionEngine
+  tenants: Tenant[]
+  events: CloudEvent[]
+  tokens: Map<string, { credential: Credential; tenant: string; expiresAt: number }>
+}
+
+export interface Ctx {
+  core: Core
+  tenant: Tenant
+  credential: Credential
+  method: string
+  url: URL
+  params: Record<string, string>
+  headers: IncomingHttpHeaders
+  body: Buffer
+  now: number
+  /** A fault rule that matched this request and shapes an action it starts. */
+  fault?: FaultRule
+}
+
+export interface Result {
+  status: number
+  json?: unknown
+  body?: Uint8Array
+  contentType?: string
+  headers?: Record<string, string>
+}
+
+export type Handler = (ctx: Ctx) => Result | Promise<Result>
+
+export interface Route {
+  method: string
+  path: string
+  tier: Tier | 'none'
+  /** Changes state: refused (403) for read-only credentials. */
+  write: boolean
+  /** Reachable without a credential (the OAuth token endpoint). */
+  public?: boolean
+  handler: Handler
+}
+
+export const ok = (json: unknown, status = 200, headers?: Record<string, string>): Result => ({
+  status,
+  json,
+  ...(headers ? { headers } : {})
+})
+
+/** Parse the JSON body with a zod schema; a missing body counts as `{}` unless required. */
+export function jsonBody<T>(ctx: Ctx, schema: ZodType<T>, required = false): T {
+  let data: unknown = {}
+  const text = ctx.body.toString('utf8').trim()
+  if (text === '') {
+    if (required) throw badRequest('A JSON request body is required.')
+  } else {
+    try {
+      data = JSON.parse(text)
+    } catch {
+      throw badRequest('The request body is not valid JSON.')
+    }
+  }
+  const parsed = schema.safeParse(data)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue ? formatPath(issue.path) : ''
+    throw badRequest(`Invalid request body at ${where}: ${issue?.message ?? 'invalid'}`, where)
+  }
+  return parsed.data
+}
+
+export function boolQuery(ctx: Ctx, name: string): boolean {
+  const v = ctx.url.searchParams.get(name)
+  if (v === null || v === '') return false
+  if (v === 'true') return true
+  if (v === 'false') return false
+  throw badRequest(`Query parameter '${name}' must be true or false.`, name)
+}
+
+export function intQuery(ctx: Ctx, name: string, def: number, min: number, max: number): number {
+  const v = ctx.url.searchParams.get(name)
+  if (v === null || v === '') return def
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw badRequest(`Query parameter '${name}' must be an integer from ${min} to ${max}.`, name)
+  }
+  return n
+}
+
+export function project(ctx: Ctx): Project {
+  const id = ctx.params.projectId as string
+  const p = ctx.tenant.projects.find((x) => x.id === id)
+  if (!p) throw notFound(`Data integration project '${id}' was not found.`)
+  return p
+}
+
+/** Read the `zip` field of a multipart/form-data body. */
+export async function multipartZip(ctx: Ctx): Promise<Uint8Array> {
+  const type = String(ctx.headers['content-type'] ?? '')
+  if (!type.toLowerCase().startsWith('multipart/form-data')) {
+    throw badRequest(
+      `Expected a multipart/form-data body with a 'zip' field (got content type '${type || 'none'}').`
+    )
+  }
+  let form: FormData
+  try {
+    form = await new Response(ctx.body, { headers: { 'content-type': type } }).formData()
+  } catch (e) {
+    throw badRequest(`The multipart body could not be parsed: ${(e as Error).message}`)
+  }
+  const field = form.get('zip')
+  if (field === null) {
+    const names = [...new Set([...form.keys()])].join(', ') || 'none'
+    throw badRequest(`The multipart field 'zip' is missing (fields sent: ${names}).`, 'zip')
+  }
+  const bytes =
+    typeof field === 'string'
+      ? Buffer.from(field, 'binary')
+      : new Uint8Array(await field.arrayBuffer())
+  if (bytes.length > ctx.core.config.maxPackageBytes) {
+    throw badRequest(
+      `The package is ${bytes.length} bytes; the limit is ${ctx.core.config.maxPackageBytes} bytes.`,
+      'zip'
+    )
+  }
+  return bytes
+}
