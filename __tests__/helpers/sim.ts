@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import type { SimulatorConfigInput } from '../../src/simulator/config.js'
+import { Simulator, type StartOptions } from '../../src/simulator/server.js'
+
+/** The demo configuration with fast timings, so tests run in milliseconds, not seconds. */
+export function demoConfig(overrides: Partial<SimulatorConfigInput> = {}): SimulatorConfigInput {
+  const demo = parse(
+    readFileSync(new URL('../../src/simulator/demo.yaml', import.meta.url), 'utf8')
+  ) as SimulatorConfigInput
+  return {
+    ...demo,
+    timing: { actionPendingMs: 20, actionTaskMs: 25, taskRunMs: 150, taskStartingMs: 20 },
+    ...overrides
+  }
+}
+
+export async function startDemo(
+  overrides: Partial<SimulatorConfigInput> = {},
+  opts: StartOptions = {}
+): Promise<Simulator> {
+  return Simulator.start(demoConfig(overrides), opts)
+}
+
+export interface Reply {
+  status: number
+  headers: Headers
+  json: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  bytes: Uint8Array
+}
+
+/** A tiny client for one tenant: path relative to the tenant's base URL, API key by default. */
+export function client(sim: Simulator, tenant: string, token?: string) {
+  const info = sim.tenantInfo(tenant)
+  const auth = token ?? info.apiKey
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<Reply> => {
+    const init: RequestInit = {
+      method,
+      headers: { authorization: `Bearer ${auth}`, ...headers }
+    }
+    if (body instanceof FormData) init.body = body
+    else if (typeof body === 'string') {
+      init.body = body
+      ;(init.headers as Record<string, string>)['content-type'] ??= 'application/json'
+    } else if (body !== undefined) {
+      init.body = JSON.stringify(body)
+      ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
+    }
+    const res = await fetch(`${info.url}${path}`, init)
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    let json: unknown
+    if ((res.headers.get('content-type') ?? '').includes('json') && bytes.length > 0) {
+      json = JSON.parse(Buffer.from(bytes).toString('utf8'))
+    }
+    return { status: res.status, headers: res.headers, json, bytes }
+  }
+}
+
+export function zipForm(zip: Uint8Array, field = 'zip'): FormData {
+  const form = new FormData()
+  form.append(field, new Blob([Buffer.from(zip)], { type: 'application/zip' }), 'project.zip')
+  return form
+}
+
+/** Poll an action until it reaches a final state (test helper, bounded). */
+export async function waitForAction(
+  call: ReturnType<typeof client>,
+  actionId: string,
+  timeoutMs = 5000
+): Promise<Reply> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const r = await call('GET', `/api/v1/di-projects/actions/${actionId}?detailed=true`)
+    if (['COMPLETED', 'FAILED', 'CANCELED', 'SKIPPED'].includes(r.json?.state)) return r
+    if (Date.now() > end) throw new Error(`action ${actionId} still ${r.json?.state}`)
+    await new Promise((res) => setTimeout(res, 10))
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))

@@ -1,0 +1,124 @@
+import { ActionEngine, type ActionPlan } from '../../src/simulator/actions.js'
+import { ManualClock } from '../../src/simulator/clock.js'
+
+const plan = (over: Partial<ActionPlan> = {}): ActionPlan => ({
+  type: 'PROJECT_PREPARE',
+  name: 'Prepare p',
+  tenant: 'dev',
+  projectId: 'p1',
+  pendingMs: 100,
+  taskMs: 50,
+  tasks: [
+    { taskId: 'a', name: 'A', outcome: 'COMPLETED', info: 'ok' },
+    { taskId: 'b', name: 'B', outcome: 'COMPLETED' },
+    { taskId: 'c', name: 'C', outcome: 'COMPLETED' }
+  ],
+  ...over
+})
+
+describe('async action state machine', () => {
+  it('moves PENDING -> EXECUTING (task by task) -> COMPLETED with timestamps', () => {
+    const clock = new ManualClock()
+    const engine = new ActionEngine()
+    const a = engine.create(plan(), clock.now())
+    let s = engine.status(a, clock.now(), true)
+    expect(s.state).toBe('PENDING')
+    expect(s.startTime).toBeNull()
+    expect(s.taskProgress).toEqual({
+      pending: 3,
+      executing: 0,
+      completed: 0,
+      failed: 0,
+      canceled: 0,
+      skipped: 0
+    })
+
+    clock.advance(100)
+    s = engine.status(a, clock.now(), true)
+    expect(s.state).toBe('EXECUTING')
+    expect(s.startTime).not.toBeNull()
+    expect(s.taskProgress).toMatchObject({ pending: 2, executing: 1, completed: 0 })
+
+    clock.advance(60)
+    s = engine.status(a, clock.now(), true)
+    expect(s.taskProgress).toMatchObject({ pending: 1, executing: 1, completed: 1 })
+    expect(s.taskDetails?.[0]).toMatchObject({ taskId: 'a', state: 'COMPLETED', info: 'ok' })
+    expect(s.endTime).toBeNull()
+
+    clock.advance(100)
+    s = engine.status(a, clock.now(), true)
+    expect(s.state).toBe('COMPLETED')
+    expect(s.taskProgress).toMatchObject({ completed: 3, pending: 0, executing: 0 })
+    expect(s.endTime).toBe(new Date(a.createdAt + 100 + 150).toISOString())
+    expect(s.error).toBeNull()
+  })
+
+  it('leaves taskDetails null unless detailed', () => {
+    const engine = new ActionEngine()
+    const a = engine.create(plan(), 0)
+    expect(engine.status(a, 10_000, false).taskDetails).toBeNull()
+    expect(engine.status(a, 10_000, true).taskDetails).toHaveLength(3)
+  })
+
+  it('fails when a task fails, skips the tasks after it, and names the failure', () => {
+    const engine = new ActionEngine()
+    const a = engine.create(
+      plan({
+        tasks: [
+          { taskId: 'a', name: 'A', outcome: 'COMPLETED' },
+          {
+            taskId: 'b',
+            name: 'B',
+            outcome: 'FAILED',
+            error: { code: 'X', message: 'conn gone', details: 'd' }
+          },
+          { taskId: 'c', name: 'C', outcome: 'COMPLETED' }
+        ]
+      }),
+      0
+    )
+    const s = engine.status(a, 10_000, true)
+    expect(s.state).toBe('FAILED')
+    expect(s.taskProgress).toMatchObject({ completed: 1, failed: 1, skipped: 1 })
+    expect(s.error?.message).toBe('1 of 3 task(s) failed')
+    expect(s.error?.details).toContain('B: conn gone')
+    expect(s.taskDetails?.[1]?.error).toEqual({ code: 'X', message: 'conn gone', details: 'd' })
+    expect(s.taskDetails?.[2]?.state).toBe('SKIPPED')
+  })
+
+  it('never finishes when told so, and reports nothing as running after the end otherwise', () => {
+    const engine = new ActionEngine()
+    const a = engine.create(plan({ neverFinish: true }), 0)
+    const s = engine.status(a, 10_000_000, true)
+    expect(s.state).toBe('EXECUTING')
+    expect(s.taskProgress).toMatchObject({ completed: 2, executing: 1 })
+    expect(engine.running('p1', 10_000_000)).toHaveLength(1)
+    const b = engine.create(plan({ projectId: 'p2' }), 0)
+    expect(engine.running('p2', 50)).toEqual([b])
+    expect(engine.running('p2', 10_000)).toEqual([])
+  })
+
+  it('settles once, when the action has ended, with per-task outcomes', () => {
+    const engine = new ActionEngine()
+    const calls: string[] = []
+    engine.create(
+      plan({
+        onSettled: (outcome, tasks) =>
+          calls.push(`${outcome}:${tasks.map((t) => t.outcome).join(',')}`)
+      }),
+      0
+    )
+    engine.settle(120)
+    expect(calls).toEqual([])
+    engine.settle(250)
+    engine.settle(5000)
+    expect(calls).toEqual(['COMPLETED:COMPLETED,COMPLETED,COMPLETED'])
+  })
+
+  it('runs a project without tasks for one task slot and completes', () => {
+    const engine = new ActionEngine()
+    const a = engine.create(plan({ tasks: [] }), 0)
+    expect(engine.status(a, 120, false).state).toBe('EXECUTING')
+    expect(engine.status(a, 150, false).state).toBe('COMPLETED')
+  })
+})

@@ -1,0 +1,580 @@
+import { buildPackage } from '../../src/simulator/packages.js'
+import type { Simulator } from '../../src/simulator/server.js'
+import { client, startDemo, waitForAction, zipForm, type Reply } from '../helpers/sim.js'
+
+let sim: Simulator
+beforeEach(async () => {
+  sim = await startDemo()
+})
+afterEach(async () => {
+  await sim.close()
+})
+
+const expectQlikError = (r: Reply, status: number): void => {
+  expect(r.status).toBe(status)
+  expect(r.json).toEqual({
+    errors: [
+      expect.objectContaining({ code: expect.any(String), title: expect.any(String), status })
+    ],
+    traceId: expect.stringMatching(/^[0-9a-f]{32}$/)
+  })
+}
+
+async function prodSpaceId(name = 'PROD_PIPELINES'): Promise<string> {
+  const prod = client(sim, 'prod')
+  const r = await prod('GET', `/api/v1/spaces?name=${name}`)
+  return r.json.data.find((s: { name: string }) => s.name === name).id
+}
+
+async function exportSales(mode = 'MINIMAL'): Promise<Uint8Array> {
+  const dev = client(sim, 'dev')
+  const list = await dev('GET', '/api/v1/di-projects')
+  const src = list.json.projects.find((p: { name: string }) => p.name === 'Sales pipeline')
+  const r = await dev(
+    'POST',
+    `/api/v1/di-projects/${src.id}/actions/export`,
+    { mode },
+    { accept: 'application/octet-stream' }
+  )
+  expect(r.status).toBe(200)
+  expect(r.headers.get('content-type')).toBe('application/octet-stream')
+  return r.bytes
+}
+
+const PROD_BINDINGS = {
+  projectName: 'Sales pipeline',
+  platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}',
+  cloudStagingConnection: '{{id(connection, PROD_DATA.s3_staging_prod)}}',
+  'task.landing_orders.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}',
+  'task.landing_crm.sourceConnection': '{{id(connection, PROD_SOURCES.crm_mysql)}}',
+  'task-type.storage.databaseName': 'ANALYTICS',
+  'project.current.prefixSchema': null
+}
+
+async function createTarget(): Promise<string> {
+  const prod = client(sim, 'prod')
+  const r = await prod('POST', '/api/v1/di-projects', {
+    name: 'Sales pipeline',
+    type: 'DATA_PIPELINE',
+    platformType: 'SNOWFLAKE',
+    space: await prodSpaceId()
+  })
+  expect(r.status).toBe(201)
+  return r.json.id
+}
+
+describe('authentication and errors', () => {
+  it('answers 401 in Qlik shape without or with a wrong credential, and names a foreign one in the log', async () => {
+    const info = sim.tenantInfo('prod')
+    const none = await fetch(`${info.url}/api/v1/di-projects`)
+    expect(none.status).toBe(401)
+    const body = await none.json()
+    expect(body.errors[0]).toMatchObject({ code: 'HTTP-401', title: 'Unauthorized', status: 401 })
+    expectQlikError(await client(sim, 'prod', 'wrong-key')('GET', '/api/v1/di-projects'), 401)
+    // the dev key sent to prod: refused, and the log says whose it was (never the key itself)
+    const devKey = sim.tenantInfo('dev').apiKey
+    expectQlikError(await client(sim, 'prod', devKey)('GET', '/api/v1/di-projects'), 401)
+    const last = sim.requests({ tenant: 'prod' }).at(-1)!
+    expect(last).toMatchObject({ status: 401, foreignCredentialOf: 'dev' })
+    expect(JSON.stringify(sim.requests())).not.toContain(devKey)
+  })
+
+  it('issues 6-hour OAuth tokens for client credentials (JSON or form) and accepts them', async () => {
+    const info = sim.tenantInfo('dev')
+    const res = await fetch(`${info.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: info.clientId,
+        client_secret: info.clientSecret,
+        grant_type: 'client_credentials'
+      })
+    })
+    expect(res.status).toBe(200)
+    const tok = await res.json()
+    expect(tok).toMatchObject({
+      token_type: 'bearer',
+      expires_in: 21600,
+      access_token: expect.any(String)
+    })
+    expect(Date.parse(tok.expires_at)).toBeGreaterThan(Date.now() + 21500_000)
+    const r = await client(sim, 'dev', tok.access_token)('GET', '/api/v1/di-projects')
+    expect(r.status).toBe(200)
+    expect(sim.requests({ tenant: 'dev' }).at(-1)?.credential).toBe('dev-oauth-client-1')
+    // a dev token is no good on prod
+    expect((await client(sim, 'prod', tok.access_token)('GET', '/api/v1/di-projects')).status).toBe(
+      401
+    )
+
+    const form = await fetch(`${info.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: info.clientId,
+        client_secret: 'nope-nope',
+        grant_type: 'client_credentials'
+      })
+    })
+    expect(form.status).toBe(401)
+    expect((await form.json()).errors[0].title).toBe('invalid_client')
+    const grant = await fetch(`${info.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: info.clientId,
+        client_secret: info.clientSecret,
+        grant_type: 'password'
+      })
+    })
+    expect(grant.status).toBe(400)
+  })
+
+  it('answers 403 to a read-only credential that tries to write', async () => {
+    await sim.close()
+    sim = await startDemo({
+      tenants: [
+        {
+          name: 'ro',
+          apiKeys: [{ key: 'read-only-key-1', readOnly: true }],
+          spaces: [{ name: 'S' }]
+        }
+      ]
+    })
+    const ro = client(sim, 'ro')
+    expect((await ro('GET', '/api/v1/di-projects')).status).toBe(200)
+    expectQlikError(await ro('POST', '/api/v1/di-projects', { name: 'x', space: 'y' }), 403)
+  })
+
+  it('never crashes on malformed requests: 400/404/405 in Qlik shape', async () => {
+    const dev = client(sim, 'dev')
+    expectQlikError(await dev('POST', '/api/v1/di-projects', '{not json'), 400)
+    expectQlikError(await dev('POST', '/api/v1/di-projects', { name: 3 }), 400)
+    expectQlikError(await dev('POST', '/api/v1/di-projects', ''), 400)
+    expectQlikError(await dev('GET', '/api/v1/di-projects/nope'), 404)
+    expectQlikError(await dev('GET', '/api/v1/nothing-here'), 404)
+    expectQlikError(await dev('DELETE', '/api/v1/di-projects'), 405)
+    expectQlikError(await dev('GET', '/api/v1/spaces?limit=abc'), 400)
+    expectQlikError(
+      await dev(
+        'GET',
+        `/api/v1/di-projects/${(await dev('GET', '/api/v1/di-projects')).json.projects[0].id}/bindings?recalculate=maybe`
+      ),
+      400
+    )
+    const list = await dev('GET', '/api/v1/di-projects')
+    const id = list.json.projects[0].id
+    expectQlikError(
+      await dev('POST', `/api/v1/di-projects/${id}/actions/import-async`, 'x', {
+        'content-type': 'text/plain'
+      }),
+      400
+    )
+    const wrongField = await dev(
+      'POST',
+      `/api/v1/di-projects/${id}/actions/import-async`,
+      zipForm(new Uint8Array([1, 2]), 'file')
+    )
+    expectQlikError(wrongField, 400)
+    expect(wrongField.json.errors[0].detail).toContain("'zip' is missing (fields sent: file)")
+    expectQlikError(
+      await dev(
+        'POST',
+        `/api/v1/di-projects/${id}/actions/import-async`,
+        zipForm(new Uint8Array(100))
+      ),
+      400
+    )
+    expectQlikError(
+      await dev('POST', `/api/v1/di-projects/${id}/actions/export`, { mode: 'XML' }),
+      400
+    )
+    expectQlikError(await dev('POST', `/api/v1/di-projects/${id}/bindings`, {}), 405)
+    expectQlikError(
+      await dev('PUT', `/api/v1/di-projects/${id}/bindings`, { variables: { a: 1 } }),
+      400
+    )
+    // still alive
+    expect((await dev('GET', '/api/v1/di-projects')).status).toBe(200)
+  })
+})
+
+describe('spaces', () => {
+  it('finds spaces by case-insensitive substring, pages with links.next, and by id', async () => {
+    const dev = client(sim, 'dev')
+    const r = await dev('GET', '/api/v1/spaces?name=dev_')
+    expect(r.json.data.map((s: { name: string }) => s.name).sort()).toEqual([
+      'DEV_DATA',
+      'DEV_PIPELINES',
+      'DEV_SOURCES'
+    ])
+    expect(r.json.meta.count).toBe(3)
+    const p1 = await dev('GET', '/api/v1/spaces?limit=2')
+    expect(p1.json.data).toHaveLength(2)
+    const next = new URL(p1.json.links.next.href)
+    const p2 = await dev('GET', `${next.pathname}${next.search}`)
+    expect(p2.json.data).toHaveLength(1)
+    expect(p2.json.links.next).toBeUndefined()
+    const one = await dev('GET', `/api/v1/spaces/${r.json.data[0].id}`)
+    expect(one.json).toMatchObject({
+      id: r.json.data[0].id,
+      type: expect.any(String),
+      tenantId: expect.any(String)
+    })
+    expect((await dev('GET', '/api/v1/spaces/unknown')).status).toBe(404)
+  })
+})
+
+describe('promotion flow', () => {
+  it('creates a target, sets bindings, imports async, prepares and validates', async () => {
+    const zip = await exportSales()
+    const prod = client(sim, 'prod')
+    const id = await createTarget()
+
+    // the name is taken now
+    const again = await prod('POST', '/api/v1/di-projects', {
+      name: 'Sales pipeline',
+      type: 'DATA_PIPELINE',
+      platformType: 'SNOWFLAKE',
+      space: await prodSpaceId()
+    })
+    expect(again.status).toBe(400)
+    expect(again.json.errors[0].code).toBe('DI-PROJECT-NAME-EXISTS')
+
+    const pre = await prod(
+      'POST',
+      '/api/v1/di-projects/utils/actions/validate-project-definitions',
+      zipForm(zip)
+    )
+    expect(pre.status).toBe(200)
+    expect(pre.json.reports.filter((r: { level: string }) => r.level === 'ERROR')).toEqual([])
+
+    expect(
+      (await prod('PUT', `/api/v1/di-projects/${id}/bindings`, { variables: PROD_BINDINGS })).status
+    ).toBe(200)
+    const b = await prod('GET', `/api/v1/di-projects/${id}/bindings?recalculate=true`)
+    const conn = sim.state('prod').connections.find((c) => c.name === 'snowflake_prod')!
+    expect(b.json.nameToIdMap['{{id(connection, PROD_DATA.snowflake_prod)}}']).toBe(conn.id)
+
+    // the legacy synchronous import refuses YAML packages
+    const legacy = await prod('POST', `/api/v1/di-projects/${id}/actions/import`, zipForm(zip))
+    expect(legacy.status).toBe(400)
+    expect(legacy.json.errors[0].detail).toMatch(/import-async/)
+
+    const imp = await prod('POST', `/api/v1/di-projects/${id}/actions/import-async`, zipForm(zip))
+    expect(imp.status).toBe(202)
+    expect(imp.headers.get('location')).toBe(`/api/v1/di-projects/actions/${imp.json.actionId}`)
+    // a second import while the first runs: 409
+    expect(
+      (await prod('POST', `/api/v1/di-projects/${id}/actions/import-async`, zipForm(zip))).status
+    ).toBe(409)
+    const done = await waitForAction(prod, imp.json.actionId)
+    expect(done.json).toMatchObject({
+      type: 'PROJECT_IMPORT',
+      state: 'COMPLETED',
+      taskProgress: { completed: 4, failed: 0 }
+    })
+
+    const tasks = await prod('GET', `/api/v1/di-projects/${id}/di-tasks`)
+    expect(tasks.json.dataTasks.map((t: { id: string }) => t.id).sort()).toEqual([
+      'landing_crm',
+      'landing_orders',
+      'mart_sales',
+      'storage_sales'
+    ])
+
+    // validate before prepare fails, naming the task
+    const early = await prod('POST', `/api/v1/di-projects/${id}/actions/validate`, {
+      selectedTasks: []
+    })
+    const earlyDone = await waitForAction(prod, early.json.actionId)
+    expect(earlyDone.json.state).toBe('FAILED')
+    expect(earlyDone.json.taskDetails[0].error.code).toBe('DI-TASK-NOT-PREPARED')
+
+    const prep = await prod('POST', `/api/v1/di-projects/${id}/actions/prepare`, {
+      allowRecreate: false,
+      selectedTasks: []
+    })
+    expect(prep.status).toBe(202)
+    expect((await waitForAction(prod, prep.json.actionId)).json.state).toBe('COMPLETED')
+    const val = await prod('POST', `/api/v1/di-projects/${id}/actions/validate`, {
+      selectedTasks: []
+    })
+    const valDone = await waitForAction(prod, val.json.actionId)
+    expect(valDone.json).toMatchObject({
+      type: 'PROJECT_VALIDATE',
+      state: 'COMPLETED',
+      error: null
+    })
+    expect(valDone.json.taskDetails.every((t: { state: string }) => t.state === 'COMPLETED')).toBe(
+      true
+    )
+
+    // the prod project now exports with prod values
+    const back = await prod('POST', `/api/v1/di-projects/${id}/actions/export`, {
+      mode: 'MINIMAL',
+      includeBindings: true
+    })
+    expect(back.status).toBe(200)
+  })
+
+  it('PUT bindings replaces the saved set: a partial PUT loses the rest and import then fails', async () => {
+    const zip = await exportSales()
+    const prod = client(sim, 'prod')
+    const id = await createTarget()
+    await prod('PUT', `/api/v1/di-projects/${id}/bindings`, { variables: PROD_BINDINGS })
+    await prod('PUT', `/api/v1/di-projects/${id}/bindings`, {
+      variables: { 'task-type.storage.databaseName': 'X' }
+    })
+    const b = await prod('GET', `/api/v1/di-projects/${id}/bindings`)
+    expect(b.json.variables).toEqual({ 'task-type.storage.databaseName': 'X' })
+    const imp = await prod('POST', `/api/v1/di-projects/${id}/actions/import-async`, zipForm(zip))
+    const done = await waitForAction(prod, imp.json.actionId)
+    expect(done.json.state).toBe('FAILED')
+    expect(done.json.error.details).toContain("Binding variable 'platformConnection' has no value")
+  })
+
+  it('fails import naming a missing binding and an unknown connection, and changes nothing', async () => {
+    const zip = await exportSales()
+    const prod = client(sim, 'prod')
+    const id = await createTarget()
+    const { ['task.landing_crm.sourceConnection']: _drop, ...partial } = PROD_BINDINGS
+    await prod('PUT', `/api/v1/di-projects/${id}/bindings`, {
+      variables: { ...partial, platformConnection: '{{id(connection, PROD_DATA.snowflake_typo)}}' }
+    })
+    const imp = await prod('POST', `/api/v1/di-projects/${id}/actions/import-async`, zipForm(zip))
+    const done = await waitForAction(prod, imp.json.actionId)
+    expect(done.json.state).toBe('FAILED')
+    expect(done.json.error.code).toBe('DI-IMPORT-FAILED')
+    expect(done.json.error.details).toContain(
+      "Binding variable 'task.landing_crm.sourceConnection' has no value"
+    )
+    expect(done.json.error.details).toContain(
+      "Connection 'PROD_DATA.snowflake_typo' (variable 'platformConnection') was not found in space 'PROD_DATA'"
+    )
+    const crm = done.json.taskDetails.find((t: { taskId: string }) => t.taskId === 'landing_crm')
+    expect(crm.state).toBe('FAILED')
+    expect((await prod('GET', `/api/v1/di-projects/${id}/di-tasks`)).json.dataTasks).toEqual([])
+  })
+
+  it('fails prepare of a task whose connection disappeared, naming the connection', async () => {
+    const zip = await exportSales()
+    const prod = client(sim, 'prod')
+    const id = await createTarget()
+    await prod('PUT', `/api/v1/di-projects/${id}/bindings`, { variables: PROD_BINDINGS })
+    await waitForAction(
+      prod,
+      (await prod('POST', `/api/v1/di-projects/${id}/actions/import-async`, zipForm(zip))).json
+        .actionId
+    )
+    const state = sim.state('prod')
+    state.connections = state.connections.filter((c) => c.name !== 'crm_mysql')
+    const prep = await prod('POST', `/api/v1/di-projects/${id}/actions/prepare`, {
+      allowRecreate: false
+    })
+    const done = await waitForAction(prod, prep.json.actionId)
+    expect(done.json.state).toBe('FAILED')
+    const crm = done.json.taskDetails.find((t: { taskId: string }) => t.taskId === 'landing_crm')
+    expect(crm.error).toMatchObject({ code: 'DI-CONNECTION-NOT-FOUND' })
+    expect(crm.error.message).toContain("'PROD_SOURCES.crm_mysql'")
+    expect(done.json.taskProgress).toMatchObject({ completed: 1, failed: 1, skipped: 2 })
+  })
+
+  it('rejects import into a project of another type or platform', async () => {
+    const zip = await exportSales()
+    const prod = client(sim, 'prod')
+    const r = await prod('POST', '/api/v1/di-projects', {
+      name: 'Wrong platform',
+      type: 'DATA_PIPELINE',
+      platformType: 'DATABRICKS',
+      space: await prodSpaceId()
+    })
+    await prod('PUT', `/api/v1/di-projects/${r.json.id}/bindings`, { variables: PROD_BINDINGS })
+    const imp = await prod(
+      'POST',
+      `/api/v1/di-projects/${r.json.id}/actions/import-async`,
+      zipForm(zip)
+    )
+    const done = await waitForAction(prod, imp.json.actionId)
+    expect(done.json.state).toBe('FAILED')
+    expect(done.json.error.details).toContain('targets platform SNOWFLAKE')
+  })
+
+  it('asks for allowRecreate when an import drops datasets of a prepared task', async () => {
+    const dev = client(sim, 'dev')
+    const src = sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!
+    await waitForAction(
+      dev,
+      (await dev('POST', `/api/v1/di-projects/${src.id}/actions/prepare`, {})).json.actionId
+    )
+    const changed = {
+      ...src,
+      tasks: src.tasks.map((t) => (t.id === 'landing_orders' ? { ...t, datasets: ['orders'] } : t))
+    }
+    const zip = buildPackage(changed, 'MINIMAL', false)
+    await waitForAction(
+      dev,
+      (await dev('POST', `/api/v1/di-projects/${src.id}/actions/import-async`, zipForm(zip))).json
+        .actionId
+    )
+    const prep = await waitForAction(
+      dev,
+      (await dev('POST', `/api/v1/di-projects/${src.id}/actions/prepare`, { allowRecreate: false }))
+        .json.actionId
+    )
+    expect(prep.json.state).toBe('FAILED')
+    expect(prep.json.taskDetails[0].error.message).toContain(
+      'requires recreating datasets (order_lines)'
+    )
+    const again = await waitForAction(
+      dev,
+      (await dev('POST', `/api/v1/di-projects/${src.id}/actions/prepare`, { allowRecreate: true }))
+        .json.actionId
+    )
+    expect(again.json.state).toBe('COMPLETED')
+  })
+
+  it('imports legacy packages synchronously through the old endpoint', async () => {
+    const zip = await exportSales('LEGACY')
+    const prod = client(sim, 'prod')
+    const id = await createTarget()
+    await prod('PUT', `/api/v1/di-projects/${id}/bindings`, { variables: PROD_BINDINGS })
+    const r = await prod('POST', `/api/v1/di-projects/${id}/actions/import`, zipForm(zip))
+    expect(r.status).toBe(200)
+    expect(r.json).toEqual({})
+    expect((await prod('GET', `/api/v1/di-projects/${id}/di-tasks`)).json.dataTasks).toHaveLength(4)
+  })
+})
+
+describe('runtime, events and the Tasks API', () => {
+  it('runs a batch task to COMPLETED, keeps a CDC task RUNNING until stopped, and records events', async () => {
+    const dev = client(sim, 'dev')
+    const sales = sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!
+    const repl = sim.state('dev').projects.find((p) => p.name === 'Orders replication')!
+    const base = `/api/v1/di-projects/${sales.id}/di-tasks/landing_orders/runtime`
+    expect((await dev('GET', `${base}/state`)).json.runReadiness.state).toBe('READY_TO_RUN')
+    expect((await dev('POST', `${base}/actions/start`)).status).toBe(204)
+    expect((await dev('POST', `${base}/actions/start`)).status).toBe(409)
+    const cdc = `/api/v1/di-projects/${repl.id}/di-tasks/replicate_orders/runtime`
+    expect(
+      (
+        await dev('POST', `${cdc}/actions/start`, {
+          option: 'PROCESS_CHANGES_FROM_TIMESTAMP',
+          processChangesFrom: '2026-01-01T00:00:00Z'
+        })
+      ).status
+    ).toBe(204)
+    await new Promise((r) => setTimeout(r, 400))
+    const st = await dev('GET', `${base}/state`)
+    expect(st.json.lastRun).toMatchObject({
+      state: 'COMPLETED',
+      duration: expect.stringMatching(/^\d\d:\d\d:\d\d$/)
+    })
+    expect((await dev('GET', `${cdc}/state`)).json.lastRun.state).toBe('RUNNING')
+    const ds = await dev('GET', `${base}/state/datasets`)
+    expect(
+      ds.json.datasets.map((d: { name: string; dataReadiness: string }) => [
+        d.name,
+        d.dataReadiness
+      ])
+    ).toEqual([
+      ['orders', 'READY'],
+      ['order_lines', 'READY']
+    ])
+    expect((await dev('POST', `${cdc}/actions/stop`)).status).toBe(204)
+    await new Promise((r) => setTimeout(r, 150))
+    expect((await dev('GET', `${cdc}/state`)).json.lastRun.state).toBe('CANCELED')
+
+    const search = await dev('POST', `${base}/runs/actions/search`, { limit: 5 })
+    expect(search.json.runs).toHaveLength(1)
+    const runId = search.json.runs[0].runId
+    expect((await dev('GET', `${base}/runs/${runId}/state`)).json.state).toBe('COMPLETED')
+    expect((await dev('GET', `${base}/runs/${runId}/state/datasets`)).json.datasets).toHaveLength(2)
+
+    const types = sim
+      .events()
+      .map(
+        (e) =>
+          `${e.data.dataTask && (e.data.dataTask as { id: string }).id}:${e.type.split('.').pop()}`
+      )
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'landing_orders:started',
+        'landing_orders:completed',
+        'replicate_orders:started',
+        'replicate_orders:stopped'
+      ])
+    )
+    const completed = sim.events().find((e) => e.type.endsWith('completed'))!
+    expect(completed).toMatchObject({
+      specversion: '1.0',
+      source: 'com.qlik/data-app-design',
+      datacontenttype: 'application/json'
+    })
+    expect(completed.data).toMatchObject({
+      dataTask: { projectId: sales.id, type: 'LANDING' },
+      startTime: expect.any(String),
+      endTime: expect.any(String)
+    })
+  })
+
+  it('records a failed event with error details for a failing run', async () => {
+    await sim.close()
+    sim = await startDemo({
+      tenants: [
+        {
+          name: 'qa',
+          spaces: [{ name: 'S' }],
+          projects: [
+            {
+              name: 'P',
+              space: 'S',
+              tasks: [{ id: 't1', name: 'T1', failRun: 'tables failed to load: orders' }]
+            }
+          ]
+        }
+      ]
+    })
+    const qa = client(sim, 'qa')
+    const p = sim.state('qa').projects[0]!
+    await qa('POST', `/api/v1/di-projects/${p.id}/di-tasks/t1/runtime/actions/start`)
+    await new Promise((r) => setTimeout(r, 300))
+    const st = await qa('GET', `/api/v1/di-projects/${p.id}/di-tasks/t1/runtime/state`)
+    expect(st.json.lastRun).toMatchObject({
+      state: 'FAILED',
+      message: 'tables failed to load: orders'
+    })
+    const failed = sim.events().find((e) => e.type === 'com.qlik.v1.di-projects.di-tasks.failed')!
+    expect(failed.data).toMatchObject({
+      errorMessage: 'tables failed to load: orders',
+      errorDetails: { status: 500 }
+    })
+  })
+
+  it('starts a Tasks API task and reports its runs', async () => {
+    const dev = client(sim, 'dev')
+    const list = await dev('GET', '/api/v1/tasks')
+    expect(list.json.data).toHaveLength(1)
+    const id = list.json.data[0].id
+    expect((await dev('GET', `/api/v1/tasks/${id}/runs/last`)).status).toBe(404)
+    const start = await dev('POST', `/api/v1/tasks/${id}/actions/start?source=manual`)
+    expect(start.status).toBe(200)
+    expect((await dev('GET', `/api/v1/tasks/${id}/runs/last`)).json.status).toBe('RUNNING')
+    await new Promise((r) => setTimeout(r, 200))
+    const last = await dev('GET', `/api/v1/tasks/${id}/runs/last`)
+    expect(last.json).toMatchObject({
+      status: 'SUCCEEDED',
+      taskId: id,
+      endedAt: expect.any(String)
+    })
+    expect((await dev('GET', `/api/v1/tasks/${id}/runs`)).json.data).toHaveLength(1)
+    const log = await dev('GET', `/api/v1/tasks/${id}/runs/${last.json.id}/log`)
+    expect(Buffer.from(log.bytes).toString()).toContain('SUCCEEDED')
+  })
+
+  it('lists data stores paged', async () => {
+    const dev = client(sim, 'dev')
+    const r = await dev('GET', '/api/v1/data-stores?limit=2')
+    expect(r.json).toMatchObject({ limit: 2, page: 0, total: 5, pages: 3 })
+    expect(r.json.links.next.href).toContain('page=1')
+  })
+})
