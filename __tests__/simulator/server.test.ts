@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { buildPackage } from '../../src/simulator/packages.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { client, startDemo, waitForAction, zipForm, type Reply } from '../helpers/sim.js'
@@ -68,7 +69,7 @@ describe('authentication and errors', () => {
     const info = sim.tenantInfo('prod')
     const none = await fetch(`${info.url}/api/v1/di-projects`)
     expect(none.status).toBe(401)
-    const body = await none.json()
+    const body = (await none.json()) as any
     expect(body.errors[0]).toMatchObject({ code: 'HTTP-401', title: 'Unauthorized', status: 401 })
     expectQlikError(await client(sim, 'prod', 'wrong-key')('GET', '/api/v1/di-projects'), 401)
     // the dev key sent to prod: refused, and the log says whose it was (never the key itself)
@@ -91,7 +92,7 @@ describe('authentication and errors', () => {
       })
     })
     expect(res.status).toBe(200)
-    const tok = await res.json()
+    const tok = (await res.json()) as any
     expect(tok).toMatchObject({
       token_type: 'bearer',
       expires_in: 21600,
@@ -116,7 +117,7 @@ describe('authentication and errors', () => {
       })
     })
     expect(form.status).toBe(401)
-    expect((await form.json()).errors[0].title).toBe('invalid_client')
+    expect(((await form.json()) as any).errors[0].title).toBe('invalid_client')
     const grant = await fetch(`${info.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -153,13 +153,24 @@ const tenantSchema = z.strictObject({
 
 export const faultSchema = z.strictObject({
   id: z.string().optional(),
-  /** Which requests: tenant name, HTTP method, and a path (substring, or /regex/). */
+  /** Which requests: tenant name, HTTP method, a path substring and/or a path regular expression. */
   tenant: z.string().optional(),
   method: z
     .string()
     .transform((m) => m.toUpperCase())
     .optional(),
   path: z.string().optional(),
+  pathRegex: z
+    .string()
+    .refine((r) => {
+      try {
+        new RegExp(r)
+        return true
+      } catch {
+        return false
+      }
+    }, 'not a valid regular expression')
+    .optional(),
   /** Let this many matching requests through before the fault starts. */
   after: z.number().int().min(0).default(0),
   /** How many matching requests get the fault (default: every one). */

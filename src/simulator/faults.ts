@@ -1,7 +1,7 @@
 import { faultSchema, formatPath, type FaultRule, type FaultRuleInput } from './config.js'
 
 /**
- * Fault injection. A rule matches requests by tenant, method and path (substring, or /regex/);
+ * Fault injection. A rule matches requests by tenant, method, path substring and path regex;
  * it lets `after` matching requests through, then applies to `times` requests (or all).
  */
 
@@ -17,13 +17,10 @@ export interface FaultMatch {
 
 let counter = 0
 
-function pathMatcher(path: string): (p: string) => boolean {
-  const re = /^\/(.+)\/([a-z]*)$/.exec(path)
-  if (re) {
-    const rx = new RegExp(re[1] as string, re[2])
-    return (p) => rx.test(p)
-  }
-  return (p) => p.includes(path)
+function pathMatcher(rule: FaultRule): (p: string) => boolean {
+  const rx = rule.pathRegex !== undefined ? new RegExp(rule.pathRegex) : undefined
+  const sub = rule.path
+  return (p) => (sub === undefined || p.includes(sub)) && (rx === undefined || rx.test(p))
 }
 
 export class FaultSet {
@@ -43,7 +40,7 @@ export class FaultSet {
       id,
       seen: 0,
       applied: 0,
-      test: rule.path === undefined ? () => true : pathMatcher(rule.path)
+      test: pathMatcher(rule)
     })
     return id
   }
