@@ -19,7 +19,9 @@ Prints one JSON line when ready: {"event":"ready","tenants":{"<name>":{"url","ho
 Control endpoints on every tenant: GET /__simulator/requests, GET /__simulator/events,
 GET|POST|DELETE /__simulator/faults, GET /__simulator/state. Stop with Ctrl-C.`
 
-export const DEMO_CONFIG = fileURLToPath(new URL('./demo.yaml', import.meta.url))
+// ncc turns this URL into a path string next to the bundle (and copies demo.yaml there).
+const demoRef: string | URL = new URL('./demo.yaml', import.meta.url)
+export const DEMO_CONFIG = typeof demoRef === 'string' ? demoRef : fileURLToPath(demoRef)
 
 async function main(argv: string[]): Promise<number> {
   let args

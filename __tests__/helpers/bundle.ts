@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+
+/** The Node binary end-to-end tests run bundles with: E2E_NODE (e.g. Node 24), else this one. */
+export const E2E_NODE = process.env.E2E_NODE || process.execPath
+export const ROOT = new URL('../../', import.meta.url).pathname
+
+export interface TenantLine {
+  url: string
+  host: string
+  apiKey: string
+  clientId: string
+  clientSecret: string
+}
+
+/** Start dist/simulator/index.js and wait for its ready line. */
+export async function startBundledSimulator(args: string[] = []): Promise<{
+  child: ChildProcess
+  tenants: Record<string, TenantLine>
+  stop: () => Promise<{ code: number | null; stderr: string }>
+}> {
+  const child = spawn(E2E_NODE, ['dist/simulator/index.js', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  const tenants = await new Promise<Record<string, TenantLine>>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`simulator did not start: ${stderr}`)), 20000)
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf('\n')
+      if (nl < 0) return
+      clearTimeout(timer)
+      try {
+        resolve((JSON.parse(out.slice(0, nl)) as { tenants: Record<string, TenantLine> }).tenants)
+      } catch (e) {
+        reject(e as Error)
+      }
+    })
+    void exited.then((code) => reject(new Error(`simulator exited ${code}: ${stderr}`)))
+  })
+  return {
+    child,
+    tenants,
+    stop: async () => {
+      child.kill('SIGINT')
+      return { code: await exited, stderr }
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import {
+  OPTION_SPECS,
+  OptionsError,
+  parseOptions,
+  parseTenantUrl,
+  type RawOptions
+} from '../src/options.js'
+
+const base: RawOptions = {
+  'source-tenant': 'acme-dev.eu.qlikcloud.com',
+  'source-api-key': 'k1',
+  'source-project': 'Sales pipeline',
+  'target-tenant': 'https://acme-prod.eu.qlikcloud.com/',
+  'target-client-id': 'id',
+  'target-client-secret': 'secret',
+  'target-space': 'PROD_PIPELINES'
+}
+
+const problems = (raw: RawOptions): string[] => {
+  try {
+    parseOptions(raw)
+  } catch (e) {
+    expect(e).toBeInstanceOf(OptionsError)
+    return (e as OptionsError).problems
+  }
+  throw new Error('expected OptionsError')
+}
+
+describe('options', () => {
+  it('parses defaults and both ways of authenticating', () => {
+    const o = parseOptions(base)
+    expect(o).toMatchObject({
+      mode: 'promote',
+      source: { url: 'https://acme-dev.eu.qlikcloud.com', auth: { kind: 'api-key', apiKey: 'k1' } },
+      target: {
+        url: 'https://acme-prod.eu.qlikcloud.com',
+        auth: { kind: 'oauth', clientId: 'id', clientSecret: 'secret' }
+      },
+      exportMode: 'MINIMAL',
+      strictBindings: true,
+      prepare: true,
+      validate: true,
+      allowRecreate: false,
+      dryRun: false,
+      backup: true,
+      runTasks: 'none',
+      pollIntervalSeconds: 2,
+      timeoutSeconds: 1800
+    })
+    expect(parseOptions({ ...base, 'run-tasks': 'a, b\nc', 'export-mode': 'all' })).toMatchObject({
+      runTasks: ['a', 'b', 'c'],
+      exportMode: 'ALL'
+    })
+  })
+
+  it('names the input in every problem, all at once', () => {
+    const found = problems({
+      ...base,
+      'target-tenant': 'http://prod.example.com',
+      'source-client-secret': 's',
+      timeout: '-5',
+      'export-mode': 'FULL',
+      'target-space': '',
+      'strict-bindings': 'maybe'
+    })
+    expect(found.sort()).toEqual(
+      [
+        'Input \'strict-bindings\' must be true or false, got "maybe".',
+        'Input \'export-mode\' must be one of MINIMAL, ALL, LEGACY, got "FULL".',
+        'Input \'timeout\' must be a number from 1 to 86400, got "-5".',
+        "Inputs 'source-api-key' and 'source-client-id'/'source-client-secret' are both set: give one way to authenticate to the source tenant.",
+        "Input 'target-tenant' uses http:// for prod.example.com; Qlik Cloud needs https:// (http is allowed only for localhost / 127.0.0.1, e.g. the simulator).",
+        "Input 'target-space' is required for mode 'promote' (a space id or name in the target tenant)."
+      ].sort()
+    )
+  })
+
+  it('requires what each mode needs and nothing more', () => {
+    expect(() =>
+      parseOptions({
+        mode: 'export',
+        'source-tenant': 'a.b.c',
+        'source-api-key': 'k',
+        'source-project': 'p'
+      })
+    ).not.toThrow()
+    expect(problems({ mode: 'deploy', 'target-tenant': 'a.b.c', 'target-api-key': 'k' })).toEqual([
+      "Input 'target-space' is required for mode 'deploy' (a space id or name in the target tenant)."
+    ])
+    expect(problems({ ...base, 'target-client-secret': '' })).toEqual([
+      "Input 'target-client-secret' is missing: OAuth needs both target-client-id and target-client-secret."
+    ])
+    expect(problems({ ...base, 'artifact-run-id': '123' })).toEqual([
+      "Input 'github-token' is required with 'artifact-run-id' (to download another run's artifact)."
+    ])
+    expect(problems({ ...base, mode: 'copy' })[0]).toBe(
+      'Input \'mode\' must be one of promote, export, deploy, got "copy".'
+    )
+  })
+
+  it('accepts tenants as hosts or URLs; http only on loopback', () => {
+    expect(parseTenantUrl('t', 'acme.us.qlikcloud.com')).toEqual({
+      url: 'https://acme.us.qlikcloud.com',
+      host: 'acme.us.qlikcloud.com'
+    })
+    expect(parseTenantUrl('t', 'http://127.0.0.1:4321')).toEqual({
+      url: 'http://127.0.0.1:4321',
+      host: '127.0.0.1:4321'
+    })
+    expect(parseTenantUrl('t', 'http://localhost:1').url).toBe('http://localhost:1')
+    expect(parseTenantUrl('t', 'http://[::1]:8080').url).toBe('http://[::1]:8080')
+    expect(() => parseTenantUrl('target-tenant', 'not a url')).toThrow(
+      "Input 'target-tenant' is not a URL or host name"
+    )
+    expect(() => parseTenantUrl('t', 'ftp://x.y')).toThrow(/https/)
+    expect(() => parseTenantUrl('t', 'https://x.y/api/v1')).toThrow(/without a path/)
+    expect(() => parseTenantUrl('t', 'http://10.0.0.1')).toThrow(/needs https/)
+  })
+})
+
+describe('action.yml', () => {
+  const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
+    inputs: Record<string, { description: string; default: string }>
+    outputs: Record<string, { description: string }>
+    runs: { using: string; main: string }
+  }
+  it('declares exactly the options of the schema, with their defaults and descriptions', () => {
+    expect(Object.keys(action.inputs)).toEqual(OPTION_SPECS.map((s) => s.name))
+    for (const s of OPTION_SPECS) {
+      expect(action.inputs[s.name]).toMatchObject({
+        default: s.default,
+        description: s.description
+      })
+    }
+  })
+  it('runs on node24 from dist/index.js and declares the design outputs', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(Object.keys(action.outputs)).toEqual([
+      'source-project-id',
+      'target-project-id',
+      'project-created',
+      'artifact-id',
+      'artifact-name',
+      'zip-path',
+      'zip-sha256',
+      'import-state',
+      'prepare-state',
+      'validate-state',
+      'report-path'
+    ])
+  })
+})

@@ -1,0 +1,496 @@
+import { isIP } from 'node:net'
+
+/**
+ * Every option of the action and the CLI, defined once. The action reads them as inputs
+ * (INPUT_<NAME>), the CLI as --flags or QLIK_<NAME> environment variables; action.yml and the
+ * README are checked against this list by the tests. `parseOptions` turns raw strings into typed
+ * options, naming the input in every error, before any request is sent.
+ */
+
+export type Mode = 'promote' | 'export' | 'deploy'
+export const MODES: readonly Mode[] = ['promote', 'export', 'deploy']
+export const EXPORT_MODES = ['MINIMAL', 'ALL', 'LEGACY'] as const
+export const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'] as const
+export const PLATFORM_TYPES = [
+  'SNOWFLAKE',
+  'BIGQUERY',
+  'SYNAPSE',
+  'DATABRICKS',
+  'REDSHIFT',
+  'MSSQL',
+  'FABRIC',
+  'QLIK_QVD',
+  'QLIK_QVD_CUSTOMER_MANAGED',
+  'QLIK_OPEN_LAKEHOUSE',
+  'NONE'
+] as const
+
+export interface OptionSpec {
+  name: string
+  description: string
+  default: string
+  /** Masked the moment it is read; never printed. */
+  secret?: boolean
+}
+
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  {
+    name: 'mode',
+    default: 'promote',
+    description:
+      'promote (export and deploy in one job), export (source to artifact) or deploy (artifact or ZIP to target).'
+  },
+  {
+    name: 'source-tenant',
+    default: '',
+    description: 'Source tenant URL or host name, e.g. https://acme-dev.eu.qlikcloud.com.'
+  },
+  {
+    name: 'source-api-key',
+    default: '',
+    secret: true,
+    description: 'API key for the source tenant (or use source-client-id and source-client-secret).'
+  },
+  {
+    name: 'source-client-id',
+    default: '',
+    description: 'OAuth machine-to-machine client id for the source tenant.'
+  },
+  {
+    name: 'source-client-secret',
+    default: '',
+    secret: true,
+    description: 'OAuth machine-to-machine client secret for the source tenant.'
+  },
+  { name: 'source-project', default: '', description: 'Source project id or exact name.' },
+  {
+    name: 'source-space',
+    default: '',
+    description: 'Space id or name that holds the source project (narrows the name lookup).'
+  },
+  {
+    name: 'target-tenant',
+    default: '',
+    description: 'Target tenant URL or host name, e.g. https://acme-prod.eu.qlikcloud.com.'
+  },
+  {
+    name: 'target-api-key',
+    default: '',
+    secret: true,
+    description: 'API key for the target tenant (or use target-client-id and target-client-secret).'
+  },
+  {
+    name: 'target-client-id',
+    default: '',
+    description: 'OAuth machine-to-machine client id for the target tenant.'
+  },
+  {
+    name: 'target-client-secret',
+    default: '',
+    secret: true,
+    description: 'OAuth machine-to-machine client secret for the target tenant.'
+  },
+  {
+    name: 'target-space',
+    default: '',
+    description: 'Space id or name in the target tenant where the project lives (or is created).'
+  },
+  {
+    name: 'target-project',
+    default: '',
+    description: "Target project name or id (default: the source project's name)."
+  },
+  {
+    name: 'project-type',
+    default: '',
+    description:
+      'DATA_PIPELINE or DATA_MOVEMENT; used only when the target project is created (default: as the source).'
+  },
+  {
+    name: 'platform-type',
+    default: '',
+    description: 'Platform of a created target project, e.g. SNOWFLAKE (default: as the source).'
+  },
+  {
+    name: 'platform-connection',
+    default: '',
+    description: 'Platform connection of a created target project (id or SPACE.NAME).'
+  },
+  {
+    name: 'cloud-staging-connection',
+    default: '',
+    description: 'Cloud staging connection of a created target project (id or SPACE.NAME).'
+  },
+  {
+    name: 'project-description',
+    default: '',
+    description: 'Description of a created target project (default: as the source).'
+  },
+  {
+    name: 'bindings',
+    default: '',
+    description:
+      'Target bindings: inline YAML/JSON mapping, or a path to a .yaml/.yml/.json file. ${ENV_VAR} in values is expanded from the environment.'
+  },
+  {
+    name: 'strict-bindings',
+    default: 'true',
+    description:
+      'Fail before import when a variable the package declares has no value for the target.'
+  },
+  {
+    name: 'export-mode',
+    default: 'MINIMAL',
+    description: 'MINIMAL, ALL or LEGACY (deprecated JSON format).'
+  },
+  {
+    name: 'include-bindings',
+    default: 'false',
+    description: "Include the source's bindings.json in the exported package."
+  },
+  {
+    name: 'artifact-name',
+    default: '',
+    description:
+      'Name of the workflow artifact holding the package (default: derived from project and ref).'
+  },
+  {
+    name: 'retention-days',
+    default: '',
+    description: 'Days to keep the artifact (default: the repository setting).'
+  },
+  {
+    name: 'zip-path',
+    default: '',
+    description: 'deploy: a local package ZIP to deploy instead of an artifact.'
+  },
+  {
+    name: 'artifact-run-id',
+    default: '',
+    description: 'deploy: the workflow run id whose artifact to deploy (needs github-token).'
+  },
+  {
+    name: 'github-token',
+    default: '',
+    secret: true,
+    description: 'Token to download an artifact of another workflow run (actions: read).'
+  },
+  { name: 'prepare', default: 'true', description: 'Prepare the target project after import.' },
+  {
+    name: 'allow-recreate',
+    default: 'false',
+    description: 'Let prepare drop and recreate datasets when the design requires it.'
+  },
+  { name: 'validate', default: 'true', description: 'Validate the target project after prepare.' },
+  {
+    name: 'run-tasks',
+    default: '',
+    description:
+      'After validation, start tasks: empty (none), all, or a comma-separated list of task ids or names.'
+  },
+  {
+    name: 'poll-interval',
+    default: '2',
+    description:
+      'Seconds before the first status check of an asynchronous action; later checks back off up to 30 s.'
+  },
+  {
+    name: 'timeout',
+    default: '1800',
+    description: 'Seconds to wait for each asynchronous action (import, prepare, validate).'
+  },
+  {
+    name: 'dry-run',
+    default: 'false',
+    description: 'Read only: report what would change on the target and change nothing.'
+  },
+  {
+    name: 'backup',
+    default: 'true',
+    description:
+      'Export the existing target project before importing over it, and keep it as an artifact.'
+  },
+  {
+    name: 'report-path',
+    default: '',
+    description:
+      'Where to write the JSON report of the run (default: a file in the runner temp directory).'
+  }
+]
+
+export type RawOptions = Record<string, string>
+
+export class OptionsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? (problems[0] as string)
+        : `${problems.length} inputs are invalid:\n  - ${problems.join('\n  - ')}`
+    )
+    this.name = 'OptionsError'
+  }
+}
+
+export interface TenantAuth {
+  kind: 'api-key' | 'oauth'
+  apiKey?: string
+  clientId?: string
+  clientSecret?: string
+}
+
+export interface TenantOptions {
+  /** Base URL without trailing slash, e.g. https://acme.eu.qlikcloud.com */
+  url: string
+  host: string
+  auth: TenantAuth
+}
+
+export interface Options {
+  mode: Mode
+  source?: TenantOptions
+  target?: TenantOptions
+  sourceProject: string
+  sourceSpace: string
+  targetSpace: string
+  targetProject: string
+  create: {
+    projectType?: (typeof PROJECT_TYPES)[number]
+    platformType?: (typeof PLATFORM_TYPES)[number]
+    platformConnection: string
+    cloudStagingConnection: string
+    description?: string
+  }
+  bindings: string
+  strictBindings: boolean
+  exportMode: (typeof EXPORT_MODES)[number]
+  includeBindings: boolean
+  artifactName: string
+  retentionDays?: number
+  zipPath: string
+  artifactRunId?: number
+  githubToken: string
+  prepare: boolean
+  allowRecreate: boolean
+  validate: boolean
+  runTasks: 'none' | 'all' | string[]
+  pollIntervalSeconds: number
+  timeoutSeconds: number
+  dryRun: boolean
+  backup: boolean
+  reportPath: string
+}
+
+const TRUE = ['true', 'True', 'TRUE', 'yes', 'on', '1']
+const FALSE = ['false', 'False', 'FALSE', 'no', 'off', '0']
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  if (h === 'localhost' || h.endsWith('.localhost')) return true
+  if (isIP(h) === 4) return h.startsWith('127.')
+  if (isIP(h) === 6) return h === '::1'
+  return false
+}
+
+/** Parse a tenant given as URL or host name; https is required except on loopback addresses. */
+export function parseTenantUrl(input: string, value: string): { url: string; host: string } {
+  const text = value.trim()
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`
+  let u: URL
+  try {
+    u = new URL(withScheme)
+  } catch {
+    throw new Error(
+      `Input '${input}' is not a URL or host name: "${value}". Example: https://acme.eu.qlikcloud.com`
+    )
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    throw new Error(`Input '${input}' must be an https:// URL, got "${value}".`)
+  }
+  if (!u.hostname || /\s/.test(text)) {
+    throw new Error(
+      `Input '${input}' is not a URL or host name: "${value}". Example: https://acme.eu.qlikcloud.com`
+    )
+  }
+  if (u.protocol === 'http:' && !isLoopback(u.hostname)) {
+    throw new Error(
+      `Input '${input}' uses http:// for ${u.hostname}; Qlik Cloud needs https:// (http is allowed only for localhost / 127.0.0.1, e.g. the simulator).`
+    )
+  }
+  if (u.pathname !== '/' && u.pathname !== '') {
+    throw new Error(
+      `Input '${input}' must be the tenant's base URL without a path (got path "${u.pathname}"). Example: https://acme.eu.qlikcloud.com`
+    )
+  }
+  if (u.username || u.password || u.search || u.hash) {
+    throw new Error(`Input '${input}' must not carry credentials, a query or a fragment.`)
+  }
+  return { url: `${u.protocol}//${u.host}`, host: u.host }
+}
+
+/** Turn raw string options into typed ones; every problem names its input. */
+export function parseOptions(raw: RawOptions): Options {
+  const problems: string[] = []
+  const get = (name: string): string => {
+    const spec = OPTION_SPECS.find((s) => s.name === name)
+    const v = raw[name]
+    return (v === undefined || v.trim() === '' ? (spec?.default ?? '') : v).trim()
+  }
+  const bool = (name: string): boolean => {
+    const v = get(name)
+    if (TRUE.includes(v)) return true
+    if (FALSE.includes(v)) return false
+    problems.push(`Input '${name}' must be true or false, got "${v}".`)
+    return false
+  }
+  const num = (
+    name: string,
+    opts: { min: number; max: number; integer?: boolean }
+  ): number | undefined => {
+    const v = get(name)
+    if (v === '') return undefined
+    const n = Number(v)
+    if (
+      !Number.isFinite(n) ||
+      (opts.integer && !Number.isInteger(n)) ||
+      n < opts.min ||
+      n > opts.max
+    ) {
+      problems.push(
+        `Input '${name}' must be ${opts.integer ? 'a whole number' : 'a number'} from ${opts.min} to ${opts.max}, got "${v}".`
+      )
+      return undefined
+    }
+    return n
+  }
+  const oneOf = <T extends string>(
+    name: string,
+    allowed: readonly T[],
+    upper: boolean
+  ): T | undefined => {
+    const v = get(name)
+    if (v === '') return undefined
+    const norm = upper ? v.toUpperCase() : v.toLowerCase()
+    if ((allowed as readonly string[]).includes(norm)) return norm as T
+    problems.push(`Input '${name}' must be one of ${allowed.join(', ')}, got "${v}".`)
+    return undefined
+  }
+
+  const mode = oneOf('mode', MODES, false) ?? 'promote'
+  const needSource = mode !== 'deploy'
+  const needTarget = mode !== 'export'
+
+  const tenant = (side: 'source' | 'target', needed: boolean): TenantOptions | undefined => {
+    const url = get(`${side}-tenant`)
+    const apiKey = get(`${side}-api-key`)
+    const clientId = get(`${side}-client-id`)
+    const clientSecret = get(`${side}-client-secret`)
+    if (!needed) return undefined
+    if (url === '') {
+      problems.push(
+        `Input '${side}-tenant' is required for mode '${mode}' (the ${side} tenant URL).`
+      )
+      return undefined
+    }
+    let parsed: { url: string; host: string }
+    try {
+      parsed = parseTenantUrl(`${side}-tenant`, url)
+    } catch (e) {
+      problems.push((e as Error).message)
+      return undefined
+    }
+    if (apiKey !== '' && (clientId !== '' || clientSecret !== '')) {
+      problems.push(
+        `Inputs '${side}-api-key' and '${side}-client-id'/'${side}-client-secret' are both set: give one way to authenticate to the ${side} tenant.`
+      )
+      return undefined
+    }
+    if (apiKey !== '') return { ...parsed, auth: { kind: 'api-key', apiKey } }
+    if (clientId !== '' && clientSecret !== '')
+      return { ...parsed, auth: { kind: 'oauth', clientId, clientSecret } }
+    if (clientId !== '' || clientSecret !== '') {
+      problems.push(
+        `Input '${side}-${clientId === '' ? 'client-id' : 'client-secret'}' is missing: OAuth needs both ${side}-client-id and ${side}-client-secret.`
+      )
+      return undefined
+    }
+    problems.push(
+      `No credential for the ${side} tenant: set '${side}-api-key', or '${side}-client-id' and '${side}-client-secret'.`
+    )
+    return undefined
+  }
+
+  const source = tenant('source', needSource)
+  const target = tenant('target', needTarget)
+  const sourceProject = get('source-project')
+  if (needSource && sourceProject === '')
+    problems.push(
+      `Input 'source-project' is required for mode '${mode}' (a project id or exact name).`
+    )
+  const targetSpace = get('target-space')
+  if (needTarget && targetSpace === '')
+    problems.push(
+      `Input 'target-space' is required for mode '${mode}' (a space id or name in the target tenant).`
+    )
+  const zipPath = get('zip-path')
+  const artifactRunIdNum = num('artifact-run-id', {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    integer: true
+  })
+  const githubToken = get('github-token')
+  if (artifactRunIdNum !== undefined && githubToken === '') {
+    problems.push(
+      "Input 'github-token' is required with 'artifact-run-id' (to download another run's artifact)."
+    )
+  }
+  const runTasksRaw = get('run-tasks')
+  const runTasks: Options['runTasks'] =
+    runTasksRaw === '' || runTasksRaw.toLowerCase() === 'none'
+      ? 'none'
+      : runTasksRaw.toLowerCase() === 'all'
+        ? 'all'
+        : runTasksRaw
+            .split(/[,\n]/)
+            .map((s) => s.trim())
+            .filter(Boolean)
+  const description = raw['project-description']?.trim()
+  const projectType = oneOf('project-type', PROJECT_TYPES, true)
+  const platformType = oneOf('platform-type', PLATFORM_TYPES, true)
+  const retentionDays = num('retention-days', { min: 1, max: 90, integer: true })
+  const options: Options = {
+    mode,
+    ...(source ? { source } : {}),
+    ...(target ? { target } : {}),
+    sourceProject,
+    sourceSpace: get('source-space'),
+    targetSpace,
+    targetProject: get('target-project'),
+    create: {
+      ...(projectType ? { projectType } : {}),
+      ...(platformType ? { platformType } : {}),
+      platformConnection: get('platform-connection'),
+      cloudStagingConnection: get('cloud-staging-connection'),
+      ...(description ? { description } : {})
+    },
+    bindings: raw.bindings ?? '',
+    strictBindings: bool('strict-bindings'),
+    exportMode: oneOf('export-mode', EXPORT_MODES, true) ?? 'MINIMAL',
+    includeBindings: bool('include-bindings'),
+    artifactName: get('artifact-name'),
+    ...(retentionDays !== undefined ? { retentionDays } : {}),
+    zipPath,
+    ...(artifactRunIdNum !== undefined ? { artifactRunId: artifactRunIdNum } : {}),
+    githubToken,
+    prepare: bool('prepare'),
+    allowRecreate: bool('allow-recreate'),
+    validate: bool('validate'),
+    runTasks,
+    pollIntervalSeconds: num('poll-interval', { min: 0.1, max: 600 }) ?? 2,
+    timeoutSeconds: num('timeout', { min: 1, max: 86400 }) ?? 1800,
+    dryRun: bool('dry-run'),
+    backup: bool('backup'),
+    reportPath: get('report-path')
+  }
+  if (problems.length > 0) throw new OptionsError(problems)
+  return options
+}
