@@ -46,7 +46,7 @@ describe('options', () => {
       dryRun: false,
       backup: true,
       runTasks: 'none',
-      pollIntervalSeconds: 2,
+      pollIntervalSeconds: 1,
       timeoutSeconds: 1800
     })
     expect(parseOptions({ ...base, 'run-tasks': 'a, b\nc', 'export-mode': 'all' })).toMatchObject({

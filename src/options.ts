@@ -190,9 +190,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     name: 'poll-interval',
-    default: '2',
+    default: '1',
     description:
-      'Seconds before the first status check of an asynchronous action; later checks back off up to 30 s.'
+      'Seconds before the first status check of an asynchronous action; later checks are spaced out by 10% each, up to 10 s apart.'
   },
   {
     name: 'timeout',
@@ -485,7 +485,7 @@ export function parseOptions(raw: RawOptions): Options {
     allowRecreate: bool('allow-recreate'),
     validate: bool('validate'),
     runTasks,
-    pollIntervalSeconds: num('poll-interval', { min: 0.1, max: 600 }) ?? 2,
+    pollIntervalSeconds: num('poll-interval', { min: 0.01, max: 600 }) ?? 1,
     timeoutSeconds: num('timeout', { min: 1, max: 86400 }) ?? 1800,
     dryRun: bool('dry-run'),
     backup: bool('backup'),

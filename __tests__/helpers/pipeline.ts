@@ -1,0 +1,81 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseOptions, type RawOptions } from '../../src/options.js'
+import type { Reporter } from '../../src/pipeline/ports.js'
+import { realClock } from '../../src/pipeline/ports.js'
+import type { RunReport } from '../../src/pipeline/report.js'
+import { LocalArtifactStore } from '../../src/artifacts/local.js'
+import { createPipeline } from '../../src/setup.js'
+import type { Simulator } from '../../src/simulator/server.js'
+
+export class MemoryReporter implements Reporter {
+  lines: string[] = []
+  info(m: string): void {
+    this.lines.push(`info: ${m}`)
+  }
+  warning(m: string): void {
+    this.lines.push(`warning: ${m}`)
+  }
+  error(m: string): void {
+    this.lines.push(`error: ${m}`)
+  }
+  debug(m: string): void {
+    this.lines.push(`debug: ${m}`)
+  }
+  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.lines.push(`group: ${name}`)
+    return fn()
+  }
+  text(): string {
+    return this.lines.join('\n')
+  }
+}
+
+export const PROD_BINDINGS_YAML = `
+platformConnection: "{{id(connection, PROD_DATA.snowflake_prod)}}"
+cloudStagingConnection: "{{id(connection, PROD_DATA.s3_staging_prod)}}"
+task.landing_orders.sourceConnection: "{{id(connection, PROD_SOURCES.orders_postgres)}}"
+task.landing_crm.sourceConnection: "{{id(connection, PROD_SOURCES.crm_mysql)}}"
+task-type.storage.databaseName: ANALYTICS
+project.current.prefixSchema: null
+`
+
+export function promoteInputs(sim: Simulator, extra: RawOptions = {}): RawOptions {
+  const dev = sim.tenantInfo('dev')
+  const prod = sim.tenantInfo('prod')
+  return {
+    'source-tenant': dev.url,
+    'source-api-key': dev.apiKey,
+    'source-project': 'Sales pipeline',
+    'target-tenant': prod.url,
+    'target-api-key': prod.apiKey,
+    'target-space': 'PROD_PIPELINES',
+    bindings: PROD_BINDINGS_YAML,
+    'poll-interval': '0.02',
+    ...extra
+  }
+}
+
+export async function runPromote(
+  sim: Simulator,
+  extra: RawOptions = {},
+  env: NodeJS.ProcessEnv = {}
+): Promise<{ report: RunReport; log: MemoryReporter }> {
+  const log = new MemoryReporter()
+  const dir = mkdtempSync(join(tmpdir(), 'qdp-'))
+  const { pipeline, close } = createPipeline({
+    options: parseOptions(promoteInputs(sim, extra)),
+    reporter: log,
+    clock: realClock,
+    env,
+    onSecret: () => {},
+    artifacts: new LocalArtifactStore(join(dir, 'artifacts')),
+    workDir: join(dir, 'work')
+  })
+  try {
+    return { report: await pipeline.run(), log }
+  } finally {
+    await close()
+  }
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto'
+import { strFromU8, unzipSync } from 'fflate'
+
+/**
+ * Reading an exported project package: its format (YAML or LEGACY), its bindings registry (the
+ * variables it declares) and its digest. Only the few files needed are decompressed.
+ */
+
+export interface PackageInfo {
+  format: 'YAML' | 'LEGACY'
+  /** Variables the package declares (qtcp_bindings_definition.json or bindingsTemplate.json). */
+  declared: string[]
+  /** Values shipped in bindings.json (export with includeBindings), if any. */
+  shippedBindings?: Record<string, string | null>
+  sha256: string
+  bytes: number
+  files: number
+}
+
+export class PackageReadError extends Error {}
+
+export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
+
+const WANTED = new Set([
+  'qtcp_project.yaml',
+  'qtcp_bindings_definition.json',
+  'project.json',
+  'bindingsTemplate.json',
+  'bindings.json'
+])
+
+function variablesOf(text: string | undefined, file: string): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch (e) {
+    throw new PackageReadError(`${file} in the package is not valid JSON: ${(e as Error).message}`)
+  }
+  const vars = (doc as { variables?: unknown })?.variables ?? doc
+  if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
+    throw new PackageReadError(`${file} in the package has no "variables" mapping.`)
+  }
+  return vars as Record<string, unknown>
+}
+
+export function readPackageInfo(zip: Uint8Array): PackageInfo {
+  if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
+    throw new PackageReadError('The package is not a ZIP archive (it does not start with "PK").')
+  }
+  let count = 0
+  let files: Record<string, Uint8Array>
+  try {
+    files = unzipSync(zip, {
+      filter: (f) => {
+        count += 1
+        return WANTED.has(f.name)
+      }
+    })
+  } catch (e) {
+    throw new PackageReadError(`The package ZIP is corrupt or truncated (${(e as Error).message}).`)
+  }
+  const text = (name: string): string | undefined =>
+    files[name] ? strFromU8(files[name] as Uint8Array) : undefined
+  const yaml = 'qtcp_project.yaml' in files
+  if (!yaml && !('project.json' in files)) {
+    throw new PackageReadError(
+      'The ZIP is not a data integration project package: it has neither qtcp_project.yaml nor project.json.'
+    )
+  }
+  const registryFile = yaml ? 'qtcp_bindings_definition.json' : 'bindingsTemplate.json'
+  const registry = variablesOf(text(registryFile), registryFile) ?? {}
+  const shipped = variablesOf(text('bindings.json'), 'bindings.json')
+  const info: PackageInfo = {
+    format: yaml ? 'YAML' : 'LEGACY',
+    declared: Object.keys(registry),
+    sha256: sha256(zip),
+    bytes: zip.length,
+    files: count
+  }
+  if (shipped) {
+    info.shippedBindings = Object.fromEntries(
+      Object.entries(shipped).map(([k, v]) => [k, typeof v === 'string' ? v : null])
+    )
+  }
+  return info
+}

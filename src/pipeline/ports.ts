@@ -1,0 +1,48 @@
+/** The small interfaces the pipeline depends on; the action and the CLI provide them. */
+
+export interface Annotation {
+  title?: string
+}
+
+export interface Reporter {
+  info(message: string): void
+  warning(message: string, annotation?: Annotation): void
+  error(message: string, annotation?: Annotation): void
+  debug(message: string): void
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>
+}
+
+export interface StoredArtifact {
+  /** Where it went: an artifact id in a runner, a directory outside one. */
+  id?: string
+  name: string
+  location: string
+}
+
+export interface ArtifactStore {
+  readonly kind: 'github' | 'local'
+  save(
+    name: string,
+    files: string[],
+    rootDir: string,
+    retentionDays?: number
+  ): Promise<StoredArtifact>
+}
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms))
+}
+
+/** Facts about the run that go into the manifest (never a secret). */
+export interface RunContext {
+  ref: string
+  sha: string
+  runId: string
+  repository: string
+}

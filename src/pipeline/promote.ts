@@ -1,0 +1,522 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Options } from '../options.js'
+import { readPackageInfo, PackageReadError, type PackageInfo } from '../package/package.js'
+import {
+  EndpointMissingError,
+  type ActionStatus,
+  type Project,
+  type QlikApi,
+  type Space
+} from '../qlik/api.js'
+import { QlikApiError } from '../qlik/errors.js'
+import { loadBindingsInput, mergeBindings } from './bindings.js'
+import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
+import { newReport, type RunReport, type StepRecord } from './report.js'
+import { DEFAULT_WAIT, failedTasks, waitForAction } from './wait.js'
+
+/**
+ * The promotion pipeline: source project -> export -> artifact -> target space and project ->
+ * bindings -> pre-flight -> import -> prepare -> validate. Everything that can be checked read-only
+ * is checked before the first change to the target (missing bindings, a bad package, an ambiguous
+ * name), and each failure says which tenant, which step, what Qlik answered and what to do next.
+ */
+
+export interface PipelineDeps {
+  options: Options
+  source?: QlikApi
+  target?: QlikApi
+  artifacts: ArtifactStore
+  reporter: Reporter
+  clock: Clock
+  env: NodeJS.ProcessEnv
+  workDir: string
+  run: RunContext
+}
+
+/** A failure the pipeline explains itself: the message is meant for the user as is. */
+export class PipelineError extends Error {
+  constructor(
+    message: string,
+    readonly step: string
+  ) {
+    super(message)
+    this.name = 'PipelineError'
+  }
+}
+
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80) || 'project'
+
+export function defaultArtifactName(projectName: string, ref: string): string {
+  const tag = ref.replace(/^refs\/(tags|heads)\//, '')
+  return `qlik-di-${slug(projectName)}${tag ? `-${slug(tag)}` : ''}`
+}
+
+export class Pipeline {
+  readonly report: RunReport
+  private readonly o: Options
+  private readonly log: Reporter
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.o = deps.options
+    this.log = deps.reporter
+    this.report = newReport(this.o.mode, this.o.dryRun, deps.clock.now())
+  }
+
+  private async step<T>(name: string, fn: (rec: StepRecord) => Promise<T>): Promise<T> {
+    const rec: StepRecord = { name, state: 'succeeded', durationMs: 0 }
+    const start = this.deps.clock.now()
+    this.report.steps.push(rec)
+    try {
+      return await this.log.group(name, () => fn(rec))
+    } catch (e) {
+      rec.state = 'failed'
+      rec.detail = (e as Error).message
+      throw e instanceof PipelineError ? e : new PipelineError(explain(e, name), name)
+    } finally {
+      rec.durationMs = this.deps.clock.now() - start
+    }
+  }
+
+  private skip(name: string, why: string): void {
+    this.report.steps.push({ name, state: 'skipped', durationMs: 0, detail: why })
+    this.log.info(`${name}: skipped (${why})`)
+  }
+
+  async run(): Promise<RunReport> {
+    try {
+      if (this.o.mode !== 'promote') {
+        throw new PipelineError(
+          `mode '${this.o.mode}' is not available in this version yet; use mode 'promote'.`,
+          'start'
+        )
+      }
+      await this.promote()
+    } catch (e) {
+      this.report.outcome = 'failed'
+      this.report.error = e instanceof PipelineError ? e.message : explain(e, 'run')
+    } finally {
+      this.report.finishedAt = new Date(this.deps.clock.now()).toISOString()
+    }
+    return this.report
+  }
+
+  private async promote(): Promise<void> {
+    const source = this.deps.source as QlikApi
+    const target = this.deps.target as QlikApi
+    const src = await this.step('Find the source project', async () => this.findSource(source))
+    const { zip, info, path } = await this.step('Export the source project', async () =>
+      this.exportPackage(source, src)
+    )
+    await this.step('Keep the package as an artifact', async () =>
+      this.storeArtifact(src, path, info)
+    )
+
+    const space = await this.step('Find the target space', async () => this.findSpace(target))
+    const targetName = this.o.targetProject || src.name
+    const existing = await this.step('Find the target project', async (rec) => {
+      const p = await this.findTargetProject(target, space, targetName)
+      rec.detail = p
+        ? `found ${p.name} (${p.id})`
+        : `not found: it will be created in ${space.name}`
+      return p
+    })
+
+    const bindings = await this.step('Compute the bindings', async () => {
+      const input = loadBindingsInput(this.o.bindings, this.deps.env)
+      const current = existing ? (await target.getBindings(existing.id)).variables : {}
+      const overlay = { ...input.values }
+      if (
+        info.declared.includes('projectName') &&
+        overlay.projectName === undefined &&
+        !current.projectName
+      ) {
+        overlay.projectName = targetName
+      }
+      const merged = mergeBindings(current, overlay, info.declared)
+      this.report.bindings = {
+        source: input.source,
+        applied: Object.keys(merged.values).sort(),
+        changed: merged.changed,
+        added: merged.added,
+        unknown: merged.unknown,
+        missing: merged.missing
+      }
+      if (merged.unknown.length > 0) {
+        this.log.warning(
+          `Bindings name variables the package does not declare (probable typos): ${merged.unknown.join(', ')}. Declared: ${info.declared.join(', ')}.`,
+          { title: 'Unknown binding variables' }
+        )
+      }
+      if (merged.missing.length > 0) {
+        const msg =
+          `The package declares ${merged.missing.length} variable(s) with no value for the target project '${targetName}' ` +
+          `on ${target.host}: ${merged.missing.join(', ')}. Add them to the 'bindings' input (nothing was changed on the target).`
+        if (this.o.strictBindings) throw new PipelineError(msg, 'Compute the bindings')
+        this.log.warning(`${msg} strict-bindings is false: going on.`, {
+          title: 'Missing bindings'
+        })
+      }
+      return merged
+    })
+
+    await this.step('Pre-flight check of the package', async (rec) => {
+      const reports = await target.validateDefinitions(zip)
+      this.report.preflight = reports.map((r) => ({
+        level: r.level,
+        path: r.path ?? '',
+        reason: r.reason ?? ''
+      }))
+      const errors = reports.filter((r) => r.level === 'ERROR')
+      for (const w of reports.filter((r) => r.level !== 'ERROR'))
+        this.log.warning(`Pre-flight: ${w.path ?? ''}: ${w.reason ?? ''}`)
+      rec.detail = `${errors.length} error(s), ${reports.length - errors.length} warning(s)`
+      if (errors.length > 0) {
+        throw new PipelineError(
+          `The target tenant ${target.host} found ${errors.length} error(s) in the package (validate-project-definitions): ` +
+            errors.map((r) => `${r.path ?? ''}: ${r.reason ?? ''}`).join('; ') +
+            '. Nothing was changed on the target. Fix the project in the source tenant and export again.',
+          'Pre-flight check of the package'
+        )
+      }
+    })
+
+    if (this.o.dryRun) {
+      this.report.target = {
+        tenant: target.host,
+        ...(existing ? { projectId: existing.id } : {}),
+        projectName: targetName,
+        spaceId: space.id,
+        spaceName: space.name,
+        created: false
+      }
+      this.skip('Import, prepare, validate', 'dry run')
+      return
+    }
+
+    const project =
+      existing ??
+      (await this.step('Create the target project', async () =>
+        this.createTarget(target, src, space, targetName)
+      ))
+    this.report.target = {
+      tenant: target.host,
+      projectId: project.id,
+      projectName: project.name,
+      spaceId: space.id,
+      spaceName: space.name,
+      created: !existing
+    }
+
+    await this.step('Set the target bindings', async (rec) => {
+      await target.setBindings(project.id, bindings.values)
+      rec.detail = `${Object.keys(bindings.values).length} variable(s) set`
+    })
+
+    await this.step('Import the package', async () => {
+      try {
+        const actionId = await target.importAsync(project.id, zip)
+        await this.waitAndCheck(target, 'import', 'Import', actionId)
+      } catch (e) {
+        if (!(e instanceof EndpointMissingError)) throw e
+        if (info.format !== 'LEGACY') {
+          throw new PipelineError(
+            `The target tenant ${target.host} has no import-async endpoint and only the legacy import, which does not take YAML packages. Export with export-mode LEGACY for this tenant.`,
+            'Import the package'
+          )
+        }
+        this.log.info(
+          'import-async is not available on this tenant: using the synchronous import for the LEGACY package'
+        )
+        await target.importSync(project.id, zip)
+        this.report.actions.import = { actionId: '', state: 'COMPLETED', elapsedMs: 0, checks: 0 }
+      }
+    })
+
+    if (this.o.prepare) {
+      await this.step('Prepare the target project', async () =>
+        this.waitAndCheck(
+          target,
+          'prepare',
+          'Prepare',
+          await target.prepare(project.id, this.o.allowRecreate)
+        )
+      )
+    } else this.skip('Prepare the target project', "input 'prepare' is false")
+
+    if (this.o.validate) {
+      await this.step('Validate the target project', async () =>
+        this.waitAndCheck(target, 'validate', 'Validate', await target.validate(project.id))
+      )
+    } else this.skip('Validate the target project', "input 'validate' is false")
+  }
+
+  private async findSource(api: QlikApi): Promise<Project> {
+    const want = this.o.sourceProject
+    let spaceId: string | undefined
+    if (this.o.sourceSpace)
+      spaceId = (await this.resolveSpace(api, this.o.sourceSpace, 'source-space')).id
+    const byId =
+      /^[A-Za-z0-9_-]{8,}$/.test(want) && !spaceId ? await api.getProject(want) : undefined
+    const project =
+      byId ?? this.pickByName(await api.listProjects(spaceId), want, api, 'source-project', spaceId)
+    this.report.source = {
+      tenant: api.host,
+      projectId: project.id,
+      projectName: project.name,
+      ...(project.spaceId ? { spaceId: project.spaceId } : {})
+    }
+    this.log.info(`Source project: ${project.name} (${project.id}) on ${api.host}`)
+    return project
+  }
+
+  private pickByName(
+    list: Project[],
+    want: string,
+    api: QlikApi,
+    input: string,
+    spaceId?: string
+  ): Project {
+    const byId = list.find((p) => p.id === want)
+    if (byId) return byId
+    const matches = list.filter((p) => p.name === want)
+    if (matches.length === 1) return matches[0] as Project
+    const where = `on the ${api.tenant} tenant ${api.host}${spaceId ? ` in space ${spaceId}` : ''}`
+    if (matches.length > 1) {
+      throw new PipelineError(
+        `Input '${input}': ${matches.length} projects are named '${want}' ${where}: ` +
+          matches.map((p) => `${p.id} (space ${p.spaceId ?? '?'})`).join(', ') +
+          `. Give the project id, or narrow the search with ${input === 'source-project' ? "'source-space'" : "'target-space'"}.`,
+        'Find the source project'
+      )
+    }
+    const close = list
+      .filter((p) => p.name.toLowerCase().includes(want.toLowerCase()))
+      .map((p) => `'${p.name}'`)
+    throw new PipelineError(
+      `Input '${input}': no project with id or exact name '${want}' ${where}.${close.length ? ` Similar names: ${close.join(', ')}.` : ''}`,
+      'Find the source project'
+    )
+  }
+
+  private async exportPackage(
+    api: QlikApi,
+    src: Project
+  ): Promise<{ zip: Uint8Array; info: PackageInfo; path: string }> {
+    let zip: Uint8Array | undefined
+    let info: PackageInfo | undefined
+    // A corrupt or truncated body is re-exported once: export changes nothing on the source.
+    for (let attempt = 1; attempt <= 2 && !info; attempt++) {
+      zip = await api.exportProject(src.id, this.o.exportMode, this.o.includeBindings)
+      try {
+        info = readPackageInfo(zip)
+      } catch (e) {
+        if (!(e instanceof PackageReadError)) throw e
+        if (attempt === 2) {
+          throw new PipelineError(
+            `The export of '${src.name}' from ${api.host} is not a valid package twice in a row: ${e.message}`,
+            'Export the source project'
+          )
+        }
+        this.log.warning(`The exported package is not valid (${e.message}); exporting again.`)
+      }
+    }
+    const bytes = zip as Uint8Array
+    const pkg = info as PackageInfo
+    mkdirSync(this.deps.workDir, { recursive: true })
+    const path = join(this.deps.workDir, `${slug(src.name)}.zip`)
+    writeFileSync(path, bytes)
+    this.report.package = {
+      path,
+      sha256: pkg.sha256,
+      bytes: pkg.bytes,
+      format: pkg.format,
+      exportMode: this.o.exportMode,
+      declared: pkg.declared
+    }
+    this.log.info(
+      `Exported ${pkg.format} package (${this.o.exportMode}): ${pkg.bytes} bytes, sha256 ${pkg.sha256}, ${pkg.declared.length} binding variable(s)`
+    )
+    return { zip: bytes, info: pkg, path }
+  }
+
+  private async storeArtifact(src: Project, zipPath: string, info: PackageInfo): Promise<void> {
+    const name = this.o.artifactName || defaultArtifactName(src.name, this.deps.run.ref)
+    const manifest = {
+      sourceTenant: this.report.source?.tenant,
+      projectId: src.id,
+      projectName: src.name,
+      exportMode: this.o.exportMode,
+      includeBindings: this.o.includeBindings,
+      format: info.format,
+      gitRef: this.deps.run.ref,
+      gitSha: this.deps.run.sha,
+      repository: this.deps.run.repository,
+      runId: this.deps.run.runId,
+      packageFile: zipPath.split('/').pop(),
+      packageSha256: info.sha256,
+      packageBytes: info.bytes,
+      declaredVariables: info.declared,
+      createdAt: new Date(this.deps.clock.now()).toISOString()
+    }
+    const manifestPath = join(this.deps.workDir, 'manifest.json')
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
+    const stored = await this.deps.artifacts.save(
+      name,
+      [zipPath, manifestPath],
+      this.deps.workDir,
+      this.o.retentionDays
+    )
+    this.report.artifact = {
+      kind: this.deps.artifacts.kind,
+      ...(stored.id ? { id: stored.id } : {}),
+      name: stored.name,
+      location: stored.location
+    }
+    this.log.info(
+      `Package kept as ${this.deps.artifacts.kind} artifact '${stored.name}' (${stored.location})`
+    )
+  }
+
+  private async resolveSpace(api: QlikApi, want: string, input: string): Promise<Space> {
+    const exact = (await api.findSpaces(want)).filter((s) => s.name === want)
+    if (exact.length === 1) return exact[0] as Space
+    if (exact.length > 1) {
+      throw new PipelineError(
+        `Input '${input}': ${exact.length} spaces are named '${want}' on ${api.host}: ${exact.map((s) => s.id).join(', ')}. Give the space id.`,
+        'Find the space'
+      )
+    }
+    const byId = await api.getSpace(want)
+    if (byId) return byId
+    const similar = (await api.findSpaces(want.slice(0, 3))).map((s) => `'${s.name}'`).slice(0, 10)
+    throw new PipelineError(
+      `Input '${input}': no space with id or name '${want}' on the ${api.tenant} tenant ${api.host}, or the credential cannot see it.${similar.length ? ` Spaces with similar names: ${similar.join(', ')}.` : ''}`,
+      'Find the space'
+    )
+  }
+
+  private async findSpace(api: QlikApi): Promise<Space> {
+    const space = await this.resolveSpace(api, this.o.targetSpace, 'target-space')
+    this.log.info(`Target space: ${space.name} (${space.id}) on ${api.host}`)
+    return space
+  }
+
+  private async findTargetProject(
+    api: QlikApi,
+    space: Space,
+    name: string
+  ): Promise<Project | undefined> {
+    const list = await api.listProjects(space.id)
+    const byId = list.find((p) => p.id === name)
+    if (byId) return byId
+    const matches = list.filter((p) => p.name === name)
+    if (matches.length > 1) {
+      throw new PipelineError(
+        `Input 'target-project': ${matches.length} projects are named '${name}' in space ${space.name} on ${api.host}: ${matches.map((p) => p.id).join(', ')}. Give the project id.`,
+        'Find the target project'
+      )
+    }
+    return matches[0]
+  }
+
+  private async createTarget(
+    api: QlikApi,
+    src: Project,
+    space: Space,
+    name: string
+  ): Promise<Project> {
+    const c = this.o.create
+    const body = {
+      name,
+      type: c.projectType ?? src.type ?? 'DATA_PIPELINE',
+      space: space.id,
+      description: c.description ?? src.description ?? '',
+      ...((c.platformType ?? src.platformType)
+        ? { platformType: (c.platformType ?? src.platformType) as string }
+        : {}),
+      ...(c.platformConnection ? { platformConnection: c.platformConnection } : {}),
+      ...(c.cloudStagingConnection ? { cloudStagingConnection: c.cloudStagingConnection } : {})
+    }
+    try {
+      const p = await api.createProject(body)
+      this.log.info(`Created target project ${p.name} (${p.id}) in ${space.name}`)
+      return p
+    } catch (e) {
+      // The create may have happened although we saw no answer: look before anything else.
+      if (e instanceof QlikApiError && (e.details.outcomeUnknown || (e.status ?? 0) >= 500)) {
+        this.log.warning(
+          `Creating the project gave no clear answer (${e.message}); looking for it by name before going on.`
+        )
+        const found = await this.findTargetProject(api, space, name)
+        if (found) return found
+      }
+      throw e
+    }
+  }
+
+  private async waitAndCheck(
+    api: QlikApi,
+    key: 'import' | 'prepare' | 'validate',
+    label: string,
+    actionId: string
+  ): Promise<ActionStatus> {
+    this.log.info(`${label} started: action ${actionId}`)
+    const { status, elapsedMs, checks } = await waitForAction(api, actionId, label, {
+      firstDelayMs: this.o.pollIntervalSeconds * 1000,
+      ...DEFAULT_WAIT,
+      timeoutMs: this.o.timeoutSeconds * 1000,
+      sleep: (ms) => this.deps.clock.sleep(ms),
+      now: () => this.deps.clock.now(),
+      log: (line) => this.log.info(line)
+    })
+    this.report.actions[key] = { actionId, state: status.state, elapsedMs, checks }
+    for (const t of status.taskDetails ?? []) {
+      this.report.tasks.push({
+        step: key,
+        taskId: t.taskId ?? '',
+        name: t.name ?? t.taskId ?? '',
+        state: t.state ?? '',
+        ...(t.error?.message ? { message: t.error.message } : {})
+      })
+    }
+    if (status.state !== 'COMPLETED') {
+      const failed = failedTasks(status)
+      for (const t of failed) {
+        this.log.error(
+          `${label} failed for task ${t.name}${t.taskId ? ` (${t.taskId})` : ''}: ${t.message}${t.code ? ` [${t.code}]` : ''}${t.details ? ` ${t.details}` : ''}`,
+          { title: `${label} failed: ${t.name}` }
+        )
+      }
+      const err = status.error
+      const what = err
+        ? `${err.message ?? ''}${err.code ? ` [${err.code}]` : ''}${err.details ? `: ${err.details}` : ''}`
+        : ''
+      throw new PipelineError(
+        `${label} ended ${status.state} on the ${api.tenant} tenant ${api.host} (action ${actionId})` +
+          `${what ? `: ${what}` : ''}${failed.length ? `. Failed task(s): ${failed.map((t) => `${t.name}: ${t.message}`).join('; ')}` : ''}` +
+          `. ${nextStepHint(key)}`,
+        label
+      )
+    }
+    return status
+  }
+}
+
+function nextStepHint(key: 'import' | 'prepare' | 'validate'): string {
+  if (key === 'import')
+    return 'The target project was not changed by the failed import; fix the bindings or the package and run again.'
+  if (key === 'prepare')
+    return "The package is imported but not prepared: fix the cause (connections, bindings) and run again, or set 'allow-recreate' if datasets must be recreated."
+  return 'The package is imported and prepared but does not validate: fix the cause in the source project or the target connections and run again.'
+}
+
+function explain(e: unknown, step: string): string {
+  if (e instanceof QlikApiError) return `${step}: ${e.message}`
+  return `${step}: ${(e as Error).message ?? String(e)}`
+}

@@ -1,0 +1,71 @@
+/** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
+
+export type StepState = 'succeeded' | 'failed' | 'skipped'
+
+export interface StepRecord {
+  name: string
+  state: StepState
+  durationMs: number
+  detail?: string
+}
+
+export interface TaskResult {
+  step: string
+  taskId: string
+  name: string
+  state: string
+  message?: string
+}
+
+export interface RunReport {
+  version: 1
+  mode: string
+  dryRun: boolean
+  outcome: 'succeeded' | 'failed'
+  error?: string
+  startedAt: string
+  finishedAt?: string
+  source?: { tenant: string; projectId: string; projectName: string; spaceId?: string }
+  target?: {
+    tenant: string
+    projectId?: string
+    projectName: string
+    spaceId?: string
+    spaceName?: string
+    created: boolean
+  }
+  package?: {
+    path: string
+    sha256: string
+    bytes: number
+    format: string
+    exportMode: string
+    declared: string[]
+  }
+  artifact?: { kind: string; id?: string; name: string; location: string }
+  bindings?: {
+    source: string
+    applied: string[]
+    changed: string[]
+    added: string[]
+    unknown: string[]
+    missing: string[]
+  }
+  preflight?: Array<{ level: string; path: string; reason: string }>
+  actions: Record<string, { actionId: string; state: string; elapsedMs: number; checks: number }>
+  tasks: TaskResult[]
+  steps: StepRecord[]
+}
+
+export function newReport(mode: string, dryRun: boolean, now: number): RunReport {
+  return {
+    version: 1,
+    mode,
+    dryRun,
+    outcome: 'succeeded',
+    startedAt: new Date(now).toISOString(),
+    actions: {},
+    tasks: [],
+    steps: []
+  }
+}

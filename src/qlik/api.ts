@@ -1,0 +1,345 @@
+import { Blob } from 'node:buffer'
+import { FormData } from 'undici'
+import { z } from 'zod'
+import type { QlikClient } from './client.js'
+import { describeQlikError, QlikApiError } from './errors.js'
+
+/**
+ * One typed function per Qlik endpoint the pipeline uses. Responses are checked with zod (unknown
+ * fields pass through; list endpoints accept both `{projects:[...]}` and the tutorial's bare array).
+ */
+
+const ACTION_STATES = [
+  'PENDING',
+  'EXECUTING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELED',
+  'SKIPPED'
+] as const
+export type ActionState = (typeof ACTION_STATES)[number]
+export const FINAL_STATES: readonly ActionState[] = ['COMPLETED', 'FAILED', 'CANCELED', 'SKIPPED']
+
+const nullish = <T extends z.ZodType>(t: T) => t.nullish()
+
+export const projectSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  type: nullish(z.string()),
+  platformType: nullish(z.string()),
+  ownerId: nullish(z.string()),
+  spaceId: nullish(z.string()),
+  description: nullish(z.string())
+})
+export type Project = z.infer<typeof projectSchema>
+
+const actionErrorSchema = z.looseObject({
+  code: nullish(z.string()),
+  message: nullish(z.string()),
+  details: nullish(z.string())
+})
+export type ActionError = z.infer<typeof actionErrorSchema>
+
+export const actionStatusSchema = z.looseObject({
+  name: nullish(z.string()),
+  type: nullish(z.string()),
+  state: z.enum(ACTION_STATES),
+  startTime: nullish(z.string()),
+  endTime: nullish(z.string()),
+  error: nullish(actionErrorSchema),
+  taskProgress: nullish(
+    z.looseObject({
+      pending: nullish(z.number()),
+      executing: nullish(z.number()),
+      completed: nullish(z.number()),
+      failed: nullish(z.number()),
+      canceled: nullish(z.number()),
+      skipped: nullish(z.number())
+    })
+  ),
+  taskDetails: nullish(
+    z.array(
+      z.looseObject({
+        taskId: nullish(z.string()),
+        name: nullish(z.string()),
+        state: nullish(z.string()),
+        info: nullish(z.string()),
+        error: nullish(actionErrorSchema)
+      })
+    )
+  )
+})
+export type ActionStatus = z.infer<typeof actionStatusSchema>
+
+const bindingsSchema = z.looseObject({
+  variables: z.record(z.string(), z.string().nullable()).nullish(),
+  nameToIdMap: z.record(z.string(), z.string()).nullish()
+})
+export interface Bindings {
+  variables: Record<string, string | null>
+  nameToIdMap: Record<string, string>
+}
+
+const spaceSchema = z.looseObject({ id: z.string(), name: z.string(), type: nullish(z.string()) })
+export type Space = z.infer<typeof spaceSchema>
+
+const reportSchema = z.looseObject({
+  level: z.string(),
+  path: nullish(z.string()),
+  reason: nullish(z.string())
+})
+export type DefinitionReport = z.infer<typeof reportSchema>
+
+const taskSchema = z.looseObject({ id: z.string(), name: z.string(), type: nullish(z.string()) })
+export type DataTask = z.infer<typeof taskSchema>
+
+function parse<T>(
+  client: QlikClient,
+  method: string,
+  path: string,
+  schema: z.ZodType<T>,
+  data: unknown
+): T {
+  const r = schema.safeParse(data)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]
+  const d = { tenant: client.tenant, host: client.host, method, path }
+  throw new QlikApiError(
+    describeQlikError(
+      d,
+      `unexpected answer: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}`
+    ),
+    d
+  )
+}
+
+const enc = encodeURIComponent
+
+function zipForm(zip: Uint8Array): FormData {
+  const form = new FormData()
+  form.append('zip', new Blob([zip], { type: 'application/zip' }), 'project.zip')
+  return form
+}
+
+const actionIdSchema = z.looseObject({ actionId: z.string() })
+
+export class QlikApi {
+  constructor(readonly client: QlikClient) {}
+
+  get tenant(): string {
+    return this.client.tenant
+  }
+  get host(): string {
+    return this.client.host
+  }
+
+  async listProjects(spaceId?: string): Promise<Project[]> {
+    const path = '/api/v1/di-projects'
+    const r = await this.client.request({
+      method: 'GET',
+      path,
+      query: { spaceId },
+      idempotent: true
+    })
+    const list = Array.isArray(r.data)
+      ? r.data
+      : ((r.data as { projects?: unknown })?.projects ?? [])
+    return parse(this.client, 'GET', path, z.array(projectSchema), list)
+  }
+
+  async getProject(id: string): Promise<Project | undefined> {
+    const path = `/api/v1/di-projects/${enc(id)}`
+    const r = await this.client.request({
+      method: 'GET',
+      path,
+      idempotent: true,
+      okStatuses: [404]
+    })
+    if (r.status === 404) return undefined
+    return parse(this.client, 'GET', path, projectSchema, r.data)
+  }
+
+  async createProject(body: {
+    name: string
+    type: string
+    space: string
+    description?: string
+    platformType?: string
+    platformConnection?: string
+    cloudStagingConnection?: string
+  }): Promise<Project> {
+    const path = '/api/v1/di-projects'
+    const r = await this.client.request({ method: 'POST', path, json: body, idempotent: false })
+    return parse(this.client, 'POST', path, projectSchema, r.data)
+  }
+
+  async exportProject(id: string, mode: string, includeBindings: boolean): Promise<Uint8Array> {
+    const path = `/api/v1/di-projects/${enc(id)}/actions/export`
+    // Export changes nothing on the tenant, so it is safe to repeat after a reset or a 5xx.
+    const r = await this.client.request({
+      method: 'POST',
+      path,
+      json: { mode, includeBindings },
+      accept: 'application/octet-stream',
+      binary: true,
+      idempotent: true,
+      timeoutMs: 300_000
+    })
+    return r.bytes as Uint8Array
+  }
+
+  async getBindings(id: string, recalculate = false): Promise<Bindings> {
+    const path = `/api/v1/di-projects/${enc(id)}/bindings`
+    const r = await this.client.request({
+      method: 'GET',
+      path,
+      query: recalculate ? { recalculate: true } : {},
+      idempotent: true
+    })
+    const b = parse(this.client, 'GET', path, bindingsSchema, r.data ?? {})
+    return { variables: b.variables ?? {}, nameToIdMap: b.nameToIdMap ?? {} }
+  }
+
+  /** PUT the full set: it replaces the saved one, so sending it again is harmless. */
+  async setBindings(id: string, variables: Record<string, string | null>): Promise<void> {
+    await this.client.request({
+      method: 'PUT',
+      path: `/api/v1/di-projects/${enc(id)}/bindings`,
+      json: { variables },
+      idempotent: true
+    })
+  }
+
+  async validateDefinitions(zip: Uint8Array): Promise<DefinitionReport[]> {
+    const path = '/api/v1/di-projects/utils/actions/validate-project-definitions'
+    const r = await this.client.request({
+      method: 'POST',
+      path,
+      form: zipForm(zip),
+      idempotent: true,
+      timeoutMs: 300_000
+    })
+    return (
+      parse(
+        this.client,
+        'POST',
+        path,
+        z.looseObject({ reports: z.array(reportSchema).nullish() }),
+        r.data ?? {}
+      ).reports ?? []
+    )
+  }
+
+  async importAsync(id: string, zip: Uint8Array): Promise<string> {
+    const path = `/api/v1/di-projects/${enc(id)}/actions/import-async`
+    const r = await this.client.request({
+      method: 'POST',
+      path,
+      form: zipForm(zip),
+      idempotent: false,
+      timeoutMs: 300_000,
+      okStatuses: [404]
+    })
+    if (r.status === 404) throw new EndpointMissingError()
+    return parse(this.client, 'POST', path, actionIdSchema, r.data).actionId
+  }
+
+  /** The legacy synchronous import: only for LEGACY packages where import-async does not exist. */
+  async importSync(id: string, zip: Uint8Array): Promise<void> {
+    await this.client.request({
+      method: 'POST',
+      path: `/api/v1/di-projects/${enc(id)}/actions/import`,
+      form: zipForm(zip),
+      idempotent: false,
+      timeoutMs: 300_000
+    })
+  }
+
+  async prepare(id: string, allowRecreate: boolean): Promise<string> {
+    const path = `/api/v1/di-projects/${enc(id)}/actions/prepare`
+    const r = await this.client.request({
+      method: 'POST',
+      path,
+      json: { allowRecreate, selectedTasks: [] },
+      idempotent: false
+    })
+    return parse(this.client, 'POST', path, actionIdSchema, r.data).actionId
+  }
+
+  async validate(id: string): Promise<string> {
+    const path = `/api/v1/di-projects/${enc(id)}/actions/validate`
+    const r = await this.client.request({
+      method: 'POST',
+      path,
+      json: { selectedTasks: [] },
+      idempotent: false
+    })
+    return parse(this.client, 'POST', path, actionIdSchema, r.data).actionId
+  }
+
+  async actionStatus(actionId: string): Promise<ActionStatus> {
+    const path = `/api/v1/di-projects/actions/${enc(actionId)}`
+    const r = await this.client.request({
+      method: 'GET',
+      path,
+      query: { detailed: true },
+      idempotent: true
+    })
+    return parse(this.client, 'GET', path, actionStatusSchema, r.data)
+  }
+
+  async listTasks(projectId: string): Promise<DataTask[]> {
+    const path = `/api/v1/di-projects/${enc(projectId)}/di-tasks`
+    const r = await this.client.request({ method: 'GET', path, idempotent: true })
+    const list = Array.isArray(r.data)
+      ? r.data
+      : ((r.data as { dataTasks?: unknown })?.dataTasks ?? [])
+    return parse(this.client, 'GET', path, z.array(taskSchema), list)
+  }
+
+  /** Every space whose name contains `name` (the API searches by substring; callers filter exactly). */
+  async findSpaces(name: string): Promise<Space[]> {
+    const out: Space[] = []
+    let path = '/api/v1/spaces'
+    let query: Record<string, string | undefined> = { name, limit: '100' }
+    for (let page = 0; page < 50; page++) {
+      const r = await this.client.request({ method: 'GET', path, query, idempotent: true })
+      const body = parse(
+        this.client,
+        'GET',
+        path,
+        z.looseObject({
+          data: z.array(spaceSchema).nullish(),
+          links: z.looseObject({ next: z.looseObject({ href: z.string() }).nullish() }).nullish()
+        }),
+        r.data
+      )
+      out.push(...(body.data ?? []))
+      const next = body.links?.next?.href
+      if (!next) break
+      const u = new URL(next, this.client.baseUrl)
+      path = u.pathname
+      query = Object.fromEntries(u.searchParams)
+    }
+    return out
+  }
+
+  async getSpace(id: string): Promise<Space | undefined> {
+    const path = `/api/v1/spaces/${enc(id)}`
+    const r = await this.client.request({
+      method: 'GET',
+      path,
+      idempotent: true,
+      okStatuses: [404, 400]
+    })
+    if (r.status !== 200) return undefined
+    return parse(this.client, 'GET', path, spaceSchema, r.data)
+  }
+}
+
+/** The tenant has no import-async endpoint (older API). */
+export class EndpointMissingError extends Error {
+  constructor() {
+    super('import-async is not available on this tenant')
+  }
+}

@@ -1,0 +1,363 @@
+import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici'
+import type { TenantAuth } from '../options.js'
+import {
+  decodeErrorBody,
+  describeQlikError,
+  QlikApiError,
+  type QlikErrorDetails
+} from './errors.js'
+
+/**
+ * HTTP client for one Qlik tenant (undici). Authenticates with an API key or OAuth client
+ * credentials (token cached, refreshed before expiry, re-acquired once on 401). Every request has
+ * a timeout. A 429 is retried after Retry-After for every method (it means nothing happened).
+ * 502/503/504, resets and timeouts are retried with backoff and jitter only when the request is
+ * safe to repeat; otherwise the error says the outcome is unknown, so the caller can look first.
+ */
+
+export interface ClientLogger {
+  debug(message: string): void
+  warning(message: string): void
+}
+
+export interface QlikClientOptions {
+  /** "source" or "target": named in every error. */
+  tenant: string
+  baseUrl: string
+  auth: TenantAuth
+  requestTimeoutMs?: number
+  /** Attempts for retryable failures of safe requests (5xx, resets, timeouts). */
+  maxAttempts?: number
+  /** Most 429 answers to sit out for one request. */
+  max429Retries?: number
+  /** Longest single Retry-After wait honoured (s); longer ones fail with the server's words. */
+  maxRetryAfterSeconds?: number
+  sleep?: (ms: number) => Promise<void>
+  now?: () => number
+  random?: () => number
+  logger?: ClientLogger
+  /** Called with every secret the client obtains (OAuth access tokens), to mask it. */
+  onSecret?: (secret: string) => void
+  dispatcher?: Dispatcher
+}
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  path: string
+  query?: Record<string, string | boolean | number | undefined>
+  json?: unknown
+  form?: FormData
+  accept?: string
+  /** Safe to send again after a 5xx, reset or timeout (GETs, PUT of a full set, read-only POSTs). */
+  idempotent: boolean
+  timeoutMs?: number
+  /** Answer body wanted as bytes (export) instead of JSON. */
+  binary?: boolean
+  /** Statuses that are answers, not errors (e.g. 404 when looking something up). */
+  okStatuses?: number[]
+}
+
+export interface Reply<T = unknown> {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  data: T
+  bytes?: Uint8Array
+}
+
+export interface ClientStats {
+  requests: number
+  retries: number
+  rateLimited: number
+  byRoute: Record<string, number>
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504])
+const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number
+): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value
+  if (v === undefined || v.trim() === '') return undefined
+  const secs = Number(v)
+  if (Number.isFinite(secs)) return Math.max(0, secs)
+  const date = Date.parse(v)
+  return Number.isFinite(date) ? Math.max(0, (date - now) / 1000) : undefined
+}
+
+export class QlikClient {
+  readonly tenant: string
+  readonly baseUrl: string
+  readonly host: string
+  readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byRoute: {} }
+  private readonly opts: Required<
+    Pick<
+      QlikClientOptions,
+      | 'requestTimeoutMs'
+      | 'maxAttempts'
+      | 'max429Retries'
+      | 'maxRetryAfterSeconds'
+      | 'sleep'
+      | 'now'
+      | 'random'
+    >
+  >
+  private readonly logger: ClientLogger
+  private readonly dispatcher: Dispatcher
+  private token?: { value: string; refreshAt: number }
+  private tokenPromise?: Promise<string>
+
+  constructor(private readonly options: QlikClientOptions) {
+    this.tenant = options.tenant
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.host = new URL(this.baseUrl).host
+    this.opts = {
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      maxAttempts: options.maxAttempts ?? 5,
+      max429Retries: options.max429Retries ?? 20,
+      maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 330,
+      sleep: options.sleep ?? sleepReal,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random
+    }
+    this.logger = options.logger ?? { debug: () => {}, warning: () => {} }
+    this.dispatcher =
+      options.dispatcher ?? new Agent({ connect: { timeout: 30_000 }, keepAliveTimeout: 4_000 })
+  }
+
+  async close(): Promise<void> {
+    if (!this.options.dispatcher) await this.dispatcher.close()
+  }
+
+  private details(
+    spec: Pick<RequestSpec, 'method' | 'path'>,
+    extra: Partial<QlikErrorDetails> = {}
+  ): QlikErrorDetails {
+    return { tenant: this.tenant, host: this.host, method: spec.method, path: spec.path, ...extra }
+  }
+
+  private async accessToken(force: boolean): Promise<string> {
+    const auth = this.options.auth
+    if (auth.kind === 'api-key') return auth.apiKey as string
+    if (!force && this.token && this.opts.now() < this.token.refreshAt) return this.token.value
+    if (!this.tokenPromise) {
+      this.tokenPromise = this.fetchToken().finally(() => {
+        this.tokenPromise = undefined
+      })
+    }
+    return this.tokenPromise
+  }
+
+  private async fetchToken(): Promise<string> {
+    const auth = this.options.auth
+    const spec = { method: 'POST' as const, path: '/oauth/token' }
+    const body = JSON.stringify({
+      client_id: auth.clientId,
+      client_secret: auth.clientSecret,
+      grant_type: 'client_credentials'
+    })
+    for (let attempt = 1; ; attempt++) {
+      let res: Dispatcher.ResponseData
+      try {
+        res = await request(`${this.baseUrl}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body,
+          dispatcher: this.dispatcher,
+          headersTimeout: this.opts.requestTimeoutMs,
+          bodyTimeout: this.opts.requestTimeoutMs
+        })
+      } catch (e) {
+        if (attempt < this.opts.maxAttempts) {
+          await this.backoff(attempt, spec, (e as Error).message)
+          continue
+        }
+        throw new QlikApiError(
+          describeQlikError(
+            this.details(spec),
+            `cannot obtain an OAuth token: ${(e as Error).message}`
+          ),
+          this.details(spec)
+        )
+      }
+      const text = await res.body.text()
+      this.stats.requests += 1
+      if (res.statusCode === 200) {
+        const data = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown }
+        if (typeof data.access_token !== 'string') {
+          throw new QlikApiError(
+            describeQlikError(
+              this.details(spec, { status: 200 }),
+              'the token answer has no access_token'
+            ),
+            this.details(spec, { status: 200 })
+          )
+        }
+        this.options.onSecret?.(data.access_token)
+        const ttl = typeof data.expires_in === 'number' ? data.expires_in : 3600
+        // Refresh well before expiry: five minutes early, or halfway for short-lived tokens.
+        const margin = Math.min(300, ttl / 2)
+        this.token = {
+          value: data.access_token,
+          refreshAt: this.opts.now() + (ttl - margin) * 1000
+        }
+        return data.access_token
+      }
+      if (
+        (res.statusCode === 429 || RETRYABLE_STATUS.has(res.statusCode)) &&
+        attempt < this.opts.maxAttempts
+      ) {
+        const wait = parseRetryAfter(res.headers['retry-after'], this.opts.now())
+        if (wait !== undefined) await this.opts.sleep(wait * 1000)
+        else await this.backoff(attempt, spec, `HTTP ${res.statusCode}`)
+        continue
+      }
+      const d = this.details(spec, { status: res.statusCode, ...decodeErrorBody(text) })
+      const hint =
+        res.statusCode === 401 || res.statusCode === 400
+          ? ' Check the OAuth client id and secret for this tenant (Administration > OAuth, machine-to-machine client).'
+          : ''
+      throw new QlikApiError(`${describeQlikError(d)}.${hint}`, d)
+    }
+  }
+
+  private async backoff(
+    attempt: number,
+    spec: Pick<RequestSpec, 'method' | 'path'>,
+    why: string
+  ): Promise<void> {
+    const base = Math.min(30_000, 1000 * 2 ** (attempt - 1))
+    const ms = Math.round(base / 2 + this.opts.random() * (base / 2))
+    this.stats.retries += 1
+    this.logger.warning(
+      `${this.tenant} tenant ${this.host}: ${spec.method} ${spec.path} ${why}; retrying in ${(ms / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.opts.maxAttempts})`
+    )
+    await this.opts.sleep(ms)
+  }
+
+  private url(spec: RequestSpec): string {
+    const u = new URL(this.baseUrl + spec.path)
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined) u.searchParams.set(k, String(v))
+    return u.toString()
+  }
+
+  async request<T = unknown>(spec: RequestSpec): Promise<Reply<T>> {
+    let attempt = 1
+    let rateLimited = 0
+    let reauthed = false
+    const route = `${spec.method} ${spec.path.replace(/\/[0-9a-f]{16,}|\/[A-Za-z0-9_-]{20,}/g, '/{id}')}`
+    for (;;) {
+      const token = await this.accessToken(false)
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${token}`,
+        accept: spec.accept ?? 'application/json'
+      }
+      let body: string | FormData | undefined
+      if (spec.json !== undefined) {
+        headers['content-type'] = 'application/json'
+        body = JSON.stringify(spec.json)
+      } else if (spec.form) body = spec.form
+      this.stats.requests += 1
+      this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1
+      const started = this.opts.now()
+      let res: Dispatcher.ResponseData
+      let bytes: Uint8Array
+      try {
+        res = await request(this.url(spec), {
+          method: spec.method,
+          headers,
+          body,
+          dispatcher: this.dispatcher,
+          headersTimeout: spec.timeoutMs ?? this.opts.requestTimeoutMs,
+          bodyTimeout: spec.timeoutMs ?? this.opts.requestTimeoutMs
+        })
+        bytes = new Uint8Array(await res.body.arrayBuffer())
+      } catch (e) {
+        const why = networkReason(e)
+        if (spec.idempotent && attempt < this.opts.maxAttempts) {
+          await this.backoff(attempt, spec, why)
+          attempt += 1
+          continue
+        }
+        const d = this.details(spec, { outcomeUnknown: !spec.idempotent })
+        const tail = spec.idempotent
+          ? ` after ${attempt} attempt(s)`
+          : '; the request may or may not have been carried out'
+        throw new QlikApiError(`${describeQlikError(d, why)}${tail}.`, d)
+      }
+      this.logger.debug(
+        `${this.tenant}: ${spec.method} ${spec.path} -> ${res.statusCode} in ${this.opts.now() - started} ms`
+      )
+      const status = res.statusCode
+      if ((status >= 200 && status < 300) || spec.okStatuses?.includes(status)) {
+        const text = spec.binary ? '' : Buffer.from(bytes).toString('utf8')
+        let data: unknown = undefined
+        if (!spec.binary && text.trim() !== '') {
+          try {
+            data = JSON.parse(text)
+          } catch {
+            const d = this.details(spec, { status })
+            throw new QlikApiError(
+              describeQlikError(d, `the answer is not JSON: ${text.slice(0, 200)}`),
+              d
+            )
+          }
+        }
+        return { status, headers: res.headers, data: data as T, ...(spec.binary ? { bytes } : {}) }
+      }
+      const text = Buffer.from(bytes).toString('utf8')
+      const decoded = decodeErrorBody(text)
+      if (status === 429) {
+        this.stats.rateLimited += 1
+        rateLimited += 1
+        const wait = parseRetryAfter(res.headers['retry-after'], this.opts.now()) ?? 5
+        if (rateLimited <= this.opts.max429Retries && wait <= this.opts.maxRetryAfterSeconds) {
+          this.logger.warning(
+            `${this.tenant} tenant ${this.host}: rate limit reached on ${spec.method} ${spec.path}; waiting ${wait} s as Retry-After asks`
+          )
+          await this.opts.sleep(Math.ceil(wait * 1000) + Math.round(this.opts.random() * 250))
+          continue
+        }
+      }
+      if (status === 401 && this.options.auth.kind === 'oauth' && !reauthed) {
+        reauthed = true
+        await this.accessToken(true)
+        continue
+      }
+      if (RETRYABLE_STATUS.has(status) && spec.idempotent && attempt < this.opts.maxAttempts) {
+        await this.backoff(attempt, spec, `answered ${status}`)
+        attempt += 1
+        continue
+      }
+      const d = this.details(spec, {
+        status,
+        ...decoded,
+        ...(RETRYABLE_STATUS.has(status) && !spec.idempotent ? { outcomeUnknown: true } : {})
+      })
+      throw new QlikApiError(`${describeQlikError(d)}${hintFor(status, this.options.auth)}`, d)
+    }
+  }
+}
+
+function networkReason(e: unknown): string {
+  if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError)
+    return 'timed out'
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } }
+  const code = err.code ?? err.cause?.code
+  const msg = err.cause?.message ?? err.message ?? String(e)
+  return code ? `connection error ${code} (${msg})` : `connection error (${msg})`
+}
+
+function hintFor(status: number, auth: TenantAuth): string {
+  if (status === 401) {
+    return auth.kind === 'api-key'
+      ? '. The API key was refused: check that it belongs to this tenant and has not expired.'
+      : '. The access token was refused twice: check the OAuth client for this tenant.'
+  }
+  if (status === 403)
+    return '. The credential lacks permission: it needs rights on the project and its space.'
+  if (status === 429) return '. The tenant kept rate-limiting; try again later.'
+  return ''
+}

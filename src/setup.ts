@@ -1,0 +1,84 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { GitHubArtifactStore } from './artifacts/github.js'
+import { LocalArtifactStore } from './artifacts/local.js'
+import type { Options, TenantOptions } from './options.js'
+import type { ArtifactStore, Clock, Reporter, RunContext } from './pipeline/ports.js'
+import { Pipeline } from './pipeline/promote.js'
+import { QlikApi } from './qlik/api.js'
+import { QlikClient } from './qlik/client.js'
+
+/** Build the pipeline's parts from options: shared by the action and the CLI. */
+
+export interface SetupInput {
+  options: Options
+  reporter: Reporter
+  clock: Clock
+  env: NodeJS.ProcessEnv
+  onSecret: (s: string) => void
+  artifacts?: ArtifactStore
+  workDir?: string
+}
+
+export function runContext(env: NodeJS.ProcessEnv): RunContext {
+  return {
+    ref: env.GITHUB_REF ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    runId: env.GITHUB_RUN_ID ?? '',
+    repository: env.GITHUB_REPOSITORY ?? ''
+  }
+}
+
+function api(
+  side: 'source' | 'target',
+  t: TenantOptions | undefined,
+  input: SetupInput
+): QlikApi | undefined {
+  if (!t) return undefined
+  const client = new QlikClient({
+    tenant: side,
+    baseUrl: t.url,
+    auth: t.auth,
+    sleep: (ms) => input.clock.sleep(ms),
+    now: () => input.clock.now(),
+    logger: { debug: (m) => input.reporter.debug(m), warning: (m) => input.reporter.warning(m) },
+    onSecret: input.onSecret
+  })
+  return new QlikApi(client)
+}
+
+export function createPipeline(input: SetupInput): {
+  pipeline: Pipeline
+  close: () => Promise<void>
+} {
+  const { options, env } = input
+  const workDir =
+    input.workDir ??
+    join(env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
+  const artifacts =
+    input.artifacts ??
+    (env.ACTIONS_RUNTIME_TOKEN
+      ? new GitHubArtifactStore()
+      : new LocalArtifactStore(
+          env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote', 'artifacts')
+        ))
+  const source = api('source', options.source, input)
+  const target = api('target', options.target, input)
+  const pipeline = new Pipeline({
+    options,
+    ...(source ? { source } : {}),
+    ...(target ? { target } : {}),
+    artifacts,
+    reporter: input.reporter,
+    clock: input.clock,
+    env,
+    workDir,
+    run: runContext(env)
+  })
+  return {
+    pipeline,
+    close: async () => {
+      await Promise.all([source?.client.close(), target?.client.close()])
+    }
+  }
+}
