@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
+import { OUTPUT_SPECS } from '../src/outputs.js'
 import {
   OPTION_SPECS,
   OptionsError,
@@ -137,6 +138,7 @@ describe('action.yml', () => {
   })
   it('runs on node24 from dist/index.js and declares the design outputs', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(Object.keys(action.outputs)).toEqual(OUTPUT_SPECS.map((o) => o.name))
     expect(Object.keys(action.outputs)).toEqual([
       'source-project-id',
       'target-project-id',

@@ -1,17 +1,62 @@
 import * as core from '@actions/core'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { readActionInputs } from './inputs.js'
 import { OptionsError, parseOptions } from './options.js'
+import { outputsOf } from './outputs.js'
+import { realClock } from './pipeline/ports.js'
+import { ActionReporter } from './report/reporters.js'
+import { renderSummary } from './report/summary.js'
+import { createPipeline } from './setup.js'
 
-/** The action adapter: read and check inputs, then run the pipeline (not built yet: see README). */
+/** The action adapter: read inputs, run the pipeline, set outputs, write the summary and report. */
 export async function run(): Promise<void> {
+  let options
   try {
-    const options = parseOptions(readActionInputs())
-    core.setFailed(
-      `Inputs are valid (mode ${options.mode}), but this build does not contain the promotion pipeline yet. ` +
-        'Use a released version of the action.'
-    )
+    options = parseOptions(readActionInputs())
   } catch (e) {
-    if (e instanceof OptionsError) core.setFailed(`Invalid input: ${e.message}`)
-    else core.setFailed(`Unexpected error: ${(e as Error).message}`)
+    core.setFailed(
+      e instanceof OptionsError
+        ? `Invalid input: ${e.message}`
+        : `Unexpected error: ${(e as Error).message}`
+    )
+    return
   }
+  const env = process.env
+  const { pipeline, close } = createPipeline({
+    options,
+    reporter: new ActionReporter(),
+    clock: realClock,
+    env,
+    onSecret: (s) => core.setSecret(s)
+  })
+  let report
+  try {
+    report = await pipeline.run()
+  } finally {
+    await close()
+  }
+  const reportPath =
+    options.reportPath || join(env.RUNNER_TEMP || tmpdir(), 'qlik-di-promote-report.json')
+  try {
+    mkdirSync(dirname(reportPath), { recursive: true })
+    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
+  } catch (e) {
+    core.warning(`Could not write the report to ${reportPath}: ${(e as Error).message}`)
+  }
+  for (const [name, value] of Object.entries(outputsOf(report, reportPath)))
+    core.setOutput(name, value)
+  if (env.GITHUB_STEP_SUMMARY) {
+    try {
+      await core.summary.addRaw(renderSummary(report)).write()
+    } catch (e) {
+      core.warning(`Could not write the job summary: ${(e as Error).message}`)
+    }
+  }
+  if (report.outcome === 'failed') core.setFailed(report.error ?? 'The promotion failed.')
+  else
+    core.info(
+      report.dryRun ? 'Dry run finished: nothing was changed on the target.' : 'Promotion finished.'
+    )
 }

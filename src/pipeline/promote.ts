@@ -10,7 +10,12 @@ import {
   type Space
 } from '../qlik/api.js'
 import { QlikApiError } from '../qlik/errors.js'
-import { loadBindingsInput, mergeBindings } from './bindings.js'
+import {
+  BindingsInputError,
+  loadBindingsInput,
+  mergeBindings,
+  type BindingValues
+} from './bindings.js'
 import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
 import { newReport, type RunReport, type StepRecord } from './report.js'
 import { DEFAULT_WAIT, failedTasks, waitForAction } from './wait.js'
@@ -60,6 +65,7 @@ export function defaultArtifactName(projectName: string, ref: string): string {
 export class Pipeline {
   readonly report: RunReport
   private readonly o: Options
+  private bindingsInput: { values: BindingValues; source: string } = { values: {}, source: 'none' }
   private readonly log: Reporter
 
   constructor(private readonly deps: PipelineDeps) {
@@ -90,6 +96,13 @@ export class Pipeline {
 
   async run(): Promise<RunReport> {
     try {
+      // Inputs that need no request are checked first, so bad input never reaches a tenant.
+      try {
+        this.bindingsInput = loadBindingsInput(this.o.bindings, this.deps.env)
+      } catch (e) {
+        if (e instanceof BindingsInputError) throw new PipelineError(e.message, 'Check the inputs')
+        throw e
+      }
       if (this.o.mode !== 'promote') {
         throw new PipelineError(
           `mode '${this.o.mode}' is not available in this version yet; use mode 'promote'.`,
@@ -100,6 +113,7 @@ export class Pipeline {
     } catch (e) {
       this.report.outcome = 'failed'
       this.report.error = e instanceof PipelineError ? e.message : explain(e, 'run')
+      if (e instanceof PipelineError) this.report.failedStep = e.step
     } finally {
       this.report.finishedAt = new Date(this.deps.clock.now()).toISOString()
     }
@@ -128,7 +142,7 @@ export class Pipeline {
     })
 
     const bindings = await this.step('Compute the bindings', async () => {
-      const input = loadBindingsInput(this.o.bindings, this.deps.env)
+      const input = this.bindingsInput
       const current = existing ? (await target.getBindings(existing.id)).variables : {}
       const overlay = { ...input.values }
       if (

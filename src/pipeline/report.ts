@@ -23,6 +23,8 @@ export interface RunReport {
   dryRun: boolean
   outcome: 'succeeded' | 'failed'
   error?: string
+  /** The step that failed; 'Check the inputs' means bad input, found before any request. */
+  failedStep?: string
   startedAt: string
   finishedAt?: string
   source?: { tenant: string; projectId: string; projectName: string; spaceId?: string }

@@ -98,9 +98,7 @@ export async function waitForAction(
 }
 
 /** The failed tasks of a finished action, each with its error: for logs, annotations and the summary. */
-export function failedTasks(
-  status: ActionStatus
-): Array<{
+export function failedTasks(status: ActionStatus): Array<{
   name: string
   taskId: string
   state: string

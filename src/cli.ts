@@ -1,0 +1,143 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
+import { outputsOf } from './outputs.js'
+import { realClock } from './pipeline/ports.js'
+import { ConsoleReporter } from './report/reporters.js'
+import { createPipeline } from './setup.js'
+
+/**
+ * The command-line adapter: the same options as the action, as --flags or QLIK_* environment
+ * variables (flags win). Exit codes: 0 success, 1 failure, 2 bad input.
+ */
+
+export const envName = (option: string): string => `QLIK_${option.toUpperCase().replace(/-/g, '_')}`
+const BOOLEAN = new Set(
+  OPTION_SPECS.filter((s) => s.default === 'true' || s.default === 'false').map((s) => s.name)
+)
+
+export function helpText(): string {
+  const width = Math.max(...OPTION_SPECS.map((s) => s.name.length)) + 4
+  const lines = OPTION_SPECS.map((s) => {
+    const flag = `--${s.name}`.padEnd(width)
+    const def = s.default !== '' ? ` (default: ${s.default})` : ''
+    return `  ${flag}${s.description}${def}\n  ${' '.repeat(width)}env: ${envName(s.name)}${s.secret ? ' (secret: prefer the variable to the flag)' : ''}`
+  })
+  return [
+    'Usage: qlik-di-promote [options]',
+    '',
+    'Promote a Qlik Talend Cloud data integration project from a source tenant to a target tenant.',
+    'Every option can also be given as an environment variable; flags win.',
+    '',
+    ...lines,
+    `  ${'--verbose'.padEnd(width)}Show debug lines (request log).`,
+    `  ${'--help'.padEnd(width)}Show this help.`,
+    '',
+    'Boolean options take --name, --name=false or --no-name.',
+    'Exit codes: 0 success, 1 the promotion failed, 2 bad input.'
+  ].join('\n')
+}
+
+export function parseArgv(
+  argv: string[],
+  env: NodeJS.ProcessEnv
+): { raw: RawOptions; help: boolean; verbose: boolean } {
+  const raw: RawOptions = {}
+  for (const s of OPTION_SPECS) {
+    const v = env[envName(s.name)]
+    if (v !== undefined) raw[s.name] = v
+  }
+  let help = false
+  let verbose = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--help' || arg === '-h') {
+      help = true
+      continue
+    }
+    if (arg === '--verbose') {
+      verbose = true
+      continue
+    }
+    const m = /^--(no-)?([a-z0-9-]+)(?:=(.*))?$/s.exec(arg)
+    if (!m)
+      throw new OptionsError([
+        `Unexpected argument "${arg}". Options look like --name value; see --help.`
+      ])
+    const [, no, name, inline] = m as unknown as [
+      string,
+      string | undefined,
+      string,
+      string | undefined
+    ]
+    if (!OPTION_SPECS.some((s) => s.name === name))
+      throw new OptionsError([`Unknown option --${name}; see --help.`])
+    if (no) {
+      if (!BOOLEAN.has(name))
+        throw new OptionsError([`--no-${name}: ${name} is not a true/false option.`])
+      raw[name] = 'false'
+    } else if (inline !== undefined) raw[name] = inline
+    else if (
+      BOOLEAN.has(name) &&
+      (argv[i + 1] === undefined || (argv[i + 1] as string).startsWith('--'))
+    )
+      raw[name] = 'true'
+    else {
+      const next = argv[i + 1]
+      if (next === undefined) throw new OptionsError([`Option --${name} needs a value.`])
+      raw[name] = next
+      i += 1
+    }
+  }
+  return { raw, help, verbose }
+}
+
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: (s: string) => void = (s) => process.stdout.write(s)
+): Promise<number> {
+  let parsed
+  let options
+  try {
+    parsed = parseArgv(argv, env)
+    if (parsed.help) {
+      out(`${helpText()}\n`)
+      return 0
+    }
+    options = parseOptions(parsed.raw)
+  } catch (e) {
+    if (e instanceof OptionsError) {
+      process.stderr.write(`qlik-di-promote: ${e.message}\nSee --help.\n`)
+      return 2
+    }
+    throw e
+  }
+  const reporter = new ConsoleReporter(parsed.verbose)
+  const { pipeline, close } = createPipeline({
+    options,
+    reporter,
+    clock: realClock,
+    env,
+    onSecret: () => {}
+  })
+  let report
+  try {
+    report = await pipeline.run()
+  } finally {
+    await close()
+  }
+  const reportPath =
+    options.reportPath ||
+    join(env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote'), 'report.json')
+  mkdirSync(dirname(reportPath), { recursive: true })
+  writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
+  const outputs = outputsOf(report, reportPath)
+  out(
+    `\n${report.outcome === 'succeeded' ? (report.dryRun ? 'DRY RUN OK' : 'PROMOTED') : 'FAILED'}\n`
+  )
+  if (report.error) out(`${report.error}\n`)
+  for (const [k, v] of Object.entries(outputs)) if (v !== '') out(`  ${k}: ${v}\n`)
+  if (report.outcome === 'failed') return report.failedStep === 'Check the inputs' ? 2 : 1
+  return 0
+}

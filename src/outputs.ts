@@ -1,0 +1,38 @@
+import type { RunReport } from './pipeline/report.js'
+
+/** The action's outputs (names fixed by the design), derived from the report. */
+export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'source-project-id', description: 'Id of the source project.' },
+  { name: 'target-project-id', description: 'Id of the target project.' },
+  { name: 'project-created', description: 'true when the target project was created by this run.' },
+  { name: 'artifact-id', description: 'Id of the workflow artifact holding the package.' },
+  { name: 'artifact-name', description: 'Name of the workflow artifact holding the package.' },
+  { name: 'zip-path', description: 'Local path of the package ZIP.' },
+  { name: 'zip-sha256', description: 'SHA-256 digest of the package ZIP.' },
+  {
+    name: 'import-state',
+    description: 'Final state of the import action (COMPLETED, FAILED, ...), empty when not run.'
+  },
+  { name: 'prepare-state', description: 'Final state of the prepare action, empty when not run.' },
+  {
+    name: 'validate-state',
+    description: 'Final state of the validate action, empty when not run.'
+  },
+  { name: 'report-path', description: 'Path of the JSON report of the run.' }
+]
+
+export function outputsOf(r: RunReport, reportPath: string): Record<string, string> {
+  return {
+    'source-project-id': r.source?.projectId ?? '',
+    'target-project-id': r.target?.projectId ?? '',
+    'project-created': String(r.target?.created ?? false),
+    'artifact-id': r.artifact?.id ?? '',
+    'artifact-name': r.artifact?.name ?? '',
+    'zip-path': r.package?.path ?? '',
+    'zip-sha256': r.package?.sha256 ?? '',
+    'import-state': r.actions.import?.state ?? '',
+    'prepare-state': r.actions.prepare?.state ?? '',
+    'validate-state': r.actions.validate?.state ?? '',
+    'report-path': reportPath
+  }
+}

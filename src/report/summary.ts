@@ -1,0 +1,81 @@
+import type { RunReport } from '../pipeline/report.js'
+
+/** The job summary (Markdown) of a run: steps, projects, artifact, bindings, per-task results. */
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+const dur = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`)
+const icon = (state: string): string =>
+  state === 'succeeded' || state === 'COMPLETED'
+    ? '✅'
+    : state === 'skipped' || state === 'SKIPPED'
+      ? '⏭️'
+      : '❌'
+
+export function renderSummary(r: RunReport): string {
+  const lines: string[] = []
+  const title =
+    r.outcome === 'succeeded'
+      ? r.dryRun
+        ? 'Dry run: the promotion can be applied'
+        : 'Promotion succeeded'
+      : 'Promotion failed'
+  lines.push(`## ${r.outcome === 'succeeded' ? '✅' : '❌'} Qlik DI project: ${title}`, '')
+  if (r.error) lines.push(`> **Error:** ${esc(r.error)}`, '')
+  lines.push('| | From | To |', '| --- | --- | --- |')
+  lines.push(
+    `| Tenant | ${esc(r.source?.tenant ?? '–')} | ${esc(r.target?.tenant ?? '–')} |`,
+    `| Project | ${esc(r.source ? `${r.source.projectName} (\`${r.source.projectId}\`)` : '–')} | ${esc(
+      r.target
+        ? `${r.target.projectName}${r.target.projectId ? ` (\`${r.target.projectId}\`)` : ''}${r.target.created ? ' — created' : ''}`
+        : '–'
+    )} |`,
+    `| Space | ${esc(r.source?.spaceId ?? '–')} | ${esc(r.target?.spaceName ?? '–')} |`,
+    ''
+  )
+  lines.push('### Steps', '', '| Step | State | Duration | Detail |', '| --- | --- | --- | --- |')
+  for (const s of r.steps)
+    lines.push(
+      `| ${esc(s.name)} | ${icon(s.state)} ${s.state} | ${dur(s.durationMs)} | ${esc(s.detail ?? '')} |`
+    )
+  lines.push('')
+  if (r.package) {
+    lines.push(
+      '### Package',
+      '',
+      `- Format ${r.package.format}, export mode ${r.package.exportMode}, ${r.package.bytes} bytes`,
+      `- sha256 \`${r.package.sha256}\``,
+      ...(r.artifact
+        ? [
+            `- Artifact **${esc(r.artifact.name)}** (${r.artifact.kind}: ${esc(r.artifact.location)})`
+          ]
+        : []),
+      ''
+    )
+  }
+  if (r.bindings) {
+    const b = r.bindings
+    lines.push(
+      '### Bindings',
+      '',
+      `Source: ${esc(b.source)}. ${b.applied.length} variable(s) sent to the target (values not shown).`,
+      ''
+    )
+    if (b.changed.length) lines.push(`- Changed: ${b.changed.map((v) => `\`${v}\``).join(', ')}`)
+    if (b.added.length) lines.push(`- Added: ${b.added.map((v) => `\`${v}\``).join(', ')}`)
+    if (b.unknown.length)
+      lines.push(
+        `- ⚠️ Not declared by the package (typos?): ${b.unknown.map((v) => `\`${v}\``).join(', ')}`
+      )
+    if (b.missing.length) lines.push(`- ❌ Missing: ${b.missing.map((v) => `\`${v}\``).join(', ')}`)
+    lines.push('')
+  }
+  if (r.tasks.length) {
+    lines.push('### Tasks', '', '| Action | Task | State | Message |', '| --- | --- | --- | --- |')
+    for (const t of r.tasks)
+      lines.push(
+        `| ${t.step} | ${esc(t.name)} | ${icon(t.state)} ${t.state} | ${esc(t.message ?? '')} |`
+      )
+    lines.push('')
+  }
+  return lines.join('\n')
+}
