@@ -187,6 +187,11 @@ export class Simulator {
     return this.faults.add(rule)
   }
 
+  /** Invalidate every OAuth access token issued so far (clients must fetch new ones). */
+  revokeTokens(): void {
+    this.core.tokens.clear()
+  }
+
   /** Forget rate-limit history (e.g. between tests). */
   resetRateLimits(): void {
     this.limiter.reset()
