@@ -86,7 +86,9 @@ export class FakeArtifactService {
           if (method === 'FinalizeArtifact') {
             const a = this.artifacts.find(
               (x) =>
-                x.name === msg.name && x.runBackendId === msg.workflow_run_backend_id && !x.finalized
+                x.name === msg.name &&
+                x.runBackendId === msg.workflow_run_backend_id &&
+                !x.finalized
             )
             if (!a) return json(404, { code: 'not_found', msg: 'no such artifact' })
             a.finalized = true

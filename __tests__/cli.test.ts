@@ -1,0 +1,115 @@
+import { jest } from '@jest/globals'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { envName, helpText, main, parseArgv } from '../src/cli.js'
+import { OPTION_SPECS } from '../src/options.js'
+import type { Simulator } from '../src/simulator/server.js'
+import { startDemo } from './helpers/sim.js'
+
+describe('CLI', () => {
+  it('lists every option of the schema in --help, with its environment variable', async () => {
+    let out = ''
+    expect(await main(['--help'], {}, (s) => (out += s))).toBe(0)
+    for (const s of OPTION_SPECS) {
+      expect(out).toContain(`--${s.name}`)
+      expect(out).toContain(envName(s.name))
+    }
+    expect(helpText()).toContain('Exit codes: 0 success, 1 the promotion failed, 2 bad input.')
+  })
+
+  it('reads flags over environment variables; boolean flags take --x, --x=false and --no-x', () => {
+    const { raw } = parseArgv(
+      [
+        '--source-tenant',
+        'https://a.b',
+        '--dry-run',
+        '--no-backup',
+        '--validate=false',
+        '--timeout=60'
+      ],
+      { QLIK_SOURCE_TENANT: 'https://env.example', QLIK_TARGET_SPACE: 'S' }
+    )
+    expect(raw).toMatchObject({
+      'source-tenant': 'https://a.b',
+      'target-space': 'S',
+      'dry-run': 'true',
+      backup: 'false',
+      validate: 'false',
+      timeout: '60'
+    })
+  })
+
+  it('exits 2 on bad input without sending anything', async () => {
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      expect(await main(['--bogus', 'x'], {}, () => {})).toBe(2)
+      expect(await main(['--target-tenant', 'http://remote.example.com'], {}, () => {})).toBe(2)
+      expect(String(err.mock.calls.at(-1)?.[0])).toContain("Input 'target-tenant' uses http://")
+    } finally {
+      err.mockRestore()
+    }
+  })
+
+  describe('against the simulator', () => {
+    let sim: Simulator
+    beforeEach(async () => {
+      sim = await startDemo()
+    })
+    afterEach(async () => {
+      await sim.close()
+    })
+    const args = (): string[] => [
+      '--source-tenant',
+      sim.tenantInfo('dev').url,
+      '--source-project',
+      'Sales pipeline',
+      '--target-tenant',
+      sim.tenantInfo('prod').url,
+      '--target-space',
+      'PROD_PIPELINES',
+      '--bindings',
+      'examples/bindings/prod.yaml',
+      '--poll-interval',
+      '0.02'
+    ]
+    const env = (): NodeJS.ProcessEnv => ({
+      QLIK_SOURCE_API_KEY: sim.tenantInfo('dev').apiKey,
+      QLIK_TARGET_API_KEY: sim.tenantInfo('prod').apiKey,
+      QLIK_ARTIFACT_DIR: mkdtempSync(join(tmpdir(), 'qdp-cli-')),
+      PROD_DATABASE: 'ANALYTICS'
+    })
+
+    it('exits 0 after a promotion and prints the outputs', async () => {
+      const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true)
+      let out = ''
+      try {
+        expect(await main(args(), env(), (s) => (out += s))).toBe(0)
+      } finally {
+        err.mockRestore()
+      }
+      expect(out).toContain('PROMOTED')
+      expect(out).toContain('validate-state: COMPLETED')
+    })
+
+    it('exits 1 when the promotion fails, and 2 when bindings name an unset variable', async () => {
+      const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true)
+      try {
+        sim.injectFault({
+          tenant: 'prod',
+          path: '/actions/prepare',
+          actionOutcome: { state: 'FAILED', message: 'boom' }
+        })
+        let out = ''
+        expect(await main(args(), env(), (s) => (out += s))).toBe(1)
+        expect(out).toContain('Prepare ended FAILED')
+        const { PROD_DATABASE: _unset, ...noDb } = env()
+        sim.clearRequests()
+        expect(await main(args(), noDb, () => {})).toBe(2)
+        expect(sim.requests()).toEqual([])
+      } finally {
+        err.mockRestore()
+      }
+    })
+  })
+})
