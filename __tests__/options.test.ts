@@ -154,3 +154,16 @@ describe('action.yml', () => {
     ])
   })
 })
+
+describe('README', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  it('documents every input and output', () => {
+    const row = (name: string): RegExp => new RegExp(`^\\|\\s*\`${name}\`\\s*\\|`, 'm')
+    for (const s of OPTION_SPECS) expect(readme).toMatch(row(s.name))
+    for (const o of OUTPUT_SPECS) expect(readme).toMatch(row(o.name))
+  })
+  it('shows the two set-up commands', () => {
+    expect(readme).toContain('npm ci && npm run demo')
+    expect(readme).toContain('npm test')
+  })
+})

@@ -23565,6 +23565,10 @@ class Simulator {
     injectFault(rule) {
         return this.faults.add(rule);
     }
+    /** Invalidate every OAuth access token issued so far (clients must fetch new ones). */
+    revokeTokens() {
+        this.core.tokens.clear();
+    }
     /** Forget rate-limit history (e.g. between tests). */
     resetRateLimits() {
         this.limiter.reset();
