@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
-import { ConsoleReporter } from './report/reporters.js'
+import { ConsoleReporter } from './report/console-reporter.js'
 import { createPipeline } from './setup.js'
 
 /**

@@ -6,7 +6,7 @@ import { readActionInputs } from './inputs.js'
 import { OptionsError, parseOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
-import { ActionReporter } from './report/reporters.js'
+import { ActionReporter } from './report/action-reporter.js'
 import { renderSummary } from './report/summary.js'
 import { createPipeline } from './setup.js'
 

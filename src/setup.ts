@@ -1,6 +1,5 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { GitHubArtifactStore } from './artifacts/github.js'
 import { LocalArtifactStore } from './artifacts/local.js'
 import type { Options, TenantOptions } from './options.js'
 import type { ArtifactStore, Clock, Reporter, RunContext } from './pipeline/ports.js'
@@ -18,6 +17,7 @@ export interface SetupInput {
   onSecret: (s: string) => void
   artifacts?: ArtifactStore
   workDir?: string
+  polling?: { firstDelayMs: number; maxDelayMs: number; factor: number }
 }
 
 export function runContext(env: NodeJS.ProcessEnv): RunContext {
@@ -47,6 +47,15 @@ function api(
   return new QlikApi(client)
 }
 
+/** Loads @actions/artifact (and the Azure SDK) only when an artifact is actually uploaded. */
+class LazyGitHubArtifactStore implements ArtifactStore {
+  readonly kind = 'github' as const
+  async save(name: string, files: string[], rootDir: string, retentionDays?: number) {
+    const { GitHubArtifactStore } = await import('./artifacts/github.js')
+    return new GitHubArtifactStore().save(name, files, rootDir, retentionDays)
+  }
+}
+
 export function createPipeline(input: SetupInput): {
   pipeline: Pipeline
   close: () => Promise<void>
@@ -58,7 +67,7 @@ export function createPipeline(input: SetupInput): {
   const artifacts =
     input.artifacts ??
     (env.ACTIONS_RUNTIME_TOKEN
-      ? new GitHubArtifactStore()
+      ? new LazyGitHubArtifactStore()
       : new LocalArtifactStore(
           env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote', 'artifacts')
         ))
@@ -73,7 +82,8 @@ export function createPipeline(input: SetupInput): {
     clock: input.clock,
     env,
     workDir,
-    run: runContext(env)
+    run: runContext(env),
+    ...(input.polling ? { polling: input.polling } : {})
   })
   return {
     pipeline,

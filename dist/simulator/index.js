@@ -18243,6 +18243,8 @@ const taskSchema = strictObject({
     sourceConnection: connectionRef.optional(),
     targetConnection: connectionRef.optional(),
     datasets: array(schemas_string().min(1)).default([]),
+    /** Size of the task's model.yaml in exported packages (column definitions), to test large packages. */
+    modelBytes: schemas_number().int().min(0).max(200_000_000).default(0),
     /** Continuous (CDC) tasks stay RUNNING once started. */
     continuous: schemas_boolean().default(false),
     /** Force this task to fail prepare / validate / its runs, with this message. */
@@ -18601,6 +18603,7 @@ function buildProject(tenant, cfg, now) {
             datasets: [...t.datasets],
             settings: {},
             continuous: t.continuous,
+            modelBytes: t.modelBytes,
             ...(t.failPrepare !== undefined ? { failPrepare: t.failPrepare } : {}),
             ...(t.failValidate !== undefined ? { failValidate: t.failValidate } : {}),
             ...(t.failRun !== undefined ? { failRun: t.failRun } : {}),
@@ -21696,6 +21699,26 @@ function taskSettings(t) {
         ...t.settings
     };
 }
+/** A model.yaml of about `bytes` bytes: column definitions with hard-to-compress descriptions. */
+function modelYaml(taskId, bytes) {
+    const out = new Uint8Array(bytes);
+    const head = strToU8(`# model of ${taskId}\ncolumns:\n`);
+    out.set(head.subarray(0, bytes));
+    let seed = 0x9e3779b9 ^ taskId.length;
+    let pos = head.length;
+    let col = 0;
+    while (pos < bytes) {
+        let desc = '';
+        for (let i = 0; i < 48; i++) {
+            seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+            desc += (seed >>> 28).toString(16);
+        }
+        const line = strToU8(`  - { name: c${col++}, type: VARCHAR, description: "${desc}" }\n`);
+        out.set(line.subarray(0, Math.max(0, bytes - pos)), pos);
+        pos += line.length;
+    }
+    return out;
+}
 const packages_json = (v) => strToU8(JSON.stringify(v, null, 2));
 const yaml = (v) => strToU8((0,dist/* stringify */.As)(v));
 /** Build the ZIP the export endpoint answers with. */
@@ -21767,6 +21790,8 @@ function buildPackage(project, mode, includeBindings) {
         }
         if (all)
             files[`${dir}/schedule.yaml`] = yaml({ schedule: { enabled: false } });
+        if (t.modelBytes > 0)
+            files[`${dir}/model.yaml`] = modelYaml(t.id, t.modelBytes);
     }
     return zipSync(files, { level: 6, mtime: new Date(Date.UTC(2026, 0, 1)) });
 }
@@ -21878,7 +21903,8 @@ function readPackage(zip) {
                     connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
                     datasets: datasetNames(t.datasets),
                     settings,
-                    continuous: settings.changeProcessing === true
+                    continuous: settings.changeProcessing === true,
+                    modelBytes: 0
                 });
             });
         }
@@ -21932,6 +21958,7 @@ function readPackage(zip) {
                 continue;
             }
             const selection = readDoc(files, `qtcp_tasks/${dir}/sourceSelection.yaml`, reports);
+            const model = files[`qtcp_tasks/${dir}/model.yaml`];
             const settings = asRecord(t.settings);
             tasks.push({
                 id: t.id,
@@ -21941,7 +21968,8 @@ function readPackage(zip) {
                 connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
                 datasets: datasetNames(selection?.datasets),
                 settings,
-                continuous: settings.changeProcessing === true
+                continuous: settings.changeProcessing === true,
+                modelBytes: model?.length ?? 0
             });
         }
     }
@@ -22363,6 +22391,7 @@ function applyImport(tenant, p, pkg) {
                 datasets: [],
                 settings: {},
                 continuous: false,
+                modelBytes: 0,
                 prepared: false,
                 validated: false,
                 requiresRecreate: [],
@@ -22382,6 +22411,7 @@ function applyImport(tenant, p, pkg) {
         t.datasets = [...pt.datasets];
         t.settings = settingsToApply(t.settings, pt.settings);
         t.continuous = t.settings.changeProcessing === true;
+        t.modelBytes = pt.modelBytes;
         t.prepared = false;
         t.validated = false;
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, openAsBlob, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Options } from '../options.js'
 import { readPackageInfo, PackageReadError, type PackageInfo } from '../package/package.js'
@@ -37,6 +37,8 @@ export interface PipelineDeps {
   env: NodeJS.ProcessEnv
   workDir: string
   run: RunContext
+  /** Override the polling policy (the benchmark compares fixed intervals with the default). */
+  polling?: { firstDelayMs: number; maxDelayMs: number; factor: number }
 }
 
 /** A failure the pipeline explains itself: the message is meant for the user as is. */
@@ -124,9 +126,11 @@ export class Pipeline {
     const source = this.deps.source as QlikApi
     const target = this.deps.target as QlikApi
     const src = await this.step('Find the source project', async () => this.findSource(source))
-    const { zip, info, path } = await this.step('Export the source project', async () =>
+    const { info, path } = await this.step('Export the source project', async () =>
       this.exportPackage(source, src)
     )
+    // Uploads read the package from disk: a 10 MB package is not kept in memory for the whole run.
+    const zip = await openAsBlob(path, { type: 'application/zip' })
     await this.step('Keep the package as an artifact', async () =>
       this.storeArtifact(src, path, info)
     )
@@ -321,7 +325,7 @@ export class Pipeline {
   private async exportPackage(
     api: QlikApi,
     src: Project
-  ): Promise<{ zip: Uint8Array; info: PackageInfo; path: string }> {
+  ): Promise<{ info: PackageInfo; path: string }> {
     let zip: Uint8Array | undefined
     let info: PackageInfo | undefined
     // A corrupt or truncated body is re-exported once: export changes nothing on the source.
@@ -356,7 +360,7 @@ export class Pipeline {
     this.log.info(
       `Exported ${pkg.format} package (${this.o.exportMode}): ${pkg.bytes} bytes, sha256 ${pkg.sha256}, ${pkg.declared.length} binding variable(s)`
     )
-    return { zip: bytes, info: pkg, path }
+    return { info: pkg, path }
   }
 
   private async storeArtifact(src: Project, zipPath: string, info: PackageInfo): Promise<void> {
@@ -484,6 +488,7 @@ export class Pipeline {
     const { status, elapsedMs, checks } = await waitForAction(api, actionId, label, {
       firstDelayMs: this.o.pollIntervalSeconds * 1000,
       ...DEFAULT_WAIT,
+      ...this.deps.polling,
       timeoutMs: this.o.timeoutSeconds * 1000,
       sleep: (ms) => this.deps.clock.sleep(ms),
       now: () => this.deps.clock.now(),

@@ -115,9 +115,16 @@ function parse<T>(
 
 const enc = encodeURIComponent
 
-function zipForm(zip: Uint8Array): FormData {
+/** A package to upload: bytes, or a Blob (e.g. fs.openAsBlob of the file, which is not held in memory). */
+export type PackageBody = Uint8Array | Blob
+
+function zipForm(zip: PackageBody): FormData {
   const form = new FormData()
-  form.append('zip', new Blob([zip], { type: 'application/zip' }), 'project.zip')
+  form.append(
+    'zip',
+    zip instanceof Blob ? zip : new Blob([zip], { type: 'application/zip' }),
+    'project.zip'
+  )
   return form
 }
 
@@ -210,7 +217,7 @@ export class QlikApi {
     })
   }
 
-  async validateDefinitions(zip: Uint8Array): Promise<DefinitionReport[]> {
+  async validateDefinitions(zip: PackageBody): Promise<DefinitionReport[]> {
     const path = '/api/v1/di-projects/utils/actions/validate-project-definitions'
     const r = await this.client.request({
       method: 'POST',
@@ -230,7 +237,7 @@ export class QlikApi {
     )
   }
 
-  async importAsync(id: string, zip: Uint8Array): Promise<string> {
+  async importAsync(id: string, zip: PackageBody): Promise<string> {
     const path = `/api/v1/di-projects/${enc(id)}/actions/import-async`
     const r = await this.client.request({
       method: 'POST',
@@ -245,7 +252,7 @@ export class QlikApi {
   }
 
   /** The legacy synchronous import: only for LEGACY packages where import-async does not exist. */
-  async importSync(id: string, zip: Uint8Array): Promise<void> {
+  async importSync(id: string, zip: PackageBody): Promise<void> {
     await this.client.request({
       method: 'POST',
       path: `/api/v1/di-projects/${enc(id)}/actions/import`,

@@ -59,6 +59,8 @@ const taskSchema = z.strictObject({
   sourceConnection: connectionRef.optional(),
   targetConnection: connectionRef.optional(),
   datasets: z.array(z.string().min(1)).default([]),
+  /** Size of the task's model.yaml in exported packages (column definitions), to test large packages. */
+  modelBytes: z.number().int().min(0).max(200_000_000).default(0),
   /** Continuous (CDC) tasks stay RUNNING once started. */
   continuous: z.boolean().default(false),
   /** Force this task to fail prepare / validate / its runs, with this message. */

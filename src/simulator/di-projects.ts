@@ -242,6 +242,7 @@ function applyImport(tenant: Tenant, p: Project, pkg: PackageContent): void {
         datasets: [],
         settings: {},
         continuous: false,
+        modelBytes: 0,
         prepared: false,
         validated: false,
         requiresRecreate: [],
@@ -260,6 +261,7 @@ function applyImport(tenant: Tenant, p: Project, pkg: PackageContent): void {
     t.datasets = [...pt.datasets]
     t.settings = settingsToApply(t.settings, pt.settings)
     t.continuous = t.settings.changeProcessing === true
+    t.modelBytes = pt.modelBytes
     t.prepared = false
     t.validated = false
   }

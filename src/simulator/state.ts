@@ -47,6 +47,8 @@ export interface DataTask {
   datasets: string[]
   settings: Record<string, unknown>
   continuous: boolean
+  /** Size of model.yaml in exports. */
+  modelBytes: number
   failPrepare?: string
   failValidate?: string
   failRun?: string
@@ -217,6 +219,7 @@ function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project 
       datasets: [...t.datasets],
       settings: {},
       continuous: t.continuous,
+      modelBytes: t.modelBytes,
       ...(t.failPrepare !== undefined ? { failPrepare: t.failPrepare } : {}),
       ...(t.failValidate !== undefined ? { failValidate: t.failValidate } : {}),
       ...(t.failRun !== undefined ? { failRun: t.failRun } : {}),

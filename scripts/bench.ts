@@ -1,0 +1,243 @@
+/**
+ * `npm run bench`: performance of a promotion against the simulator, not part of the tests.
+ * Side by side, in one run: the default polling (first check after poll-interval, then 10% further
+ * apart each, up to 10 s) against fixed polling every 2 s and every 10 s. Reports the overhead beyond
+ * the simulator's own action durations, status requests per action, how late the finish of each
+ * action is noticed, bundle start-up time, and the peak RSS of the bundled CLI promoting a ~10 MB
+ * package. Flags: --quick (shorter actions), --only=polling|startup|memory. Targets: overhead <= 1 s + 5% of server time; noticed within 10% of the action's elapsed
+ * time and never more than 10 s late; peak RSS < 150 MB.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { LocalArtifactStore } from '../src/artifacts/local.js'
+import { parseOptions } from '../src/options.js'
+import { realClock, type Reporter } from '../src/pipeline/ports.js'
+import type { RunReport } from '../src/pipeline/report.js'
+import { createPipeline } from '../src/setup.js'
+import type { SimulatorConfigInput } from '../src/simulator/config.js'
+import { Simulator } from '../src/simulator/server.js'
+
+const ROOT = new URL('../', import.meta.url).pathname
+const quick = process.argv.includes('--quick')
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+const section = (name: string): boolean => !only || only === name
+// Server time per action: pending + 4 tasks. The default run uses minutes-long actions like real ones.
+const PENDING_MS = quick ? 1000 : 5000
+const TASK_MS = quick ? 3000 : 15_000
+const ACTION_MS = PENDING_MS + 4 * TASK_MS
+
+const silent: Reporter = {
+  info: () => {},
+  warning: () => {},
+  error: () => {},
+  debug: () => {},
+  group: (_n, fn) => fn()
+}
+
+function demo(): SimulatorConfigInput {
+  const cfg = parse(
+    readFileSync(join(ROOT, 'src/simulator/demo.yaml'), 'utf8')
+  ) as SimulatorConfigInput
+  cfg.timing = {
+    actionPendingMs: PENDING_MS,
+    actionTaskMs: TASK_MS,
+    taskRunMs: 1000,
+    taskStartingMs: 100
+  }
+  cfg.rateLimits = { enabled: false }
+  return cfg
+}
+
+const bindings = readFileSync(join(ROOT, 'examples/bindings/prod.yaml'), 'utf8')
+
+async function promoteOnce(
+  sim: Simulator,
+  polling: { firstDelayMs: number; maxDelayMs: number; factor: number },
+  targetSpace: string
+) {
+  const dev = sim.tenantInfo('dev')
+  const prod = sim.tenantInfo('prod')
+  const dir = mkdtempSync(join(tmpdir(), 'qdp-bench-'))
+  const { pipeline, close } = createPipeline({
+    options: parseOptions({
+      'source-tenant': dev.url,
+      'source-api-key': dev.apiKey,
+      'source-project': 'Sales pipeline',
+      'target-tenant': prod.url,
+      'target-api-key': prod.apiKey,
+      'target-space': targetSpace,
+      bindings
+    }),
+    reporter: silent,
+    clock: realClock,
+    env: { PROD_DATABASE: 'ANALYTICS' },
+    onSecret: () => {},
+    artifacts: new LocalArtifactStore(join(dir, 'a')),
+    workDir: join(dir, 'w'),
+    polling
+  })
+  const start = Date.now()
+  let report: RunReport
+  try {
+    report = await pipeline.run()
+  } finally {
+    await close()
+  }
+  const wall = Date.now() - start
+  if (report.outcome !== 'succeeded') throw new Error(`benchmark promotion failed: ${report.error}`)
+  return { report, wall }
+}
+
+interface Row {
+  strategy: string
+  wallMs: number
+  serverMs: number
+  overheadMs: number
+  checksPerAction: number
+  maxLateMs: number
+  maxLatePct: number
+}
+
+async function polling(): Promise<Row[]> {
+  const strategies = [
+    {
+      strategy: 'default (1 s, +10%, cap 10 s)',
+      polling: { firstDelayMs: 1000, maxDelayMs: 10_000, factor: 1.1 }
+    },
+    { strategy: 'fixed every 2 s', polling: { firstDelayMs: 2000, maxDelayMs: 2000, factor: 1 } },
+    {
+      strategy: 'fixed every 10 s',
+      polling: { firstDelayMs: 10_000, maxDelayMs: 10_000, factor: 1 }
+    }
+  ]
+  const rows: Row[] = []
+  for (const s of strategies) {
+    const sim = await Simulator.start(demo())
+    try {
+      const { report, wall } = await promoteOnce(sim, s.polling, 'PROD_PIPELINES')
+      const actions = Object.values(report.actions)
+      const serverMs = actions.length * ACTION_MS
+      const late = actions.map((a) => Math.max(0, a.elapsedMs - ACTION_MS))
+      rows.push({
+        strategy: s.strategy,
+        wallMs: wall,
+        serverMs,
+        overheadMs: wall - serverMs,
+        checksPerAction: actions.reduce((n, a) => n + a.checks, 0) / actions.length,
+        maxLateMs: Math.max(...late),
+        maxLatePct: (100 * Math.max(...late)) / ACTION_MS
+      })
+    } finally {
+      await sim.close()
+    }
+  }
+  return rows
+}
+
+function startup(): { action: number; cli: number; simulator: number } {
+  const time = (args: string[], env: NodeJS.ProcessEnv = {}): number => {
+    const runs: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const t0 = process.hrtime.bigint()
+      spawnSync(process.execPath, args, {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: 'ignore'
+      })
+      runs.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    }
+    runs.sort((a, b) => a - b)
+    return runs[2] as number
+  }
+  return {
+    // no inputs: the action reads its inputs, refuses them and exits (start-up plus validation)
+    action: time(['dist/index.js'], { GITHUB_OUTPUT: '/dev/null' }),
+    cli: time(['dist/cli/index.js', '--help']),
+    simulator: time(['dist/simulator/index.js', '--help'])
+  }
+}
+
+async function memory(): Promise<{ packageBytes: number; maxRssMb: number; ok: boolean }> {
+  const cfg = demo()
+  cfg.timing = { actionPendingMs: 100, actionTaskMs: 200, taskRunMs: 100, taskStartingMs: 10 }
+  const dev = cfg.tenants.find((t) => t.name === 'dev')!
+  const sales = dev.projects!.find((p) => p.name === 'Sales pipeline')!
+  // four models of ~7.2 MB of text each: a package of about 10 MB once compressed
+  for (const t of sales.tasks!) t.modelBytes = 7_200_000
+  const sim = await Simulator.start(cfg)
+  try {
+    const dev = sim.tenantInfo('dev')
+    const prod = sim.tenantInfo('prod')
+    const dir = mkdtempSync(join(tmpdir(), 'qdp-bench-mem-'))
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        join(ROOT, 'scripts/bench-rss.mjs'),
+        join(ROOT, 'dist/cli/index.js'),
+        '--source-tenant',
+        dev.url,
+        '--source-project',
+        'Sales pipeline',
+        '--target-tenant',
+        prod.url,
+        '--target-space',
+        'PROD_PIPELINES',
+        '--bindings',
+        join(ROOT, 'examples/bindings/prod.yaml'),
+        '--poll-interval',
+        '0.1',
+        '--report-path',
+        join(dir, 'report.json')
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          QLIK_SOURCE_API_KEY: dev.apiKey,
+          QLIK_TARGET_API_KEY: prod.apiKey,
+          QLIK_ARTIFACT_DIR: join(dir, 'a'),
+          PROD_DATABASE: 'ANALYTICS'
+        },
+        stdio: ['ignore', 'ignore', 'pipe']
+      }
+    )
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const code = await new Promise<number | null>((r) => child.on('close', r))
+    const rss = Number(/BENCH_MAXRSS_KB (\d+)/.exec(err)?.[1] ?? 'NaN')
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport
+    return { packageBytes: report.package?.bytes ?? 0, maxRssMb: rss / 1024, ok: code === 0 }
+  } finally {
+    await sim.close()
+  }
+}
+
+const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+const pass = (ok: boolean): string => (ok ? 'ok' : 'MISSED')
+
+console.log(
+  `Benchmark: 3 actions per promotion, each ${fmt(ACTION_MS)} on the simulator${quick ? ' (--quick)' : ''}; node ${process.version}\n`
+)
+const rows = section('polling') ? await polling() : []
+if (rows.length) console.log(
+  '| polling | wall | server | overhead (target <= 1 s + 5%) | checks/action | latest notice (target <= 10% and <= 10 s) |'
+)
+if (rows.length) console.log('| --- | --- | --- | --- | --- | --- |')
+for (const r of rows) {
+  const overheadOk = r.overheadMs <= 1000 + 0.05 * r.serverMs
+  const lateOk = r.maxLatePct <= 10 && r.maxLateMs <= 10_000
+  console.log(
+    `| ${r.strategy} | ${fmt(r.wallMs)} | ${fmt(r.serverMs)} | ${fmt(r.overheadMs)} ${pass(overheadOk)} | ${r.checksPerAction.toFixed(1)} | ${fmt(r.maxLateMs)} (${r.maxLatePct.toFixed(1)}%) ${pass(lateOk)} |`
+  )
+}
+const s = section('startup') ? startup() : undefined
+if (s) console.log(
+  `\nStart-up (median of 5): action bundle ${s.action.toFixed(0)} ms, CLI bundle ${s.cli.toFixed(0)} ms, simulator bundle ${s.simulator.toFixed(0)} ms`
+)
+const m = section('memory') ? await memory() : undefined
+if (m) console.log(
+  `Peak RSS of the CLI bundle promoting a ${(m.packageBytes / 1e6).toFixed(1)} MB package: ${m.maxRssMb.toFixed(0)} MB (target < 150 MB) ${pass(m.ok && m.maxRssMb < 150)}${m.ok ? '' : ' (the promotion failed)'}`
+)
