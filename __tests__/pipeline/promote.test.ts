@@ -45,6 +45,7 @@ describe('promote pipeline against the simulator', () => {
       'Pre-flight check of the package:succeeded',
       'Create the target project:succeeded',
       'Set the target bindings:succeeded',
+      'Check the connections:succeeded',
       'Import the package:succeeded',
       'Prepare the target project:succeeded',
       'Validate the target project:succeeded'
@@ -89,15 +90,74 @@ describe('promote pipeline against the simulator', () => {
     expect(log.text()).toContain('(probable typos): platformConection')
   })
 
-  it('fails with the failed task and Qlik message when prepare fails', async () => {
+  it('fails before import when a connection does not resolve, naming variable, expression and space', async () => {
     const prod = sim.state('prod')
     prod.connections = prod.connections.filter((c) => c.name !== 'crm_mysql')
+    const { report } = await runPromote(sim)
+    expect(report.outcome).toBe('failed')
+    expect(report.failedStep).toBe('Check the connections')
+    expect(report.error).toContain(
+      'task.landing_crm.sourceConnection = {{id(connection, PROD_SOURCES.crm_mysql)}}'
+    )
+    expect(report.error).toContain('(space PROD_PIPELINES)')
+    expect(sim.requests({ tenant: 'prod' }).some((r) => r.path.includes('/actions/import'))).toBe(
+      false
+    )
+  })
+
+  it('fails with the failed task and Qlik message when prepare fails', async () => {
+    sim.injectFault({
+      tenant: 'prod',
+      path: '/actions/prepare',
+      actionOutcome: { state: 'FAILED', message: 'Gateway gw-7 is offline' }
+    })
     const { report, log } = await runPromote(sim)
     expect(report.outcome).toBe('failed')
-    // the import already refuses the unknown connection
-    expect(report.error).toContain("Connection 'PROD_SOURCES.crm_mysql'")
-    expect(report.error).toContain('Import ended FAILED on the target tenant')
-    expect(log.text()).toContain('error: Import failed for task Landing CRM (landing_crm)')
+    expect(report.error).toContain('Prepare ended FAILED on the target tenant')
+    expect(report.error).toContain('Gateway gw-7 is offline')
+    expect(log.text()).toContain(
+      'error: Prepare failed for task Landing orders (landing_orders): Gateway gw-7 is offline'
+    )
+    expect(
+      report.tasks.find((t) => t.step === 'prepare' && t.taskId === 'landing_orders')
+    ).toMatchObject({ state: 'FAILED', message: 'Gateway gw-7 is offline' })
+  })
+
+  it('takes ids for the source project, the target space and the target project', async () => {
+    const first = await runPromote(sim)
+    const srcId = sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!.id
+    const space = sim.state('prod').spaces.find((s) => s.name === 'PROD_PIPELINES')!
+    const again = await runPromote(sim, {
+      'source-project': srcId,
+      'target-space': space.id,
+      'target-project': first.report.target!.projectId!
+    })
+    expect(again.report.error).toBeUndefined()
+    expect(again.report.target).toMatchObject({
+      projectId: first.report.target!.projectId,
+      created: false,
+      spaceName: 'PROD_PIPELINES'
+    })
+  })
+
+  it('refuses an ambiguous source name, listing the candidates', async () => {
+    const dev = sim.state('dev')
+    const other = dev.spaces.find((s) => s.name === 'DEV_DATA')!
+    const copy = { ...dev.projects[0]!, id: 'copyofsales0001', spaceId: other.id }
+    dev.projects.push(copy)
+    const { report } = await runPromote(sim)
+    expect(report.error).toContain("Input 'source-project': 2 projects are named 'Sales pipeline'")
+    expect(report.error).toContain(`copyofsales0001 (space ${other.id})`)
+    expect(report.error).toContain("narrow the search with 'source-space'")
+    const narrowed = await runPromote(sim, { 'source-space': 'DEV_PIPELINES' })
+    expect(narrowed.report.error).toBeUndefined()
+  })
+
+  it('names an unknown target space with similar names', async () => {
+    const { report } = await runPromote(sim, { 'target-space': 'PROD_PIPELINE' })
+    expect(report.error).toContain("Input 'target-space': no space with id or name 'PROD_PIPELINE'")
+    expect(report.error).toContain("'PROD_PIPELINES'")
+    expect(writes('prod')).toEqual([])
   })
 
   it('times out on an action that never finishes, naming its id', async () => {

@@ -236,6 +236,21 @@ export class Pipeline {
       rec.detail = `${Object.keys(bindings.values).length} variable(s) set`
     })
 
+    await this.step('Check the connections', async (rec) => {
+      // Read the bindings back recalculated: every connection expression must map to an id here.
+      const back = await target.getBindings(project.id, true)
+      const unresolved = unresolvedConnections(back.variables, back.nameToIdMap)
+      rec.detail = `${Object.keys(back.nameToIdMap).length} connection(s) resolved`
+      if (unresolved.length > 0) {
+        throw new PipelineError(
+          `${unresolved.length} connection binding(s) do not resolve on the target tenant ${target.host} (space ${space.name}): ` +
+            unresolved.map((u) => `${u.variable} = ${u.expression}`).join('; ') +
+            '. Create the connection(s) there or fix the names in the bindings. The bindings were set; nothing was imported.',
+          'Check the connections'
+        )
+      }
+    })
+
     await this.step('Import the package', async () => {
       try {
         const actionId = await target.importAsync(project.id, zip)
@@ -525,6 +540,18 @@ export class Pipeline {
     }
     return status
   }
+}
+
+const CONNECTION = /^\{\{\s*id\(\s*connection\s*,\s*[^)]+\)\s*\}\}$/
+
+/** Connection expressions among the values that the tenant could not map to an id. */
+export function unresolvedConnections(
+  values: Record<string, string | null>,
+  nameToIdMap: Record<string, string>
+): Array<{ variable: string; expression: string }> {
+  return Object.entries(values)
+    .filter(([, v]) => typeof v === 'string' && CONNECTION.test(v.trim()) && !(v in nameToIdMap))
+    .map(([variable, v]) => ({ variable, expression: v as string }))
 }
 
 function nextStepHint(key: 'import' | 'prepare' | 'validate'): string {
