@@ -160,6 +160,73 @@ describe('promote pipeline against the simulator', () => {
     expect(writes('prod')).toEqual([])
   })
 
+  it("starts from the target's current bindings: a later run only needs what changes", async () => {
+    expect((await runPromote(sim)).report.outcome).toBe('succeeded')
+    const { report } = await runPromote(sim, {
+      bindings: 'task-type.storage.databaseName: ANALYTICS_V2'
+    })
+    expect(report.error).toBeUndefined()
+    expect(report.bindings?.changed).toEqual(['task-type.storage.databaseName'])
+    const prod = sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')!
+    expect(prod.bindings['task-type.storage.databaseName']).toBe('ANALYTICS_V2')
+    expect(prod.bindings.platformConnection).toBe('{{id(connection, PROD_DATA.snowflake_prod)}}')
+  })
+
+  it('LEGACY: pre-flight warnings are reported; without import-async it falls back to the synchronous import', async () => {
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 404 })
+    const { report, log } = await runPromote(sim, { 'export-mode': 'LEGACY' })
+    expect(report.error).toBeUndefined()
+    expect(log.text()).toContain(
+      'warning: Pre-flight: project.json: LEGACY (JSON) packages are deprecated'
+    )
+    expect(log.text()).toContain('using the synchronous import for the LEGACY package')
+    expect(
+      sim
+        .requests({ tenant: 'prod' })
+        .filter((r) => r.path.endsWith('/actions/import'))
+        .map((r) => r.status)
+    ).toEqual([200])
+    expect(report.actions.import?.state).toBe('COMPLETED')
+  })
+
+  it('refuses to fall back for a YAML package when import-async is missing', async () => {
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 404 })
+    const { report } = await runPromote(sim)
+    expect(report.error).toContain('has no import-async endpoint')
+    expect(report.error).toContain('export-mode LEGACY')
+  })
+
+  it('skips prepare and validate when told to', async () => {
+    const { report } = await runPromote(sim, { prepare: 'false', validate: 'false' })
+    expect(report.outcome).toBe('succeeded')
+    expect(report.steps.filter((s) => s.state === 'skipped').map((s) => s.name)).toEqual([
+      'Prepare the target project',
+      'Validate the target project'
+    ])
+    expect(report.actions.prepare).toBeUndefined()
+  })
+
+  it('creates the target with the type, platform and description the inputs give', async () => {
+    // the import would overwrite the description with the package's: stop it to see the created project
+    sim.injectFault({
+      tenant: 'prod',
+      path: '/actions/import-async',
+      actionOutcome: { state: 'FAILED' }
+    })
+    const { report } = await runPromote(sim, {
+      'platform-type': 'snowflake',
+      'project-type': 'DATA_PIPELINE',
+      'project-description': 'Prod copy'
+    })
+    expect(report.failedStep).toBe('Import the package')
+    const prod = sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')!
+    expect(prod).toMatchObject({
+      platformType: 'SNOWFLAKE',
+      type: 'DATA_PIPELINE',
+      description: 'Prod copy'
+    })
+  })
+
   it('times out on an action that never finishes, naming its id', async () => {
     sim.injectFault({ tenant: 'prod', path: '/actions/prepare', neverFinish: true })
     const { report } = await runPromote(sim, { timeout: '1' })

@@ -157,6 +157,28 @@ describe('Qlik client', () => {
     )
   })
 
+  it('times out a slow answer and retries it when safe', async () => {
+    sim.injectFault({ tenant: 'dev', method: 'GET', latencyMs: 1500, times: 1 })
+    const info = sim.tenantInfo('dev')
+    const sleeps: number[] = []
+    const client = new QlikClient({
+      tenant: 'source',
+      baseUrl: info.url,
+      auth: { kind: 'api-key', apiKey: info.apiKey },
+      requestTimeoutMs: 300,
+      sleep: async (ms) => {
+        sleeps.push(ms)
+      }
+    })
+    expect((await new QlikApi(client).listProjects()).length).toBe(2)
+    expect(sleeps).toHaveLength(1)
+    sim.injectFault({ tenant: 'dev', path: '/actions/prepare', latencyMs: 1500, times: 1 })
+    await expect(new QlikApi(client).prepare(salesId(), false)).rejects.toThrow(
+      /timed out; the request may or may not have been carried out/
+    )
+    await client.close()
+  })
+
   it('parses Retry-After as seconds or an HTTP date', () => {
     expect(parseRetryAfter('13', 0)).toBe(13)
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 0)).toBe(10)

@@ -115,7 +115,9 @@ export class Pipeline {
     } catch (e) {
       this.report.outcome = 'failed'
       this.report.error = e instanceof PipelineError ? e.message : explain(e, 'run')
-      if (e instanceof PipelineError) this.report.failedStep = e.step
+      const failed = this.report.steps.find((st) => st.state === 'failed')?.name
+      if (failed) this.report.failedStep = failed
+      else if (e instanceof PipelineError) this.report.failedStep = e.step
     } finally {
       this.report.finishedAt = new Date(this.deps.clock.now()).toISOString()
     }
