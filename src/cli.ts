@@ -1,10 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ConsoleReporter } from './report/console-reporter.js'
-import { createPipeline } from './setup.js'
+import { runPipeline } from './setup.js'
 
 /**
  * The command-line adapter: the same options as the action, as --flags or QLIK_* environment
@@ -113,25 +112,19 @@ export async function main(
     }
     throw e
   }
-  const reporter = new ConsoleReporter(parsed.verbose)
-  const { pipeline, close } = createPipeline({
-    options,
-    reporter,
-    clock: realClock,
-    env,
-    onSecret: () => {}
-  })
-  let report
-  try {
-    report = await pipeline.run()
-  } finally {
-    await close()
-  }
   const reportPath =
     options.reportPath ||
     join(env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote'), 'report.json')
-  mkdirSync(dirname(reportPath), { recursive: true })
-  writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
+  const report = await runPipeline(
+    {
+      options,
+      reporter: new ConsoleReporter(parsed.verbose),
+      clock: realClock,
+      env,
+      onSecret: () => {}
+    },
+    reportPath
+  )
   const outputs = outputsOf(report, reportPath)
   out(
     `\n${report.outcome === 'succeeded' ? (report.dryRun ? 'DRY RUN OK' : 'PROMOTED') : 'FAILED'}\n`

@@ -1,14 +1,13 @@
 import * as core from '@actions/core'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { readActionInputs } from './inputs.js'
 import { OptionsError, parseOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ActionReporter } from './report/action-reporter.js'
 import { renderSummary } from './report/summary.js'
-import { createPipeline } from './setup.js'
+import { runPipeline } from './setup.js'
 
 /** The action adapter: read inputs, run the pipeline, set outputs, write the summary and report. */
 export async function run(): Promise<void> {
@@ -24,27 +23,18 @@ export async function run(): Promise<void> {
     return
   }
   const env = process.env
-  const { pipeline, close } = createPipeline({
-    options,
-    reporter: new ActionReporter(),
-    clock: realClock,
-    env,
-    onSecret: (s) => core.setSecret(s)
-  })
-  let report
-  try {
-    report = await pipeline.run()
-  } finally {
-    await close()
-  }
   const reportPath =
     options.reportPath || join(env.RUNNER_TEMP || tmpdir(), 'qlik-di-promote-report.json')
-  try {
-    mkdirSync(dirname(reportPath), { recursive: true })
-    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
-  } catch (e) {
-    core.warning(`Could not write the report to ${reportPath}: ${(e as Error).message}`)
-  }
+  const report = await runPipeline(
+    {
+      options,
+      reporter: new ActionReporter(),
+      clock: realClock,
+      env,
+      onSecret: (s) => core.setSecret(s)
+    },
+    reportPath
+  )
   for (const [name, value] of Object.entries(outputsOf(report, reportPath)))
     core.setOutput(name, value)
   if (env.GITHUB_STEP_SUMMARY) {

@@ -1,8 +1,10 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { LocalArtifactStore } from './artifacts/local.js'
 import type { Options, TenantOptions } from './options.js'
 import type { ArtifactStore, Clock, Reporter, RunContext } from './pipeline/ports.js'
+import type { RunReport } from './pipeline/report.js'
 import { Pipeline } from './pipeline/promote.js'
 import { QlikApi } from './qlik/api.js'
 import { QlikClient } from './qlik/client.js'
@@ -91,4 +93,25 @@ export function createPipeline(input: SetupInput): {
       await Promise.all([source?.client.close(), target?.client.close()])
     }
   }
+}
+
+/**
+ * Build the pipeline, run it, close its connections and write the JSON report to `reportPath`.
+ * A report that cannot be written is a warning, not a failure of the promotion.
+ */
+export async function runPipeline(input: SetupInput, reportPath: string): Promise<RunReport> {
+  const { pipeline, close } = createPipeline(input)
+  let report: RunReport
+  try {
+    report = await pipeline.run()
+  } finally {
+    await close()
+  }
+  try {
+    mkdirSync(dirname(reportPath), { recursive: true })
+    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
+  } catch (e) {
+    input.reporter.warning(`Could not write the report to ${reportPath}: ${(e as Error).message}`)
+  }
+  return report
 }
