@@ -87,8 +87,25 @@ describe('options', () => {
         'source-project': 'p'
       })
     ).not.toThrow()
-    expect(problems({ mode: 'deploy', 'target-tenant': 'a.b.c', 'target-api-key': 'k' })).toEqual([
+    expect(
+      problems({
+        mode: 'deploy',
+        'target-tenant': 'a.b.c',
+        'target-api-key': 'k',
+        'zip-path': 'p.zip'
+      })
+    ).toEqual([
       "Input 'target-space' is required for mode 'deploy' (a space id or name in the target tenant)."
+    ])
+    expect(
+      problems({
+        mode: 'deploy',
+        'target-tenant': 'a.b.c',
+        'target-api-key': 'k',
+        'target-space': 'S'
+      })
+    ).toEqual([
+      "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
     ])
     expect(problems({ ...base, 'target-client-secret': '' })).toEqual([
       "Input 'target-client-secret' is missing: OAuth needs both target-client-id and target-client-secret."

@@ -9,6 +9,12 @@ export const modules = {
 /* harmony export */   GitHubArtifactStore: () => (/* binding */ GitHubArtifactStore)
 /* harmony export */ });
 /* harmony import */ var _actions_artifact__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(20584);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(73024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(76760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+
+
 
 /** In a runner (ACTIONS_RUNTIME_TOKEN set): a workflow artifact through @actions/artifact. */
 class GitHubArtifactStore {
@@ -21,6 +27,30 @@ class GitHubArtifactStore {
             ...(id ? { id } : {}),
             name,
             location: `workflow artifact ${name}${id ? ` (id ${id})` : ''}${res.digest ? `, digest ${res.digest}` : ''}`
+        };
+    }
+    async load(name, destDir, from) {
+        let findBy;
+        if (from) {
+            const [owner, repo] = from.repository.split('/');
+            if (!owner || !repo)
+                throw new Error(`cannot tell the repository (GITHUB_REPOSITORY is "${from.repository}")`);
+            findBy = {
+                findBy: {
+                    token: from.token,
+                    workflowRunId: from.runId,
+                    repositoryOwner: owner,
+                    repositoryName: repo
+                }
+            };
+        }
+        const { artifact } = await this.client.getArtifact(name, findBy);
+        await this.client.downloadArtifact(artifact.id, { path: destDir, ...findBy });
+        const files = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readdirSync)(destDir).map((f) => (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(destDir, f));
+        return {
+            id: String(artifact.id),
+            files,
+            location: `workflow artifact ${name} (id ${artifact.id}${from ? `, run ${from.runId}` : ''})`
         };
     }
 }

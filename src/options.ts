@@ -443,6 +443,11 @@ export function parseOptions(raw: RawOptions): Options {
       "Input 'github-token' is required with 'artifact-run-id' (to download another run's artifact)."
     )
   }
+  if (mode === 'deploy' && zipPath === '' && get('artifact-name') === '') {
+    problems.push(
+      "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
+    )
+  }
   const runTasksRaw = get('run-tasks')
   const runTasks: Options['runTasks'] =
     runTasksRaw === '' || runTasksRaw.toLowerCase() === 'none'

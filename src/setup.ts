@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { LocalArtifactStore } from './artifacts/local.js'
 import type { Options, TenantOptions } from './options.js'
-import type { ArtifactStore, Clock, Reporter, RunContext } from './pipeline/ports.js'
+import type {
+  ArtifactSource,
+  ArtifactStore,
+  Clock,
+  Reporter,
+  RunContext
+} from './pipeline/ports.js'
 import type { RunReport } from './pipeline/report.js'
 import { Pipeline } from './pipeline/promote.js'
 import { QlikApi } from './qlik/api.js'
@@ -55,6 +61,10 @@ class LazyGitHubArtifactStore implements ArtifactStore {
   async save(name: string, files: string[], rootDir: string, retentionDays?: number) {
     const { GitHubArtifactStore } = await import('./artifacts/github.js')
     return new GitHubArtifactStore().save(name, files, rootDir, retentionDays)
+  }
+  async load(name: string, destDir: string, from?: ArtifactSource) {
+    const { GitHubArtifactStore } = await import('./artifacts/github.js')
+    return new GitHubArtifactStore().load(name, destDir, from)
   }
 }
 

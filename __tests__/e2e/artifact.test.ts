@@ -3,7 +3,7 @@
  * of the artifact service; the uploaded ZIP holds the exact exported package and a manifest.
  */
 import { createHash } from 'node:crypto'
-import { unzipSync, strFromU8 } from 'fflate'
+import { unzipSync, strFromU8, zipSync } from 'fflate'
 import { readFileSync } from 'node:fs'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
@@ -76,3 +76,90 @@ it('uploads ZIP + manifest as a workflow artifact whose package digest equals th
     expect(raw).not.toContain(s)
   expect(r.summary).toContain(`Artifact **${a.name}** (github`)
 }, 60000)
+
+describe('build once, deploy many: two jobs, two processes', () => {
+  it('an export job uploads; a separate deploy job downloads it by name, checks the digest and deploys', async () => {
+    const dev = sim.tenantInfo('dev')
+    const prod = sim.tenantInfo('prod')
+    const exp = await runAction(
+      {
+        mode: 'export',
+        'source-tenant': dev.url,
+        'source-api-key': dev.apiKey,
+        'source-project': 'Orders replication',
+        'artifact-name': 'orders-release'
+      },
+      service.env('/tmp')
+    )
+    expect(exp.stdout).not.toContain('::error')
+    expect(exp.code).toBe(0)
+    expect(exp.outputs['artifact-name']).toBe('orders-release')
+    expect(exp.outputs['target-project-id']).toBe('')
+    const before = sim.requests({ tenant: 'prod' }).length
+
+    const dep = await runAction(
+      {
+        mode: 'deploy',
+        'artifact-name': 'orders-release',
+        'target-tenant': prod.url,
+        'target-api-key': prod.apiKey,
+        'target-space': 'PROD_PIPELINES',
+        bindings: [
+          'task.replicate_orders.sourceConnection: "{{id(connection, PROD_SOURCES.orders_postgres)}}"',
+          'task.replicate_orders.targetConnection: "{{id(connection, PROD_DATA.sqlserver_replica_prod)}}"'
+        ].join('\n'),
+        'poll-interval': '0.02'
+      },
+      service.env('/tmp')
+    )
+    expect(dep.stdout).not.toContain('::error')
+    expect(dep.code).toBe(0)
+    expect(dep.outputs['zip-sha256']).toBe(exp.outputs['zip-sha256'])
+    expect(dep.outputs['artifact-id']).toBe(exp.outputs['artifact-id'])
+    expect(dep.outputs['validate-state']).toBe('COMPLETED')
+    const project = sim.state('prod').projects.find((p) => p.name === 'Orders replication')!
+    expect(project).toMatchObject({ type: 'DATA_MOVEMENT', platformType: 'NONE' })
+    expect(sim.requests({ tenant: 'prod' }).length).toBeGreaterThan(before)
+  }, 60000)
+
+  it('refuses a tampered artifact before any request to the target', async () => {
+    const dev = sim.tenantInfo('dev')
+    const prod = sim.tenantInfo('prod')
+    const exp = await runAction(
+      {
+        mode: 'export',
+        'source-tenant': dev.url,
+        'source-api-key': dev.apiKey,
+        'source-project': 'Sales pipeline',
+        'artifact-name': 'sales-tampered'
+      },
+      service.env('/tmp')
+    )
+    expect(exp.code).toBe(0)
+    // someone swaps the package inside the stored artifact
+    const a = service.artifacts.find((x) => x.name === 'sales-tampered')!
+    const files = unzipSync(new Uint8Array(a.content!))
+    const other = unzipSync(files['sales-pipeline.zip']!)
+    other['qtcp_project.yaml'] = new TextEncoder().encode(
+      'project:\n  type: DATA_PIPELINE\n  platformType: SNOWFLAKE\n  settings: {}\n'
+    )
+    files['sales-pipeline.zip'] = zipSync(other)
+    a.content = Buffer.from(zipSync(files))
+    sim.clearRequests()
+    const dep = await runAction(
+      {
+        mode: 'deploy',
+        'artifact-name': 'sales-tampered',
+        'target-tenant': prod.url,
+        'target-api-key': prod.apiKey,
+        'target-space': 'PROD_PIPELINES'
+      },
+      service.env('/tmp')
+    )
+    expect(dep.code).not.toBe(0)
+    expect(dep.stdout).toContain(
+      'it was changed after the export. Refusing to deploy it; nothing was sent to the target.'
+    )
+    expect(sim.requests({ tenant: 'prod' })).toEqual([])
+  }, 60000)
+})

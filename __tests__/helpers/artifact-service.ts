@@ -103,9 +103,11 @@ export class FakeArtifactService {
                 (!msg.workflow_run_backend_id || a.runBackendId === msg.workflow_run_backend_id)
             )
             const nameFilter = (msg.name_filter as unknown as string | undefined) ?? undefined
+            const idFilter = (msg.id_filter as unknown as string | undefined) ?? undefined
             return json(200, {
               artifacts: list
                 .filter((a) => !nameFilter || a.name === nameFilter)
+                .filter((a) => !idFilter || String(a.id) === String(idFilter))
                 .map((a) => ({
                   workflow_run_backend_id: a.runBackendId,
                   workflow_job_run_backend_id: a.jobBackendId,

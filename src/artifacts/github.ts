@@ -1,5 +1,12 @@
 import { DefaultArtifactClient } from '@actions/artifact'
-import type { ArtifactStore, StoredArtifact } from '../pipeline/ports.js'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type {
+  ArtifactSource,
+  ArtifactStore,
+  LoadedArtifact,
+  StoredArtifact
+} from '../pipeline/ports.js'
 
 /** In a runner (ACTIONS_RUNTIME_TOKEN set): a workflow artifact through @actions/artifact. */
 export class GitHubArtifactStore implements ArtifactStore {
@@ -23,6 +30,40 @@ export class GitHubArtifactStore implements ArtifactStore {
       ...(id ? { id } : {}),
       name,
       location: `workflow artifact ${name}${id ? ` (id ${id})` : ''}${res.digest ? `, digest ${res.digest}` : ''}`
+    }
+  }
+
+  async load(name: string, destDir: string, from?: ArtifactSource): Promise<LoadedArtifact> {
+    let findBy:
+      | {
+          findBy: {
+            token: string
+            workflowRunId: number
+            repositoryOwner: string
+            repositoryName: string
+          }
+        }
+      | undefined
+    if (from) {
+      const [owner, repo] = from.repository.split('/')
+      if (!owner || !repo)
+        throw new Error(`cannot tell the repository (GITHUB_REPOSITORY is "${from.repository}")`)
+      findBy = {
+        findBy: {
+          token: from.token,
+          workflowRunId: from.runId,
+          repositoryOwner: owner,
+          repositoryName: repo
+        }
+      }
+    }
+    const { artifact } = await this.client.getArtifact(name, findBy)
+    await this.client.downloadArtifact(artifact.id, { path: destDir, ...findBy })
+    const files = readdirSync(destDir).map((f) => join(destDir, f))
+    return {
+      id: String(artifact.id),
+      files,
+      location: `workflow artifact ${name} (id ${artifact.id}${from ? `, run ${from.runId}` : ''})`
     }
   }
 }

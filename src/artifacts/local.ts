@@ -1,6 +1,6 @@
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import type { ArtifactStore, StoredArtifact } from '../pipeline/ports.js'
+import type { ArtifactStore, LoadedArtifact, StoredArtifact } from '../pipeline/ports.js'
 
 /** Outside a runner: artifacts are folders under a local directory. */
 export class LocalArtifactStore implements ArtifactStore {
@@ -12,5 +12,21 @@ export class LocalArtifactStore implements ArtifactStore {
     mkdirSync(target, { recursive: true })
     for (const f of files) copyFileSync(f, join(target, basename(f)))
     return { name, location: target }
+  }
+
+  async load(name: string, destDir: string, from?: { runId: number }): Promise<LoadedArtifact> {
+    if (from) {
+      throw new Error(
+        `artifact-run-id works only in a GitHub Actions runner (outside one, artifacts are folders in ${this.dir}).`
+      )
+    }
+    const source = resolve(this.dir, name)
+    if (!existsSync(source)) throw new Error(`No artifact '${name}' in ${this.dir}.`)
+    mkdirSync(destDir, { recursive: true })
+    const files = readdirSync(source).map((f) => {
+      copyFileSync(join(source, f), join(destDir, f))
+      return join(destDir, f)
+    })
+    return { files, location: source }
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { strFromU8, unzipSync } from 'fflate'
+import { parse as parseYaml } from 'yaml'
 
 /**
  * Reading an exported project package: its format (YAML or LEGACY), its bindings registry (the
@@ -15,6 +16,9 @@ export interface PackageInfo {
   sha256: string
   bytes: number
   files: number
+  /** The project's type and platform as the package states them (used to create a target). */
+  projectType?: string
+  platformType?: string
 }
 
 export class PackageReadError extends Error {}
@@ -77,6 +81,19 @@ export function readPackageInfo(zip: Uint8Array): PackageInfo {
     sha256: sha256(zip),
     bytes: zip.length,
     files: count
+  }
+  const projectText = text(yaml ? 'qtcp_project.yaml' : 'project.json')
+  if (projectText !== undefined) {
+    try {
+      const doc = (yaml ? parseYaml(projectText) : JSON.parse(projectText)) as {
+        project?: Record<string, unknown>
+      }
+      const p = doc?.project ?? {}
+      if (typeof p.type === 'string') info.projectType = p.type
+      if (typeof p.platformType === 'string') info.platformType = p.platformType
+    } catch {
+      // the pre-flight check on the target reports definition problems in its own words
+    }
   }
   if (shipped) {
     info.shippedBindings = Object.fromEntries(

@@ -27,6 +27,22 @@ export interface ArtifactStore {
     rootDir: string,
     retentionDays?: number
   ): Promise<StoredArtifact>
+  /** Fetch an artifact of this run (or of another run, `from`) into destDir. */
+  load(name: string, destDir: string, from?: ArtifactSource): Promise<LoadedArtifact>
+}
+
+export interface ArtifactSource {
+  runId: number
+  token: string
+  /** owner/name */
+  repository: string
+}
+
+export interface LoadedArtifact {
+  id?: string
+  /** Paths of the downloaded files. */
+  files: string[]
+  location: string
 }
 
 export interface Clock {

@@ -1,5 +1,5 @@
-import { mkdirSync, openAsBlob, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, openAsBlob, readFileSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, resolve as resolvePath } from 'node:path'
 import type { Options } from '../options.js'
 import { readPackageInfo, PackageReadError, type PackageInfo } from '../package/package.js'
 import {
@@ -64,6 +64,52 @@ export function defaultArtifactName(projectName: string, ref: string): string {
   return `qlik-di-${slug(projectName)}${tag ? `-${slug(tag)}` : ''}`
 }
 
+interface SourcePackage {
+  /** The source project, or what the manifest says of it (deploy). */
+  src: Project
+  info: PackageInfo
+  path: string
+}
+
+interface Manifest {
+  sourceTenant?: string
+  projectId?: string
+  projectName?: string
+  projectType?: string
+  platformType?: string
+  projectDescription?: string
+  exportMode?: string
+  packageSha256?: string
+}
+
+function readManifest(path: string): Manifest {
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
+    const str = (k: string): string | undefined =>
+      typeof doc[k] === 'string' ? (doc[k] as string) : undefined
+    const m: Manifest = {}
+    for (const k of [
+      'sourceTenant',
+      'projectId',
+      'projectName',
+      'projectType',
+      'platformType',
+      'projectDescription',
+      'exportMode',
+      'packageSha256'
+    ] as const) {
+      const v = str(k)
+      if (v !== undefined) m[k] = v
+    }
+    return m
+  } catch (e) {
+    throw new PipelineError(
+      `The manifest ${path} is not valid JSON: ${(e as Error).message}`,
+      'Get the package'
+    )
+  }
+}
+
 export class Pipeline {
   readonly report: RunReport
   private readonly o: Options
@@ -105,12 +151,6 @@ export class Pipeline {
         if (e instanceof BindingsInputError) throw new PipelineError(e.message, 'Check the inputs')
         throw e
       }
-      if (this.o.mode !== 'promote') {
-        throw new PipelineError(
-          `mode '${this.o.mode}' is not available in this version yet; use mode 'promote'.`,
-          'start'
-        )
-      }
       await this.promote()
     } catch (e) {
       this.report.outcome = 'failed'
@@ -125,17 +165,143 @@ export class Pipeline {
   }
 
   private async promote(): Promise<void> {
+    const pkg = this.o.mode === 'deploy' ? await this.loadPackage() : await this.exportAndStore()
+    if (this.o.mode !== 'export') await this.deploy(pkg)
+  }
+
+  /** Source -> package on disk -> artifact (modes promote and export). */
+  private async exportAndStore(): Promise<SourcePackage> {
     const source = this.deps.source as QlikApi
-    const target = this.deps.target as QlikApi
     const src = await this.step('Find the source project', async () => this.findSource(source))
     const { info, path } = await this.step('Export the source project', async () =>
       this.exportPackage(source, src)
     )
-    // Uploads read the package from disk: a 10 MB package is not kept in memory for the whole run.
-    const zip = await openAsBlob(path, { type: 'application/zip' })
     await this.step('Keep the package as an artifact', async () =>
       this.storeArtifact(src, path, info)
     )
+    return { src, info, path }
+  }
+
+  /** Mode deploy: the package from zip-path or an artifact, its digest checked against the manifest. */
+  private async loadPackage(): Promise<SourcePackage> {
+    return this.step('Get the package', async (rec) => {
+      let zipPath: string
+      let manifestPath: string | undefined
+      let where: string
+      if (this.o.zipPath) {
+        zipPath = resolvePath(this.o.zipPath)
+        if (!existsSync(zipPath)) {
+          throw new PipelineError(`Input 'zip-path': no file ${zipPath}.`, 'Get the package')
+        }
+        const beside = join(dirname(zipPath), 'manifest.json')
+        manifestPath = existsSync(beside) ? beside : undefined
+        where = zipPath
+      } else {
+        const dest = join(this.deps.workDir, 'download')
+        const from =
+          this.o.artifactRunId !== undefined
+            ? {
+                runId: this.o.artifactRunId,
+                token: this.o.githubToken,
+                repository: this.deps.run.repository
+              }
+            : undefined
+        const got = await this.deps.artifacts.load(this.o.artifactName, dest, from)
+        const zips = got.files.filter((f) => f.endsWith('.zip'))
+        if (zips.length !== 1) {
+          throw new PipelineError(
+            `Artifact '${this.o.artifactName}' (${got.location}) should hold one package ZIP and manifest.json; it holds: ${got.files.map((f) => basename(f)).join(', ') || 'nothing'}.`,
+            'Get the package'
+          )
+        }
+        zipPath = zips[0] as string
+        manifestPath = got.files.find((f) => basename(f) === 'manifest.json')
+        if (!manifestPath) {
+          throw new PipelineError(
+            `Artifact '${this.o.artifactName}' has no manifest.json: it was not made by this action's export.`,
+            'Get the package'
+          )
+        }
+        where = `artifact '${this.o.artifactName}' (${got.location})`
+        this.report.artifact = {
+          kind: this.deps.artifacts.kind,
+          ...(got.id ? { id: got.id } : {}),
+          name: this.o.artifactName,
+          location: got.location
+        }
+      }
+      let info: PackageInfo
+      try {
+        info = readPackageInfo(readFileSync(zipPath))
+      } catch (e) {
+        if (e instanceof PackageReadError)
+          throw new PipelineError(
+            `The package ${where} cannot be used: ${e.message}`,
+            'Get the package'
+          )
+        throw e
+      }
+      const manifest = manifestPath ? readManifest(manifestPath) : undefined
+      if (manifest) {
+        if (manifest.packageSha256 !== info.sha256) {
+          throw new PipelineError(
+            `The package ${where} has sha256 ${info.sha256}, but its manifest says ${manifest.packageSha256 ?? '(none)'}: ` +
+              'it was changed after the export. Refusing to deploy it; nothing was sent to the target.',
+            'Get the package'
+          )
+        }
+        rec.detail = `sha256 ${info.sha256} matches the manifest`
+      } else {
+        this.log.warning(
+          `No manifest.json beside ${zipPath}: the package's digest cannot be checked against its export.`
+        )
+        rec.detail = `sha256 ${info.sha256} (no manifest)`
+      }
+      this.report.package = {
+        path: zipPath,
+        sha256: info.sha256,
+        bytes: info.bytes,
+        format: info.format,
+        exportMode: manifest?.exportMode ?? '',
+        declared: info.declared
+      }
+      const src: Project = {
+        id: manifest?.projectId ?? '',
+        name: manifest?.projectName ?? this.o.targetProject,
+        ...((manifest?.projectType ?? info.projectType)
+          ? { type: manifest?.projectType ?? info.projectType }
+          : {}),
+        ...((manifest?.platformType ?? info.platformType)
+          ? { platformType: manifest?.platformType ?? info.platformType }
+          : {}),
+        ...(manifest?.projectDescription !== undefined
+          ? { description: manifest.projectDescription }
+          : {})
+      }
+      if (!src.name) {
+        throw new PipelineError(
+          "Input 'target-project' is required to deploy a package without a manifest (the project name is not known).",
+          'Get the package'
+        )
+      }
+      if (manifest?.projectId)
+        this.report.source = {
+          tenant: manifest.sourceTenant ?? '',
+          projectId: manifest.projectId,
+          projectName: src.name
+        }
+      this.log.info(
+        `Package from ${where}: ${info.format}, ${info.bytes} bytes, sha256 ${info.sha256}`
+      )
+      return { src, info, path: zipPath }
+    })
+  }
+
+  /** Package -> target: space, project, bindings, pre-flight, create, import, prepare, validate. */
+  private async deploy({ src, info, path }: SourcePackage): Promise<void> {
+    const target = this.deps.target as QlikApi
+    // Uploads read the package from disk: a 10 MB package is not kept in memory for the whole run.
+    const zip = await openAsBlob(path, { type: 'application/zip' })
 
     const space = await this.step('Find the target space', async () => this.findSpace(target))
     const targetName = this.o.targetProject || src.name
@@ -386,6 +552,9 @@ export class Pipeline {
       sourceTenant: this.report.source?.tenant,
       projectId: src.id,
       projectName: src.name,
+      projectType: src.type,
+      platformType: src.platformType,
+      projectDescription: src.description ?? '',
       exportMode: this.o.exportMode,
       includeBindings: this.o.includeBindings,
       format: info.format,
