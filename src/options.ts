@@ -192,7 +192,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     name: 'poll-interval',
     default: '1',
     description:
-      'Seconds before the first status check of an asynchronous action; later checks are spaced out by 10% each, up to 10 s apart.'
+      'Seconds before the first status check of an asynchronous action; later checks are spaced out by 5% each, up to 10 s apart.'
   },
   {
     name: 'timeout',

@@ -81,13 +81,19 @@ describe('promote pipeline against the simulator', () => {
     expect(writes('prod')).toEqual([])
   })
 
-  it('warns about variables the package does not declare', async () => {
-    const { report, log } = await runPromote(sim, {
-      bindings: `${(await import('../helpers/pipeline.js')).PROD_BINDINGS_YAML}\nplatformConection: typo\n`
-    })
-    expect(report.outcome).toBe('succeeded')
-    expect(report.bindings?.unknown).toEqual(['platformConection'])
-    expect(log.text()).toContain('(probable typos): platformConection')
+  it('refuses variables the package does not declare with strict-bindings, warns without', async () => {
+    const { PROD_BINDINGS_YAML } = await import('../helpers/pipeline.js')
+    const typo = `${PROD_BINDINGS_YAML}\nplatformConection: typo\n`
+    const strict = await runPromote(sim, { bindings: typo })
+    expect(strict.report.outcome).toBe('failed')
+    expect(strict.report.error).toContain(
+      '1 variable(s) the package does not declare (probable typos): platformConection'
+    )
+    expect(writes('prod')).toEqual([])
+    const lax = await runPromote(sim, { bindings: typo, 'strict-bindings': 'false' })
+    expect(lax.report.outcome).toBe('succeeded')
+    expect(lax.report.bindings?.unknown).toEqual(['platformConection'])
+    expect(lax.log.text()).toContain('(probable typos): platformConection')
   })
 
   it('fails before import when a connection does not resolve, naming variable, expression and space', async () => {

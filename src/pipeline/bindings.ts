@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
 
 /**
  * The `bindings` input: an inline YAML/JSON mapping or a path to a .yaml/.yml/.json file, with
@@ -8,6 +9,34 @@ import { parse as parseYaml } from 'yaml'
  */
 
 export class BindingsInputError extends Error {}
+
+const value = z
+  .union([z.string(), z.number(), z.boolean(), z.null()])
+  .describe(
+    'The value for the target. Connections: "{{id(connection, SPACE_NAME.CONNECTION_NAME)}}". ${ENV_VAR} is replaced from the environment. null is an explicit empty value; "" counts as missing.'
+  )
+const variables = z
+  .record(z.string().min(1), value)
+  .describe(
+    'Binding (export) variable names, as the package declares them, mapped to their values.'
+  )
+
+const wrapped = z.strictObject({ variables })
+
+/** A bindings file: a flat mapping of variables, or the same under `variables:`. */
+export const bindingsFileSchema = z
+  .union([wrapped, variables])
+  .describe(
+    'Bindings of a Qlik Talend Cloud data integration project for one target environment (qlik-di-promote).'
+  )
+
+export function bindingsJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(bindingsFileSchema),
+    $id: 'https://github.com/owner/qlik-di-promote/schemas/bindings.schema.json',
+    title: 'qlik-di-promote bindings file'
+  }
+}
 
 export type BindingValues = Record<string, string | null>
 
@@ -45,23 +74,23 @@ export function loadBindingsInput(
       `Input 'bindings' (${source}) must be a mapping of variable names to values, e.g. "platformConnection: '{{id(connection, PROD_DATA.snowflake)}}'".`
     )
   }
-  const root = doc as Record<string, unknown>
-  const vars =
-    root.variables !== undefined && Object.keys(root).length === 1 ? root.variables : root
-  if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
-    throw new BindingsInputError(`Input 'bindings' (${source}): "variables" must be a mapping.`)
+  const isWrapped = Object.keys(doc).length === 1 && 'variables' in doc
+  const checked = (isWrapped ? wrapped : variables).safeParse(doc)
+  if (!checked.success) {
+    const name = String(checked.error.issues[0]?.path.at(-1) ?? 'variables')
+    throw new BindingsInputError(
+      `Input 'bindings' (${source}): the value of '${name}' must be a string, number, boolean or null.`
+    )
   }
+  const vars: Record<string, unknown> = isWrapped
+    ? (checked.data as { variables: Record<string, unknown> }).variables
+    : (checked.data as Record<string, unknown>)
   const values: BindingValues = {}
   const missing: string[] = []
-  for (const [name, raw] of Object.entries(vars as Record<string, unknown>)) {
+  for (const [name, raw] of Object.entries(vars)) {
     if (raw === null) {
       values[name] = null
       continue
-    }
-    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-      throw new BindingsInputError(
-        `Input 'bindings' (${source}): the value of '${name}' must be a string, number, boolean or null.`
-      )
     }
     values[name] = String(raw).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, v: string) => {
       const val = env[v]

@@ -334,10 +334,16 @@ export class Pipeline {
         missing: merged.missing
       }
       if (merged.unknown.length > 0) {
-        this.log.warning(
-          `Bindings name variables the package does not declare (probable typos): ${merged.unknown.join(', ')}. Declared: ${info.declared.join(', ')}.`,
-          { title: 'Unknown binding variables' }
-        )
+        const msg =
+          `The bindings name ${merged.unknown.length} variable(s) the package does not declare (probable typos): ` +
+          `${merged.unknown.join(', ')}. The package declares: ${info.declared.join(', ')}.`
+        if (this.o.strictBindings) {
+          throw new PipelineError(
+            `${msg} Fix the names, or set strict-bindings to false to send them anyway (nothing was changed on the target).`,
+            'Compute the bindings'
+          )
+        }
+        this.log.warning(msg, { title: 'Unknown binding variables' })
       }
       if (merged.missing.length > 0) {
         const msg =

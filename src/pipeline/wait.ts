@@ -17,7 +17,7 @@ export interface WaitOptions {
   log: (line: string) => void
 }
 
-export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.1 }
+export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.05 }
 
 export class ActionTimeoutError extends Error {
   constructor(

@@ -1,8 +1,12 @@
-/** Writes action.yml from the options and outputs schemas: `npm run action-yml`. */
-import { writeFileSync } from 'node:fs'
+/**
+ * `npm run generate`: writes action.yml (from src/options.ts and src/outputs.ts) and
+ * schemas/bindings.schema.json (from the zod schema the bindings loader uses). Tests check both.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
 import { OPTION_SPECS } from '../src/options.js'
 import { OUTPUT_SPECS } from '../src/outputs.js'
+import { bindingsJsonSchema } from '../src/pipeline/bindings.js'
 
 const doc = {
   name: 'Qlik Talend Cloud DI project promote',
@@ -21,5 +25,11 @@ const doc = {
 }
 writeFileSync(
   new URL('../action.yml', import.meta.url),
-  `# Generated from src/options.ts and src/outputs.ts by \`npm run action-yml\`; a test checks it.\n${stringify(doc, { lineWidth: 0 })}`
+  `# Generated from src/options.ts and src/outputs.ts by \`npm run generate\`; a test checks it.\n${stringify(doc, { lineWidth: 0 })}`
+)
+
+mkdirSync(new URL('../schemas/', import.meta.url), { recursive: true })
+writeFileSync(
+  new URL('../schemas/bindings.schema.json', import.meta.url),
+  `${JSON.stringify(bindingsJsonSchema(), null, 2)}\n`
 )
