@@ -17,7 +17,7 @@ import {
   type BindingValues
 } from './bindings.js'
 import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
-import { newReport, type RunReport, type StepRecord } from './report.js'
+import { newReport, type DryRunPlan, type RunReport, type StepRecord } from './report.js'
 import { DEFAULT_WAIT, failedTasks, waitForAction } from './wait.js'
 
 /**
@@ -358,7 +358,17 @@ export class Pipeline {
     })
 
     await this.step('Pre-flight check of the package', async (rec) => {
-      const reports = await target.validateDefinitions(zip)
+      // A dry run sends nothing but reads to the target; the check only looks at the package, so
+      // it runs on the source tenant when there is one, and is left out otherwise.
+      const checker = this.o.dryRun ? this.deps.source : target
+      if (!checker) {
+        rec.state = 'skipped'
+        rec.detail =
+          'dry run without a source tenant: validate-project-definitions is a POST, not sent to the target'
+        this.log.info(`Pre-flight: ${rec.detail}`)
+        return
+      }
+      const reports = await checker.validateDefinitions(zip)
       this.report.preflight = reports.map((r) => ({
         level: r.level,
         path: r.path ?? '',
@@ -370,7 +380,7 @@ export class Pipeline {
       rec.detail = `${errors.length} error(s), ${reports.length - errors.length} warning(s)`
       if (errors.length > 0) {
         throw new PipelineError(
-          `The target tenant ${target.host} found ${errors.length} error(s) in the package (validate-project-definitions): ` +
+          `The ${checker.tenant} tenant ${checker.host} found ${errors.length} error(s) in the package (validate-project-definitions): ` +
             errors.map((r) => `${r.path ?? ''}: ${r.reason ?? ''}`).join('; ') +
             '. Nothing was changed on the target. Fix the project in the source tenant and export again.',
           'Pre-flight check of the package'
@@ -387,7 +397,20 @@ export class Pipeline {
         spaceName: space.name,
         created: false
       }
-      this.skip('Import, prepare, validate', 'dry run')
+      await this.step('Plan the changes (dry run)', async (rec) => {
+        const plan = await this.plan(target, existing, bindings.values, info.declared)
+        this.report.plan = plan
+        rec.detail = plan.canApply
+          ? 'the promotion can be applied'
+          : `it would fail: ${plan.problems.join(' ')}`
+        for (const line of planLines(plan)) this.log.info(line)
+        if (!plan.canApply) {
+          throw new PipelineError(
+            `Dry run: the promotion would fail. ${plan.problems.join(' ')} Nothing was changed on the target.`,
+            'Plan the changes (dry run)'
+          )
+        }
+      })
       return
     }
 
@@ -461,6 +484,81 @@ export class Pipeline {
         this.waitAndCheck(target, 'validate', 'Validate', await target.validate(project.id))
       )
     } else this.skip('Validate the target project', "input 'validate' is false")
+  }
+
+  /** What a real run would do, learned with reads only. */
+  private async plan(
+    target: QlikApi,
+    existing: Project | undefined,
+    values: Record<string, string | null>,
+    declared: string[]
+  ): Promise<DryRunPlan> {
+    const current = existing
+      ? await target.getBindings(existing.id, true)
+      : { variables: {}, nameToIdMap: {} }
+    const cur = current.variables
+    const diff = {
+      added: Object.keys(values)
+        .filter((k) => !(k in cur))
+        .sort(),
+      changed: Object.keys(values)
+        .filter((k) => k in cur && cur[k] !== values[k])
+        .sort(),
+      unchanged: Object.keys(values)
+        .filter((k) => k in cur && cur[k] === values[k])
+        .sort(),
+      undeclaredKept: Object.keys(cur)
+        .filter((k) => !declared.includes(k))
+        .sort()
+    }
+    // Connections: resolved when the target already maps the same expression to an id; a space
+    // that does not exist means it cannot resolve; anything else is known only once set.
+    const connections: DryRunPlan['connections'] = []
+    const spaceNames = new Map<string, boolean>()
+    for (const [variable, value] of Object.entries(values)) {
+      const m = typeof value === 'string' ? CONNECTION_PARTS.exec(value.trim()) : null
+      if (!m || value === null) continue
+      const spaceName = m[1] as string
+      if (current.nameToIdMap[value]) {
+        connections.push({ variable, expression: value, status: 'resolved' })
+        continue
+      }
+      if (!spaceNames.has(spaceName)) {
+        spaceNames.set(
+          spaceName,
+          (await target.findSpaces(spaceName)).some((sp) => sp.name === spaceName)
+        )
+      }
+      connections.push({
+        variable,
+        expression: value,
+        status: spaceNames.get(spaceName) ? 'unknown' : 'space-missing'
+      })
+    }
+    const steps = [
+      existing
+        ? `Reuse project ${existing.name} (${existing.id})`
+        : `Create project ${this.o.targetProject || this.report.source?.projectName || ''} in ${this.report.target?.spaceName ?? ''}`,
+      `Set ${Object.keys(values).length} binding variable(s)`,
+      'Check the connections',
+      'Import the package (import-async)',
+      ...(this.o.prepare ? [`Prepare (allowRecreate ${this.o.allowRecreate})`] : []),
+      ...(this.o.validate ? ['Validate'] : [])
+    ]
+    const problems = connections
+      .filter((c) => c.status === 'space-missing')
+      .map(
+        (c) =>
+          `${c.variable} = ${c.expression} names a space that does not exist on ${target.host}.`
+      )
+    return {
+      project: existing ? 'reuse' : 'create',
+      bindings: diff,
+      connections,
+      steps,
+      problems,
+      canApply: problems.length === 0
+    }
   }
 
   private async findSource(api: QlikApi): Promise<Project> {
@@ -717,6 +815,21 @@ export class Pipeline {
     }
     return status
   }
+}
+
+const CONNECTION_PARTS = /^\{\{\s*id\(\s*connection\s*,\s*([^.\s]+)\.([^)]+?)\s*\)\s*\}\}$/
+
+function planLines(p: DryRunPlan): string[] {
+  const list = (xs: string[]): string => (xs.length ? xs.join(', ') : 'none')
+  return [
+    `Plan: ${p.project} the target project`,
+    `Bindings added: ${list(p.bindings.added)}`,
+    `Bindings changed: ${list(p.bindings.changed)}`,
+    `Bindings unchanged: ${list(p.bindings.unchanged)}`,
+    `On the target but not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`,
+    ...p.connections.map((c) => `Connection ${c.variable}: ${c.status}`),
+    ...p.steps.map((st, i) => `Would run ${i + 1}. ${st}`)
+  ]
 }
 
 const CONNECTION = /^\{\{\s*id\(\s*connection\s*,\s*[^)]+\)\s*\}\}$/

@@ -1,5 +1,18 @@
 /** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
 
+export interface DryRunPlan {
+  project: 'create' | 'reuse'
+  bindings: { added: string[]; changed: string[]; unchanged: string[]; undeclaredKept: string[] }
+  connections: Array<{
+    variable: string
+    expression: string
+    status: 'resolved' | 'unknown' | 'space-missing'
+  }>
+  steps: string[]
+  problems: string[]
+  canApply: boolean
+}
+
 export type StepState = 'succeeded' | 'failed' | 'skipped'
 
 export interface StepRecord {
@@ -57,6 +70,8 @@ export interface RunReport {
   actions: Record<string, { actionId: string; state: string; elapsedMs: number; checks: number }>
   tasks: TaskResult[]
   steps: StepRecord[]
+  /** dry-run: what a real run would do. */
+  plan?: DryRunPlan
 }
 
 export function newReport(mode: string, dryRun: boolean, now: number): RunReport {
