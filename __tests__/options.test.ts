@@ -167,7 +167,8 @@ describe('action.yml', () => {
       'import-state',
       'prepare-state',
       'validate-state',
-      'report-path'
+      'report-path',
+      'backup-artifact-name'
     ])
   })
 })

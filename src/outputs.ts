@@ -18,7 +18,12 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
     name: 'validate-state',
     description: 'Final state of the validate action, empty when not run.'
   },
-  { name: 'report-path', description: 'Path of the JSON report of the run.' }
+  { name: 'report-path', description: 'Path of the JSON report of the run.' },
+  {
+    name: 'backup-artifact-name',
+    description:
+      'Name of the artifact holding the target project as it was before this run (empty when none was made).'
+  }
 ]
 
 export function outputsOf(r: RunReport, reportPath: string): Record<string, string> {
@@ -33,6 +38,7 @@ export function outputsOf(r: RunReport, reportPath: string): Record<string, stri
     'import-state': r.actions.import?.state ?? '',
     'prepare-state': r.actions.prepare?.state ?? '',
     'validate-state': r.actions.validate?.state ?? '',
-    'report-path': reportPath
+    'report-path': reportPath,
+    'backup-artifact-name': r.backup?.name ?? ''
   }
 }

@@ -60,7 +60,8 @@ export function promoteInputs(sim: Simulator, extra: RawOptions = {}): RawOption
 export async function runPromote(
   sim: Simulator,
   extra: RawOptions = {},
-  env: NodeJS.ProcessEnv = {}
+  env: NodeJS.ProcessEnv = {},
+  artifactDir?: string
 ): Promise<{ report: RunReport; log: MemoryReporter }> {
   const log = new MemoryReporter()
   const dir = mkdtempSync(join(tmpdir(), 'qdp-'))
@@ -70,7 +71,7 @@ export async function runPromote(
     clock: realClock,
     env,
     onSecret: () => {},
-    artifacts: new LocalArtifactStore(join(dir, 'artifacts')),
+    artifacts: new LocalArtifactStore(artifactDir ?? join(dir, 'artifacts')),
     workDir: join(dir, 'work')
   })
   try {

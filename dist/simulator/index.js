@@ -21726,7 +21726,7 @@ function buildPackage(project, mode, includeBindings) {
     const files = {};
     const registry = Object.fromEntries(project.declared.map((v) => [v, '']));
     const bindingsFile = {
-        variables: Object.fromEntries(project.declared.map((v) => [v, project.bindings[v] ?? '']))
+        variables: Object.fromEntries(project.declared.map((v) => [v, project.bindings[v] === undefined ? '' : project.bindings[v]]))
     };
     const projectSettings = { ...DEFAULT_PROJECT_SETTINGS, ...project.settings };
     const projectConns = Object.fromEntries(Object.entries(project.connectionVars).map(([role, v]) => [role, ref(v)]));

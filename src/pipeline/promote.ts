@@ -72,6 +72,7 @@ interface SourcePackage {
 }
 
 interface Manifest {
+  kind?: string
   sourceTenant?: string
   projectId?: string
   projectName?: string
@@ -89,6 +90,7 @@ function readManifest(path: string): Manifest {
       typeof doc[k] === 'string' ? (doc[k] as string) : undefined
     const m: Manifest = {}
     for (const k of [
+      'kind',
       'sourceTenant',
       'projectId',
       'projectName',
@@ -114,6 +116,8 @@ export class Pipeline {
   readonly report: RunReport
   private readonly o: Options
   private bindingsInput: { values: BindingValues; source: string } = { values: {}, source: 'none' }
+  /** Deploying a backup of this same target: its saved bindings come back too. */
+  private restoredBindings: BindingValues = {}
   private readonly log: Reporter
 
   constructor(private readonly deps: PipelineDeps) {
@@ -290,6 +294,19 @@ export class Pipeline {
           projectId: manifest.projectId,
           projectName: src.name
         }
+      if (manifest?.kind === 'backup' && info.shippedBindings) {
+        const targetHost = (this.deps.target as QlikApi).host
+        if (manifest.sourceTenant === targetHost) {
+          this.restoredBindings = info.shippedBindings
+          this.log.info(
+            `This is a backup of ${manifest.projectName ?? ''} on this tenant: its ${Object.keys(info.shippedBindings).length} saved binding(s) are restored (the bindings input overrides them).`
+          )
+        } else {
+          this.log.warning(
+            `This backup was made on ${manifest.sourceTenant ?? '?'}, not on ${targetHost}: its saved bindings are not used.`
+          )
+        }
+      }
       this.log.info(
         `Package from ${where}: ${info.format}, ${info.bytes} bytes, sha256 ${info.sha256}`
       )
@@ -316,7 +333,7 @@ export class Pipeline {
     const bindings = await this.step('Compute the bindings', async () => {
       const input = this.bindingsInput
       const current = existing ? (await target.getBindings(existing.id)).variables : {}
-      const overlay = { ...input.values }
+      const overlay = { ...this.restoredBindings, ...input.values }
       if (
         info.declared.includes('projectName') &&
         overlay.projectName === undefined &&
@@ -427,6 +444,13 @@ export class Pipeline {
       spaceName: space.name,
       created: !existing
     }
+
+    if (existing && this.o.backup) {
+      await this.step('Back up the target project', async (rec) => {
+        const b = await this.backupTarget(target, existing)
+        rec.detail = `artifact ${b.name}`
+      })
+    } else if (existing) this.skip('Back up the target project', "input 'backup' is false")
 
     await this.step('Set the target bindings', async (rec) => {
       await target.setBindings(project.id, bindings.values)
@@ -691,6 +715,69 @@ export class Pipeline {
     )
   }
 
+  /** Export the target project as it is now (ALL, with its bindings) and keep it as an artifact. */
+  private async backupTarget(api: QlikApi, project: Project): Promise<{ name: string }> {
+    const zip = await api.exportProject(project.id, 'ALL', true)
+    const info = readPackageInfo(zip)
+    const dir = join(this.deps.workDir, 'backup')
+    mkdirSync(dir, { recursive: true })
+    const zipPath = join(dir, `${slug(project.name)}.zip`)
+    writeFileSync(zipPath, zip)
+    const stamp = new Date(this.deps.clock.now())
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')
+    const name = `qlik-di-backup-${slug(project.name)}-${slug(api.host.split(/[.:]/)[0] ?? 'target')}-${stamp}`
+    const manifest = {
+      kind: 'backup',
+      sourceTenant: api.host,
+      projectId: project.id,
+      projectName: project.name,
+      projectType: project.type,
+      platformType: project.platformType,
+      projectDescription: project.description ?? '',
+      exportMode: 'ALL',
+      includeBindings: true,
+      format: info.format,
+      gitRef: this.deps.run.ref,
+      runId: this.deps.run.runId,
+      packageFile: basename(zipPath),
+      packageSha256: info.sha256,
+      packageBytes: info.bytes,
+      createdAt: new Date(this.deps.clock.now()).toISOString()
+    }
+    const manifestPath = join(dir, 'manifest.json')
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
+    const stored = await this.deps.artifacts.save(
+      name,
+      [zipPath, manifestPath],
+      dir,
+      this.o.retentionDays
+    )
+    this.report.backup = {
+      name: stored.name,
+      location: stored.location,
+      ...(stored.id ? { id: stored.id } : {}),
+      projectId: project.id,
+      sha256: info.sha256
+    }
+    this.log.info(
+      `Backed up ${project.name} (${project.id}) as ${this.deps.artifacts.kind} artifact '${stored.name}' (${stored.location})`
+    )
+    return { name: stored.name }
+  }
+
+  /** How to undo a failed deploy, when a backup was made. */
+  private rollbackHint(): string {
+    const b = this.report.backup
+    if (!b) return ''
+    return (
+      ` To roll back to the version before this run: run this action with mode: deploy, artifact-name: ${b.name}` +
+      `${this.o.artifactRunId === undefined && this.deps.artifacts.kind === 'github' ? ` (from another run: artifact-run-id: ${this.deps.run.runId} and github-token)` : ''}` +
+      `, target-project: ${b.projectId}, and allow-recreate: true if this version added datasets.`
+    )
+  }
+
   private async resolveSpace(api: QlikApi, want: string, input: string): Promise<Space> {
     const exact = (await api.findSpaces(want)).filter((s) => s.name === want)
     if (exact.length === 1) return exact[0] as Space
@@ -809,7 +896,7 @@ export class Pipeline {
       throw new PipelineError(
         `${label} ended ${status.state} on the ${api.tenant} tenant ${api.host} (action ${actionId})` +
           `${what ? `: ${what}` : ''}${failed.length ? `. Failed task(s): ${failed.map((t) => `${t.name}: ${t.message}`).join('; ')}` : ''}` +
-          `. ${nextStepHint(key)}`,
+          `. ${nextStepHint(key)}${this.rollbackHint()}`,
         label
       )
     }

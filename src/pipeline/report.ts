@@ -58,6 +58,8 @@ export interface RunReport {
     declared: string[]
   }
   artifact?: { kind: string; id?: string; name: string; location: string }
+  /** The target project as it was before this run (existing targets, backup: true). */
+  backup?: { name: string; id?: string; location: string; projectId: string; sha256: string }
   bindings?: {
     source: string
     applied: string[]

@@ -49,6 +49,11 @@ export function renderSummary(r: RunReport): string {
             `- Artifact **${esc(r.artifact.name)}** (${r.artifact.kind}: ${esc(r.artifact.location)})`
           ]
         : []),
+      ...(r.backup
+        ? [
+            `- Backup of the target before this run: **${esc(r.backup.name)}** (${esc(r.backup.location)})`
+          ]
+        : []),
       ''
     )
   }

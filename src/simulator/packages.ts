@@ -111,7 +111,9 @@ export function buildPackage(
   const files: Zippable = {}
   const registry = Object.fromEntries(project.declared.map((v) => [v, '']))
   const bindingsFile = {
-    variables: Object.fromEntries(project.declared.map((v) => [v, project.bindings[v] ?? '']))
+    variables: Object.fromEntries(
+      project.declared.map((v) => [v, project.bindings[v] === undefined ? '' : project.bindings[v]])
+    )
   }
   const projectSettings = { ...DEFAULT_PROJECT_SETTINGS, ...project.settings }
   const projectConns = Object.fromEntries(
