@@ -163,3 +163,43 @@ describe('build once, deploy many: two jobs, two processes', () => {
     expect(sim.requests({ tenant: 'prod' })).toEqual([])
   }, 60000)
 })
+
+it('deploys an artifact of another workflow run, by run id and token, through the public API', async () => {
+  const dev = sim.tenantInfo('dev')
+  const prod = sim.tenantInfo('prod')
+  const exp = await runAction(
+    {
+      mode: 'export',
+      'source-tenant': dev.url,
+      'source-api-key': dev.apiKey,
+      'source-project': 'Sales pipeline',
+      'artifact-name': 'sales-from-run-4242'
+    },
+    { ...service.env('/tmp', 4242), GITHUB_RUN_ID: '4242' }
+  )
+  expect(exp.code).toBe(0)
+  const dep = await runAction(
+    {
+      mode: 'deploy',
+      'artifact-name': 'sales-from-run-4242',
+      'artifact-run-id': '4242',
+      'github-token': 'ghs_fake_token_for_tests_123',
+      'target-tenant': prod.url,
+      'target-api-key': prod.apiKey,
+      'target-space': 'PROD_PIPELINES',
+      bindings: PROD_BINDINGS_YAML,
+      'poll-interval': '0.02'
+    },
+    { ...service.env('/tmp', 5000), GITHUB_RUN_ID: '5000' }
+  )
+  expect(dep.stdout).not.toContain('::error')
+  expect(dep.code).toBe(0)
+  expect(dep.outputs['zip-sha256']).toBe(exp.outputs['zip-sha256'])
+  expect(service.publicAuth.some((a) => a.endsWith('ghs_fake_token_for_tests_123'))).toBe(true)
+  expect(dep.stdout).toContain('::add-mask::ghs_fake_token_for_tests_123')
+  const visible = dep.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n')
+  expect(visible + dep.summary).not.toContain('ghs_fake_token_for_tests_123')
+}, 60000)

@@ -45,6 +45,8 @@ export function runtimeToken(
 export class FakeArtifactService {
   readonly artifacts: FakeArtifact[] = []
   readonly calls: string[] = []
+  /** Authorization headers the public REST API received (to check the token went there). */
+  readonly publicAuth: string[] = []
   private server?: Server
   url = ''
   private nextId = 1000
@@ -152,6 +154,43 @@ export class FakeArtifactService {
           })
           return res.end()
         }
+        // GitHub's public REST API, used for artifacts of other runs (findBy). A run's public id N
+        // is the backend id "run-backend-N" of the runtime token that uploaded to it.
+        const runList = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/artifacts$/.exec(
+          u.pathname
+        )
+        const zipGet = /^\/repos\/([^/]+)\/([^/]+)\/actions\/artifacts\/(\d+)\/zip$/.exec(
+          u.pathname
+        )
+        if (req.method === 'GET' && (runList || zipGet)) {
+          const auth = String(req.headers.authorization ?? '')
+          this.publicAuth.push(auth)
+          if (!/^(token|Bearer) .+/.test(auth))
+            return json(401, { message: 'Requires authentication' })
+          if (runList) {
+            const name = u.searchParams.get('name')
+            const list = this.artifacts.filter(
+              (a) =>
+                a.finalized &&
+                a.runBackendId === `run-backend-${runList[3]}` &&
+                (!name || a.name === name)
+            )
+            return json(200, {
+              total_count: list.length,
+              artifacts: list.map((a) => ({
+                id: a.id,
+                name: a.name,
+                size_in_bytes: Number(a.size ?? 0),
+                created_at: a.createdAt,
+                expired: false
+              }))
+            })
+          }
+          const a = this.artifacts.find((x) => x.id === Number(zipGet![3]))
+          if (!a) return json(404, { message: 'Not Found' })
+          res.writeHead(302, { location: `${this.url}/download/${a.id}` })
+          return res.end()
+        }
         const dl = /^\/download\/(\d+)$/.exec(u.pathname)
         if (req.method === 'GET' && dl) {
           const a = this.artifacts.find((x) => x.id === Number(dl[1]))
@@ -177,10 +216,13 @@ export class FakeArtifactService {
     return this
   }
 
-  env(workspace: string): Record<string, string> {
+  /** The runner variables of a job of run `runId` (public id; backend id "run-backend-<runId>"). */
+  env(workspace: string, runId?: number): Record<string, string> {
     return {
-      ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+      ACTIONS_RUNTIME_TOKEN:
+        runId === undefined ? runtimeToken() : runtimeToken(`run-backend-${runId}`),
       ACTIONS_RESULTS_URL: `${this.url}/`,
+      GITHUB_API_URL: this.url,
       GITHUB_WORKSPACE: workspace
     }
   }
