@@ -103,6 +103,35 @@ describe('CLI', () => {
         let out = ''
         expect(await main(args(), env(), (s) => (out += s))).toBe(1)
         expect(out).toContain('Prepare ended FAILED')
+        // a dry run whose plan would fail exits 1 too
+        expect(
+          await main(
+            [
+              ...args(),
+              '--dry-run',
+              '--bindings',
+              'examples/bindings/prod.yaml',
+              '--target-space',
+              'PROD_DATA'
+            ],
+            env(),
+            () => {}
+          )
+        ).toBe(0)
+        expect(
+          await main(
+            [
+              ...args().slice(0, -4),
+              '--dry-run',
+              '--bindings',
+              'platformConnection: "{{id(connection, NOPE.x)}}"\ntask.landing_orders.sourceConnection: a\ntask.landing_crm.sourceConnection: b\ncloudStagingConnection: c\ntask-type.storage.databaseName: d\nproject.current.prefixSchema: null',
+              '--poll-interval',
+              '0.02'
+            ],
+            env(),
+            () => {}
+          )
+        ).toBe(1)
         const { PROD_DATABASE: _unset, ...noDb } = env()
         sim.clearRequests()
         expect(await main(args(), noDb, () => {})).toBe(2)

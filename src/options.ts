@@ -127,6 +127,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description: 'Description of a created target project (default: as the source).'
   },
   {
+    name: 'bindings-file',
+    default: '',
+    description:
+      "Path of this environment's bindings file (.yaml/.yml/.json), e.g. qlik/bindings/prod.yaml; 'bindings' is laid over it."
+  },
+  {
     name: 'bindings',
     default: '',
     description:
@@ -261,6 +267,7 @@ export interface Options {
     description?: string
   }
   bindings: string
+  bindingsFile: string
   strictBindings: boolean
   exportMode: (typeof EXPORT_MODES)[number]
   includeBindings: boolean
@@ -478,6 +485,7 @@ export function parseOptions(raw: RawOptions): Options {
       ...(description ? { description } : {})
     },
     bindings: raw.bindings ?? '',
+    bindingsFile: get('bindings-file'),
     strictBindings: bool('strict-bindings'),
     exportMode: oneOf('export-mode', EXPORT_MODES, true) ?? 'MINIMAL',
     includeBindings: bool('include-bindings'),

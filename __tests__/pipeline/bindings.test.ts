@@ -6,6 +6,7 @@ import {
   bindingsFileSchema,
   bindingsJsonSchema,
   loadBindingsInput,
+  loadBindingsInputs,
   mergeBindings
 } from '../../src/pipeline/bindings.js'
 import { unresolvedConnections } from '../../src/pipeline/promote.js'
@@ -42,6 +43,22 @@ describe('bindings input', () => {
     )
     expect(() => loadBindingsInput('a: ${ONE}\nb: ${TWO}', { ONE: '1' })).toThrow(
       "environment variables that are not set: TWO (in 'b')"
+    )
+  })
+
+  it('lays the inline bindings over the environment file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qdp-bf-'))
+    writeFileSync(join(dir, 'prod.yaml'), 'a: from-file\nb: file-${E}\n')
+    expect(loadBindingsInputs('prod.yaml', 'a: inline', { E: 'x' }, dir)).toEqual({
+      values: { a: 'inline', b: 'file-x' },
+      source: 'prod.yaml + inline'
+    })
+    expect(loadBindingsInputs('prod.yaml', '', { E: 'x' }, dir).source).toBe('prod.yaml')
+    expect(() => loadBindingsInputs('prod.txt', '', {}, dir)).toThrow(
+      "Input 'bindings-file' must be a .yaml, .yml or .json file"
+    )
+    expect(() => loadBindingsInputs('missing.yaml', '', {}, dir)).toThrow(
+      "Input 'bindings-file' names a file that does not exist"
     )
   })
 

@@ -109,6 +109,34 @@ export function loadBindingsInput(
   return { values, source }
 }
 
+/** The environment's bindings file, with the inline (or second file) `bindings` input laid over it. */
+export function loadBindingsInputs(
+  file: string,
+  overlay: string,
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd()
+): { values: BindingValues; source: string } {
+  let base: { values: BindingValues; source: string } = { values: {}, source: 'none' }
+  if (file.trim() !== '') {
+    if (!/\.(ya?ml|json)$/i.test(file.trim())) {
+      throw new BindingsInputError(
+        `Input 'bindings-file' must be a .yaml, .yml or .json file, got "${file}".`
+      )
+    }
+    try {
+      base = loadBindingsInput(file, env, cwd)
+    } catch (e) {
+      throw new BindingsInputError(
+        (e as Error).message.replace("Input 'bindings'", "Input 'bindings-file'")
+      )
+    }
+  }
+  const top = loadBindingsInput(overlay, env, cwd)
+  if (base.source === 'none') return top
+  if (top.source === 'none') return base
+  return { values: { ...base.values, ...top.values }, source: `${base.source} + ${top.source}` }
+}
+
 export interface MergedBindings {
   values: BindingValues
   /** Variables the package declares that end with no value (absent or ""). */

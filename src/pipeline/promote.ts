@@ -12,7 +12,7 @@ import {
 import { QlikApiError } from '../qlik/errors.js'
 import {
   BindingsInputError,
-  loadBindingsInput,
+  loadBindingsInputs,
   mergeBindings,
   type BindingValues
 } from './bindings.js'
@@ -150,7 +150,7 @@ export class Pipeline {
     try {
       // Inputs that need no request are checked first, so bad input never reaches a tenant.
       try {
-        this.bindingsInput = loadBindingsInput(this.o.bindings, this.deps.env)
+        this.bindingsInput = loadBindingsInputs(this.o.bindingsFile, this.o.bindings, this.deps.env)
       } catch (e) {
         if (e instanceof BindingsInputError) throw new PipelineError(e.message, 'Check the inputs')
         throw e
