@@ -465,6 +465,11 @@ export function parseOptions(raw: RawOptions): Options {
             .split(/[,\n]/)
             .map((s) => s.trim())
             .filter(Boolean)
+  if (runTasks !== 'none') {
+    problems.push(
+      "Input 'run-tasks' is not supported by this version yet: leave it empty and start the tasks from Qlik (or a later step) after the promotion."
+    )
+  }
   const description = raw['project-description']?.trim()
   const projectType = oneOf('project-type', PROJECT_TYPES, true)
   const platformType = oneOf('platform-type', PLATFORM_TYPES, true)
