@@ -18228,7 +18228,6 @@ const PLATFORM_TYPES = [
     'NONE'
 ];
 const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'];
-const FINAL_ACTION_STATES = (/* unused pure expression or super */ null && (['COMPLETED', 'FAILED', 'CANCELED', 'SKIPPED']));
 const slug = schemas_string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes (e.g. "prod")');
 const id = schemas_string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-" only');
@@ -21903,7 +21902,6 @@ function readPackage(zip) {
                     connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
                     datasets: datasetNames(t.datasets),
                     settings,
-                    continuous: settings.changeProcessing === true,
                     modelBytes: 0
                 });
             });
@@ -21968,7 +21966,6 @@ function readPackage(zip) {
                 connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
                 datasets: datasetNames(selection?.datasets),
                 settings,
-                continuous: settings.changeProcessing === true,
                 modelBytes: model?.length ?? 0
             });
         }

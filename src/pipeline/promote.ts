@@ -904,6 +904,7 @@ export class Pipeline {
   }
 }
 
+/** `{{id(connection, SPACE.NAME)}}`, capturing the space and the connection name. */
 const CONNECTION_PARTS = /^\{\{\s*id\(\s*connection\s*,\s*([^.\s]+)\.([^)]+?)\s*\)\s*\}\}$/
 
 function planLines(p: DryRunPlan): string[] {
@@ -919,15 +920,15 @@ function planLines(p: DryRunPlan): string[] {
   ]
 }
 
-const CONNECTION = /^\{\{\s*id\(\s*connection\s*,\s*[^)]+\)\s*\}\}$/
-
 /** Connection expressions among the values that the tenant could not map to an id. */
 export function unresolvedConnections(
   values: Record<string, string | null>,
   nameToIdMap: Record<string, string>
 ): Array<{ variable: string; expression: string }> {
   return Object.entries(values)
-    .filter(([, v]) => typeof v === 'string' && CONNECTION.test(v.trim()) && !(v in nameToIdMap))
+    .filter(
+      ([, v]) => typeof v === 'string' && CONNECTION_PARTS.test(v.trim()) && !(v in nameToIdMap)
+    )
     .map(([variable, v]) => ({ variable, expression: v as string }))
 }
 

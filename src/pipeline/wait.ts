@@ -60,26 +60,16 @@ export async function waitForAction(
 ): Promise<WaitResult> {
   const start = opts.now()
   let delay = opts.firstDelayMs
-  let last: ActionStatus | undefined
   let lastLine = ''
   let checks = 0
   for (;;) {
-    const elapsedBefore = opts.now() - start
-    const remaining = opts.timeoutMs - elapsedBefore
-    if (remaining <= 0)
-      throw new ActionTimeoutError(
-        actionId,
-        label,
-        last,
-        Math.round(opts.timeoutMs / 1000),
-        api.tenant
-      )
-    await opts.sleep(Math.min(delay, remaining))
+    const remaining = opts.timeoutMs - (opts.now() - start)
+    await opts.sleep(Math.max(0, Math.min(delay, remaining)))
     const status = await api.actionStatus(actionId)
     checks += 1
-    last = status
     const elapsedMs = opts.now() - start
-    const line = `${status.state}${counts(status) ? ` (tasks: ${counts(status)})` : ''}`
+    const tasks = counts(status)
+    const line = `${status.state}${tasks ? ` (tasks: ${tasks})` : ''}`
     if (line !== lastLine) {
       opts.log(`${label}: ${line} after ${(elapsedMs / 1000).toFixed(1)} s`)
       lastLine = line

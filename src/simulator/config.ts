@@ -40,7 +40,6 @@ export const PLATFORM_TYPES = [
   'NONE'
 ] as const
 export const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'] as const
-export const FINAL_ACTION_STATES = ['COMPLETED', 'FAILED', 'CANCELED', 'SKIPPED'] as const
 
 const slug = z
   .string()

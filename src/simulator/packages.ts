@@ -32,7 +32,6 @@ export interface PackageTask {
   connectionVars: DataTask['connectionVars']
   datasets: string[]
   settings: Record<string, unknown>
-  continuous: boolean
   /** Size of model.yaml (kept so an imported project exports the same way). */
   modelBytes: number
 }
@@ -320,7 +319,6 @@ export function readPackage(zip: Uint8Array): {
           connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
           datasets: datasetNames(t.datasets),
           settings,
-          continuous: settings.changeProcessing === true,
           modelBytes: 0
         })
       })
@@ -384,7 +382,6 @@ export function readPackage(zip: Uint8Array): {
         connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
         datasets: datasetNames(selection?.datasets),
         settings,
-        continuous: settings.changeProcessing === true,
         modelBytes: model?.length ?? 0
       })
     }
