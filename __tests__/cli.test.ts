@@ -15,7 +15,9 @@ describe('CLI', () => {
       expect(out).toContain(`--${s.name}`)
       expect(out).toContain(envName(s.name))
     }
-    expect(helpText()).toContain('Exit codes: 0 success, 1 the promotion failed, 2 bad input.')
+    expect(helpText()).toContain(
+      'Exit codes: 0 success, 1 the promotion failed, 2 bad input (found before any request to a tenant).'
+    )
   })
 
   it('reads flags over environment variables; boolean flags take --x, --x=false and --no-x', () => {

@@ -180,6 +180,15 @@ describe('README', () => {
     for (const s of OPTION_SPECS) expect(readme).toMatch(row(s.name))
     for (const o of OUTPUT_SPECS) expect(readme).toMatch(row(o.name))
   })
+  it('has the inputs and outputs tables npm run generate writes (descriptions and defaults as in the schema)', async () => {
+    const { withTables } = await import('../src/docs.js')
+    const prettier = await import('prettier')
+    const fresh = await prettier.format(withTables(readme), {
+      parser: 'markdown',
+      ...(await prettier.resolveConfig('README.md'))
+    })
+    expect(readme).toBe(fresh)
+  })
   it('shows the two set-up commands', () => {
     expect(readme).toContain('npm ci && npm run demo')
     expect(readme).toContain('npm test')

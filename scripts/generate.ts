@@ -1,9 +1,11 @@
 /**
  * `npm run generate`: writes action.yml (from src/options.ts and src/outputs.ts) and
- * schemas/bindings.schema.json (from the zod schema the bindings loader uses). Tests check both.
+ * schemas/bindings.schema.json (from the zod schema the bindings loader uses) and the README's
+ * inputs and outputs tables. Tests check all three.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
+import { withTables } from '../src/docs.js'
 import { OPTION_SPECS } from '../src/options.js'
 import { OUTPUT_SPECS } from '../src/outputs.js'
 import { bindingsJsonSchema } from '../src/pipeline/bindings.js'
@@ -33,3 +35,6 @@ writeFileSync(
   new URL('../schemas/bindings.schema.json', import.meta.url),
   `${JSON.stringify(bindingsJsonSchema(), null, 2)}\n`
 )
+
+const readme = new URL('../README.md', import.meta.url)
+writeFileSync(readme, withTables(readFileSync(readme, 'utf8')))

@@ -33,7 +33,7 @@ export function helpText(): string {
     `  ${'--help'.padEnd(width)}Show this help.`,
     '',
     'Boolean options take --name, --name=false or --no-name.',
-    'Exit codes: 0 success, 1 the promotion failed, 2 bad input.'
+    'Exit codes: 0 success, 1 the promotion failed, 2 bad input (found before any request to a tenant).'
   ].join('\n')
 }
 
@@ -130,7 +130,8 @@ export async function main(
     `\n${report.outcome === 'succeeded' ? (report.dryRun ? 'DRY RUN OK' : 'PROMOTED') : 'FAILED'}\n`
   )
   if (report.error) out(`${report.error}\n`)
+  else if (report.ledger.account.length) out(`${report.ledger.account.join('\n')}\n`)
   for (const [k, v] of Object.entries(outputs)) if (v !== '') out(`  ${k}: ${v}\n`)
-  if (report.outcome === 'failed') return report.failedStep === 'Check the inputs' ? 2 : 1
+  if (report.outcome === 'failed') return report.badInput ? 2 : 1
   return 0
 }

@@ -45,8 +45,10 @@ export async function run(): Promise<void> {
     }
   }
   if (report.outcome === 'failed') core.setFailed(report.error ?? 'The promotion failed.')
-  else
+  else {
+    for (const line of report.ledger.account) core.info(line)
     core.info(
-      report.dryRun ? 'Dry run finished: nothing was changed on the target.' : 'Promotion finished.'
+      report.dryRun ? 'Dry run finished: no write was sent to the target.' : 'Promotion finished.'
     )
+  }
 }

@@ -211,6 +211,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description: 'Read only: report what would change on the target and change nothing.'
   },
   {
+    name: 'on-failure',
+    default: 'restore',
+    description:
+      "restore: when the import does not complete, put the existing target's previous bindings back so it ends as it was; keep: leave the new bindings for debugging."
+  },
+  {
     name: 'backup',
     default: 'true',
     description:
@@ -283,6 +289,7 @@ export interface Options {
   pollIntervalSeconds: number
   timeoutSeconds: number
   dryRun: boolean
+  onFailure: 'restore' | 'keep'
   backup: boolean
   reportPath: string
 }
@@ -506,6 +513,7 @@ export function parseOptions(raw: RawOptions): Options {
     pollIntervalSeconds: num('poll-interval', { min: 0.01, max: 600 }) ?? 1,
     timeoutSeconds: num('timeout', { min: 1, max: 86400 }) ?? 1800,
     dryRun: bool('dry-run'),
+    onFailure: oneOf('on-failure', ['restore', 'keep'] as const, false) ?? 'restore',
     backup: bool('backup'),
     reportPath: get('report-path')
   }

@@ -11,7 +11,7 @@ import type {
   RunContext
 } from './pipeline/ports.js'
 import type { RunReport } from './pipeline/report.js'
-import { Pipeline } from './pipeline/promote.js'
+import { Pipeline } from './pipeline/run.js'
 import { QlikApi } from './qlik/api.js'
 import { QlikClient } from './qlik/client.js'
 

@@ -158,7 +158,7 @@ describe('build once, deploy many: two jobs, two processes', () => {
     )
     expect(dep.code).not.toBe(0)
     expect(dep.stdout).toContain(
-      'it was changed after the export. Refusing to deploy it; nothing was sent to the target.'
+      `it was changed after the export. Refusing to deploy it.%0ANothing was changed on the target tenant ${new URL(prod.url).host}: no write was sent to it.`
     )
     expect(sim.requests({ tenant: 'prod' })).toEqual([])
   }, 60000)

@@ -55,7 +55,7 @@ describe('backups and rollback', () => {
     const backup = v2.report.backup!
     expect(backup.name).toMatch(/^qlik-di-backup-sales-pipeline-127-\d{8}T\d{6}Z$/)
     expect(v2.report.error).toContain(
-      `To roll back to the version before this run: run this action with mode: deploy, artifact-name: ${backup.name}`
+      `To restore: roll back to the version before this run: run this action with mode: deploy, artifact-name: ${backup.name}`
     )
     expect(v2.report.steps.find((s) => s.name === 'Back up the target project')?.state).toBe(
       'succeeded'

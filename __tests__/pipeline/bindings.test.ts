@@ -9,7 +9,7 @@ import {
   loadBindingsInputs,
   mergeBindings
 } from '../../src/pipeline/bindings.js'
-import { unresolvedConnections } from '../../src/pipeline/promote.js'
+import { unresolvedConnections } from '../../src/pipeline/steps/bindings.js'
 
 describe('bindings input', () => {
   it('reads inline YAML, JSON, a variables: wrapper, and files; expands ${ENV}', () => {

@@ -37,11 +37,12 @@ describe('promote pipeline against the simulator', () => {
     expect(report.actions.validate?.state).toBe('COMPLETED')
     expect(report.steps.map((s) => `${s.name}:${s.state}`)).toEqual([
       'Find the source project:succeeded',
-      'Export the source project:succeeded',
-      'Keep the package as an artifact:succeeded',
       'Find the target space:succeeded',
       'Find the target project:succeeded',
+      'Export the source project:succeeded',
+      'Keep the package as an artifact:succeeded',
       'Compute the bindings:succeeded',
+      'Check before changing the target:succeeded',
       'Pre-flight check of the package:succeeded',
       'Create the target project:succeeded',
       'Set the target bindings:succeeded',
@@ -77,7 +78,10 @@ describe('promote pipeline against the simulator', () => {
     })
     expect(report.outcome).toBe('failed')
     expect(report.error).toContain('task.landing_orders.sourceConnection')
-    expect(report.error).toContain('nothing was changed on the target')
+    expect(report.error).toContain('Refused before any change: bindings: every declared variable')
+    expect(report.error).toContain(
+      `Nothing was changed on the target tenant ${new URL(sim.tenantInfo('prod').url).host}: no write was sent to it.`
+    )
     expect(writes('prod')).toEqual([])
   })
 

@@ -1,13 +1,25 @@
+import type { LedgerEntry } from './ledger.js'
+
 /** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
+
+export interface ConnectionCheck {
+  variable: string
+  expression: string
+  status: 'resolved' | 'unknown' | 'space-missing'
+}
+
+/** One check made from reads before the first write to the target. */
+export interface GuardResult {
+  check: string
+  status: 'passed' | 'failed' | 'warning' | 'unknown'
+  detail: string
+}
 
 export interface DryRunPlan {
   project: 'create' | 'reuse'
   bindings: { added: string[]; changed: string[]; unchanged: string[]; undeclaredKept: string[] }
-  connections: Array<{
-    variable: string
-    expression: string
-    status: 'resolved' | 'unknown' | 'space-missing'
-  }>
+  connections: ConnectionCheck[]
+  guards: GuardResult[]
   steps: string[]
   problems: string[]
   canApply: boolean
@@ -72,8 +84,17 @@ export interface RunReport {
   actions: Record<string, { actionId: string; state: string; elapsedMs: number; checks: number }>
   tasks: TaskResult[]
   steps: StepRecord[]
+  /** Checks made from reads before the first write to the target. */
+  guards?: GuardResult[]
   /** dry-run: what a real run would do. */
   plan?: DryRunPlan
+  /**
+   * Every write sent to the target and what became of it, and the account a user reads: what
+   * changed, what did not, what is unknown, how to restore.
+   */
+  ledger: { entries: LedgerEntry[]; account: string[] }
+  /** The failure is bad input found before any request to a tenant (the CLI exits 2). */
+  badInput?: boolean
 }
 
 export function newReport(mode: string, dryRun: boolean, now: number): RunReport {
@@ -85,6 +106,7 @@ export function newReport(mode: string, dryRun: boolean, now: number): RunReport
     startedAt: new Date(now).toISOString(),
     actions: {},
     tasks: [],
-    steps: []
+    steps: [],
+    ledger: { entries: [], account: [] }
   }
 }

@@ -11,6 +11,19 @@ const icon = (state: string): string =>
       ? '⏭️'
       : '❌'
 
+const WRITE_ICON: Record<string, string> = {
+  done: '✅',
+  refused: '🚫',
+  unknown: '❓',
+  'not-sent': '⏭️'
+}
+const GUARD_ICON: Record<string, string> = {
+  passed: '✅',
+  failed: '❌',
+  warning: '⚠️',
+  unknown: '❔'
+}
+
 export function renderSummary(r: RunReport): string {
   const lines: string[] = []
   const title =
@@ -20,7 +33,10 @@ export function renderSummary(r: RunReport): string {
         : 'Promotion succeeded'
       : 'Promotion failed'
   lines.push(`## ${r.outcome === 'succeeded' ? '✅' : '❌'} Qlik DI project: ${title}`, '')
-  if (r.error) lines.push(`> **Error:** ${esc(r.error)}`, '')
+  if (r.error) {
+    const [first, ...rest] = r.error.split('\n')
+    lines.push(`> **Error:** ${esc(first ?? '')}`, ...rest.map((l) => `>\n> ${esc(l)}`), '')
+  }
   lines.push('| | From | To |', '| --- | --- | --- |')
   lines.push(
     `| Tenant | ${esc(r.source?.tenant ?? '–')} | ${esc(r.target?.tenant ?? '–')} |`,
@@ -38,6 +54,30 @@ export function renderSummary(r: RunReport): string {
       `| ${esc(s.name)} | ${icon(s.state)} ${s.state} | ${dur(s.durationMs)} | ${esc(s.detail ?? '')} |`
     )
   lines.push('')
+  if (r.ledger.entries.length || (r.outcome === 'failed' && r.ledger.account.length)) {
+    lines.push('### Changes on the target', '')
+    if (r.ledger.entries.length) {
+      lines.push('| Write | State | Action | Result |', '| --- | --- | --- | --- |')
+      for (const e of r.ledger.entries)
+        lines.push(
+          `| ${esc(e.what)} | ${WRITE_ICON[e.state]} ${e.state} | ${e.actionId ? `\`${e.actionId}\`` : ''} | ${esc(e.result ?? e.error ?? '')} |`
+        )
+      lines.push('')
+    }
+    lines.push(...r.ledger.account.map((l) => `- ${esc(l)}`), '')
+  }
+  if (r.guards?.length) {
+    lines.push(
+      '### Checks before the first write',
+      '',
+      '| Check | Result | Detail |',
+      '| --- | --- | --- |',
+      ...r.guards.map(
+        (g) => `| ${esc(g.check)} | ${GUARD_ICON[g.status]} ${g.status} | ${esc(g.detail)} |`
+      ),
+      ''
+    )
+  }
   if (r.package) {
     lines.push(
       '### Package',

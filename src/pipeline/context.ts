@@ -1,0 +1,69 @@
+import type { Options } from '../options.js'
+import type { PackageInfo } from '../package/package.js'
+import type { Bindings, Project, QlikApi, Space } from '../qlik/api.js'
+import type { BindingValues, MergedBindings } from './bindings.js'
+import type { Ledger } from './ledger.js'
+import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
+import type { RunReport } from './report.js'
+
+/** What every step gets: the options, the ports, the report being built and the ledger. */
+
+export interface PipelineDeps {
+  options: Options
+  source?: QlikApi
+  target?: QlikApi
+  artifacts: ArtifactStore
+  reporter: Reporter
+  clock: Clock
+  env: NodeJS.ProcessEnv
+  workDir: string
+  run: RunContext
+  /** Override the polling policy (the benchmark compares fixed intervals with the default). */
+  polling?: { firstDelayMs: number; maxDelayMs: number; factor: number }
+}
+
+export interface StepContext {
+  o: Options
+  deps: PipelineDeps
+  log: Reporter
+  report: RunReport
+  ledger: Ledger
+}
+
+/** A package ready to deploy: the source project (or what the manifest says of it), its facts, its file. */
+export interface SourcePackage {
+  src: Project
+  info: PackageInfo
+  path: string
+  /** A manifest vouched for the package's digest (mode deploy). */
+  manifest?: boolean
+  /** Deploying a backup of this same target: its saved bindings come back too. */
+  restoredBindings: BindingValues
+}
+
+/** The target as read before the first write. */
+export interface TargetState {
+  api: QlikApi
+  space: Space
+  name: string
+  existing?: Project
+  /** The existing project's bindings as they were before this run (restored on failure). */
+  previous?: Bindings
+}
+
+export interface ComputedBindings extends MergedBindings {
+  /** Compared with the target's values before this run. */
+  diff: { added: string[]; changed: string[]; unchanged: string[]; undeclaredKept: string[] }
+}
+
+export const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80) || 'project'
+
+export function defaultArtifactName(projectName: string, ref: string): string {
+  const tag = ref.replace(/^refs\/(tags|heads)\//, '')
+  return `qlik-di-${slug(projectName)}${tag ? `-${slug(tag)}` : ''}`
+}

@@ -1,0 +1,263 @@
+import { QlikApiError } from '../qlik/errors.js'
+
+/**
+ * The change ledger: every write the pipeline sends to a target tenant, recorded as it happens.
+ * A write is `done` (the server accepted it), `refused` (the server answered with an error, so it
+ * did not happen), `unknown` (the answer was lost: it may or may not have happened) or `not-sent`
+ * (planned, never sent because the run stopped earlier). An asynchronous action that was started
+ * also has the final state it reached (`result`), or `unknown` when waiting for it failed.
+ *
+ * `account()` turns the ledger into the honest account every failure ends with: what changed on
+ * which tenant, what did not, what is unknown, and how to get back. Nothing else in the pipeline
+ * may claim that the target was not changed.
+ */
+
+export type WriteKind =
+  'create-project' | 'set-bindings' | 'import' | 'prepare' | 'validate' | 'restore-bindings'
+
+export type WriteState = 'not-sent' | 'done' | 'refused' | 'unknown'
+
+export interface LedgerEntry {
+  kind: WriteKind
+  /** Host of the tenant written to. */
+  tenant: string
+  state: WriteState
+  /** What the write does, in words: "create project 'Sales' in space PROD". */
+  what: string
+  projectId?: string
+  actionId?: string
+  /** Final state of a started asynchronous action (COMPLETED, FAILED, ...), or 'unknown'. */
+  result?: string
+  /** The server's words when refused or unknown. */
+  error?: string
+  /** Names of the binding variables this write changed and added (set-bindings, restore). */
+  changed?: string[]
+  added?: string[]
+  at?: string
+}
+
+/** What the runner knows about the target that the account needs. */
+export interface AccountFacts {
+  /** The run failed: the account says how to get back. */
+  failed: boolean
+  /** Host of the target tenant, when there is one. */
+  tenant?: string
+  /** The existing target project's bindings were read before the first write (restorable). */
+  previousBindingsRead: boolean
+  /** The target project existed before this run. */
+  existed: boolean
+  /** Instructions to roll the project back to its state before this run (backup artifact). */
+  rollback?: string
+  /** Why the bindings were not put back when they could have been (on-failure: keep). */
+  keptBindings?: string
+}
+
+const LABEL: Record<WriteKind, string> = {
+  'create-project': 'create the project',
+  'set-bindings': 'set the bindings',
+  import: 'import',
+  prepare: 'prepare',
+  validate: 'validate',
+  'restore-bindings': 'put the previous bindings back'
+}
+
+const names = (xs: string[] | undefined, max = 8): string =>
+  !xs || xs.length === 0
+    ? ''
+    : ` (${xs.slice(0, max).join(', ')}${xs.length > max ? `, and ${xs.length - max} more` : ''})`
+
+export class Ledger {
+  readonly entries: LedgerEntry[] = []
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Writes the run intends to send, in order; they stay `not-sent` until recorded. */
+  plan(tenant: string, kinds: Array<{ kind: WriteKind; what: string }>): void {
+    for (const k of kinds)
+      if (!this.find(k.kind)) this.entries.push({ ...k, tenant, state: 'not-sent' })
+  }
+
+  find(kind: WriteKind): LedgerEntry | undefined {
+    return this.entries.find((e) => e.kind === kind)
+  }
+
+  /**
+   * Send one write and record what became of it. A Qlik error that says the outcome is unknown
+   * (a lost answer) records `unknown`; any other error means the server refused it.
+   */
+  async record<T>(
+    tenant: string,
+    kind: WriteKind,
+    what: string,
+    send: () => Promise<T>,
+    extra: Partial<LedgerEntry> = {}
+  ): Promise<T> {
+    let entry = this.find(kind)
+    if (!entry) {
+      entry = { kind, tenant, what, state: 'not-sent' }
+      this.entries.push(entry)
+    }
+    Object.assign(entry, { tenant, what, ...extra, at: new Date(this.now()).toISOString() })
+    try {
+      const out = await send()
+      entry.state = 'done'
+      if (
+        typeof out === 'string' &&
+        (kind === 'import' || kind === 'prepare' || kind === 'validate')
+      )
+        entry.actionId = out
+      return out
+    } catch (e) {
+      entry.state = isOutcomeUnknown(e) ? 'unknown' : 'refused'
+      entry.error = (e as Error).message
+      throw e
+    }
+  }
+
+  /** The final state of a started action, or 'unknown' when waiting for it failed. */
+  result(kind: WriteKind, result: string): void {
+    const e = this.find(kind)
+    if (e) e.result = result
+  }
+
+  /** Something was (or may have been) changed on the target. */
+  get touched(): boolean {
+    return this.entries.some((e) => e.state === 'done' || e.state === 'unknown')
+  }
+
+  /** The honest account: one line each for changed, not changed, unknown, now, and restore. */
+  account(f: AccountFacts): string[] {
+    const host = f.tenant ?? 'the target tenant'
+    const done = this.entries.filter((e) => e.state === 'done')
+    const unknown = this.entries.filter((e) => e.state === 'unknown')
+    const notDone = this.entries.filter((e) => e.state === 'not-sent' || e.state === 'refused')
+    if (done.length === 0 && unknown.length === 0) {
+      const refused = notDone.filter((e) => e.state === 'refused')
+      return [
+        `Nothing was changed on ${host}: ${
+          refused.length
+            ? `the only write sent (${refused.map((e) => LABEL[e.kind]).join(', ')}) was refused by the server.`
+            : 'no write was sent to it.'
+        }`
+      ]
+    }
+    const lines: string[] = []
+    if (done.length) lines.push(`Changed on ${host}: ${done.map(describeDone).join('; ')}.`)
+    if (notDone.length)
+      lines.push(
+        `Not changed: ${notDone
+          .map(
+            (e) =>
+              `${LABEL[e.kind]} (${e.state === 'refused' ? 'refused by the server' : 'not sent'})`
+          )
+          .join(', ')}.`
+      )
+    if (unknown.length)
+      lines.push(
+        `Outcome unknown: ${unknown
+          .map((e) => `${LABEL[e.kind]} (the answer was lost: it may or may not have happened)`)
+          .join('; ')}.`
+      )
+    if (f.failed) lines.push(...this.now_(f), ...this.restore(f))
+    return lines
+  }
+
+  /** The state the target ends in, where the ledger can tell. */
+  private now_(f: AccountFacts): string[] {
+    const create = this.find('create-project')
+    const imp = this.find('import')
+    const restored = this.find('restore-bindings')?.state === 'done'
+    const importApplied =
+      imp &&
+      (imp.state === 'unknown' ||
+        (imp.state === 'done' &&
+          imp.result !== 'FAILED' &&
+          imp.result !== 'CANCELED' &&
+          imp.result !== 'SKIPPED'))
+    const out: string[] = []
+    if (create?.state === 'done' && !importApplied) {
+      out.push(
+        `Project ${create.what.replace(/^create project /, '')}${create.projectId ? ` (${create.projectId})` : ''} was created by this run and is empty: it never received an import. The API cannot delete projects: running again reuses it, or delete it in Qlik Cloud.`
+      )
+    }
+    if (
+      f.existed &&
+      restored &&
+      !importApplied &&
+      !this.entries.some(
+        (e) => (e.kind === 'prepare' || e.kind === 'validate') && e.state !== 'not-sent'
+      )
+    )
+      out.push(
+        'The target project ends as it was before this run: its bindings were put back and no import was applied.'
+      )
+    return out
+  }
+
+  private restore(f: AccountFacts): string[] {
+    const imp = this.find('import')
+    const bindings = this.find('set-bindings')
+    const restore = this.find('restore-bindings')
+    const importRunning =
+      imp?.state === 'unknown' || (imp?.state === 'done' && imp.result === 'unknown')
+    const importApplied = imp?.state === 'done' && imp.result === 'COMPLETED'
+    const steps: string[] = []
+    if (importRunning) {
+      steps.push(
+        imp?.actionId
+          ? `wait for import action ${imp.actionId} to end (GET /api/v1/di-projects/actions/${imp.actionId}?detailed=true) before running again`
+          : 'an import may be running: running again gets 409 Conflict until it ends'
+      )
+    }
+    const bindingsChanged = bindings && (bindings.state === 'done' || bindings.state === 'unknown')
+    const bindingsBack = restore?.state === 'done'
+    if (f.existed && (importApplied || importRunning || (bindingsChanged && !bindingsBack))) {
+      if (f.rollback) steps.push(f.rollback)
+      else
+        steps.push(
+          'no backup was made (backup: false): deploy the previous release to this target to roll back'
+        )
+    }
+    if (bindingsChanged && !bindingsBack && f.keptBindings) steps.push(f.keptBindings)
+    if (restore?.state === 'refused' || restore?.state === 'unknown')
+      steps.push(
+        'the previous bindings could not be put back: deploy the backup, which carries them'
+      )
+    if (steps.length === 0) {
+      return f.existed || this.find('create-project')?.state === 'done'
+        ? [
+            'To restore: nothing to do; fix the cause and run again (it converges: the same project is reused).'
+          ]
+        : []
+    }
+    return [`To restore: ${steps.join('; then ')}.`]
+  }
+}
+
+function describeDone(e: LedgerEntry): string {
+  switch (e.kind) {
+    case 'create-project':
+      return `created project ${e.what.replace(/^create project /, '')}${e.projectId ? ` (${e.projectId})` : ''}`
+    case 'set-bindings': {
+      const parts = [
+        e.changed?.length ? `${e.changed.length} changed${names(e.changed)}` : '',
+        e.added?.length ? `${e.added.length} added${names(e.added)}` : ''
+      ].filter(Boolean)
+      return `bindings set: ${parts.length ? parts.join(', ') : 'no value changed'}`
+    }
+    case 'restore-bindings':
+      return `bindings put back as they were before this run${e.changed?.length ? `: ${e.changed.length} reverted${names(e.changed)}` : ''}`
+    default: {
+      const label = e.kind
+      const id = e.actionId ? ` (action ${e.actionId})` : ''
+      if (!e.result) return `${label} started${id}`
+      if (e.result === 'unknown')
+        return `${label} started${id}, end not seen: it may still be running`
+      return `${label} started${id} and ended ${e.result}`
+    }
+  }
+}
+
+export function isOutcomeUnknown(e: unknown): boolean {
+  return e instanceof QlikApiError && e.details.outcomeUnknown === true
+}

@@ -1,0 +1,178 @@
+import type { PackageInfo } from '../../package/package.js'
+import {
+  EndpointMissingError,
+  type ActionStatus,
+  type PackageBody,
+  type Project,
+  type QlikApi
+} from '../../qlik/api.js'
+import type { StepContext } from '../context.js'
+import { PipelineError } from '../errors.js'
+import { isOutcomeUnknown } from '../ledger.js'
+import { ActionTimeoutError, DEFAULT_WAIT, failedTasks, waitForAction } from '../wait.js'
+
+/**
+ * The asynchronous writes: import, prepare, validate. Each is recorded in the ledger when it is
+ * sent, with its action id, and again with the state it ended in. A lost answer is never sent
+ * again blindly; a failed wait says the action was started and may still be running.
+ */
+
+export const IMPORT = 'Import the package'
+export const PREPARE = 'Prepare the target project'
+export const VALIDATE = 'Validate the target project'
+
+type Key = 'import' | 'prepare' | 'validate'
+const LABEL: Record<Key, string> = { import: 'Import', prepare: 'Prepare', validate: 'Validate' }
+
+export async function importPackage(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project,
+  zip: PackageBody,
+  info: PackageInfo
+): Promise<void> {
+  let actionId: string
+  try {
+    actionId = await start(ctx, api, 'import', project, () => api.importAsync(project.id, zip))
+  } catch (e) {
+    if (!(e instanceof EndpointMissingError)) throw e
+    // import-async is missing (404 without a Qlik error): nothing was started.
+    const entry = ctx.ledger.find('import')
+    if (entry) {
+      entry.state = 'not-sent'
+      delete entry.error
+    }
+    if (info.format !== 'LEGACY') {
+      throw new PipelineError(
+        `The target tenant ${api.host} has no import-async endpoint and only the legacy import, which does not take YAML packages. Export with export-mode LEGACY for this tenant.`,
+        IMPORT
+      )
+    }
+    ctx.log.info(
+      'import-async is not available on this tenant: using the synchronous import for the LEGACY package'
+    )
+    await ctx.ledger.record(
+      api.host,
+      'import',
+      `import the package into ${project.name} (synchronous)`,
+      () => api.importSync(project.id, zip)
+    )
+    ctx.ledger.result('import', 'COMPLETED')
+    ctx.report.actions.import = { actionId: '', state: 'COMPLETED', elapsedMs: 0, checks: 0 }
+    return
+  }
+  await watch(ctx, api, 'import', actionId)
+}
+
+export async function prepareProject(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project
+): Promise<void> {
+  const id = await start(ctx, api, 'prepare', project, () =>
+    api.prepare(project.id, ctx.o.allowRecreate)
+  )
+  await watch(ctx, api, 'prepare', id)
+}
+
+export async function validateProject(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project
+): Promise<void> {
+  const id = await start(ctx, api, 'validate', project, () => api.validate(project.id))
+  await watch(ctx, api, 'validate', id)
+}
+
+async function start(
+  ctx: StepContext,
+  api: QlikApi,
+  key: Key,
+  project: Project,
+  send: () => Promise<string>
+): Promise<string> {
+  const what = `${key} ${project.name} (${project.id})`
+  try {
+    const id = await ctx.ledger.record(api.host, key, what, send, { projectId: project.id })
+    ctx.log.info(`${LABEL[key]} started: action ${id}`)
+    return id
+  } catch (e) {
+    if (e instanceof EndpointMissingError) throw e
+    if (isOutcomeUnknown(e)) {
+      throw new PipelineError(
+        `${LABEL[key]}: the answer to the request that starts it was lost (${(e as Error).message}). ` +
+          `The ${key} may have started on ${api.host}; it is not sent again blindly (the API cannot list or cancel actions: ` +
+          `a second ${key} gets 409 Conflict while one runs).`,
+        LABEL[key]
+      )
+    }
+    throw e
+  }
+}
+
+async function watch(
+  ctx: StepContext,
+  api: QlikApi,
+  key: Key,
+  actionId: string
+): Promise<ActionStatus> {
+  const label = LABEL[key]
+  let result
+  try {
+    result = await waitForAction(api, actionId, label, {
+      firstDelayMs: ctx.o.pollIntervalSeconds * 1000,
+      ...DEFAULT_WAIT,
+      ...ctx.deps.polling,
+      timeoutMs: ctx.o.timeoutSeconds * 1000,
+      sleep: (ms) => ctx.deps.clock.sleep(ms),
+      now: () => ctx.deps.clock.now(),
+      log: (line) => ctx.log.info(line)
+    })
+  } catch (e) {
+    ctx.ledger.result(key, 'unknown')
+    ctx.report.actions[key] = { actionId, state: 'unknown', elapsedMs: 0, checks: 0 }
+    if (e instanceof ActionTimeoutError) throw new PipelineError(e.message, label)
+    throw new PipelineError(
+      `${label} was started on the ${api.tenant} tenant ${api.host} (action ${actionId}), but its status could not be read: ` +
+        `${(e as Error).message}. It may still be running: check GET /api/v1/di-projects/actions/${actionId}?detailed=true before running again.`,
+      label
+    )
+  }
+  const { status, elapsedMs, checks } = result
+  ctx.ledger.result(key, status.state)
+  ctx.report.actions[key] = { actionId, state: status.state, elapsedMs, checks }
+  for (const t of status.taskDetails ?? []) {
+    ctx.report.tasks.push({
+      step: key,
+      taskId: t.taskId ?? '',
+      name: t.name ?? t.taskId ?? '',
+      state: t.state ?? '',
+      ...(t.error?.message ? { message: t.error.message } : {})
+    })
+  }
+  if (status.state === 'COMPLETED') return status
+  const failed = failedTasks(status)
+  for (const t of failed) {
+    ctx.log.error(
+      `${label} failed for task ${t.name}${t.taskId ? ` (${t.taskId})` : ''}: ${t.message}${t.code ? ` [${t.code}]` : ''}${t.details ? ` ${t.details}` : ''}`,
+      { title: `${label} failed: ${t.name}` }
+    )
+  }
+  const err = status.error
+  const what = err
+    ? `${err.message ?? ''}${err.code ? ` [${err.code}]` : ''}${err.details ? `: ${err.details}` : ''}`
+    : ''
+  throw new PipelineError(
+    `${label} ended ${status.state} on the ${api.tenant} tenant ${api.host} (action ${actionId})` +
+      `${what ? `: ${what}` : ''}${failed.length ? `. Failed task(s): ${failed.map((t) => `${t.name}: ${t.message}`).join('; ')}` : ''}` +
+      `. ${NEXT[key]}`,
+    label
+  )
+}
+
+const NEXT: Record<Key, string> = {
+  import: 'Fix the bindings or the package and run again.',
+  prepare:
+    "Fix the cause (connections, bindings) and run again, or set 'allow-recreate' if datasets must be recreated.",
+  validate: 'Fix the cause in the source project or the target connections and run again.'
+}

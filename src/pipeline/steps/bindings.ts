@@ -1,0 +1,129 @@
+import type { PackageInfo } from '../../package/package.js'
+import type { Bindings, Project, QlikApi } from '../../qlik/api.js'
+import { mergeBindings, type BindingValues } from '../bindings.js'
+import type { ComputedBindings, StepContext, TargetState } from '../context.js'
+import { PipelineError } from '../errors.js'
+
+export const COMPUTE = 'Compute the bindings'
+export const SET = 'Set the target bindings'
+export const CHECK_CONNECTIONS = 'Check the connections'
+export const RESTORE = "Put the target's bindings back"
+
+/** `{{id(connection, SPACE.NAME)}}`, capturing the space and the connection name. */
+export const CONNECTION_PARTS = /^\{\{\s*id\(\s*connection\s*,\s*([^.\s]+)\.([^)]+?)\s*\)\s*\}\}$/
+
+/** Connection expressions among the values that the tenant could not map to an id. */
+export function unresolvedConnections(
+  values: Record<string, string | null>,
+  nameToIdMap: Record<string, string>
+): Array<{ variable: string; expression: string }> {
+  return Object.entries(values)
+    .filter(
+      ([, v]) => typeof v === 'string' && CONNECTION_PARTS.test(v.trim()) && !(v in nameToIdMap)
+    )
+    .map(([variable, v]) => ({ variable, expression: v as string }))
+}
+
+/** The values this run would send compared with the target's values before it. */
+export function diffBindings(
+  current: BindingValues,
+  values: BindingValues,
+  declared: string[]
+): ComputedBindings['diff'] {
+  const keys = Object.keys(values)
+  return {
+    added: keys.filter((k) => !(k in current)).sort(),
+    changed: keys.filter((k) => k in current && current[k] !== values[k]).sort(),
+    unchanged: keys.filter((k) => k in current && current[k] === values[k]).sort(),
+    undeclaredKept: Object.keys(current)
+      .filter((k) => !declared.includes(k))
+      .sort()
+  }
+}
+
+/**
+ * The full set to PUT: the target's current values (read now, kept to put back on failure), the
+ * restored backup values and the input laid over them. Problems (missing, undeclared) are
+ * reported by the guards, all at once.
+ */
+export async function computeBindings(
+  ctx: StepContext,
+  t: TargetState,
+  info: PackageInfo,
+  restored: BindingValues,
+  input: { values: BindingValues; source: string }
+): Promise<ComputedBindings> {
+  if (t.existing) t.previous = await t.api.getBindings(t.existing.id)
+  const current = t.previous?.variables ?? {}
+  const overlay = { ...restored, ...input.values }
+  if (
+    info.declared.includes('projectName') &&
+    overlay.projectName === undefined &&
+    !current.projectName
+  ) {
+    overlay.projectName = t.name
+  }
+  const merged = mergeBindings(current, overlay, info.declared)
+  ctx.report.bindings = {
+    source: input.source,
+    applied: Object.keys(merged.values).sort(),
+    changed: merged.changed,
+    added: merged.added,
+    unknown: merged.unknown,
+    missing: merged.missing
+  }
+  return { ...merged, diff: diffBindings(current, merged.values, info.declared) }
+}
+
+/** PUT the full set, recorded in the ledger with the names it changes and adds. */
+export async function setBindings(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project,
+  b: ComputedBindings
+): Promise<void> {
+  await ctx.ledger.record(
+    api.host,
+    'set-bindings',
+    `set ${Object.keys(b.values).length} binding variable(s) on ${project.name}`,
+    () => api.setBindings(project.id, b.values),
+    { projectId: project.id, changed: b.diff.changed, added: b.diff.added }
+  )
+}
+
+/** Read the bindings back recalculated: every connection expression must map to an id here. */
+export async function checkConnections(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project,
+  spaceName: string
+): Promise<string> {
+  const back = await api.getBindings(project.id, true)
+  const unresolved = unresolvedConnections(back.variables, back.nameToIdMap)
+  if (unresolved.length > 0) {
+    throw new PipelineError(
+      `${unresolved.length} connection binding(s) do not resolve on the target tenant ${api.host} (space ${spaceName}): ` +
+        unresolved.map((u) => `${u.variable} = ${u.expression}`).join('; ') +
+        '. Create the connection(s) there or fix the names in the bindings.',
+      CHECK_CONNECTIONS
+    )
+  }
+  return `${Object.keys(back.nameToIdMap).length} connection(s) resolved`
+}
+
+/** Compensation: PUT the values read before this run's PUT, recorded in the ledger. */
+export async function restoreBindings(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project,
+  previous: Bindings,
+  b: ComputedBindings
+): Promise<void> {
+  await ctx.ledger.record(
+    api.host,
+    'restore-bindings',
+    `put back the ${Object.keys(previous.variables).length} binding value(s) ${project.name} had before this run`,
+    () => api.setBindings(project.id, previous.variables),
+    { projectId: project.id, changed: [...b.diff.changed, ...b.diff.added].sort() }
+  )
+}

@@ -1,0 +1,88 @@
+import type { Project, QlikApi, Space } from '../../qlik/api.js'
+import { QlikApiError } from '../../qlik/errors.js'
+import type { StepContext } from '../context.js'
+import { PipelineError } from '../errors.js'
+import { resolveSpace } from './spaces.js'
+
+export const FIND_SPACE = 'Find the target space'
+export const FIND_PROJECT = 'Find the target project'
+export const CREATE = 'Create the target project'
+
+export async function findTargetSpace(ctx: StepContext, api: QlikApi): Promise<Space> {
+  const space = await resolveSpace(api, ctx.o.targetSpace, 'target-space', FIND_SPACE)
+  ctx.log.info(`Target space: ${space.name} (${space.id}) on ${api.host}`)
+  return space
+}
+
+/** The target project by id or exact name in the space; undefined when it must be created. */
+export async function findTargetProject(
+  api: QlikApi,
+  space: Space,
+  name: string
+): Promise<Project | undefined> {
+  const list = await api.listProjects(space.id)
+  const byId = list.find((p) => p.id === name)
+  if (byId) return byId
+  const matches = list.filter((p) => p.name === name)
+  if (matches.length > 1) {
+    throw new PipelineError(
+      `Input 'target-project': ${matches.length} projects are named '${name}' in space ${space.name} on ${api.host}: ${matches.map((p) => p.id).join(', ')}. Give the project id.`,
+      FIND_PROJECT
+    )
+  }
+  return matches[0]
+}
+
+/** Create the target project (recorded in the ledger); a lost answer is looked up before anything else. */
+export async function createTarget(
+  ctx: StepContext,
+  api: QlikApi,
+  src: Project,
+  space: Space,
+  name: string
+): Promise<Project> {
+  const c = ctx.o.create
+  const platformType = c.platformType ?? src.platformType
+  const body = {
+    name,
+    type: c.projectType ?? src.type ?? 'DATA_PIPELINE',
+    space: space.id,
+    description: c.description ?? src.description ?? '',
+    ...(platformType ? { platformType } : {}),
+    ...(c.platformConnection ? { platformConnection: c.platformConnection } : {}),
+    ...(c.cloudStagingConnection ? { cloudStagingConnection: c.cloudStagingConnection } : {})
+  }
+  const what = `create project '${name}' in space ${space.name}`
+  try {
+    const p = await ctx.ledger.record(api.host, 'create-project', what, () =>
+      api.createProject(body)
+    )
+    markCreated(ctx, p)
+    ctx.log.info(`Created target project ${p.name} (${p.id}) in ${space.name}`)
+    return p
+  } catch (e) {
+    // The create may have happened although we saw no answer: look before anything else.
+    if (e instanceof QlikApiError && (e.details.outcomeUnknown || (e.status ?? 0) >= 500)) {
+      ctx.log.warning(
+        `Creating the project gave no clear answer (${e.message}); looking for it by name before going on.`
+      )
+      const found = await findTargetProject(api, space, name)
+      if (found) {
+        const entry = ctx.ledger.find('create-project')
+        if (entry) {
+          entry.state = 'done'
+          delete entry.error
+        }
+        markCreated(ctx, found)
+        ctx.log.info(`The project was created: ${found.name} (${found.id})`)
+        return found
+      }
+    }
+    throw e
+  }
+}
+
+function markCreated(ctx: StepContext, p: Project): void {
+  const entry = ctx.ledger.find('create-project')
+  if (entry) entry.projectId = p.id
+}
