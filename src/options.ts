@@ -1,4 +1,5 @@
 import { isIP } from 'node:net'
+import type { TenantAuth } from './qlik/client.js'
 
 /**
  * Every option of the action and the CLI, defined once. The action reads them as inputs
@@ -243,12 +244,7 @@ export class OptionsError extends Error {
   }
 }
 
-export interface TenantAuth {
-  kind: 'api-key' | 'oauth'
-  apiKey?: string
-  clientId?: string
-  clientSecret?: string
-}
+export type { TenantAuth }
 
 export interface TenantOptions {
   /** Base URL without trailing slash, e.g. https://acme.eu.qlikcloud.com */

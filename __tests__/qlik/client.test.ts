@@ -1,5 +1,5 @@
 import { QlikApi } from '../../src/qlik/api.js'
-import { QlikClient, parseRetryAfter } from '../../src/qlik/client.js'
+import { QlikClient, parseRetryAfter, tokenLifetime } from '../../src/qlik/client.js'
 import { QlikApiError } from '../../src/qlik/errors.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runPromote } from '../helpers/pipeline.js'
@@ -177,6 +177,60 @@ describe('Qlik client', () => {
       /timed out; the request may or may not have been carried out/
     )
     await client.close()
+  })
+
+  it('asks a safe read again after a 500 or a 200 whose body is cut short or not JSON', async () => {
+    const { api, sleeps, warnings } = makeApi('prod')
+    sim.injectFault({
+      tenant: 'prod',
+      method: 'GET',
+      path: '/api/v1/spaces',
+      status: 500,
+      times: 1
+    })
+    sim.injectFault({
+      tenant: 'prod',
+      method: 'GET',
+      path: '/api/v1/spaces',
+      truncate: true,
+      times: 1
+    })
+    const spaces = await api.findSpaces('PROD')
+    expect(spaces.map((x) => x.name)).toContain('PROD_PIPELINES')
+    expect(sleeps).toHaveLength(2)
+    expect(warnings.join('\n')).toContain('GET /api/v1/spaces answered 500; retrying')
+    expect(
+      sim.requests({ tenant: 'prod' }).filter((r) => r.path === '/api/v1/spaces')
+    ).toHaveLength(3)
+  })
+
+  it('never repeats a write after a 500: the error says its outcome is unknown', async () => {
+    const { api } = makeApi('dev')
+    sim.injectFault({ tenant: 'dev', path: '/actions/prepare', status: 500, times: 1 })
+    const err = await api.prepare(salesId(), false).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(QlikApiError)
+    expect((err as QlikApiError).details).toMatchObject({ status: 500, outcomeUnknown: true })
+    expect(
+      sim.requests({ tenant: 'dev' }).filter((r) => r.path.endsWith('/actions/prepare'))
+    ).toHaveLength(1)
+  })
+
+  it('reads the token lifetime from expires_in, else expires_at (ISO date or epoch seconds)', () => {
+    const now = Date.parse('2026-11-23T10:00:00Z')
+    expect(tokenLifetime({ expires_in: 21600 }, now)).toBe(21600)
+    expect(tokenLifetime({ expires_at: '2026-11-23T11:00:00Z' }, now)).toBe(3600)
+    expect(tokenLifetime({ expires_at: now / 1000 + 600 }, now)).toBe(600)
+    expect(tokenLifetime({}, now)).toBe(3600)
+  })
+
+  it('gets the OAuth token through the same retries as every request', async () => {
+    sim.injectFault({ tenant: 'prod', path: '/oauth/token', status: 503, times: 2 })
+    const { api, sleeps } = makeApi('prod', 'oauth')
+    expect((await api.findSpaces('PROD')).length).toBeGreaterThan(0)
+    expect(sleeps).toHaveLength(2)
+    expect(sim.requests({ tenant: 'prod' }).filter((r) => r.path === '/oauth/token')).toHaveLength(
+      3
+    )
   })
 
   it('parses Retry-After as seconds or an HTTP date', () => {

@@ -1,5 +1,4 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici'
-import type { TenantAuth } from '../options.js'
 import {
   decodeErrorBody,
   describeQlikError,
@@ -11,9 +10,19 @@ import {
  * HTTP client for one Qlik tenant (undici). Authenticates with an API key or OAuth client
  * credentials (token cached, refreshed before expiry, re-acquired once on 401). Every request has
  * a timeout. A 429 is retried after Retry-After for every method (it means nothing happened).
- * 502/503/504, resets and timeouts are retried with backoff and jitter only when the request is
- * safe to repeat; otherwise the error says the outcome is unknown, so the caller can look first.
+ * 500/502/503/504, resets, timeouts and a 2xx body that is cut short or not JSON are retried with
+ * backoff and jitter only when the request is safe to repeat; otherwise the error says the
+ * outcome is unknown, so the caller can look first. One loop serves every request, the OAuth
+ * token request included.
  */
+
+/** How the client authenticates to one tenant. */
+export interface TenantAuth {
+  kind: 'api-key' | 'oauth'
+  apiKey?: string
+  clientId?: string
+  clientSecret?: string
+}
 
 export interface ClientLogger {
   debug(message: string): void
@@ -55,6 +64,8 @@ export interface RequestSpec {
   binary?: boolean
   /** Statuses that are answers, not errors (e.g. 404 when looking something up). */
   okStatuses?: number[]
+  /** Send without the Authorization header (the OAuth token request itself). */
+  anonymous?: boolean
 }
 
 export interface Reply<T = unknown> {
@@ -71,7 +82,7 @@ export interface ClientStats {
   byRoute: Record<string, number>
 }
 
-const RETRYABLE_STATUS = new Set([502, 503, 504])
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504])
 const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 export function parseRetryAfter(
@@ -152,74 +163,38 @@ export class QlikClient {
   private async fetchToken(): Promise<string> {
     const auth = this.options.auth
     const spec = { method: 'POST' as const, path: '/oauth/token' }
-    const body = JSON.stringify({
-      client_id: auth.clientId,
-      client_secret: auth.clientSecret,
-      grant_type: 'client_credentials'
-    })
-    for (let attempt = 1; ; attempt++) {
-      let res: Dispatcher.ResponseData
-      try {
-        res = await request(`${this.baseUrl}/oauth/token`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body,
-          dispatcher: this.dispatcher,
-          headersTimeout: this.opts.requestTimeoutMs,
-          bodyTimeout: this.opts.requestTimeoutMs
-        })
-      } catch (e) {
-        if (attempt < this.opts.maxAttempts) {
-          await this.backoff(attempt, spec, (e as Error).message)
-          continue
+    let r: Reply<{ access_token?: unknown; expires_in?: unknown; expires_at?: unknown }>
+    try {
+      // Asking for a token changes nothing: safe to repeat after a reset or a 5xx.
+      r = await this.request({
+        ...spec,
+        anonymous: true,
+        idempotent: true,
+        json: {
+          client_id: auth.clientId,
+          client_secret: auth.clientSecret,
+          grant_type: 'client_credentials'
         }
-        throw new QlikApiError(
-          describeQlikError(
-            this.details(spec),
-            `cannot obtain an OAuth token: ${(e as Error).message}`
-          ),
-          this.details(spec)
-        )
-      }
-      const text = await res.body.text()
-      this.stats.requests += 1
-      if (res.statusCode === 200) {
-        const data = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown }
-        if (typeof data.access_token !== 'string') {
-          throw new QlikApiError(
-            describeQlikError(
-              this.details(spec, { status: 200 }),
-              'the token answer has no access_token'
-            ),
-            this.details(spec, { status: 200 })
-          )
-        }
-        this.options.onSecret?.(data.access_token)
-        const ttl = typeof data.expires_in === 'number' ? data.expires_in : 3600
-        // Refresh well before expiry: five minutes early, or halfway for short-lived tokens.
-        const margin = Math.min(300, ttl / 2)
-        this.token = {
-          value: data.access_token,
-          refreshAt: this.opts.now() + (ttl - margin) * 1000
-        }
-        return data.access_token
-      }
-      if (
-        (res.statusCode === 429 || RETRYABLE_STATUS.has(res.statusCode)) &&
-        attempt < this.opts.maxAttempts
-      ) {
-        const wait = parseRetryAfter(res.headers['retry-after'], this.opts.now())
-        if (wait !== undefined) await this.opts.sleep(wait * 1000)
-        else await this.backoff(attempt, spec, `HTTP ${res.statusCode}`)
-        continue
-      }
-      const d = this.details(spec, { status: res.statusCode, ...decodeErrorBody(text) })
+      })
+    } catch (e) {
+      if (!(e instanceof QlikApiError)) throw e
       const hint =
-        res.statusCode === 401 || res.statusCode === 400
+        e.status === 401 || e.status === 400
           ? ' Check the OAuth client id and secret for this tenant (Administration > OAuth, machine-to-machine client).'
           : ''
-      throw new QlikApiError(`${describeQlikError(d)}.${hint}`, d)
+      throw new QlikApiError(`${e.message.replace(/\.$/, '')}.${hint}`, e.details)
     }
+    const token = r.data?.access_token
+    if (typeof token !== 'string') {
+      const d = this.details(spec, { status: r.status })
+      throw new QlikApiError(describeQlikError(d, 'the token answer has no access_token'), d)
+    }
+    this.options.onSecret?.(token)
+    const ttl = tokenLifetime(r.data, this.opts.now())
+    // Refresh well before expiry: five minutes early, or halfway for short-lived tokens.
+    const margin = Math.min(300, ttl / 2)
+    this.token = { value: token, refreshAt: this.opts.now() + (ttl - margin) * 1000 }
+    return token
   }
 
   private async backoff(
@@ -249,11 +224,8 @@ export class QlikClient {
     let reauthed = false
     const route = `${spec.method} ${spec.path.replace(/\/[0-9a-f]{16,}|\/[A-Za-z0-9_-]{20,}/g, '/{id}')}`
     for (;;) {
-      const token = await this.accessToken(false)
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${token}`,
-        accept: spec.accept ?? 'application/json'
-      }
+      const headers: Record<string, string> = { accept: spec.accept ?? 'application/json' }
+      if (!spec.anonymous) headers.authorization = `Bearer ${await this.accessToken(false)}`
       let body: string | FormData | undefined
       if (spec.json !== undefined) {
         headers['content-type'] = 'application/json'
@@ -298,9 +270,16 @@ export class QlikClient {
           try {
             data = JSON.parse(text)
           } catch {
-            const d = this.details(spec, { status })
+            // A body cut short or garbled on the way: a safe request is simply asked again.
+            if (spec.idempotent && attempt < this.opts.maxAttempts) {
+              await this.backoff(attempt, spec, `answered ${status} with a body that is not JSON`)
+              attempt += 1
+              continue
+            }
+            const d = this.details(spec, { status, outcomeUnknown: !spec.idempotent })
             throw new QlikApiError(
-              describeQlikError(d, `the answer is not JSON: ${text.slice(0, 200)}`),
+              describeQlikError(d, `the answer is not JSON: ${text.slice(0, 200)}`) +
+                (spec.idempotent ? ` (after ${attempt} attempt(s))` : ''),
               d
             )
           }
@@ -321,7 +300,7 @@ export class QlikClient {
           continue
         }
       }
-      if (status === 401 && this.options.auth.kind === 'oauth' && !reauthed) {
+      if (status === 401 && this.options.auth.kind === 'oauth' && !spec.anonymous && !reauthed) {
         reauthed = true
         await this.accessToken(true)
         continue
@@ -336,9 +315,31 @@ export class QlikClient {
         ...decoded,
         ...(RETRYABLE_STATUS.has(status) && !spec.idempotent ? { outcomeUnknown: true } : {})
       })
-      throw new QlikApiError(`${describeQlikError(d)}${hintFor(status, this.options.auth)}`, d)
+      throw new QlikApiError(
+        `${describeQlikError(d)}${spec.anonymous ? '' : hintFor(status, this.options.auth)}`,
+        d
+      )
     }
   }
+}
+
+/** Seconds the token lives: expires_in, else expires_at (seconds or an ISO date), else an hour. */
+export function tokenLifetime(
+  data: { expires_in?: unknown; expires_at?: unknown },
+  now: number
+): number {
+  if (typeof data.expires_in === 'number' && data.expires_in > 0) return data.expires_in
+  const at = data.expires_at
+  const ms =
+    typeof at === 'number'
+      ? at > 1e12
+        ? at
+        : at * 1000
+      : typeof at === 'string'
+        ? Date.parse(at)
+        : NaN
+  if (Number.isFinite(ms) && ms > now) return (ms - now) / 1000
+  return 3600
 }
 
 function networkReason(e: unknown): string {
