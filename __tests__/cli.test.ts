@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { envName, helpText, main, parseArgv } from '../src/cli.js'
@@ -48,6 +48,43 @@ describe('CLI', () => {
       expect(await main(['--bogus', 'x'], {}, () => {})).toBe(2)
       expect(await main(['--target-tenant', 'http://remote.example.com'], {}, () => {})).toBe(2)
       expect(String(err.mock.calls.at(-1)?.[0])).toContain("Input 'target-tenant' uses http://")
+    } finally {
+      err.mockRestore()
+    }
+  })
+
+  it('exits 2 for a zip-path that is missing, a directory, or a package whose digest does not match its manifest', async () => {
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    const dir = mkdtempSync(join(tmpdir(), 'qdp-cli-zip-'))
+    // a host nobody answers: a request would fail, and exit 1, not 2
+    const deploy = (zip: string): string[] => [
+      '--mode',
+      'deploy',
+      '--zip-path',
+      zip,
+      '--target-tenant',
+      'http://127.0.0.1:9',
+      '--target-api-key',
+      'k',
+      '--target-space',
+      'PROD'
+    ]
+    try {
+      let out = ''
+      expect(await main(deploy(join(dir, 'nope.zip')), {}, (s) => (out += s))).toBe(2)
+      expect(out).toContain("Input 'zip-path': no file")
+      expect(out).toContain('Nothing was changed on the target tenant 127.0.0.1:9')
+      out = ''
+      expect(await main(deploy(dir), {}, (s) => (out += s))).toBe(2)
+      expect(out).toContain('is not a file (a directory?)')
+      expect(out).not.toContain('EISDIR')
+      const { zipSync } = await import('fflate')
+      const zip = zipSync({ 'qtcp_project.yaml': new TextEncoder().encode('properties: {}\n') })
+      writeFileSync(join(dir, 'p.zip'), zip)
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ packageSha256: '0'.repeat(64) }))
+      out = ''
+      expect(await main(deploy(join(dir, 'p.zip')), {}, (s) => (out += s))).toBe(2)
+      expect(out).toContain('it was changed after the export')
     } finally {
       err.mockRestore()
     }

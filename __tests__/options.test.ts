@@ -29,6 +29,61 @@ const problems = (raw: RawOptions): string[] => {
   throw new Error('expected OptionsError')
 }
 
+describe('options: length and control characters, before any request', () => {
+  it('refuses a 100 kB tenant host without retrying anything, and says why', () => {
+    const long = `${'a'.repeat(100_000)}.eu.qlikcloud.com`
+    const [p] = problems({ ...base, 'target-tenant': long })
+    expect(p).toContain("Input 'target-tenant' is 100017 characters long; the most it takes is 300")
+    expect(p!.length).toBeLessThan(300)
+    const [h] = problems({ ...base, 'target-tenant': `${'a'.repeat(64)}.eu.qlikcloud.com` })
+    expect(h).toContain("Input 'target-tenant' has a host name of 81 characters")
+  })
+
+  it('names the input of a 100 kB project or space name', () => {
+    const ps = problems({
+      ...base,
+      'source-project': 'x'.repeat(100_000),
+      'target-space': 'y'.repeat(300)
+    })
+    expect(ps).toHaveLength(2)
+    expect(ps[0]).toContain(
+      "Input 'source-project' is 100000 characters long; the most it takes is 256"
+    )
+    expect(ps[1]).toContain("Input 'target-space' is 300 characters long")
+  })
+
+  it('refuses control characters and never echoes them raw', () => {
+    const [p] = problems({ ...base, 'target-project': 'Sales\u001b[31m pipeline' })
+    expect(p).toContain(
+      "Input 'target-project' contains a control character (U+001B at position 6)"
+    )
+    expect(p).toContain('\\u001b[31m')
+    expect(p).not.toContain('\u001b')
+    expect(problems({ ...base, 'target-space': 'PROD\nPIPELINES' })[0]).toContain(
+      '(this input is one line)'
+    )
+    // bindings span lines, but escapes are still refused
+    expect(() => parseOptions({ ...base, bindings: 'a: 1\nb: 2\n' })).not.toThrow()
+    expect(problems({ ...base, bindings: 'a: "\u0007"' })[0]).toContain(
+      "Input 'bindings' contains a control character"
+    )
+  })
+
+  it('does not echo a secret that is too long or carries control characters', () => {
+    const key = `sk-${'z'.repeat(20_000)}`
+    const [p] = problems({ ...base, 'source-api-key': key })
+    expect(p).toBe("Input 'source-api-key' is 20003 characters long; the most it takes is 16384.")
+    const [q] = problems({ ...base, 'source-api-key': 'secret\u0000value' })
+    expect(q).not.toContain('secret')
+  })
+
+  it('cuts long echoed values to a readable length', () => {
+    const [p] = problems({ ...base, mode: `promote${'!'.repeat(500)}` })
+    expect(p).toMatch(/got "promote!+"… \(507 characters\)\./)
+    expect(p!.length).toBeLessThan(200)
+  })
+})
+
 describe('options', () => {
   it('parses defaults and both ways of authenticating', () => {
     const o = parseOptions(base)

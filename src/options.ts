@@ -293,6 +293,52 @@ export interface Options {
 const TRUE = ['true', 'True', 'TRUE', 'yes', 'on', '1']
 const FALSE = ['false', 'False', 'FALSE', 'no', 'off', '0']
 
+/**
+ * Longest value each input takes, checked before any request: host names are at most 253
+ * characters (RFC 1035), names and ids of projects, spaces and artifacts a few hundred.
+ */
+const MAX_LENGTH: Record<string, number> = {
+  'source-tenant': 300,
+  'target-tenant': 300,
+  'source-project': 256,
+  'source-space': 256,
+  'target-space': 256,
+  'target-project': 256,
+  'artifact-name': 256,
+  'project-description': 4096,
+  'platform-connection': 512,
+  'cloud-staging-connection': 512,
+  bindings: 1_000_000
+}
+const SECRET_MAX_LENGTH = 16_384
+const DEFAULT_MAX_LENGTH = 4096
+/** Control characters (ANSI escapes included); `bindings` may span lines. */
+// eslint-disable-next-line no-control-regex -- finding them is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/
+// eslint-disable-next-line no-control-regex -- finding them is the point
+const CONTROL_OR_NEWLINE = /[\u0000-\u001F\u007F-\u009F]/
+
+/** A value echoed in a message: control characters escaped, cut to a readable length. */
+export function show(value: string, max = 80): string {
+  const cut = value.length > max ? value.slice(0, max) : value
+  const escaped = JSON.stringify(cut).slice(1, -1)
+  return `"${escaped}"${value.length > max ? `… (${value.length} characters)` : ''}`
+}
+
+/** Length and control characters of one raw input; undefined when it is fine. */
+export function inputProblem(name: string, value: string, secret = false): string | undefined {
+  const max = MAX_LENGTH[name] ?? (secret ? SECRET_MAX_LENGTH : DEFAULT_MAX_LENGTH)
+  if (value.length > max)
+    return `Input '${name}' is ${value.length} characters long; the most it takes is ${max}${secret ? '' : `: ${show(value, 40)}`}.`
+  const rx = name === 'bindings' ? CONTROL : CONTROL_OR_NEWLINE
+  const at = value.search(rx)
+  if (at >= 0) {
+    const code = `U+${(value.codePointAt(at) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
+    return `Input '${name}' contains a control character (${code} at position ${at + 1})${secret ? '' : `: ${show(value, 40)}`}; remove it${name === 'bindings' ? '' : ' (this input is one line)'}.`
+  }
+  return undefined
+}
+
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase()
   if (h === 'localhost' || h.endsWith('.localhost')) return true
@@ -310,15 +356,20 @@ export function parseTenantUrl(input: string, value: string): { url: string; hos
     u = new URL(withScheme)
   } catch {
     throw new Error(
-      `Input '${input}' is not a URL or host name: "${value}". Example: https://acme.eu.qlikcloud.com`
+      `Input '${input}' is not a URL or host name: ${show(value)}. Example: https://acme.eu.qlikcloud.com`
     )
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-    throw new Error(`Input '${input}' must be an https:// URL, got "${value}".`)
+    throw new Error(`Input '${input}' must be an https:// URL, got ${show(value)}.`)
   }
   if (!u.hostname || /\s/.test(text)) {
     throw new Error(
-      `Input '${input}' is not a URL or host name: "${value}". Example: https://acme.eu.qlikcloud.com`
+      `Input '${input}' is not a URL or host name: ${show(value)}. Example: https://acme.eu.qlikcloud.com`
+    )
+  }
+  if (u.hostname.length > 253 || u.hostname.split('.').some((label) => label.length > 63)) {
+    throw new Error(
+      `Input '${input}' has a host name of ${u.hostname.length} characters: host names are at most 253 characters, 63 per dot-separated part.`
     )
   }
   if (u.protocol === 'http:' && !isLoopback(u.hostname)) {
@@ -340,6 +391,14 @@ export function parseTenantUrl(input: string, value: string): { url: string; hos
 /** Turn raw string options into typed ones; every problem names its input. */
 export function parseOptions(raw: RawOptions): Options {
   const problems: string[] = []
+  for (const spec of OPTION_SPECS) {
+    const v = raw[spec.name]
+    const problem = v === undefined ? undefined : inputProblem(spec.name, v.trim(), spec.secret)
+    if (problem) {
+      problems.push(problem)
+    }
+  }
+  if (problems.length > 0) throw new OptionsError(problems)
   const get = (name: string): string => {
     const spec = OPTION_SPECS.find((s) => s.name === name)
     const v = raw[name]
@@ -349,7 +408,7 @@ export function parseOptions(raw: RawOptions): Options {
     const v = get(name)
     if (TRUE.includes(v)) return true
     if (FALSE.includes(v)) return false
-    problems.push(`Input '${name}' must be true or false, got "${v}".`)
+    problems.push(`Input '${name}' must be true or false, got ${show(v)}.`)
     return false
   }
   const num = (
@@ -366,7 +425,7 @@ export function parseOptions(raw: RawOptions): Options {
       n > opts.max
     ) {
       problems.push(
-        `Input '${name}' must be ${opts.integer ? 'a whole number' : 'a number'} from ${opts.min} to ${opts.max}, got "${v}".`
+        `Input '${name}' must be ${opts.integer ? 'a whole number' : 'a number'} from ${opts.min} to ${opts.max}, got ${show(v)}.`
       )
       return undefined
     }
@@ -381,7 +440,7 @@ export function parseOptions(raw: RawOptions): Options {
     if (v === '') return undefined
     const norm = upper ? v.toUpperCase() : v.toLowerCase()
     if ((allowed as readonly string[]).includes(norm)) return norm as T
-    problems.push(`Input '${name}' must be one of ${allowed.join(', ')}, got "${v}".`)
+    problems.push(`Input '${name}' must be one of ${allowed.join(', ')}, got ${show(v)}.`)
     return undefined
   }
 
