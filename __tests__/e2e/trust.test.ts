@@ -1,0 +1,150 @@
+/**
+ * The ledger's account through dist/index.js as the runner runs it: the failure message
+ * (::error::), the job summary, the JSON report and the outputs all say what changed on the
+ * target, what did not and how to restore; the target's state afterwards is checked too.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Simulator } from '../../src/simulator/server.js'
+import { runAction } from '../helpers/action.js'
+import { E2E_NODE, ROOT } from '../helpers/bundle.js'
+import { PROD_BINDINGS_YAML } from '../helpers/pipeline.js'
+import { startDemo } from '../helpers/sim.js'
+
+let sim: Simulator
+beforeEach(async () => {
+  sim = await startDemo()
+})
+afterEach(async () => {
+  await sim.close()
+})
+
+const host = (): string => new URL(sim.tenantInfo('prod').url).host
+const prodSales = () => sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')!
+const V2 = PROD_BINDINGS_YAML.replace('ANALYTICS', 'ANALYTICS_V2')
+
+function inputs(extra: Record<string, string> = {}): Record<string, string> {
+  const dev = sim.tenantInfo('dev')
+  const prod = sim.tenantInfo('prod')
+  return {
+    'source-tenant': dev.url,
+    'source-api-key': dev.apiKey,
+    'source-project': 'Sales pipeline',
+    'target-tenant': prod.url,
+    'target-api-key': prod.apiKey,
+    'target-space': 'PROD_PIPELINES',
+    bindings: PROD_BINDINGS_YAML,
+    'poll-interval': '0.02',
+    ...extra
+  }
+}
+
+/** The ::error:: line's message, decoded as the runner shows it. */
+const errorOf = (stdout: string): string =>
+  (stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '')
+    .slice('::error::'.length)
+    .replace(/%0A/g, '\n')
+    .replace(/%0D/g, '\r')
+    .replace(/%25/g, '%')
+
+it('an import that ends FAILED on an existing target: bindings put back, and every channel says so', async () => {
+  expect((await runAction(inputs())).code).toBe(0)
+  const before = { ...prodSales().bindings }
+  sim.injectFault({
+    tenant: 'prod',
+    path: '/actions/import-async',
+    actionOutcome: { state: 'FAILED', message: 'Table ORDERS is locked' },
+    times: 1
+  })
+  const r = await runAction(inputs({ bindings: V2 }))
+  expect(r.code).toBe(1)
+  expect(prodSales().bindings).toEqual(before)
+  const error = errorOf(r.stdout)
+  expect(error).toContain('Import ended FAILED')
+  expect(error).toContain(
+    `Changed on the target tenant ${host()}: bindings set: 1 changed (task-type.storage.databaseName)`
+  )
+  expect(error).toContain('bindings put back as they were before this run: 1 reverted')
+  expect(error).toContain('Not changed: prepare (not sent), validate (not sent).')
+  expect(error).toContain('The target project ends as it was before this run')
+  expect(r.outputs['import-state']).toBe('FAILED')
+  expect(r.summary).toContain('### Changes on the target')
+  expect(r.summary).toContain('The target project ends as it was before this run')
+  expect(r.summary).toContain('### Checks before the first write')
+  const report = JSON.parse(readFileSync(r.outputs['report-path']!, 'utf8'))
+  expect(
+    report.ledger.entries.map((e: { kind: string; state: string }) => `${e.kind}:${e.state}`)
+  ).toEqual([
+    'set-bindings:done',
+    'import:done',
+    'prepare:not-sent',
+    'validate:not-sent',
+    'restore-bindings:done'
+  ])
+  expect(report.ledger.account.join('\n')).toBe(error.slice(error.indexOf('Changed on')))
+}, 60000)
+
+it('a target of another platform is refused before the export: no write anywhere, and the message says so', async () => {
+  expect((await runAction(inputs())).code).toBe(0)
+  prodSales().platformType = 'BIGQUERY'
+  sim.clearRequests()
+  const r = await runAction(inputs({ bindings: V2 }))
+  expect(r.code).toBe(1)
+  const error = errorOf(r.stdout)
+  expect(error).toContain('Refused before the export and before any change: project platform')
+  expect(error).toContain(
+    `Nothing was changed on the target tenant ${host()}: no write was sent to it.`
+  )
+  expect(sim.requests().filter((q) => q.method !== 'GET')).toEqual([])
+  expect(r.summary).toContain('Nothing was changed on the target tenant')
+}, 60000)
+
+it('a status that cannot be read: the import was started, its action id, and it may still be running', async () => {
+  sim.injectFault({ tenant: 'prod', method: 'GET', path: '/di-projects/actions/', status: 500 })
+  const r = await runAction(inputs())
+  expect(r.code).toBe(1)
+  const error = errorOf(r.stdout)
+  const id = /action ([0-9a-f]+)\), but its status could not be read/.exec(error)?.[1]
+  expect(id).toBeDefined()
+  expect(error).toContain('It may still be running')
+  expect(error).toContain(
+    `created project 'Sales pipeline' in space PROD_PIPELINES (${prodSales().id})`
+  )
+  expect(error).toContain(`wait for import action ${id} to end`)
+  expect(r.outputs['import-state']).toBe('unknown')
+}, 120000)
+
+it('the CLI bundle exits 2 for a zip-path that is a directory, naming the input, sending nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qdp-cli-dir-'))
+  const child = spawn(
+    E2E_NODE,
+    [
+      join(ROOT, 'dist/cli/index.js'),
+      '--mode',
+      'deploy',
+      '--zip-path',
+      dir,
+      '--target-tenant',
+      sim.tenantInfo('prod').url,
+      '--target-space',
+      'PROD_PIPELINES'
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        QLIK_TARGET_API_KEY: sim.tenantInfo('prod').apiKey,
+        QLIK_ARTIFACT_DIR: dir
+      },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  )
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  expect(code).toBe(2)
+  expect(out).toContain(`Input 'zip-path': ${dir} is not a file`)
+  expect(out).toContain('Nothing was changed on the target tenant')
+  expect(sim.requests({ tenant: 'prod' })).toEqual([])
+}, 60000)
