@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
 import { E2E_NODE, ROOT } from '../helpers/bundle.js'
-import { PROD_BINDINGS_YAML } from '../helpers/pipeline.js'
+import { PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
 import { startDemo } from '../helpers/sim.js'
 
 let sim: Simulator
@@ -25,21 +25,8 @@ const host = (): string => new URL(sim.tenantInfo('prod').url).host
 const prodSales = () => sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')!
 const V2 = PROD_BINDINGS_YAML.replace('ANALYTICS', 'ANALYTICS_V2')
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  const dev = sim.tenantInfo('dev')
-  const prod = sim.tenantInfo('prod')
-  return {
-    'source-tenant': dev.url,
-    'source-api-key': dev.apiKey,
-    'source-project': 'Sales pipeline',
-    'target-tenant': prod.url,
-    'target-api-key': prod.apiKey,
-    'target-space': 'PROD_PIPELINES',
-    bindings: PROD_BINDINGS_YAML,
-    'poll-interval': '0.02',
-    ...extra
-  }
-}
+const inputs = (extra: Record<string, string> = {}): Record<string, string> =>
+  promoteInputs(sim, extra)
 
 /** The ::error:: line's message, decoded as the runner shows it. */
 const errorOf = (stdout: string): string =>

@@ -63,7 +63,18 @@ describe('dry run', () => {
       'Dry run: the promotion would fail. platformConnection = {{id(connection, PRD_DATA.snowflake_prod)}} names a space that does not exist'
     )
     expect(targetWrites()).toEqual([])
+    // every check made from reads is in the plan, the failed ones first among its problems
+    expect(report.plan?.guards.map((g) => `${g.check}: ${g.status}`)).toEqual([
+      'project type and platform: passed',
+      'bindings: every declared variable has a value: passed',
+      'bindings: no undeclared variable: passed',
+      'connections: failed'
+    ])
+    expect(renderSummary(report)).toContain('| connections | ❌ failed |')
     const missing = await runPromote(sim, { 'dry-run': 'true', bindings: 'platformConnection: x' })
+    expect(missing.report.plan?.problems.join(' ')).toContain(
+      'with no value for the target project'
+    )
     expect(missing.report.outcome).toBe('failed')
     expect(targetWrites()).toEqual([])
   })

@@ -98,7 +98,7 @@ describe('the ledger and compensation', () => {
     expect(report.ledger.entries.find((e) => e.kind === 'restore-bindings')).toBeUndefined()
     expect(report.error).toContain('import started')
     expect(report.error).toContain('and ended CANCELED')
-    expect(report.error).toContain('the new bindings were kept (on-failure: keep)')
+    expect(report.error).toContain('the new bindings were kept on purpose (on-failure: keep)')
     expect(report.error).toContain(`artifact-name: ${report.backup!.name}`)
   })
 

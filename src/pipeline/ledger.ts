@@ -42,8 +42,6 @@ export interface AccountFacts {
   failed: boolean
   /** Host of the target tenant, when there is one. */
   tenant?: string
-  /** The existing target project's bindings were read before the first write (restorable). */
-  previousBindingsRead: boolean
   /** The target project existed before this run. */
   existed: boolean
   /** Instructions to roll the project back to its state before this run (backup artifact). */
@@ -158,12 +156,12 @@ export class Ledger {
           .map((e) => `${LABEL[e.kind]} (the answer was lost: it may or may not have happened)`)
           .join('; ')}.`
       )
-    if (f.failed) lines.push(...this.now_(f), ...this.restore(f))
+    if (f.failed) lines.push(...this.endState(f), ...this.restore(f))
     return lines
   }
 
   /** The state the target ends in, where the ledger can tell. */
-  private now_(f: AccountFacts): string[] {
+  private endState(f: AccountFacts): string[] {
     const create = this.find('create-project')
     const imp = this.find('import')
     const restored = this.find('restore-bindings')?.state === 'done'

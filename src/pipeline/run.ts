@@ -121,24 +121,24 @@ export class Pipeline {
 
   private finish(failure: PipelineError | undefined): void {
     const r = this.report
-    const deploys = this.o.mode !== 'export'
-    const account = deploys
-      ? this.ledger.account({
-          failed: failure !== undefined,
-          ...(this.deps.target
-            ? { tenant: `the ${this.deps.target.tenant} tenant ${this.deps.target.host}` }
-            : {}),
-          existed: this.target?.existing !== undefined,
-          previousBindingsRead: this.target?.previous !== undefined,
-          ...(rollbackHint(this.ctx) ? { rollback: rollbackHint(this.ctx) as string } : {}),
-          ...(this.o.onFailure === 'keep'
-            ? {
-                keptBindings:
-                  'the new bindings were kept (on-failure: keep); deploy the backup or run with on-failure: restore to put them back'
-              }
-            : {})
-        })
-      : []
+    const rollback = rollbackHint(this.ctx)
+    const account =
+      this.o.mode !== 'export'
+        ? this.ledger.account({
+            failed: failure !== undefined,
+            ...(this.deps.target
+              ? { tenant: `the ${this.deps.target.tenant} tenant ${this.deps.target.host}` }
+              : {}),
+            existed: this.target?.existing !== undefined,
+            ...(rollback ? { rollback } : {}),
+            ...(this.o.onFailure === 'keep'
+              ? {
+                  keptBindings:
+                    'the new bindings were kept on purpose (on-failure: keep): deploying the backup puts the previous ones back'
+                }
+              : {})
+          })
+        : []
     r.ledger = { entries: this.ledger.entries.map((e) => ({ ...e })), account }
     if (failure) {
       r.outcome = 'failed'
