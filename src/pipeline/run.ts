@@ -45,10 +45,6 @@ import {
   findTargetSpace
 } from './steps/target.js'
 
-export type { PipelineDeps } from './context.js'
-export { defaultArtifactName } from './context.js'
-export { PipelineError } from './errors.js'
-
 /**
  * The runner: runs the steps in order, records each in the report, keeps the ledger of writes to
  * the target, and ends every run with the ledger's account. Everything that can be checked from
