@@ -1,11 +1,13 @@
 import { isIP } from 'node:net'
+import { z } from 'zod'
 import type { TenantAuth } from './qlik/client.js'
 
 /**
- * Every option of the action and the CLI, defined once. The action reads them as inputs
- * (INPUT_<NAME>), the CLI as --flags or QLIK_<NAME> environment variables; action.yml and the
- * README are checked against this list by the tests. `parseOptions` turns raw strings into typed
- * options, naming the input in every error, before any request is sent.
+ * Every option of the action and the CLI, defined once in `optionsSchema` (zod): its default, its
+ * description, whether it is a secret, and how its text becomes a typed value. `parseOptions`
+ * checks lengths and control characters, parses each field, then checks the combinations (modes,
+ * credentials) and builds the `Options` the pipeline takes, naming the input in every error,
+ * before any request is sent.
  */
 
 export type Mode = 'promote' | 'export' | 'deploy'
@@ -26,6 +28,221 @@ export const PLATFORM_TYPES = [
   'NONE'
 ] as const
 
+/** A text input, as given (the default when empty). */
+const text = () => z.string()
+
+/** true/false (also yes/no, on/off, 1/0). */
+const flag = () =>
+  z.string().transform((v, ctx) => {
+    if (TRUE.includes(v)) return true
+    if (FALSE.includes(v)) return false
+    ctx.addIssue({ code: 'custom', message: `must be true or false, got ${show(v)}.` })
+    return z.NEVER
+  })
+
+/** One of a few words (upper- or lower-cased before the comparison); empty is undefined. */
+const choice = <T extends string>(allowed: readonly T[], upper: boolean) =>
+  z.string().transform((v, ctx): T | undefined => {
+    if (v === '') return undefined
+    const norm = upper ? v.toUpperCase() : v.toLowerCase()
+    if ((allowed as readonly string[]).includes(norm)) return norm as T
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be one of ${allowed.join(', ')}, got ${show(v)}.`
+    })
+    return z.NEVER
+  })
+
+/** A number in a range; empty is undefined. */
+const number = (r: { min: number; max: number; integer?: boolean }) =>
+  z.string().transform((v, ctx): number | undefined => {
+    if (v === '') return undefined
+    const n = Number(v)
+    if (Number.isFinite(n) && (!r.integer || Number.isInteger(n)) && n >= r.min && n <= r.max)
+      return n
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be ${r.integer ? 'a whole number' : 'a number'} from ${r.min} to ${r.max}, got ${show(v)}.`
+    })
+    return z.NEVER
+  })
+
+/**
+ * The one schema of every option. The action reads them as inputs (INPUT_<NAME>), the CLI as
+ * --flags or QLIK_<NAME> environment variables; action.yml, the CLI's --help and the README's
+ * table are generated from it. Each field takes the input's text (trimmed; empty means the
+ * default) and turns it into a typed value, naming the input in every error.
+ */
+export const optionsSchema = z.strictObject({
+  mode: choice(MODES, false).meta({
+    default: 'promote',
+    description:
+      'promote (export and deploy in one job), export (source to artifact) or deploy (artifact or ZIP to target).'
+  }),
+  'source-tenant': text().meta({
+    default: '',
+    description: 'Source tenant URL or host name, e.g. https://acme-dev.eu.qlikcloud.com.'
+  }),
+  'source-api-key': text().meta({
+    default: '',
+    description:
+      'API key for the source tenant (or use source-client-id and source-client-secret).',
+    secret: true
+  }),
+  'source-client-id': text().meta({
+    default: '',
+    description: 'OAuth machine-to-machine client id for the source tenant.'
+  }),
+  'source-client-secret': text().meta({
+    default: '',
+    description: 'OAuth machine-to-machine client secret for the source tenant.',
+    secret: true
+  }),
+  'source-project': text().meta({ default: '', description: 'Source project id or exact name.' }),
+  'source-space': text().meta({
+    default: '',
+    description: 'Space id or name that holds the source project (narrows the name lookup).'
+  }),
+  'target-tenant': text().meta({
+    default: '',
+    description: 'Target tenant URL or host name, e.g. https://acme-prod.eu.qlikcloud.com.'
+  }),
+  'target-api-key': text().meta({
+    default: '',
+    description:
+      'API key for the target tenant (or use target-client-id and target-client-secret).',
+    secret: true
+  }),
+  'target-client-id': text().meta({
+    default: '',
+    description: 'OAuth machine-to-machine client id for the target tenant.'
+  }),
+  'target-client-secret': text().meta({
+    default: '',
+    description: 'OAuth machine-to-machine client secret for the target tenant.',
+    secret: true
+  }),
+  'target-space': text().meta({
+    default: '',
+    description: 'Space id or name in the target tenant where the project lives (or is created).'
+  }),
+  'target-project': text().meta({
+    default: '',
+    description: "Target project name or id (default: the source project's name)."
+  }),
+  'project-type': choice(PROJECT_TYPES, true).meta({
+    default: '',
+    description:
+      'DATA_PIPELINE or DATA_MOVEMENT; used only when the target project is created (default: as the source).'
+  }),
+  'platform-type': choice(PLATFORM_TYPES, true).meta({
+    default: '',
+    description: 'Platform of a created target project, e.g. SNOWFLAKE (default: as the source).'
+  }),
+  'platform-connection': text().meta({
+    default: '',
+    description: 'Platform connection of a created target project (id or SPACE.NAME).'
+  }),
+  'cloud-staging-connection': text().meta({
+    default: '',
+    description: 'Cloud staging connection of a created target project (id or SPACE.NAME).'
+  }),
+  'project-description': text().meta({
+    default: '',
+    description: 'Description of a created target project (default: as the source).'
+  }),
+  'bindings-file': text().meta({
+    default: '',
+    description:
+      "Path of this environment's bindings file (.yaml/.yml/.json), e.g. qlik/bindings/prod.yaml; 'bindings' is laid over it."
+  }),
+  bindings: text().meta({
+    default: '',
+    description:
+      'Target bindings: inline YAML/JSON mapping, or a path to a .yaml/.yml/.json file. ${ENV_VAR} in values is expanded from the environment.'
+  }),
+  'strict-bindings': flag().meta({
+    default: 'true',
+    description:
+      'Fail before import when a variable the package declares has no value for the target.'
+  }),
+  'export-mode': choice(EXPORT_MODES, true).meta({
+    default: 'MINIMAL',
+    description: 'MINIMAL, ALL or LEGACY (deprecated JSON format).'
+  }),
+  'include-bindings': flag().meta({
+    default: 'false',
+    description: "Include the source's bindings.json in the exported package."
+  }),
+  'artifact-name': text().meta({
+    default: '',
+    description:
+      'Name of the workflow artifact holding the package (default: derived from project and ref).'
+  }),
+  'retention-days': number({ min: 1, max: 90, integer: true }).meta({
+    default: '',
+    description: 'Days to keep the artifact (default: the repository setting).'
+  }),
+  'zip-path': text().meta({
+    default: '',
+    description: 'deploy: a local package ZIP to deploy instead of an artifact.'
+  }),
+  'artifact-run-id': number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }).meta({
+    default: '',
+    description: 'deploy: the workflow run id whose artifact to deploy (needs github-token).'
+  }),
+  'github-token': text().meta({
+    default: '',
+    description: 'Token to download an artifact of another workflow run (actions: read).',
+    secret: true
+  }),
+  prepare: flag().meta({
+    default: 'true',
+    description: 'Prepare the target project after import.'
+  }),
+  'allow-recreate': flag().meta({
+    default: 'false',
+    description: 'Let prepare drop and recreate datasets when the design requires it.'
+  }),
+  validate: flag().meta({
+    default: 'true',
+    description: 'Validate the target project after prepare.'
+  }),
+  'run-tasks': text().meta({
+    default: '',
+    description:
+      'After validation, start tasks: empty (none), all, or a comma-separated list of task ids or names.'
+  }),
+  'poll-interval': number({ min: 0.01, max: 600 }).meta({
+    default: '1',
+    description:
+      'Seconds before the first status check of an asynchronous action; later checks are spaced out by 5% each, up to 10 s apart.'
+  }),
+  timeout: number({ min: 1, max: 86400 }).meta({
+    default: '1800',
+    description: 'Seconds to wait for each asynchronous action (import, prepare, validate).'
+  }),
+  'dry-run': flag().meta({
+    default: 'false',
+    description: 'Read only: report what would change on the target and change nothing.'
+  }),
+  'on-failure': choice(['restore', 'keep'] as const, false).meta({
+    default: 'restore',
+    description:
+      "restore: when the import does not complete, put the existing target's previous bindings back so it ends as it was; keep: leave the new bindings for debugging."
+  }),
+  backup: flag().meta({
+    default: 'true',
+    description:
+      'Export the existing target project before importing over it, and keep it as an artifact.'
+  }),
+  'report-path': text().meta({
+    default: '',
+    description:
+      'Where to write the JSON report of the run (default: a file in the runner temp directory).'
+  })
+})
+
 export interface OptionSpec {
   name: string
   description: string
@@ -34,202 +251,10 @@ export interface OptionSpec {
   secret?: boolean
 }
 
-export const OPTION_SPECS: readonly OptionSpec[] = [
-  {
-    name: 'mode',
-    default: 'promote',
-    description:
-      'promote (export and deploy in one job), export (source to artifact) or deploy (artifact or ZIP to target).'
-  },
-  {
-    name: 'source-tenant',
-    default: '',
-    description: 'Source tenant URL or host name, e.g. https://acme-dev.eu.qlikcloud.com.'
-  },
-  {
-    name: 'source-api-key',
-    default: '',
-    secret: true,
-    description: 'API key for the source tenant (or use source-client-id and source-client-secret).'
-  },
-  {
-    name: 'source-client-id',
-    default: '',
-    description: 'OAuth machine-to-machine client id for the source tenant.'
-  },
-  {
-    name: 'source-client-secret',
-    default: '',
-    secret: true,
-    description: 'OAuth machine-to-machine client secret for the source tenant.'
-  },
-  { name: 'source-project', default: '', description: 'Source project id or exact name.' },
-  {
-    name: 'source-space',
-    default: '',
-    description: 'Space id or name that holds the source project (narrows the name lookup).'
-  },
-  {
-    name: 'target-tenant',
-    default: '',
-    description: 'Target tenant URL or host name, e.g. https://acme-prod.eu.qlikcloud.com.'
-  },
-  {
-    name: 'target-api-key',
-    default: '',
-    secret: true,
-    description: 'API key for the target tenant (or use target-client-id and target-client-secret).'
-  },
-  {
-    name: 'target-client-id',
-    default: '',
-    description: 'OAuth machine-to-machine client id for the target tenant.'
-  },
-  {
-    name: 'target-client-secret',
-    default: '',
-    secret: true,
-    description: 'OAuth machine-to-machine client secret for the target tenant.'
-  },
-  {
-    name: 'target-space',
-    default: '',
-    description: 'Space id or name in the target tenant where the project lives (or is created).'
-  },
-  {
-    name: 'target-project',
-    default: '',
-    description: "Target project name or id (default: the source project's name)."
-  },
-  {
-    name: 'project-type',
-    default: '',
-    description:
-      'DATA_PIPELINE or DATA_MOVEMENT; used only when the target project is created (default: as the source).'
-  },
-  {
-    name: 'platform-type',
-    default: '',
-    description: 'Platform of a created target project, e.g. SNOWFLAKE (default: as the source).'
-  },
-  {
-    name: 'platform-connection',
-    default: '',
-    description: 'Platform connection of a created target project (id or SPACE.NAME).'
-  },
-  {
-    name: 'cloud-staging-connection',
-    default: '',
-    description: 'Cloud staging connection of a created target project (id or SPACE.NAME).'
-  },
-  {
-    name: 'project-description',
-    default: '',
-    description: 'Description of a created target project (default: as the source).'
-  },
-  {
-    name: 'bindings-file',
-    default: '',
-    description:
-      "Path of this environment's bindings file (.yaml/.yml/.json), e.g. qlik/bindings/prod.yaml; 'bindings' is laid over it."
-  },
-  {
-    name: 'bindings',
-    default: '',
-    description:
-      'Target bindings: inline YAML/JSON mapping, or a path to a .yaml/.yml/.json file. ${ENV_VAR} in values is expanded from the environment.'
-  },
-  {
-    name: 'strict-bindings',
-    default: 'true',
-    description:
-      'Fail before import when a variable the package declares has no value for the target.'
-  },
-  {
-    name: 'export-mode',
-    default: 'MINIMAL',
-    description: 'MINIMAL, ALL or LEGACY (deprecated JSON format).'
-  },
-  {
-    name: 'include-bindings',
-    default: 'false',
-    description: "Include the source's bindings.json in the exported package."
-  },
-  {
-    name: 'artifact-name',
-    default: '',
-    description:
-      'Name of the workflow artifact holding the package (default: derived from project and ref).'
-  },
-  {
-    name: 'retention-days',
-    default: '',
-    description: 'Days to keep the artifact (default: the repository setting).'
-  },
-  {
-    name: 'zip-path',
-    default: '',
-    description: 'deploy: a local package ZIP to deploy instead of an artifact.'
-  },
-  {
-    name: 'artifact-run-id',
-    default: '',
-    description: 'deploy: the workflow run id whose artifact to deploy (needs github-token).'
-  },
-  {
-    name: 'github-token',
-    default: '',
-    secret: true,
-    description: 'Token to download an artifact of another workflow run (actions: read).'
-  },
-  { name: 'prepare', default: 'true', description: 'Prepare the target project after import.' },
-  {
-    name: 'allow-recreate',
-    default: 'false',
-    description: 'Let prepare drop and recreate datasets when the design requires it.'
-  },
-  { name: 'validate', default: 'true', description: 'Validate the target project after prepare.' },
-  {
-    name: 'run-tasks',
-    default: '',
-    description:
-      'After validation, start tasks: empty (none), all, or a comma-separated list of task ids or names.'
-  },
-  {
-    name: 'poll-interval',
-    default: '1',
-    description:
-      'Seconds before the first status check of an asynchronous action; later checks are spaced out by 5% each, up to 10 s apart.'
-  },
-  {
-    name: 'timeout',
-    default: '1800',
-    description: 'Seconds to wait for each asynchronous action (import, prepare, validate).'
-  },
-  {
-    name: 'dry-run',
-    default: 'false',
-    description: 'Read only: report what would change on the target and change nothing.'
-  },
-  {
-    name: 'on-failure',
-    default: 'restore',
-    description:
-      "restore: when the import does not complete, put the existing target's previous bindings back so it ends as it was; keep: leave the new bindings for debugging."
-  },
-  {
-    name: 'backup',
-    default: 'true',
-    description:
-      'Export the existing target project before importing over it, and keep it as an artifact.'
-  },
-  {
-    name: 'report-path',
-    default: '',
-    description:
-      'Where to write the JSON report of the run (default: a file in the runner temp directory).'
-  }
-]
+/** The options as a list, in the schema's order (action.yml, --help and the README come from it). */
+export const OPTION_SPECS: readonly OptionSpec[] = Object.entries(optionsSchema.shape).map(
+  ([name, field]) => ({ name, ...(field.meta() as Omit<OptionSpec, 'name'>) })
+)
 
 export type RawOptions = Record<string, string>
 
@@ -399,52 +424,27 @@ export function parseOptions(raw: RawOptions): Options {
     }
   }
   if (problems.length > 0) throw new OptionsError(problems)
-  const get = (name: string): string => {
-    const spec = OPTION_SPECS.find((s) => s.name === name)
-    const v = raw[name]
-    return (v === undefined || v.trim() === '' ? (spec?.default ?? '') : v).trim()
+  const given = Object.fromEntries(
+    OPTION_SPECS.map((spec) => {
+      const v = raw[spec.name]
+      return [spec.name, (v === undefined || v.trim() === '' ? spec.default : v).trim()]
+    })
+  )
+  // Field by field, so that every bad input is listed along with the missing ones below.
+  const shape = optionsSchema.shape
+  const v = {} as { -readonly [K in keyof typeof shape]?: z.output<(typeof shape)[K]> }
+  for (const name of Object.keys(shape) as Array<keyof typeof shape>) {
+    const r = shape[name].safeParse(given[name])
+    if (r.success) (v as Record<string, unknown>)[name] = r.data
+    else problems.push(...r.error.issues.map((i) => `Input '${name}' ${i.message}`))
   }
-  const bool = (name: string): boolean => {
-    const v = get(name)
-    if (TRUE.includes(v)) return true
-    if (FALSE.includes(v)) return false
-    problems.push(`Input '${name}' must be true or false, got ${show(v)}.`)
-    return false
+  const get = (name: keyof typeof shape): string => {
+    const x = v[name]
+    return typeof x === 'string' ? x : ''
   }
-  const num = (
-    name: string,
-    opts: { min: number; max: number; integer?: boolean }
-  ): number | undefined => {
-    const v = get(name)
-    if (v === '') return undefined
-    const n = Number(v)
-    if (
-      !Number.isFinite(n) ||
-      (opts.integer && !Number.isInteger(n)) ||
-      n < opts.min ||
-      n > opts.max
-    ) {
-      problems.push(
-        `Input '${name}' must be ${opts.integer ? 'a whole number' : 'a number'} from ${opts.min} to ${opts.max}, got ${show(v)}.`
-      )
-      return undefined
-    }
-    return n
-  }
-  const oneOf = <T extends string>(
-    name: string,
-    allowed: readonly T[],
-    upper: boolean
-  ): T | undefined => {
-    const v = get(name)
-    if (v === '') return undefined
-    const norm = upper ? v.toUpperCase() : v.toLowerCase()
-    if ((allowed as readonly string[]).includes(norm)) return norm as T
-    problems.push(`Input '${name}' must be one of ${allowed.join(', ')}, got ${show(v)}.`)
-    return undefined
-  }
+  const bool = (name: keyof typeof shape): boolean => v[name] === true
 
-  const mode = oneOf('mode', MODES, false) ?? 'promote'
+  const mode = v.mode ?? 'promote'
   const needSource = mode !== 'deploy'
   const needTarget = mode !== 'export'
 
@@ -501,11 +501,7 @@ export function parseOptions(raw: RawOptions): Options {
       `Input 'target-space' is required for mode '${mode}' (a space id or name in the target tenant).`
     )
   const zipPath = get('zip-path')
-  const artifactRunIdNum = num('artifact-run-id', {
-    min: 1,
-    max: Number.MAX_SAFE_INTEGER,
-    integer: true
-  })
+  const artifactRunIdNum = v['artifact-run-id']
   const githubToken = get('github-token')
   if (artifactRunIdNum !== undefined && githubToken === '') {
     problems.push(
@@ -533,9 +529,9 @@ export function parseOptions(raw: RawOptions): Options {
     )
   }
   const description = raw['project-description']?.trim()
-  const projectType = oneOf('project-type', PROJECT_TYPES, true)
-  const platformType = oneOf('platform-type', PLATFORM_TYPES, true)
-  const retentionDays = num('retention-days', { min: 1, max: 90, integer: true })
+  const projectType = v['project-type']
+  const platformType = v['platform-type']
+  const retentionDays = v['retention-days']
   const options: Options = {
     mode,
     ...(source ? { source } : {}),
@@ -554,7 +550,7 @@ export function parseOptions(raw: RawOptions): Options {
     bindings: raw.bindings ?? '',
     bindingsFile: get('bindings-file'),
     strictBindings: bool('strict-bindings'),
-    exportMode: oneOf('export-mode', EXPORT_MODES, true) ?? 'MINIMAL',
+    exportMode: v['export-mode'] ?? 'MINIMAL',
     includeBindings: bool('include-bindings'),
     artifactName: get('artifact-name'),
     ...(retentionDays !== undefined ? { retentionDays } : {}),
@@ -565,10 +561,10 @@ export function parseOptions(raw: RawOptions): Options {
     allowRecreate: bool('allow-recreate'),
     validate: bool('validate'),
     runTasks,
-    pollIntervalSeconds: num('poll-interval', { min: 0.01, max: 600 }) ?? 1,
-    timeoutSeconds: num('timeout', { min: 1, max: 86400 }) ?? 1800,
+    pollIntervalSeconds: v['poll-interval'] ?? 1,
+    timeoutSeconds: v.timeout ?? 1800,
     dryRun: bool('dry-run'),
-    onFailure: oneOf('on-failure', ['restore', 'keep'] as const, false) ?? 'restore',
+    onFailure: v['on-failure'] ?? 'restore',
     backup: bool('backup'),
     reportPath: get('report-path')
   }
