@@ -135,3 +135,82 @@ it('the CLI bundle exits 2 for a zip-path that is a directory, naming the input,
   expect(out).toContain('Nothing was changed on the target tenant')
   expect(sim.requests({ tenant: 'prod' })).toEqual([])
 }, 60000)
+
+describe('more faults through the bundle: the account and the target afterwards', () => {
+  it('on-failure: keep leaves the new bindings after a CANCELED import, and says so', async () => {
+    expect((await runAction(inputs())).code).toBe(0)
+    sim.injectFault({
+      tenant: 'prod',
+      path: '/actions/import-async',
+      actionOutcome: { state: 'CANCELED' },
+      times: 1
+    })
+    const r = await runAction(inputs({ bindings: V2, 'on-failure': 'keep' }))
+    expect(r.code).toBe(1)
+    expect(prodSales().bindings['task-type.storage.databaseName']).toBe('ANALYTICS_V2')
+    const error = errorOf(r.stdout)
+    expect(error).toContain('and ended CANCELED')
+    expect(error).toContain('the new bindings were kept on purpose (on-failure: keep)')
+    expect(error).toContain(`artifact-name: ${r.outputs['backup-artifact-name']}`)
+    expect(r.summary).toContain("| Put the target's bindings back | ⏭️ skipped |")
+  }, 60000)
+
+  it('a 409 on import-async: refused, bindings put back, nothing sent twice', async () => {
+    expect((await runAction(inputs())).code).toBe(0)
+    const before = { ...prodSales().bindings }
+    sim.clearRequests()
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 409, times: 1 })
+    const r = await runAction(inputs({ bindings: V2 }))
+    expect(r.code).toBe(1)
+    expect(prodSales().bindings).toEqual(before)
+    expect(errorOf(r.stdout)).toContain('Not changed: import (refused by the server)')
+    expect(
+      sim.requests({ tenant: 'prod' }).filter((q) => q.path.endsWith('/actions/import-async'))
+    ).toHaveLength(1)
+  }, 60000)
+
+  it('a lost answer to import-async is never repeated, and the account says the import may be running', async () => {
+    expect((await runAction(inputs())).code).toBe(0)
+    sim.clearRequests()
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', reset: true, times: 1 })
+    const r = await runAction(inputs({ bindings: V2 }))
+    expect(r.code).toBe(1)
+    const error = errorOf(r.stdout)
+    expect(error).toContain('Outcome unknown: import (the answer was lost')
+    expect(error).toContain('an import may be running')
+    expect(
+      sim.requests({ tenant: 'prod' }).filter((q) => q.path.endsWith('/actions/import-async'))
+    ).toHaveLength(1)
+  }, 60000)
+
+  it('a mistyped target-space is found before the export and the artifact', async () => {
+    const r = await runAction(inputs({ 'target-space': 'PROD_PIPELNES' }))
+    expect(r.code).toBe(1)
+    expect(errorOf(r.stdout)).toContain(
+      "Input 'target-space': no space with id or name 'PROD_PIPELNES'"
+    )
+    expect(sim.requests({ tenant: 'dev' }).some((q) => q.path.endsWith('/actions/export'))).toBe(
+      false
+    )
+    expect(r.outputs['artifact-name']).toBe('')
+  }, 60000)
+
+  it('bad inputs are refused before any request, named, and never echoed raw', async () => {
+    const r = await runAction(
+      inputs({
+        'target-tenant': `${'a'.repeat(100_000)}.example.com`,
+        'target-project': 'Sales\u001b[31m pipeline'
+      })
+    )
+    expect(r.code).toBe(1)
+    expect(sim.requests()).toEqual([])
+    const error = errorOf(r.stdout)
+    expect(error).toContain(
+      "Input 'target-tenant' is 100012 characters long; the most it takes is 300"
+    )
+    expect(error).toContain(
+      "Input 'target-project' contains a control character (U+001B at position 6)"
+    )
+    expect(r.stdout).not.toContain('\u001b[31m')
+  }, 60000)
+})
