@@ -112,6 +112,17 @@ export class Ledger {
     }
   }
 
+  /**
+   * Correct a write once more is known of it: a create whose answer was lost but whose project
+   * was then found is `done`; an import-async the tenant does not have was `not-sent`.
+   */
+  settle(kind: WriteKind, state: WriteState, extra: Partial<LedgerEntry> = {}): void {
+    const e = this.find(kind)
+    if (!e) return
+    delete e.error
+    Object.assign(e, extra, { state })
+  }
+
   /** The final state of a started action, or 'unknown' when waiting for it failed. */
   result(kind: WriteKind, result: string): void {
     const e = this.find(kind)

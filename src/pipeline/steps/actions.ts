@@ -37,11 +37,7 @@ export async function importPackage(
   } catch (e) {
     if (!(e instanceof EndpointMissingError)) throw e
     // import-async is missing (404 without a Qlik error): nothing was started.
-    const entry = ctx.ledger.find('import')
-    if (entry) {
-      entry.state = 'not-sent'
-      delete entry.error
-    }
+    ctx.ledger.settle('import', 'not-sent')
     if (info.format !== 'LEGACY') {
       throw new PipelineError(
         `The target tenant ${api.host} has no import-async endpoint and only the legacy import, which does not take YAML packages. Export with export-mode LEGACY for this tenant.`,

@@ -57,7 +57,7 @@ export async function createTarget(
     const p = await ctx.ledger.record(api.host, 'create-project', what, () =>
       api.createProject(body)
     )
-    markCreated(ctx, p)
+    ctx.ledger.settle('create-project', 'done', { projectId: p.id })
     ctx.log.info(`Created target project ${p.name} (${p.id}) in ${space.name}`)
     return p
   } catch (e) {
@@ -68,21 +68,11 @@ export async function createTarget(
       )
       const found = await findTargetProject(api, space, name)
       if (found) {
-        const entry = ctx.ledger.find('create-project')
-        if (entry) {
-          entry.state = 'done'
-          delete entry.error
-        }
-        markCreated(ctx, found)
+        ctx.ledger.settle('create-project', 'done', { projectId: found.id })
         ctx.log.info(`The project was created: ${found.name} (${found.id})`)
         return found
       }
     }
     throw e
   }
-}
-
-function markCreated(ctx: StepContext, p: Project): void {
-  const entry = ctx.ledger.find('create-project')
-  if (entry) entry.projectId = p.id
 }
