@@ -141,7 +141,7 @@ describe('build once, deploy many: two jobs, two processes', () => {
     const files = unzipSync(new Uint8Array(a.content!))
     const other = unzipSync(files['sales-pipeline.zip']!)
     other['qtcp_project.yaml'] = new TextEncoder().encode(
-      'project:\n  type: DATA_PIPELINE\n  platformType: SNOWFLAKE\n  settings: {}\n'
+      'properties:\n  type: DATA_PIPELINE\n  platformType: SNOWFLAKE\nsettings: {}\n'
     )
     files['sales-pipeline.zip'] = zipSync(other)
     a.content = Buffer.from(zipSync(files))

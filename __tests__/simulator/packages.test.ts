@@ -13,22 +13,22 @@ function salesProject(): Project {
 const files = (zip: Uint8Array): Record<string, string> =>
   Object.fromEntries(Object.entries(unzipSync(zip)).map(([k, v]) => [k, strFromU8(v)]))
 
-describe('package build', () => {
-  it('MINIMAL: YAML files, registry with empty values, defaults omitted, no bindings.json', () => {
+describe("package build (Qlik's published layout)", () => {
+  it('MINIMAL: properties + settings, tasks in folders named after them, registry with empty values', () => {
     const f = files(buildPackage(salesProject(), 'MINIMAL', false))
     expect(Object.keys(f)).toEqual(
       expect.arrayContaining([
         'qtcp_project.yaml',
         'qtcp_bindings_definition.json',
         'qtcp_tasks/newTaskDefaults.yaml',
-        'qtcp_tasks/landing_orders/task.yaml',
-        'qtcp_tasks/landing_orders/sourceSelection.yaml',
-        'qtcp_tasks/landing_orders/datasets/orders.yaml',
-        'qtcp_tasks/mart_sales/task.yaml'
+        'qtcp_tasks/Landing orders/task.yaml',
+        'qtcp_tasks/Landing orders/sourceSelection.yaml',
+        'qtcp_tasks/Landing orders/datasets/orders.yaml',
+        'qtcp_tasks/Sales mart/task.yaml'
       ])
     )
     expect(f['bindings.json']).toBeUndefined()
-    expect(f['qtcp_tasks/landing_orders/schedule.yaml']).toBeUndefined()
+    expect(f['qtcp_tasks/Landing orders/schedule.yaml']).toBeUndefined()
     const registry = JSON.parse(f['qtcp_bindings_definition.json']!)
     expect(registry.variables).toEqual({
       projectName: '',
@@ -39,29 +39,74 @@ describe('package build', () => {
       'task-type.storage.databaseName': '',
       'project.current.prefixSchema': ''
     })
+    expect(registry.taskProperties.landing_orders).toEqual({
+      type: 'LANDING_SAAS_MANAGED',
+      name: 'Landing orders'
+    })
     const project = parse(f['qtcp_project.yaml']!)
-    expect(project.exportMode).toBe('MINIMAL')
-    expect(project.project.settings).toEqual({})
-    expect(project.project.platformConnection).toBe('{{variable:platformConnection}}')
-    const task = parse(f['qtcp_tasks/landing_orders/task.yaml']!)
-    expect(task).toMatchObject({ id: 'landing_orders', type: 'LANDING', settings: {} })
-    expect(task.sourceConnection).toBe('{{variable:task.landing_orders.sourceConnection}}')
+    expect(project.properties).toMatchObject({
+      exportVersion: '1.0',
+      name: '{{projectName}}',
+      space: 'ref{project.current.spaceId}',
+      type: 'DATA_PIPELINE',
+      platformType: 'SNOWFLAKE',
+      platformConnection: '{{platformConnection}}'
+    })
+    // the project's variables sit where Qlik puts them; defaults are left out
+    expect(project.settings).toEqual({
+      artifactsNaming: { prefixSchema: '{{project.current.prefixSchema}}' }
+    })
+    const task = parse(f['qtcp_tasks/Landing orders/task.yaml']!)
+    expect(task).toEqual({
+      properties: { name: 'Landing orders', id: 'landing_orders', type: 'LANDING_SAAS_MANAGED' },
+      settings: {}
+    })
+    expect(parse(f['qtcp_tasks/Landing orders/sourceSelection.yaml']!).sourceConnection).toBe(
+      '{{task.landing_orders.sourceConnection}}'
+    )
+    expect(parse(f['qtcp_tasks/Storage sales/task.yaml']!).settings).toEqual({
+      artifactsLocation: { databaseName: '{{task-type.storage.databaseName}}' },
+      taskRuntime: { warehouseSelection: {} }
+    })
   })
 
-  it('ALL: every attribute, defaults included, schedules present', () => {
+  it('ALL: every schema default written out, schedules present', () => {
     const f = files(buildPackage(salesProject(), 'ALL', false))
     const project = parse(f['qtcp_project.yaml']!)
-    expect(project.project.settings).toEqual({
-      prefixSchema: false,
-      timezone: 'UTC',
-      historyEnabled: false
+    expect(project.settings.artifactsNaming).toEqual({
+      prefixSchema: '{{project.current.prefixSchema}}',
+      suffixLiveViews: '__live',
+      suffixChangesView: '__changes',
+      suffixCurrentView: '',
+      suffixHistoryViews: '__history',
+      suffixLiveHistoryViews: '__live_history',
+      suffixInternalSchema: '__internal',
+      defaultSchemaNameOption: 'LOWER_CASE'
     })
-    expect(parse(f['qtcp_tasks/storage_sales/task.yaml']!).settings).toEqual({
-      loadMethod: 'FULL_LOAD',
-      changeProcessing: false,
-      parallelLoads: 4
+    const storage = parse(f['qtcp_tasks/Storage sales/task.yaml']!).settings
+    expect(storage).toMatchObject({
+      fullLoadOnly: false,
+      viewType: 'DEFAULT',
+      taskRuntime: { tableUpdateConcurrency: 10, warehouseSelection: {} }
     })
-    expect(f['qtcp_tasks/storage_sales/schedule.yaml']).toBeDefined()
+    expect(parse(f['qtcp_tasks/Landing orders/task.yaml']!).settings.fullLoadOnly).toBe(true)
+    expect(f['qtcp_tasks/Storage sales/schedule.yaml']).toBeDefined()
+  })
+
+  it('a DATA_MOVEMENT project: no platformType (NONE), no settings, the CDC target in settings', () => {
+    const [dev] = buildTenants(parseConfig(demoConfig()), Date.now())
+    const repl = dev!.projects.find((p) => p.name === 'Orders replication')!
+    const f = files(buildPackage(repl, 'MINIMAL', false))
+    const project = parse(f['qtcp_project.yaml']!)
+    expect(project.properties.platformType).toBeUndefined()
+    expect(project.settings).toBeUndefined()
+    const task = parse(f['qtcp_tasks/Replicate orders/task.yaml']!)
+    expect(task.settings.targetEndpoint.targetConnection).toBe(
+      '{{task.replicate_orders.targetConnection}}'
+    )
+    // continuous replication is the type's default (fullLoadOnly: false): MINIMAL leaves it out
+    expect(task.settings.fullLoadOnly).toBeUndefined()
+    expect(repl.tasks[0]!.continuous).toBe(true)
   })
 
   it('LEGACY: project.json and bindingsTemplate.json', () => {
@@ -80,6 +125,13 @@ describe('package build', () => {
       expect(b.variables['task-type.storage.databaseName']).toBe('ANALYTICS_DEV')
     }
   })
+
+  it('same project, same mode: the same bytes', () => {
+    const p = salesProject()
+    expect(Buffer.from(buildPackage(p, 'MINIMAL', false))).toEqual(
+      Buffer.from(buildPackage(p, 'MINIMAL', false))
+    )
+  })
 })
 
 describe('package read', () => {
@@ -89,13 +141,13 @@ describe('package read', () => {
       const { content, reports } = readPackage(buildPackage(p, mode, mode === 'ALL'))
       expect(reports.filter((r) => r.level === 'ERROR')).toEqual([])
       expect(content?.format).toBe(mode === 'LEGACY' ? 'LEGACY' : 'YAML')
-      expect(content?.exportMode).toBe(mode)
       expect(content?.project).toMatchObject({ type: 'DATA_PIPELINE', platformType: 'SNOWFLAKE' })
-      expect(content?.tasks.map((t) => t.id).sort()).toEqual([
-        'landing_crm',
+      // the project's order, not the folders' alphabetical order
+      expect(content?.tasks.map((t) => t.id)).toEqual([
         'landing_orders',
-        'mart_sales',
-        'storage_sales'
+        'landing_crm',
+        'storage_sales',
+        'mart_sales'
       ])
       expect(content?.tasks.find((t) => t.id === 'landing_orders')?.datasets).toEqual([
         'orders',
@@ -120,14 +172,15 @@ describe('package read', () => {
     )
   })
 
-  it('reports definition errors: missing settings, bad YAML, undeclared variables, unknown types', () => {
+  it('reports definition errors: schema violations, bad YAML, undeclared variables, no task.yaml', () => {
     const f = unzipSync(buildPackage(salesProject(), 'MINIMAL', false))
-    f['qtcp_tasks/landing_orders/task.yaml'] = strToU8(
-      'id: landing_orders\nname: L\nsourceConnection: "{{variable:nope}}"\n'
+    f['qtcp_tasks/Landing orders/task.yaml'] = strToU8(
+      'properties:\n  id: landing_orders\n  name: L\n  type: LANDING_SAAS_MANAGED\nsettings:\n  fullLoadOnly: "{{nope}}"\n'
     )
-    f['qtcp_tasks/landing_crm/task.yaml'] = strToU8('id: [unclosed\n')
+    f['qtcp_tasks/Landing CRM/task.yaml'] = strToU8('properties: [unclosed\n')
+    f['qtcp_tasks/Orphan/datasets/x.yaml'] = strToU8('properties: {name: x}\n')
     f['qtcp_project.yaml'] = strToU8(
-      'project:\n  type: DATA_LAKE\n  platformType: SNOWFLAKE\n  settings: {}\n'
+      'properties:\n  type: DATA_LAKE\n  platformType: SNOWFLAKE\nsettings: {}\n'
     )
     f['notes.txt'] = strToU8('x')
     const { content, reports } = readPackage(zipSync(f))
@@ -136,17 +189,34 @@ describe('package read', () => {
       expect.arrayContaining([
         {
           level: 'ERROR',
-          path: 'qtcp_tasks/landing_orders/task.yaml',
-          reason: "Missing required attribute 'settings'."
+          path: 'qtcp_tasks/Landing orders/task.yaml',
+          reason: '/settings/fullLoadOnly: must be boolean'
         },
-        expect.objectContaining({ level: 'ERROR', path: 'qtcp_tasks/landing_crm/task.yaml' }),
         {
           level: 'ERROR',
-          path: 'qtcp_bindings_definition.json',
-          reason: "Variable 'nope' is used but not declared."
+          path: 'qtcp_tasks/Landing orders/task.yaml',
+          reason:
+            '/settings/fullLoadOnly: uses the variable {{nope}}, which qtcp_bindings_definition.json does not declare'
         },
+        expect.objectContaining({ level: 'ERROR', path: 'qtcp_tasks/Landing CRM/task.yaml' }),
+        expect.objectContaining({
+          level: 'ERROR',
+          path: 'qtcp_tasks/Orphan',
+          reason: expect.stringContaining('without task.yaml')
+        }),
+        expect.objectContaining({
+          level: 'ERROR',
+          path: 'qtcp_project.yaml',
+          reason: expect.stringMatching(
+            /^\/properties\/type: must be one of "DATA_MOVEMENT", "DATA_PIPELINE"/
+          )
+        }),
         { level: 'ERROR', path: 'qtcp_project.yaml', reason: "Unknown project type 'DATA_LAKE'." },
-        { level: 'WARNING', path: 'notes.txt', reason: 'Unexpected file; it is ignored.' }
+        {
+          level: 'WARNING',
+          path: 'notes.txt',
+          reason: 'is not part of the package layout; it is ignored'
+        }
       ])
     )
   })

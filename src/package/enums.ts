@@ -1,14 +1,56 @@
 /**
- * Qlik's published package schemas name some values differently from the REST API (the project
- * schema says `QVD` where the API says `QLIK_QVD`). Every comparison goes through this one map.
+ * Qlik's published package schemas (qlik-oss/schemas, qtcp/) name some values differently from the
+ * REST API: the project schema says `QVD` where the API says `QLIK_QVD`, and the task schema says
+ * `LANDING_SAAS_MANAGED` where the API's data task says `LANDING`. Every translation between the
+ * two vocabularies goes through the maps below (tested in __tests__/package/enums.test.ts).
  */
-const PLATFORM_SCHEMA_TO_API: Record<string, string> = {
-  QVD: 'QLIK_QVD'
+
+/** API platform type -> the project schema's `properties.platformType`. */
+const PLATFORM_API_TO_SCHEMA: Record<string, string> = {
+  QLIK_QVD: 'QVD'
 }
+
+/**
+ * API data task type -> the task schema's `properties.type`. Types the API and the schema spell the
+ * same way are not listed. The lakehouse and streaming rows are our reading of Qlik's naming (the
+ * schema has no LAKEHOUSE_ or STREAMING_LAKE_ types); API types with no schema counterpart at all
+ * (DISTRIBUTION, REPLICATE_LANDING) are written as the API names them and fail schema validation.
+ */
+const TASK_TYPE_API_TO_SCHEMA: Record<string, string> = {
+  LANDING: 'LANDING_SAAS_MANAGED',
+  LAKEHOUSE_STORAGE: 'ICEBERG_STORAGE',
+  LAKEHOUSE_MIRROR: 'MIRROR',
+  STREAMING_LAKE_LANDING: 'STREAMING_LANDING',
+  STREAMING_TRANSFORM: 'ICEBERG_TRANSFORM'
+}
+
+const invert = (m: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [v, k]))
+const PLATFORM_SCHEMA_TO_API = invert(PLATFORM_API_TO_SCHEMA)
+const TASK_TYPE_SCHEMA_TO_API = invert(TASK_TYPE_API_TO_SCHEMA)
 
 /** A platform type as the REST API names it, whichever vocabulary it came in. */
 export function normalizePlatform(p: string | undefined): string | undefined {
   if (p === undefined || p === '') return undefined
   const up = p.toUpperCase()
   return PLATFORM_SCHEMA_TO_API[up] ?? up
+}
+
+/**
+ * A platform type as the project schema names it; undefined for `NONE` (a DATA_MOVEMENT project
+ * leaves `platformType` out: the schema's enum has no NONE).
+ */
+export function platformForSchema(apiPlatform: string): string | undefined {
+  if (apiPlatform === 'NONE' || apiPlatform === '') return undefined
+  return PLATFORM_API_TO_SCHEMA[apiPlatform] ?? apiPlatform
+}
+
+/** A data task type as the REST API names it, whichever vocabulary it came in. */
+export function taskTypeForApi(t: string): string {
+  return TASK_TYPE_SCHEMA_TO_API[t] ?? t
+}
+
+/** A data task type as the task schema names it. */
+export function taskTypeForSchema(t: string): string {
+  return TASK_TYPE_API_TO_SCHEMA[t] ?? t
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { strFromU8, unzipSync } from 'fflate'
 import { parse as parseYaml } from 'yaml'
+import { normalizePlatform } from './enums.js'
 
 /**
  * Reading an exported project package: its format (YAML or LEGACY), its bindings registry (the
@@ -16,7 +17,7 @@ export interface PackageInfo {
   sha256: string
   bytes: number
   files: number
-  /** The project's type and platform as the package states them (used to create a target). */
+  /** The project's type and platform (REST API vocabulary) as the package states them. */
   projectType?: string
   platformType?: string
 }
@@ -85,12 +86,18 @@ export function readPackageInfo(zip: Uint8Array): PackageInfo {
   const projectText = text(yaml ? 'qtcp_project.yaml' : 'project.json')
   if (projectText !== undefined) {
     try {
-      const doc = (yaml ? parseYaml(projectText) : JSON.parse(projectText)) as {
-        project?: Record<string, unknown>
-      }
-      const p = doc?.project ?? {}
+      // YAML layout: `properties:` (Qlik's published schema); LEGACY: `project:`
+      const doc = (yaml ? parseYaml(projectText) : JSON.parse(projectText)) as Record<
+        string,
+        unknown
+      >
+      const p = ((yaml ? doc?.properties : doc?.project) ?? {}) as Record<string, unknown>
       if (typeof p.type === 'string') info.projectType = p.type
-      if (typeof p.platformType === 'string') info.platformType = p.platformType
+      const platform = normalizePlatform(
+        typeof p.platformType === 'string' ? p.platformType : undefined
+      )
+      if (platform !== undefined) info.platformType = platform
+      else if (yaml && p.type === 'DATA_MOVEMENT') info.platformType = 'NONE'
     } catch {
       // the pre-flight check on the target reports definition problems in its own words
     }

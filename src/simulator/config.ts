@@ -50,23 +50,34 @@ const connectionRef = z
   .string()
   .regex(/^[^.\s]+\.[^\s]+$/, 'expected SPACE_NAME.CONNECTION_NAME, e.g. "DEV_DATA.snowflake"')
 
-const taskSchema = z.strictObject({
-  id: id.optional(),
-  name: z.string().min(1),
-  type: z.enum(DATA_TASK_TYPES).default('LANDING'),
-  description: z.string().default(''),
-  sourceConnection: connectionRef.optional(),
-  targetConnection: connectionRef.optional(),
-  datasets: z.array(z.string().min(1)).default([]),
-  /** Size of the task's model.yaml in exported packages (column definitions), to test large packages. */
-  modelBytes: z.number().int().min(0).max(200_000_000).default(0),
-  /** Continuous (CDC) tasks stay RUNNING once started. */
-  continuous: z.boolean().default(false),
-  /** Force this task to fail prepare / validate / its runs, with this message. */
-  failPrepare: z.string().optional(),
-  failValidate: z.string().optional(),
-  failRun: z.string().optional()
-})
+const taskSchema = z
+  .strictObject({
+    id: id.optional(),
+    name: z.string().min(1),
+    type: z.enum(DATA_TASK_TYPES).default('LANDING'),
+    description: z.string().default(''),
+    sourceConnection: connectionRef.optional(),
+    targetConnection: connectionRef.optional(),
+    datasets: z.array(z.string().min(1)).default([]),
+    /** Size of the task's model.yaml in exported packages (column definitions), to test large packages. */
+    modelBytes: z.number().int().min(0).max(200_000_000).default(0),
+    /** Continuous (CDC) tasks stay RUNNING once started (`fullLoadOnly: false` in the package). */
+    continuous: z.boolean().default(false),
+    /** Further task settings, shaped as the task type's schema (task.settings.<type>.schema.json). */
+    settings: z.record(z.string(), z.unknown()).optional(),
+    /** Force this task to fail prepare / validate / its runs, with this message. */
+    failPrepare: z.string().optional(),
+    failValidate: z.string().optional(),
+    failRun: z.string().optional()
+  })
+  .refine(
+    (t) => t.targetConnection === undefined || ['REPLICATION', 'LAKE_LANDING'].includes(t.type),
+    {
+      message:
+        'only REPLICATION and LAKE_LANDING tasks have a target connection (settings.targetEndpoint); the others write to the project platform',
+      path: ['targetConnection']
+    }
+  )
 
 const projectSchema = z.strictObject({
   id: id.optional(),
@@ -79,6 +90,8 @@ const projectSchema = z.strictObject({
   cloudStagingConnection: connectionRef.optional(),
   /** Further binding variables the project declares, with their values in this tenant. */
   variables: z.record(z.string(), z.string().nullable()).default({}),
+  /** Project settings (DATA_PIPELINE), shaped as the project schema's `settings`. */
+  settings: z.record(z.string(), z.unknown()).optional(),
   tasks: z.array(taskSchema).default([])
 })
 

@@ -17,6 +17,7 @@ import {
   PackageError,
   readPackage,
   settingsToApply,
+  continuousOf,
   type PackageContent
 } from './packages.js'
 import {
@@ -260,7 +261,7 @@ function applyImport(tenant: Tenant, p: Project, pkg: PackageContent): void {
     t.connectionVars = { ...pt.connectionVars }
     t.datasets = [...pt.datasets]
     t.settings = settingsToApply(t.settings, pt.settings)
-    t.continuous = t.settings.changeProcessing === true
+    t.continuous = continuousOf(t.type, t.settings)
     t.modelBytes = pt.modelBytes
     t.prepared = false
     t.validated = false
@@ -627,7 +628,7 @@ export const diProjectRoutes: Route[] = [
         ctx,
         p,
         'PROJECT_IMPORT',
-        `Import ${pkg.format === 'YAML' ? (pkg.exportMode ?? 'YAML') : 'LEGACY'} package into ${p.name}`,
+        `Import ${pkg.format} package into ${p.name}`,
         tasks,
         (outcome) => {
           if (outcome === 'COMPLETED') applyImport(ctx.tenant, p, pkg)

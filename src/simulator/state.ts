@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ProjectConfig, SimulatorConfig, TaskConfig, TenantConfig } from './config.js'
+import { continuousOf, initialProjectSettings, initialTaskSettings } from './packages.js'
 
 /** In-memory state of the simulated tenants. Plain data; behaviour lives in the handlers. */
 
@@ -199,6 +200,7 @@ function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project 
     bindings[role] = expr(ref)
     declared.push(role)
   }
+  const declaredVars = [...declared, ...Object.keys(cfg.variables)]
   const tasks: DataTask[] = cfg.tasks.map((t) => {
     const id = taskId(t)
     const connectionVars: DataTask['connectionVars'] = {}
@@ -217,8 +219,17 @@ function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project 
       description: t.description,
       connectionVars,
       datasets: [...t.datasets],
-      settings: {},
-      continuous: t.continuous,
+      settings: initialTaskSettings(
+        {
+          id,
+          type: t.type,
+          continuous: t.continuous,
+          ...(t.settings ? { settings: t.settings } : {})
+        },
+        declaredVars,
+        connectionVars.targetConnection
+      ),
+      continuous: false,
       modelBytes: t.modelBytes,
       ...(t.failPrepare !== undefined ? { failPrepare: t.failPrepare } : {}),
       ...(t.failValidate !== undefined ? { failValidate: t.failValidate } : {}),
@@ -243,7 +254,7 @@ function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project 
     ownerId: tenant.ownerId,
     description: cfg.description,
     createdAt: now,
-    settings: {},
+    settings: initialProjectSettings(cfg.type, declaredVars, cfg.settings),
     connectionVars,
     bindings,
     nameToIdMap: {},
@@ -252,6 +263,7 @@ function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project 
     importCount: 0
   }
   project.nameToIdMap = computeNameToIdMap(tenant, bindings)
+  for (const t of project.tasks) t.continuous = continuousOf(t.type, t.settings)
   return project
 }
 
