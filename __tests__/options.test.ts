@@ -160,7 +160,7 @@ describe('options', () => {
         'target-space': 'S'
       })
     ).toEqual([
-      "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
+      "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP), 'package-dir' (a project folder of the repository) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
     ])
     expect(problems({ ...base, 'target-client-secret': '' })).toEqual([
       "Input 'target-client-secret' is missing: OAuth needs both target-client-id and target-client-secret."
@@ -169,8 +169,38 @@ describe('options', () => {
       "Input 'github-token' is required with 'artifact-run-id' (to download another run's artifact)."
     ])
     expect(problems({ ...base, mode: 'copy' })[0]).toBe(
-      'Input \'mode\' must be one of promote, export, deploy, got "copy".'
+      'Input \'mode\' must be one of promote, export, deploy, validate, got "copy".'
     )
+  })
+
+  it('validate needs a folder or a ZIP and no tenant; package inputs exclude each other', () => {
+    expect(parseOptions({ mode: 'validate', 'package-dir': 'project' }).packageDir).toBe('project')
+    expect(parseOptions({ mode: 'validate', 'zip-path': 'p.zip' }).target).toBeUndefined()
+    expect(problems({ mode: 'validate' })).toEqual([
+      "Mode 'validate' needs what to check: set 'package-dir' (a project folder) or 'zip-path' (a package ZIP)."
+    ])
+    expect(problems({ mode: 'validate', 'package-dir': 'd', 'zip-path': 'p.zip' })).toEqual([
+      "Inputs 'zip-path' and 'package-dir' are all set: give the package one way."
+    ])
+    const deploy = {
+      mode: 'deploy',
+      'target-tenant': 'a.b.c',
+      'target-api-key': 'k',
+      'target-space': 'S'
+    }
+    expect(parseOptions({ ...deploy, 'package-dir': 'project' }).packageDir).toBe('project')
+    expect(problems({ ...deploy, 'package-dir': 'project', 'artifact-name': 'a' })).toEqual([
+      "Inputs 'package-dir' and 'artifact-name' are all set: give the package one way."
+    ])
+    expect(problems({ ...base, 'package-dir': 'project' })).toEqual([
+      "Input 'package-dir' is for modes deploy and validate; mode 'promote' exports the package from 'source-project'."
+    ])
+    expect(problems({ ...deploy, 'zip-path': 'p.zip', 'export-dir': 'out' })).toEqual([
+      "Input 'export-dir' is for modes export and promote (it writes the exported package)."
+    ])
+    expect(problems({ ...base, 'export-dir': 'out', 'export-mode': 'LEGACY' })).toEqual([
+      "Input 'export-dir' needs a YAML package: set 'export-mode' to MINIMAL (recommended) or ALL, not LEGACY."
+    ])
   })
 
   it('accepts tenants as hosts or URLs; http only on loopback', () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
+import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ConsoleReporter } from './report/console-reporter.js'
@@ -23,9 +23,10 @@ export function helpText(): string {
     return `  ${flag}${s.description}${def}\n  ${' '.repeat(width)}env: ${envName(s.name)}${s.secret ? ' (secret: prefer the variable to the flag)' : ''}`
   })
   return [
-    'Usage: qlik-di-promote [options]',
+    'Usage: qlik-di-promote [promote|export|deploy|validate] [options]',
     '',
     'Promote a Qlik Talend Cloud data integration project from a source tenant to a target tenant.',
+    'Check a project folder offline (no tenant): qlik-di-promote validate --package-dir DIR',
     'Every option can also be given as an environment variable; flags win.',
     '',
     ...lines,
@@ -33,7 +34,7 @@ export function helpText(): string {
     `  ${'--help'.padEnd(width)}Show this help.`,
     '',
     'Boolean options take --name, --name=false or --no-name.',
-    'Exit codes: 0 success, 1 the promotion failed, 2 bad input (found before any request to a tenant).'
+    'Exit codes: 0 success (validate: valid), 1 the promotion failed (validate: invalid), 2 bad input (found before any request to a tenant).'
   ].join('\n')
 }
 
@@ -48,6 +49,18 @@ export function parseArgv(
   }
   let help = false
   let verbose = false
+  // `qlik-di-promote validate --package-dir DIR`: a leading command is the mode
+  const first = argv[0]
+  if (first !== undefined && !first.startsWith('-')) {
+    if (!(MODES as readonly string[]).includes(first))
+      throw new OptionsError([
+        `Unknown command "${first}": use one of ${MODES.join(', ')} (or --mode); see --help.`
+      ])
+    raw.mode = first
+    argv = argv.slice(1)
+    if (argv.some((a) => a === '--mode' || a.startsWith('--mode=')))
+      throw new OptionsError([`Give the mode once: as the command "${first}" or as --mode.`])
+  }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '--help' || arg === '-h') {
@@ -126,9 +139,19 @@ export async function main(
     reportPath
   )
   const outputs = outputsOf(report, reportPath)
-  out(
-    `\n${report.outcome === 'succeeded' ? (report.dryRun ? 'DRY RUN OK' : 'PROMOTED') : 'FAILED'}\n`
-  )
+  const verdict =
+    options.mode === 'validate'
+      ? report.outcome === 'succeeded'
+        ? 'VALID'
+        : report.badInput
+          ? 'FAILED'
+          : 'INVALID'
+      : report.outcome === 'succeeded'
+        ? report.dryRun
+          ? 'DRY RUN OK'
+          : 'PROMOTED'
+        : 'FAILED'
+  out(`\n${verdict}\n`)
   if (report.error) out(`${report.error}\n`)
   else if (report.ledger.account.length) out(`${report.ledger.account.join('\n')}\n`)
   for (const [k, v] of Object.entries(outputs)) if (v !== '') out(`  ${k}: ${v}\n`)

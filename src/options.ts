@@ -10,8 +10,8 @@ import type { TenantAuth } from './qlik/client.js'
  * before any request is sent.
  */
 
-export type Mode = 'promote' | 'export' | 'deploy'
-export const MODES: readonly Mode[] = ['promote', 'export', 'deploy']
+export type Mode = 'promote' | 'export' | 'deploy' | 'validate'
+export const MODES: readonly Mode[] = ['promote', 'export', 'deploy', 'validate']
 export const EXPORT_MODES = ['MINIMAL', 'ALL', 'LEGACY'] as const
 export const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'] as const
 export const PLATFORM_TYPES = [
@@ -77,7 +77,7 @@ export const optionsSchema = z.strictObject({
   mode: choice(MODES, false).meta({
     default: 'promote',
     description:
-      'promote (export and deploy in one job), export (source to artifact) or deploy (artifact or ZIP to target).'
+      'promote (export and deploy in one job), export (source to artifact), deploy (artifact, ZIP or package-dir to target) or validate (check package-dir or zip-path offline, no tenant).'
   }),
   'source-tenant': text().meta({
     default: '',
@@ -186,6 +186,16 @@ export const optionsSchema = z.strictObject({
   'zip-path': text().meta({
     default: '',
     description: 'deploy: a local package ZIP to deploy instead of an artifact.'
+  }),
+  'package-dir': text().meta({
+    default: '',
+    description:
+      "deploy / validate: a folder of the repository holding a project in Qlik's layout (qtcp_project.yaml, qtcp_tasks/...), deployed as a package."
+  }),
+  'export-dir': text().meta({
+    default: '',
+    description:
+      'export / promote: also write the exported package into this folder (normalised for git, no bindings.json), to commit it.'
   }),
   'artifact-run-id': number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }).meta({
     default: '',
@@ -301,6 +311,8 @@ export interface Options {
   artifactName: string
   retentionDays?: number
   zipPath: string
+  packageDir: string
+  exportDir: string
   artifactRunId?: number
   githubToken: string
   prepare: boolean
@@ -445,8 +457,8 @@ export function parseOptions(raw: RawOptions): Options {
   const bool = (name: keyof typeof shape): boolean => v[name] === true
 
   const mode = v.mode ?? 'promote'
-  const needSource = mode !== 'deploy'
-  const needTarget = mode !== 'export'
+  const needSource = mode === 'promote' || mode === 'export'
+  const needTarget = mode === 'promote' || mode === 'deploy'
 
   const tenant = (side: 'source' | 'target', needed: boolean): TenantOptions | undefined => {
     const url = get(`${side}-tenant`)
@@ -508,9 +520,41 @@ export function parseOptions(raw: RawOptions): Options {
       "Input 'github-token' is required with 'artifact-run-id' (to download another run's artifact)."
     )
   }
-  if (mode === 'deploy' && zipPath === '' && get('artifact-name') === '') {
+  const packageDir = get('package-dir')
+  const exportDir = get('export-dir')
+  const packageInputs = [
+    ['zip-path', zipPath],
+    ['package-dir', packageDir],
+    ...(mode === 'deploy' ? [['artifact-name', get('artifact-name')]] : [])
+  ].filter(([, value]) => value !== '')
+  if (mode === 'deploy' && packageInputs.length === 0) {
     problems.push(
-      "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
+      "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP), 'package-dir' (a project folder of the repository) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
+    )
+  }
+  if (mode === 'validate' && packageInputs.length === 0) {
+    problems.push(
+      "Mode 'validate' needs what to check: set 'package-dir' (a project folder) or 'zip-path' (a package ZIP)."
+    )
+  }
+  if (packageInputs.length > 1) {
+    problems.push(
+      `Inputs ${packageInputs.map(([n]) => `'${n}'`).join(' and ')} are all set: give the package one way.`
+    )
+  }
+  if ((mode === 'promote' || mode === 'export') && (zipPath !== '' || packageDir !== '')) {
+    problems.push(
+      `Input '${zipPath !== '' ? 'zip-path' : 'package-dir'}' is for modes deploy and validate; mode '${mode}' exports the package from 'source-project'.`
+    )
+  }
+  if (exportDir !== '' && mode !== 'promote' && mode !== 'export') {
+    problems.push(
+      `Input 'export-dir' is for modes export and promote (it writes the exported package).`
+    )
+  }
+  if (exportDir !== '' && v['export-mode'] === 'LEGACY') {
+    problems.push(
+      "Input 'export-dir' needs a YAML package: set 'export-mode' to MINIMAL (recommended) or ALL, not LEGACY."
     )
   }
   const runTasksRaw = get('run-tasks')
@@ -555,6 +599,8 @@ export function parseOptions(raw: RawOptions): Options {
     artifactName: get('artifact-name'),
     ...(retentionDays !== undefined ? { retentionDays } : {}),
     zipPath,
+    packageDir,
+    exportDir,
     ...(artifactRunIdNum !== undefined ? { artifactRunId: artifactRunIdNum } : {}),
     githubToken,
     prepare: bool('prepare'),

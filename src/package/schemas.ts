@@ -124,7 +124,8 @@ function describe(e: ErrorObject): SchemaProblem {
   const p = e.params as Record<string, unknown>
   let message = e.message ?? 'is not valid'
   if (e.keyword === 'additionalProperties') {
-    message = `has a key the schema does not allow: '${String(p.additionalProperty)}'`
+    const key = String(p.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')
+    return { pointer: `${e.instancePath}/${key}`, message: 'is not a key the schema allows here' }
   } else if (e.keyword === 'enum') {
     message = `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
   } else if (e.keyword === 'required') {
@@ -145,7 +146,12 @@ export function validateDocument(file: string, doc: unknown): SchemaProblem[] {
   if (file === 'task.schema.json') return validateTask(doc)
   const v = validator(file)
   if (v(doc)) return []
-  return dedupe((v.errors ?? []).filter((e) => !COMBINATORS.has(e.keyword)).map(describe))
+  const errors = (v.errors ?? []).filter((e) => !COMBINATORS.has(e.keyword))
+  // a value of the wrong type also fails its enum: the type error says it
+  const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath))
+  return dedupe(
+    errors.filter((e) => !(e.keyword === 'enum' && typed.has(e.instancePath))).map(describe)
+  )
 }
 
 const COMBINATORS = new Set(['if', 'oneOf', 'anyOf', 'allOf', 'not'])
@@ -181,7 +187,7 @@ function validateTask(doc: unknown): SchemaProblem[] {
   const problems: SchemaProblem[] = []
   for (const key of Object.keys(d)) {
     if (key !== 'properties' && key !== 'settings')
-      problems.push({ pointer: '', message: `has a key the schema does not allow: '${key}'` })
+      problems.push({ pointer: `/${key}`, message: 'is not a key the schema allows here' })
   }
   if (!('properties' in d))
     problems.push({ pointer: '', message: "is missing the required key 'properties'" })

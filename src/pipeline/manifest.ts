@@ -8,8 +8,10 @@ import { InputError } from './errors.js'
  */
 
 export const manifestSchema = z.looseObject({
-  /** 'export' (a release) or 'backup' (a target before a deploy). */
-  kind: z.enum(['export', 'backup']).default('export'),
+  /** 'export' (a release), 'backup' (a target before a deploy) or 'folder' (built from package-dir). */
+  kind: z.enum(['export', 'backup', 'folder']).default('export'),
+  /** kind folder: the repository folder the package was built from. */
+  sourceDir: z.string().optional(),
   sourceTenant: z.string().optional(),
   projectId: z.string().optional(),
   projectName: z.string().optional(),

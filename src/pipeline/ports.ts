@@ -2,6 +2,9 @@
 
 export interface Annotation {
   title?: string
+  /** A file of the repository (relative to the workspace) and its line, to annotate it. */
+  file?: string
+  startLine?: number
 }
 
 export interface Reporter {

@@ -93,6 +93,26 @@ export interface RunReport {
    * changed, what did not, what is unknown, how to restore.
    */
   ledger: { entries: LedgerEntry[]; account: string[] }
+  /** mode validate (and package-dir): the offline check of the package. */
+  validation?: {
+    source: string
+    valid: boolean
+    files: number
+    bytes: number
+    sha256: string
+    problems: Array<{
+      level: 'ERROR' | 'WARNING'
+      file: string
+      pointer: string
+      message: string
+      line?: number
+      /** The file relative to the working directory (package-dir only). */
+      path?: string
+    }>
+    leftOut: string[]
+  }
+  /** export-dir: the exported package written as a folder. */
+  exportDir?: { dir: string; written: string[]; removed: string[] }
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */
   badInput?: boolean
 }

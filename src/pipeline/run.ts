@@ -34,6 +34,8 @@ import { EXPORT, exportPackage, storeArtifact } from './steps/export.js'
 import { FIND_SOURCE, findSource } from './steps/find-source.js'
 import { GUARDS, guardFailures, projectGuards, runGuards } from './steps/guards.js'
 import { LOAD, loadPackage } from './steps/load-package.js'
+import { CHECK, validateOffline } from './steps/offline.js'
+import { WRITE_FOLDER, writeExportDir } from './steps/export-dir.js'
 import { makePlan, PLAN, planLines } from './steps/plan.js'
 import { PREFLIGHT, preflight } from './steps/preflight.js'
 import {
@@ -119,7 +121,7 @@ export class Pipeline {
     const r = this.report
     const rollback = rollbackHint(this.ctx)
     const account =
-      this.o.mode !== 'export'
+      this.o.mode !== 'export' && this.o.mode !== 'validate'
         ? this.ledger.account({
             failed: failure !== undefined,
             ...(this.deps.target
@@ -147,6 +149,10 @@ export class Pipeline {
   }
 
   private async promote(input: { values: BindingValues; source: string }): Promise<void> {
+    if (this.o.mode === 'validate') {
+      await this.step(CHECK, async () => validateOffline(this.ctx))
+      return
+    }
     let pkg: SourcePackage
     if (this.o.mode === 'deploy') {
       const host = (this.deps.target as QlikApi).host
@@ -163,6 +169,10 @@ export class Pipeline {
       const { info, path } = await this.step(EXPORT, async () =>
         exportPackage(this.ctx, source, src)
       )
+      if (this.o.exportDir)
+        await this.step(WRITE_FOLDER, async (rec) => {
+          rec.detail = writeExportDir(this.ctx, path)
+        })
       await this.step('Keep the package as an artifact', async () =>
         storeArtifact(this.ctx, src, path, info)
       )

@@ -7,10 +7,10 @@ export class ActionReporter implements Reporter {
     core.info(m)
   }
   warning(m: string, a?: Annotation): void {
-    core.warning(m, a?.title ? { title: a.title } : {})
+    core.warning(m, properties(a))
   }
   error(m: string, a?: Annotation): void {
-    core.error(m, a?.title ? { title: a.title } : {})
+    core.error(m, properties(a))
   }
   debug(m: string): void {
     core.debug(m)
@@ -19,3 +19,9 @@ export class ActionReporter implements Reporter {
     return core.group(name, fn)
   }
 }
+
+const properties = (a: Annotation | undefined): core.AnnotationProperties => ({
+  ...(a?.title ? { title: a.title } : {}),
+  ...(a?.file ? { file: a.file } : {}),
+  ...(a?.startLine !== undefined ? { startLine: a.startLine } : {})
+})

@@ -155,6 +155,7 @@ function modelYaml(taskId: string, datasets: string[], bytes: number): Uint8Arra
 }
 
 function taskFolder(t: DataTask, used: Set<string>): string {
+  // eslint-disable-next-line no-control-regex -- folder names must not carry control characters
   let name = t.name.replace(/[/\\\u0000-\u001f]/g, '_').trim() || t.id
   if (name === '.' || name === '..' || name === 'newTaskDefaults.yaml') name = t.id
   if (used.has(name)) name = `${name} (${t.id})`

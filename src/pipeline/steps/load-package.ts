@@ -1,16 +1,21 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve as resolvePath } from 'node:path'
 import { PackageReadError, readPackageInfo, type PackageInfo } from '../../package/package.js'
 import type { Project } from '../../qlik/api.js'
 import type { SourcePackage, StepContext } from '../context.js'
 import { InputError } from '../errors.js'
 import { readManifest, type Manifest } from '../manifest.js'
+import { parseDefinition, formatProblem } from '../../package/layout.js'
+import { defaultArtifactName, slug } from '../context.js'
+import { savePackageArtifact } from './export.js'
+import { readAndCheck, reportProblems } from './offline.js'
 
 export const LOAD = 'Get the package'
 
 /** Mode deploy: the package from zip-path or an artifact, its digest checked against the manifest. */
 export async function loadPackage(ctx: StepContext, targetHost: string): Promise<SourcePackage> {
   const { o, log, report } = ctx
+  if (o.packageDir) return loadFolder(ctx)
   let zipPath: string
   let manifestPath: string | undefined
   let where: string
@@ -154,4 +159,86 @@ function backupBindings(
     `This backup was made on ${manifest.sourceTenant ?? '?'}, not on ${targetHost}: its saved bindings are not used.`
   )
   return {}
+}
+
+/**
+ * package-dir: a project folder of the repository, checked offline (schemas, variables, task
+ * folders, size) before any request, zipped deterministically and kept as an artifact with its
+ * manifest, then deployed like an exported package.
+ */
+async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
+  const { o, log, report } = ctx
+  const checked = readAndCheck(ctx, LOAD)
+  reportProblems(ctx, checked.problems)
+  const errors = checked.problems.filter((p) => p.level === 'ERROR')
+  if (errors.length > 0) {
+    throw new InputError(
+      `Input 'package-dir': ${o.packageDir} is not a valid project package (${errors.length} error(s)); nothing was sent to any tenant.\n` +
+        errors.map((p) => `  ${formatProblem(p)}`).join('\n') +
+        `\nCheck it locally with: qlik-di-promote validate --package-dir ${o.packageDir}`,
+      LOAD
+    )
+  }
+  const def = parseDefinition(checked.files).definition
+  const name = o.targetProject || def?.project.name || ''
+  if (!name) {
+    throw new InputError(
+      "Input 'target-project' is required with 'package-dir': qtcp_project.yaml names the project with the {{projectName}} variable, so the folder does not say which project to deploy to.",
+      LOAD
+    )
+  }
+  mkdirSync(ctx.deps.workDir, { recursive: true })
+  const zipPath = join(ctx.deps.workDir, `${slug(name)}.zip`)
+  writeFileSync(zipPath, checked.zip)
+  const info = readPackageInfo(checked.zip)
+  const run = ctx.deps.run
+  const src: Project = {
+    id: '',
+    name,
+    ...(info.projectType ? { type: info.projectType } : {}),
+    ...(info.platformType ? { platformType: info.platformType } : {}),
+    ...(def?.project.description ? { description: def.project.description } : {})
+  }
+  const stored = await savePackageArtifact(
+    ctx,
+    defaultArtifactName(name, run.ref),
+    ctx.deps.workDir,
+    zipPath,
+    {
+      kind: 'folder',
+      sourceDir: o.packageDir,
+      projectName: name,
+      projectType: src.type,
+      platformType: src.platformType,
+      projectDescription: src.description ?? '',
+      format: info.format,
+      gitRef: run.ref,
+      gitSha: run.sha,
+      repository: run.repository,
+      runId: run.runId,
+      packageSha256: info.sha256,
+      packageBytes: info.bytes,
+      declaredVariables: info.declared,
+      createdAt: new Date(ctx.deps.clock.now()).toISOString()
+    }
+  )
+  report.artifact = {
+    kind: ctx.deps.artifacts.kind,
+    ...(stored.id ? { id: stored.id } : {}),
+    name: stored.name,
+    location: stored.location
+  }
+  report.package = {
+    path: zipPath,
+    sha256: info.sha256,
+    bytes: info.bytes,
+    format: info.format,
+    exportMode: 'folder',
+    declared: info.declared
+  }
+  log.info(
+    `Package built from ${o.packageDir}: ${Object.keys(checked.files).length} file(s), ${info.bytes} bytes, sha256 ${info.sha256}; kept as ${ctx.deps.artifacts.kind} artifact '${stored.name}'` +
+      (checked.leftOut.length > 0 ? ` (left out: ${checked.leftOut.join(', ')})` : '')
+  )
+  return { src, info, path: zipPath, manifest: true, restoredBindings: {} }
 }

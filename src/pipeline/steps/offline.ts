@@ -1,0 +1,121 @@
+import { readFileSync, statSync, existsSync } from 'node:fs'
+import { relative, resolve as resolvePath } from 'node:path'
+import {
+  FolderError,
+  checkFiles,
+  readProjectFolder,
+  zipDeterministic
+} from '../../package/folder.js'
+import {
+  formatProblem,
+  PackageFormatError,
+  unzipPackage,
+  type FileMap,
+  type Problem
+} from '../../package/layout.js'
+import { sha256 } from '../../package/package.js'
+import type { StepContext } from '../context.js'
+import { InputError, PipelineError } from '../errors.js'
+
+export const CHECK = 'Check the package offline'
+
+export interface CheckedPackage {
+  /** The folder or ZIP that was checked, as given. */
+  source: string
+  files: FileMap
+  zip: Uint8Array
+  problems: Problem[]
+  leftOut: string[]
+}
+
+/**
+ * Read package-dir (a project folder) or zip-path and check it against Qlik's layout and schemas.
+ * A folder or ZIP that cannot be read is bad input; a readable one comes back with its problems.
+ */
+export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
+  const { o } = ctx
+  if (o.packageDir) {
+    let folder
+    try {
+      folder = readProjectFolder(resolvePath(o.packageDir))
+    } catch (e) {
+      if (e instanceof FolderError) throw new InputError(e.message, step)
+      throw e
+    }
+    const zip = zipDeterministic(folder.files)
+    return {
+      source: o.packageDir,
+      files: folder.files,
+      zip,
+      problems: checkFiles(folder.files, zip.length),
+      leftOut: folder.leftOut
+    }
+  }
+  const path = resolvePath(o.zipPath)
+  if (!existsSync(path)) throw new InputError(`Input 'zip-path': no file ${path}.`, step)
+  if (!statSync(path).isFile())
+    throw new InputError(`Input 'zip-path': ${path} is not a file.`, step)
+  const zip = new Uint8Array(readFileSync(path))
+  let files: FileMap
+  try {
+    files = unzipPackage(zip)
+    return { source: o.zipPath, files, zip, problems: checkFiles(files, zip.length), leftOut: [] }
+  } catch (e) {
+    if (e instanceof PackageFormatError)
+      throw new InputError(`Input 'zip-path': ${e.message}`, step)
+    throw e
+  }
+}
+
+/** Where a problem's file is, relative to the working directory (for annotations on the file). */
+export function problemPath(ctx: StepContext, p: Problem): string | undefined {
+  if (!ctx.o.packageDir || p.file.startsWith('(')) return undefined
+  return relative(process.cwd(), resolvePath(ctx.o.packageDir, p.file)).split('\\').join('/')
+}
+
+/** Log each problem, as an annotation on its file and line when it is in a folder. */
+export function reportProblems(ctx: StepContext, problems: Problem[]): void {
+  for (const p of problems) {
+    const file = problemPath(ctx, p)
+    const annotation = {
+      title: p.level === 'ERROR' ? 'Invalid project definition' : 'Project definition',
+      ...(file ? { file } : {}),
+      ...(p.line !== undefined ? { startLine: p.line } : {})
+    }
+    if (p.level === 'ERROR') ctx.log.error(formatProblem(p), annotation)
+    else ctx.log.warning(formatProblem(p), annotation)
+  }
+}
+
+/** Mode validate: check the package, report every problem, fail when one is an error. */
+export async function validateOffline(ctx: StepContext): Promise<void> {
+  const checked = readAndCheck(ctx, CHECK)
+  const errors = checked.problems.filter((p) => p.level === 'ERROR')
+  ctx.report.validation = {
+    source: checked.source,
+    valid: errors.length === 0,
+    files: Object.keys(checked.files).length,
+    bytes: checked.zip.length,
+    sha256: sha256(checked.zip),
+    problems: checked.problems.map((p) => ({
+      ...p,
+      ...(problemPath(ctx, p) ? { path: problemPath(ctx, p) } : {})
+    })),
+    leftOut: checked.leftOut
+  }
+  reportProblems(ctx, checked.problems)
+  if (checked.leftOut.length > 0)
+    ctx.log.info(`Not part of the package (left out): ${checked.leftOut.join(', ')}`)
+  const files = Object.keys(checked.files).length
+  if (errors.length > 0) {
+    throw new PipelineError(
+      `${checked.source} is not a valid project package: ${errors.length} error(s) in ${files} file(s).\n` +
+        errors.map((p) => `  ${formatProblem(p)}`).join('\n'),
+      CHECK
+    )
+  }
+  ctx.log.info(
+    `${checked.source} is a valid project package: ${files} file(s), ${checked.zip.length} bytes zipped, sha256 ${sha256(checked.zip)}` +
+      (checked.problems.length > 0 ? ` (${checked.problems.length} warning(s))` : '')
+  )
+}
