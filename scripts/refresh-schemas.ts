@@ -14,7 +14,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const vendor = join(root, 'vendor', 'qlik-oss-schemas')
+// QTCP_VENDOR_DIR and QTCP_MODULE_PATH redirect both (tests run the script on a copy)
+const vendor = process.env.QTCP_VENDOR_DIR ?? join(root, 'vendor', 'qlik-oss-schemas')
+const modulePath = process.env.QTCP_MODULE_PATH ?? join(root, 'src', 'package', 'qtcp-schemas.ts')
 const sourcesPath = join(vendor, 'sources.json')
 
 interface Sources {
@@ -44,8 +46,8 @@ function generateModule(): void {
     '}',
     ''
   ]
-  writeFileSync(join(root, 'src', 'package', 'qtcp-schemas.ts'), lines.join('\n'))
-  console.log(`src/package/qtcp-schemas.ts: ${names.length} schemas`)
+  writeFileSync(modulePath, lines.join('\n'))
+  console.log(`${modulePath}: ${names.length} schemas`)
 }
 
 async function fetchText(url: string): Promise<string> {

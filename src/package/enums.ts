@@ -5,7 +5,10 @@
  * two vocabularies goes through the maps below (tested in __tests__/package/enums.test.ts).
  */
 
-/** API platform type -> the project schema's `properties.platformType`. */
+/**
+ * API platform type -> the project schema's `properties.platformType`. QLIK_QVD_CUSTOMER_MANAGED has
+ * no name in the published enum: it is written as the API names it and fails schema validation.
+ */
 const PLATFORM_API_TO_SCHEMA: Record<string, string> = {
   QLIK_QVD: 'QVD'
 }
