@@ -127,17 +127,6 @@ export function zipDeterministic(files: FileMap): Uint8Array {
 
 // ---------- package -> folder (export-dir) ----------
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys)
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.keys(v as object)
-        .sort()
-        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])
-    )
-  return v
-}
-
 /** YAML mappings with keys sorted, except `properties:` first and `settings:` second at the top. */
 function normalizeYaml(text: string): string {
   const doc = parseDocument(text)
@@ -171,8 +160,8 @@ export interface ExtractResult {
 }
 
 /**
- * Write a package into a folder, normalised for review in git: stable key order, LF line endings,
- * no bindings.json. Files of an earlier export that the package no longer has (a removed task) are
+ * Write a package into a folder, normalised for review in git: YAML keys sorted (properties: and
+ * settings: first), JSON pretty-printed in its own order, LF line endings, no bindings.json. Files of an earlier export that the package no longer has (a removed task) are
  * deleted; nothing outside the layout (README.md, ...) is touched.
  */
 export function extractToFolder(zip: Uint8Array, dir: string): ExtractResult {
@@ -195,7 +184,8 @@ export function extractToFolder(zip: Uint8Array, dir: string): ExtractResult {
     }
     const text = strFromU8(files[path] as Uint8Array)
     let out: string
-    if (path.endsWith('.json')) out = `${JSON.stringify(sortKeys(JSON.parse(text)), null, 2)}\n`
+    // JSON keeps its order (the registry's taskProperties list tasks in the project's order)
+    if (path.endsWith('.json')) out = `${JSON.stringify(JSON.parse(text), null, 2)}\n`
     else if (path.endsWith('.yaml')) out = normalizeYaml(text)
     else out = text
     const target = join(dir, ...path.split('/'))

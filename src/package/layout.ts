@@ -164,7 +164,7 @@ function parseFile(files: FileMap, path: string, problems: Problem[]): Parsed {
       }
       return { doc: doc as Record<string, unknown>, text }
     }
-    const parsed = parseDocument(text, { prettyErrors: false })
+    const parsed = parseDocument(text, { prettyErrors: true })
     if (parsed.errors.length > 0) {
       const err = parsed.errors[0] as { message: string; linePos?: { line: number }[] }
       const problem: Problem = {
@@ -256,8 +256,15 @@ export function parseDefinition(files: FileMap): {
 } {
   const names = Object.keys(files).sort()
   const problems: Problem[] = []
-  if (PROJECT_FILE in files) return parseYamlLayout(files, names, problems)
-  if (LEGACY_PROJECT_FILE in files) return parseLegacy(files, names, problems)
+  const byPlace = (r: { definition?: ProjectDefinition; problems: Problem[] }) => {
+    // file by file, line by line: the order a reader fixes them in
+    r.problems.sort((a, b) =>
+      a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1
+    )
+    return r
+  }
+  if (PROJECT_FILE in files) return byPlace(parseYamlLayout(files, names, problems))
+  if (LEGACY_PROJECT_FILE in files) return byPlace(parseLegacy(files, names, problems))
   throw new PackageFormatError(
     `This is not a data integration project package: it has neither ${PROJECT_FILE} nor ${LEGACY_PROJECT_FILE} at its root.`
   )
