@@ -154,7 +154,8 @@ export async function main(
   out(`\n${verdict}\n`)
   if (report.error) out(`${report.error}\n`)
   else if (report.ledger.account.length) out(`${report.ledger.account.join('\n')}\n`)
-  for (const [k, v] of Object.entries(outputs)) if (v !== '') out(`  ${k}: ${v}\n`)
+  for (const [k, v] of Object.entries(outputs))
+    if (v !== '' && (options.mode !== 'validate' || k === 'report-path')) out(`  ${k}: ${v}\n`)
   if (report.outcome === 'failed') return report.badInput ? 2 : 1
   return 0
 }

@@ -2,6 +2,6140 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 779:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
+function fmtDef(validate, compare) {
+    return { validate, compare };
+}
+exports.fullFormats = {
+    // date: http://tools.ietf.org/html/rfc3339#section-5.6
+    date: fmtDef(date, compareDate),
+    // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
+    time: fmtDef(getTime(true), compareTime),
+    "date-time": fmtDef(getDateTime(true), compareDateTime),
+    "iso-time": fmtDef(getTime(), compareIsoTime),
+    "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
+    // duration: https://tools.ietf.org/html/rfc3339#appendix-A
+    duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
+    uri,
+    "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
+    // uri-template: https://tools.ietf.org/html/rfc6570
+    "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
+    // For the source: https://gist.github.com/dperini/729294
+    // For test cases: https://mathiasbynens.be/demo/url-regex
+    url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
+    email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
+    hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
+    // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
+    ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+    ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
+    regex,
+    // uuid: http://tools.ietf.org/html/rfc4122
+    uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
+    // JSON-pointer: https://tools.ietf.org/html/rfc6901
+    // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
+    "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
+    "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
+    // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
+    "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
+    // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
+    // byte: https://github.com/miguelmota/is-base64
+    byte,
+    // signed 32 bit integer
+    int32: { type: "number", validate: validateInt32 },
+    // signed 64 bit integer
+    int64: { type: "number", validate: validateInt64 },
+    // C-type float
+    float: { type: "number", validate: validateNumber },
+    // C-type double
+    double: { type: "number", validate: validateNumber },
+    // hint to the UI to hide input strings
+    password: true,
+    // unchecked string payload
+    binary: true,
+};
+exports.fastFormats = {
+    ...exports.fullFormats,
+    date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
+    time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
+    "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
+    "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
+    "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
+    // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
+    uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
+    "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
+    // email (sources from jsen validator):
+    // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
+    // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
+    email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i,
+};
+exports.formatNames = Object.keys(exports.fullFormats);
+function isLeapYear(year) {
+    // https://tools.ietf.org/html/rfc3339#appendix-C
+    return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+const DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function date(str) {
+    // full-date from http://tools.ietf.org/html/rfc3339#section-5.6
+    const matches = DATE.exec(str);
+    if (!matches)
+        return false;
+    const year = +matches[1];
+    const month = +matches[2];
+    const day = +matches[3];
+    return (month >= 1 &&
+        month <= 12 &&
+        day >= 1 &&
+        day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]));
+}
+function compareDate(d1, d2) {
+    if (!(d1 && d2))
+        return undefined;
+    if (d1 > d2)
+        return 1;
+    if (d1 < d2)
+        return -1;
+    return 0;
+}
+const TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+function getTime(strictTimeZone) {
+    return function time(str) {
+        const matches = TIME.exec(str);
+        if (!matches)
+            return false;
+        const hr = +matches[1];
+        const min = +matches[2];
+        const sec = +matches[3];
+        const tz = matches[4];
+        const tzSign = matches[5] === "-" ? -1 : 1;
+        const tzH = +(matches[6] || 0);
+        const tzM = +(matches[7] || 0);
+        if (tzH > 23 || tzM > 59 || (strictTimeZone && !tz))
+            return false;
+        if (hr <= 23 && min <= 59 && sec < 60)
+            return true;
+        // leap second
+        const utcMin = min - tzM * tzSign;
+        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+    };
+}
+function compareTime(s1, s2) {
+    if (!(s1 && s2))
+        return undefined;
+    const t1 = new Date("2020-01-01T" + s1).valueOf();
+    const t2 = new Date("2020-01-01T" + s2).valueOf();
+    if (!(t1 && t2))
+        return undefined;
+    return t1 - t2;
+}
+function compareIsoTime(t1, t2) {
+    if (!(t1 && t2))
+        return undefined;
+    const a1 = TIME.exec(t1);
+    const a2 = TIME.exec(t2);
+    if (!(a1 && a2))
+        return undefined;
+    t1 = a1[1] + a1[2] + a1[3];
+    t2 = a2[1] + a2[2] + a2[3];
+    if (t1 > t2)
+        return 1;
+    if (t1 < t2)
+        return -1;
+    return 0;
+}
+const DATE_TIME_SEPARATOR = /t|\s/i;
+function getDateTime(strictTimeZone) {
+    const time = getTime(strictTimeZone);
+    return function date_time(str) {
+        // http://tools.ietf.org/html/rfc3339#section-5.6
+        const dateTime = str.split(DATE_TIME_SEPARATOR);
+        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
+    };
+}
+function compareDateTime(dt1, dt2) {
+    if (!(dt1 && dt2))
+        return undefined;
+    const d1 = new Date(dt1).valueOf();
+    const d2 = new Date(dt2).valueOf();
+    if (!(d1 && d2))
+        return undefined;
+    return d1 - d2;
+}
+function compareIsoDateTime(dt1, dt2) {
+    if (!(dt1 && dt2))
+        return undefined;
+    const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
+    const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
+    const res = compareDate(d1, d2);
+    if (res === undefined)
+        return undefined;
+    return res || compareTime(t1, t2);
+}
+const NOT_URI_FRAGMENT = /\/|:/;
+const URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+function uri(str) {
+    // http://jmrware.com/articles/2009/uri_regexp/URI_regex.html + optional protocol + required "."
+    return NOT_URI_FRAGMENT.test(str) && URI.test(str);
+}
+const BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+function byte(str) {
+    BYTE.lastIndex = 0;
+    return BYTE.test(str);
+}
+const MIN_INT32 = -(2 ** 31);
+const MAX_INT32 = 2 ** 31 - 1;
+function validateInt32(value) {
+    return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+}
+function validateInt64(value) {
+    // JSON and javascript max Int is 2**53, so any int that passes isInteger is valid for Int64
+    return Number.isInteger(value);
+}
+function validateNumber() {
+    return true;
+}
+const Z_ANCHOR = /[^\\]\\Z/;
+function regex(str) {
+    if (Z_ANCHOR.test(str))
+        return false;
+    try {
+        new RegExp(str);
+        return true;
+    }
+    catch (e) {
+        return false;
+    }
+}
+//# sourceMappingURL=formats.js.map
+
+/***/ }),
+
+/***/ 2815:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const formats_1 = __nccwpck_require__(779);
+const limit_1 = __nccwpck_require__(1284);
+const codegen_1 = __nccwpck_require__(1436);
+const fullName = new codegen_1.Name("fullFormats");
+const fastName = new codegen_1.Name("fastFormats");
+const formatsPlugin = (ajv, opts = { keywords: true }) => {
+    if (Array.isArray(opts)) {
+        addFormats(ajv, opts, formats_1.fullFormats, fullName);
+        return ajv;
+    }
+    const [formats, exportName] = opts.mode === "fast" ? [formats_1.fastFormats, fastName] : [formats_1.fullFormats, fullName];
+    const list = opts.formats || formats_1.formatNames;
+    addFormats(ajv, list, formats, exportName);
+    if (opts.keywords)
+        (0, limit_1.default)(ajv);
+    return ajv;
+};
+formatsPlugin.get = (name, mode = "full") => {
+    const formats = mode === "fast" ? formats_1.fastFormats : formats_1.fullFormats;
+    const f = formats[name];
+    if (!f)
+        throw new Error(`Unknown format "${name}"`);
+    return f;
+};
+function addFormats(ajv, list, fs, exportName) {
+    var _a;
+    var _b;
+    (_a = (_b = ajv.opts.code).formats) !== null && _a !== void 0 ? _a : (_b.formats = (0, codegen_1._) `require("ajv-formats/dist/formats").${exportName}`);
+    for (const f of list)
+        ajv.addFormat(f, fs[f]);
+}
+module.exports = exports = formatsPlugin;
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports["default"] = formatsPlugin;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 1284:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.formatLimitDefinition = void 0;
+const ajv_1 = __nccwpck_require__(2463);
+const codegen_1 = __nccwpck_require__(1436);
+const ops = codegen_1.operators;
+const KWDs = {
+    formatMaximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
+    formatMinimum: { okStr: ">=", ok: ops.GTE, fail: ops.LT },
+    formatExclusiveMaximum: { okStr: "<", ok: ops.LT, fail: ops.GTE },
+    formatExclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE },
+};
+const error = {
+    message: ({ keyword, schemaCode }) => (0, codegen_1.str) `should be ${KWDs[keyword].okStr} ${schemaCode}`,
+    params: ({ keyword, schemaCode }) => (0, codegen_1._) `{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`,
+};
+exports.formatLimitDefinition = {
+    keyword: Object.keys(KWDs),
+    type: "string",
+    schemaType: "string",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, schemaCode, keyword, it } = cxt;
+        const { opts, self } = it;
+        if (!opts.validateFormats)
+            return;
+        const fCxt = new ajv_1.KeywordCxt(it, self.RULES.all.format.definition, "format");
+        if (fCxt.$data)
+            validate$DataFormat();
+        else
+            validateFormat();
+        function validate$DataFormat() {
+            const fmts = gen.scopeValue("formats", {
+                ref: self.formats,
+                code: opts.code.formats,
+            });
+            const fmt = gen.const("fmt", (0, codegen_1._) `${fmts}[${fCxt.schemaCode}]`);
+            cxt.fail$data((0, codegen_1.or)((0, codegen_1._) `typeof ${fmt} != "object"`, (0, codegen_1._) `${fmt} instanceof RegExp`, (0, codegen_1._) `typeof ${fmt}.compare != "function"`, compareCode(fmt)));
+        }
+        function validateFormat() {
+            const format = fCxt.schema;
+            const fmtDef = self.formats[format];
+            if (!fmtDef || fmtDef === true)
+                return;
+            if (typeof fmtDef != "object" ||
+                fmtDef instanceof RegExp ||
+                typeof fmtDef.compare != "function") {
+                throw new Error(`"${keyword}": format "${format}" does not define "compare" function`);
+            }
+            const fmt = gen.scopeValue("formats", {
+                key: format,
+                ref: fmtDef,
+                code: opts.code.formats ? (0, codegen_1._) `${opts.code.formats}${(0, codegen_1.getProperty)(format)}` : undefined,
+            });
+            cxt.fail$data(compareCode(fmt));
+        }
+        function compareCode(fmt) {
+            return (0, codegen_1._) `${fmt}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
+        }
+    },
+    dependencies: ["format"],
+};
+const formatLimitPlugin = (ajv) => {
+    ajv.addKeyword(exports.formatLimitDefinition);
+    return ajv;
+};
+exports["default"] = formatLimitPlugin;
+//# sourceMappingURL=limit.js.map
+
+/***/ }),
+
+/***/ 2463:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
+const core_1 = __nccwpck_require__(3893);
+const draft7_1 = __nccwpck_require__(9941);
+const discriminator_1 = __nccwpck_require__(8886);
+const draft7MetaSchema = __nccwpck_require__(2079);
+const META_SUPPORT_DATA = ["/properties"];
+const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
+class Ajv extends core_1.default {
+    _addVocabularies() {
+        super._addVocabularies();
+        draft7_1.default.forEach((v) => this.addVocabulary(v));
+        if (this.opts.discriminator)
+            this.addKeyword(discriminator_1.default);
+    }
+    _addDefaultMetaSchema() {
+        super._addDefaultMetaSchema();
+        if (!this.opts.meta)
+            return;
+        const metaSchema = this.opts.$data
+            ? this.$dataMetaSchema(draft7MetaSchema, META_SUPPORT_DATA)
+            : draft7MetaSchema;
+        this.addMetaSchema(metaSchema, META_SCHEMA_ID, false);
+        this.refs["http://json-schema.org/schema"] = META_SCHEMA_ID;
+    }
+    defaultMeta() {
+        return (this.opts.defaultMeta =
+            super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : undefined));
+    }
+}
+exports.Ajv = Ajv;
+module.exports = exports = Ajv;
+module.exports.Ajv = Ajv;
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports["default"] = Ajv;
+var validate_1 = __nccwpck_require__(7881);
+Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
+var codegen_1 = __nccwpck_require__(1436);
+Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
+Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
+Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
+Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
+Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
+Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
+var validation_error_1 = __nccwpck_require__(5402);
+Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
+var ref_error_1 = __nccwpck_require__(3162);
+Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
+//# sourceMappingURL=ajv.js.map
+
+/***/ }),
+
+/***/ 567:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.regexpCode = exports.getEsmExportName = exports.getProperty = exports.safeStringify = exports.stringify = exports.strConcat = exports.addCodeArg = exports.str = exports._ = exports.nil = exports._Code = exports.Name = exports.IDENTIFIER = exports._CodeOrName = void 0;
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class
+class _CodeOrName {
+}
+exports._CodeOrName = _CodeOrName;
+exports.IDENTIFIER = /^[a-z$_][a-z$_0-9]*$/i;
+class Name extends _CodeOrName {
+    constructor(s) {
+        super();
+        if (!exports.IDENTIFIER.test(s))
+            throw new Error("CodeGen: name must be a valid identifier");
+        this.str = s;
+    }
+    toString() {
+        return this.str;
+    }
+    emptyStr() {
+        return false;
+    }
+    get names() {
+        return { [this.str]: 1 };
+    }
+}
+exports.Name = Name;
+class _Code extends _CodeOrName {
+    constructor(code) {
+        super();
+        this._items = typeof code === "string" ? [code] : code;
+    }
+    toString() {
+        return this.str;
+    }
+    emptyStr() {
+        if (this._items.length > 1)
+            return false;
+        const item = this._items[0];
+        return item === "" || item === '""';
+    }
+    get str() {
+        var _a;
+        return ((_a = this._str) !== null && _a !== void 0 ? _a : (this._str = this._items.reduce((s, c) => `${s}${c}`, "")));
+    }
+    get names() {
+        var _a;
+        return ((_a = this._names) !== null && _a !== void 0 ? _a : (this._names = this._items.reduce((names, c) => {
+            if (c instanceof Name)
+                names[c.str] = (names[c.str] || 0) + 1;
+            return names;
+        }, {})));
+    }
+}
+exports._Code = _Code;
+exports.nil = new _Code("");
+function _(strs, ...args) {
+    const code = [strs[0]];
+    let i = 0;
+    while (i < args.length) {
+        addCodeArg(code, args[i]);
+        code.push(strs[++i]);
+    }
+    return new _Code(code);
+}
+exports._ = _;
+const plus = new _Code("+");
+function str(strs, ...args) {
+    const expr = [safeStringify(strs[0])];
+    let i = 0;
+    while (i < args.length) {
+        expr.push(plus);
+        addCodeArg(expr, args[i]);
+        expr.push(plus, safeStringify(strs[++i]));
+    }
+    optimize(expr);
+    return new _Code(expr);
+}
+exports.str = str;
+function addCodeArg(code, arg) {
+    if (arg instanceof _Code)
+        code.push(...arg._items);
+    else if (arg instanceof Name)
+        code.push(arg);
+    else
+        code.push(interpolate(arg));
+}
+exports.addCodeArg = addCodeArg;
+function optimize(expr) {
+    let i = 1;
+    while (i < expr.length - 1) {
+        if (expr[i] === plus) {
+            const res = mergeExprItems(expr[i - 1], expr[i + 1]);
+            if (res !== undefined) {
+                expr.splice(i - 1, 3, res);
+                continue;
+            }
+            expr[i++] = "+";
+        }
+        i++;
+    }
+}
+function mergeExprItems(a, b) {
+    if (b === '""')
+        return a;
+    if (a === '""')
+        return b;
+    if (typeof a == "string") {
+        if (b instanceof Name || a[a.length - 1] !== '"')
+            return;
+        if (typeof b != "string")
+            return `${a.slice(0, -1)}${b}"`;
+        if (b[0] === '"')
+            return a.slice(0, -1) + b.slice(1);
+        return;
+    }
+    if (typeof b == "string" && b[0] === '"' && !(a instanceof Name))
+        return `"${a}${b.slice(1)}`;
+    return;
+}
+function strConcat(c1, c2) {
+    return c2.emptyStr() ? c1 : c1.emptyStr() ? c2 : str `${c1}${c2}`;
+}
+exports.strConcat = strConcat;
+// TODO do not allow arrays here
+function interpolate(x) {
+    return typeof x == "number" || typeof x == "boolean" || x === null
+        ? x
+        : safeStringify(Array.isArray(x) ? x.join(",") : x);
+}
+function stringify(x) {
+    return new _Code(safeStringify(x));
+}
+exports.stringify = stringify;
+function safeStringify(x) {
+    return JSON.stringify(x)
+        .replace(/\u2028/g, "\\u2028")
+        .replace(/\u2029/g, "\\u2029");
+}
+exports.safeStringify = safeStringify;
+function getProperty(key) {
+    return typeof key == "string" && exports.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _ `[${key}]`;
+}
+exports.getProperty = getProperty;
+//Does best effort to format the name properly
+function getEsmExportName(key) {
+    if (typeof key == "string" && exports.IDENTIFIER.test(key)) {
+        return new _Code(`${key}`);
+    }
+    throw new Error(`CodeGen: invalid export name: ${key}, use explicit $id name mapping`);
+}
+exports.getEsmExportName = getEsmExportName;
+function regexpCode(rx) {
+    return new _Code(rx.toString());
+}
+exports.regexpCode = regexpCode;
+//# sourceMappingURL=code.js.map
+
+/***/ }),
+
+/***/ 1436:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
+const code_1 = __nccwpck_require__(567);
+const scope_1 = __nccwpck_require__(5407);
+var code_2 = __nccwpck_require__(567);
+Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
+Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
+Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
+Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return code_2.nil; } }));
+Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function () { return code_2.getProperty; } }));
+Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
+Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
+Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
+var scope_2 = __nccwpck_require__(5407);
+Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
+Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
+Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
+Object.defineProperty(exports, "varKinds", ({ enumerable: true, get: function () { return scope_2.varKinds; } }));
+exports.operators = {
+    GT: new code_1._Code(">"),
+    GTE: new code_1._Code(">="),
+    LT: new code_1._Code("<"),
+    LTE: new code_1._Code("<="),
+    EQ: new code_1._Code("==="),
+    NEQ: new code_1._Code("!=="),
+    NOT: new code_1._Code("!"),
+    OR: new code_1._Code("||"),
+    AND: new code_1._Code("&&"),
+    ADD: new code_1._Code("+"),
+};
+class Node {
+    optimizeNodes() {
+        return this;
+    }
+    optimizeNames(_names, _constants) {
+        return this;
+    }
+}
+class Def extends Node {
+    constructor(varKind, name, rhs) {
+        super();
+        this.varKind = varKind;
+        this.name = name;
+        this.rhs = rhs;
+    }
+    render({ es5, _n }) {
+        const varKind = es5 ? scope_1.varKinds.var : this.varKind;
+        const rhs = this.rhs === undefined ? "" : ` = ${this.rhs}`;
+        return `${varKind} ${this.name}${rhs};` + _n;
+    }
+    optimizeNames(names, constants) {
+        if (!names[this.name.str])
+            return;
+        if (this.rhs)
+            this.rhs = optimizeExpr(this.rhs, names, constants);
+        return this;
+    }
+    get names() {
+        return this.rhs instanceof code_1._CodeOrName ? this.rhs.names : {};
+    }
+}
+class Assign extends Node {
+    constructor(lhs, rhs, sideEffects) {
+        super();
+        this.lhs = lhs;
+        this.rhs = rhs;
+        this.sideEffects = sideEffects;
+    }
+    render({ _n }) {
+        return `${this.lhs} = ${this.rhs};` + _n;
+    }
+    optimizeNames(names, constants) {
+        if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
+            return;
+        this.rhs = optimizeExpr(this.rhs, names, constants);
+        return this;
+    }
+    get names() {
+        const names = this.lhs instanceof code_1.Name ? {} : { ...this.lhs.names };
+        return addExprNames(names, this.rhs);
+    }
+}
+class AssignOp extends Assign {
+    constructor(lhs, op, rhs, sideEffects) {
+        super(lhs, rhs, sideEffects);
+        this.op = op;
+    }
+    render({ _n }) {
+        return `${this.lhs} ${this.op}= ${this.rhs};` + _n;
+    }
+}
+class Label extends Node {
+    constructor(label) {
+        super();
+        this.label = label;
+        this.names = {};
+    }
+    render({ _n }) {
+        return `${this.label}:` + _n;
+    }
+}
+class Break extends Node {
+    constructor(label) {
+        super();
+        this.label = label;
+        this.names = {};
+    }
+    render({ _n }) {
+        const label = this.label ? ` ${this.label}` : "";
+        return `break${label};` + _n;
+    }
+}
+class Throw extends Node {
+    constructor(error) {
+        super();
+        this.error = error;
+    }
+    render({ _n }) {
+        return `throw ${this.error};` + _n;
+    }
+    get names() {
+        return this.error.names;
+    }
+}
+class AnyCode extends Node {
+    constructor(code) {
+        super();
+        this.code = code;
+    }
+    render({ _n }) {
+        return `${this.code};` + _n;
+    }
+    optimizeNodes() {
+        return `${this.code}` ? this : undefined;
+    }
+    optimizeNames(names, constants) {
+        this.code = optimizeExpr(this.code, names, constants);
+        return this;
+    }
+    get names() {
+        return this.code instanceof code_1._CodeOrName ? this.code.names : {};
+    }
+}
+class ParentNode extends Node {
+    constructor(nodes = []) {
+        super();
+        this.nodes = nodes;
+    }
+    render(opts) {
+        return this.nodes.reduce((code, n) => code + n.render(opts), "");
+    }
+    optimizeNodes() {
+        const { nodes } = this;
+        let i = nodes.length;
+        while (i--) {
+            const n = nodes[i].optimizeNodes();
+            if (Array.isArray(n))
+                nodes.splice(i, 1, ...n);
+            else if (n)
+                nodes[i] = n;
+            else
+                nodes.splice(i, 1);
+        }
+        return nodes.length > 0 ? this : undefined;
+    }
+    optimizeNames(names, constants) {
+        const { nodes } = this;
+        let i = nodes.length;
+        while (i--) {
+            // iterating backwards improves 1-pass optimization
+            const n = nodes[i];
+            if (n.optimizeNames(names, constants))
+                continue;
+            subtractNames(names, n.names);
+            nodes.splice(i, 1);
+        }
+        return nodes.length > 0 ? this : undefined;
+    }
+    get names() {
+        return this.nodes.reduce((names, n) => addNames(names, n.names), {});
+    }
+}
+class BlockNode extends ParentNode {
+    render(opts) {
+        return "{" + opts._n + super.render(opts) + "}" + opts._n;
+    }
+}
+class Root extends ParentNode {
+}
+class Else extends BlockNode {
+}
+Else.kind = "else";
+class If extends BlockNode {
+    constructor(condition, nodes) {
+        super(nodes);
+        this.condition = condition;
+    }
+    render(opts) {
+        let code = `if(${this.condition})` + super.render(opts);
+        if (this.else)
+            code += "else " + this.else.render(opts);
+        return code;
+    }
+    optimizeNodes() {
+        super.optimizeNodes();
+        const cond = this.condition;
+        if (cond === true)
+            return this.nodes; // else is ignored here
+        let e = this.else;
+        if (e) {
+            const ns = e.optimizeNodes();
+            e = this.else = Array.isArray(ns) ? new Else(ns) : ns;
+        }
+        if (e) {
+            if (cond === false)
+                return e instanceof If ? e : e.nodes;
+            if (this.nodes.length)
+                return this;
+            return new If(not(cond), e instanceof If ? [e] : e.nodes);
+        }
+        if (cond === false || !this.nodes.length)
+            return undefined;
+        return this;
+    }
+    optimizeNames(names, constants) {
+        var _a;
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
+        if (!(super.optimizeNames(names, constants) || this.else))
+            return;
+        this.condition = optimizeExpr(this.condition, names, constants);
+        return this;
+    }
+    get names() {
+        const names = super.names;
+        addExprNames(names, this.condition);
+        if (this.else)
+            addNames(names, this.else.names);
+        return names;
+    }
+}
+If.kind = "if";
+class For extends BlockNode {
+}
+For.kind = "for";
+class ForLoop extends For {
+    constructor(iteration) {
+        super();
+        this.iteration = iteration;
+    }
+    render(opts) {
+        return `for(${this.iteration})` + super.render(opts);
+    }
+    optimizeNames(names, constants) {
+        if (!super.optimizeNames(names, constants))
+            return;
+        this.iteration = optimizeExpr(this.iteration, names, constants);
+        return this;
+    }
+    get names() {
+        return addNames(super.names, this.iteration.names);
+    }
+}
+class ForRange extends For {
+    constructor(varKind, name, from, to) {
+        super();
+        this.varKind = varKind;
+        this.name = name;
+        this.from = from;
+        this.to = to;
+    }
+    render(opts) {
+        const varKind = opts.es5 ? scope_1.varKinds.var : this.varKind;
+        const { name, from, to } = this;
+        return `for(${varKind} ${name}=${from}; ${name}<${to}; ${name}++)` + super.render(opts);
+    }
+    get names() {
+        const names = addExprNames(super.names, this.from);
+        return addExprNames(names, this.to);
+    }
+}
+class ForIter extends For {
+    constructor(loop, varKind, name, iterable) {
+        super();
+        this.loop = loop;
+        this.varKind = varKind;
+        this.name = name;
+        this.iterable = iterable;
+    }
+    render(opts) {
+        return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
+    }
+    optimizeNames(names, constants) {
+        if (!super.optimizeNames(names, constants))
+            return;
+        this.iterable = optimizeExpr(this.iterable, names, constants);
+        return this;
+    }
+    get names() {
+        return addNames(super.names, this.iterable.names);
+    }
+}
+class Func extends BlockNode {
+    constructor(name, args, async) {
+        super();
+        this.name = name;
+        this.args = args;
+        this.async = async;
+    }
+    render(opts) {
+        const _async = this.async ? "async " : "";
+        return `${_async}function ${this.name}(${this.args})` + super.render(opts);
+    }
+}
+Func.kind = "func";
+class Return extends ParentNode {
+    render(opts) {
+        return "return " + super.render(opts);
+    }
+}
+Return.kind = "return";
+class Try extends BlockNode {
+    render(opts) {
+        let code = "try" + super.render(opts);
+        if (this.catch)
+            code += this.catch.render(opts);
+        if (this.finally)
+            code += this.finally.render(opts);
+        return code;
+    }
+    optimizeNodes() {
+        var _a, _b;
+        super.optimizeNodes();
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNodes();
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
+        return this;
+    }
+    optimizeNames(names, constants) {
+        var _a, _b;
+        super.optimizeNames(names, constants);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        return this;
+    }
+    get names() {
+        const names = super.names;
+        if (this.catch)
+            addNames(names, this.catch.names);
+        if (this.finally)
+            addNames(names, this.finally.names);
+        return names;
+    }
+}
+class Catch extends BlockNode {
+    constructor(error) {
+        super();
+        this.error = error;
+    }
+    render(opts) {
+        return `catch(${this.error})` + super.render(opts);
+    }
+}
+Catch.kind = "catch";
+class Finally extends BlockNode {
+    render(opts) {
+        return "finally" + super.render(opts);
+    }
+}
+Finally.kind = "finally";
+class CodeGen {
+    constructor(extScope, opts = {}) {
+        this._values = {};
+        this._blockStarts = [];
+        this._constants = {};
+        this.opts = { ...opts, _n: opts.lines ? "\n" : "" };
+        this._extScope = extScope;
+        this._scope = new scope_1.Scope({ parent: extScope });
+        this._nodes = [new Root()];
+    }
+    toString() {
+        return this._root.render(this.opts);
+    }
+    // returns unique name in the internal scope
+    name(prefix) {
+        return this._scope.name(prefix);
+    }
+    // reserves unique name in the external scope
+    scopeName(prefix) {
+        return this._extScope.name(prefix);
+    }
+    // reserves unique name in the external scope and assigns value to it
+    scopeValue(prefixOrName, value) {
+        const name = this._extScope.value(prefixOrName, value);
+        const vs = this._values[name.prefix] || (this._values[name.prefix] = new Set());
+        vs.add(name);
+        return name;
+    }
+    getScopeValue(prefix, keyOrRef) {
+        return this._extScope.getValue(prefix, keyOrRef);
+    }
+    // return code that assigns values in the external scope to the names that are used internally
+    // (same names that were returned by gen.scopeName or gen.scopeValue)
+    scopeRefs(scopeName) {
+        return this._extScope.scopeRefs(scopeName, this._values);
+    }
+    scopeCode() {
+        return this._extScope.scopeCode(this._values);
+    }
+    _def(varKind, nameOrPrefix, rhs, constant) {
+        const name = this._scope.toName(nameOrPrefix);
+        if (rhs !== undefined && constant)
+            this._constants[name.str] = rhs;
+        this._leafNode(new Def(varKind, name, rhs));
+        return name;
+    }
+    // `const` declaration (`var` in es5 mode)
+    const(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.const, nameOrPrefix, rhs, _constant);
+    }
+    // `let` declaration with optional assignment (`var` in es5 mode)
+    let(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.let, nameOrPrefix, rhs, _constant);
+    }
+    // `var` declaration with optional assignment
+    var(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.var, nameOrPrefix, rhs, _constant);
+    }
+    // assignment code
+    assign(lhs, rhs, sideEffects) {
+        return this._leafNode(new Assign(lhs, rhs, sideEffects));
+    }
+    // `+=` code
+    add(lhs, rhs) {
+        return this._leafNode(new AssignOp(lhs, exports.operators.ADD, rhs));
+    }
+    // appends passed SafeExpr to code or executes Block
+    code(c) {
+        if (typeof c == "function")
+            c();
+        else if (c !== code_1.nil)
+            this._leafNode(new AnyCode(c));
+        return this;
+    }
+    // returns code for object literal for the passed argument list of key-value pairs
+    object(...keyValues) {
+        const code = ["{"];
+        for (const [key, value] of keyValues) {
+            if (code.length > 1)
+                code.push(",");
+            code.push(key);
+            if (key !== value || this.opts.es5) {
+                code.push(":");
+                (0, code_1.addCodeArg)(code, value);
+            }
+        }
+        code.push("}");
+        return new code_1._Code(code);
+    }
+    // `if` clause (or statement if `thenBody` and, optionally, `elseBody` are passed)
+    if(condition, thenBody, elseBody) {
+        this._blockNode(new If(condition));
+        if (thenBody && elseBody) {
+            this.code(thenBody).else().code(elseBody).endIf();
+        }
+        else if (thenBody) {
+            this.code(thenBody).endIf();
+        }
+        else if (elseBody) {
+            throw new Error('CodeGen: "else" body without "then" body');
+        }
+        return this;
+    }
+    // `else if` clause - invalid without `if` or after `else` clauses
+    elseIf(condition) {
+        return this._elseNode(new If(condition));
+    }
+    // `else` clause - only valid after `if` or `else if` clauses
+    else() {
+        return this._elseNode(new Else());
+    }
+    // end `if` statement (needed if gen.if was used only with condition)
+    endIf() {
+        return this._endBlockNode(If, Else);
+    }
+    _for(node, forBody) {
+        this._blockNode(node);
+        if (forBody)
+            this.code(forBody).endFor();
+        return this;
+    }
+    // a generic `for` clause (or statement if `forBody` is passed)
+    for(iteration, forBody) {
+        return this._for(new ForLoop(iteration), forBody);
+    }
+    // `for` statement for a range of values
+    forRange(nameOrPrefix, from, to, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.let) {
+        const name = this._scope.toName(nameOrPrefix);
+        return this._for(new ForRange(varKind, name, from, to), () => forBody(name));
+    }
+    // `for-of` statement (in es5 mode replace with a normal for loop)
+    forOf(nameOrPrefix, iterable, forBody, varKind = scope_1.varKinds.const) {
+        const name = this._scope.toName(nameOrPrefix);
+        if (this.opts.es5) {
+            const arr = iterable instanceof code_1.Name ? iterable : this.var("_arr", iterable);
+            return this.forRange("_i", 0, (0, code_1._) `${arr}.length`, (i) => {
+                this.var(name, (0, code_1._) `${arr}[${i}]`);
+                forBody(name);
+            });
+        }
+        return this._for(new ForIter("of", varKind, name, iterable), () => forBody(name));
+    }
+    // `for-in` statement.
+    // With option `ownProperties` replaced with a `for-of` loop for object keys
+    forIn(nameOrPrefix, obj, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.const) {
+        if (this.opts.ownProperties) {
+            return this.forOf(nameOrPrefix, (0, code_1._) `Object.keys(${obj})`, forBody);
+        }
+        const name = this._scope.toName(nameOrPrefix);
+        return this._for(new ForIter("in", varKind, name, obj), () => forBody(name));
+    }
+    // end `for` loop
+    endFor() {
+        return this._endBlockNode(For);
+    }
+    // `label` statement
+    label(label) {
+        return this._leafNode(new Label(label));
+    }
+    // `break` statement
+    break(label) {
+        return this._leafNode(new Break(label));
+    }
+    // `return` statement
+    return(value) {
+        const node = new Return();
+        this._blockNode(node);
+        this.code(value);
+        if (node.nodes.length !== 1)
+            throw new Error('CodeGen: "return" should have one node');
+        return this._endBlockNode(Return);
+    }
+    // `try` statement
+    try(tryBody, catchCode, finallyCode) {
+        if (!catchCode && !finallyCode)
+            throw new Error('CodeGen: "try" without "catch" and "finally"');
+        const node = new Try();
+        this._blockNode(node);
+        this.code(tryBody);
+        if (catchCode) {
+            const error = this.name("e");
+            this._currNode = node.catch = new Catch(error);
+            catchCode(error);
+        }
+        if (finallyCode) {
+            this._currNode = node.finally = new Finally();
+            this.code(finallyCode);
+        }
+        return this._endBlockNode(Catch, Finally);
+    }
+    // `throw` statement
+    throw(error) {
+        return this._leafNode(new Throw(error));
+    }
+    // start self-balancing block
+    block(body, nodeCount) {
+        this._blockStarts.push(this._nodes.length);
+        if (body)
+            this.code(body).endBlock(nodeCount);
+        return this;
+    }
+    // end the current self-balancing block
+    endBlock(nodeCount) {
+        const len = this._blockStarts.pop();
+        if (len === undefined)
+            throw new Error("CodeGen: not in self-balancing block");
+        const toClose = this._nodes.length - len;
+        if (toClose < 0 || (nodeCount !== undefined && toClose !== nodeCount)) {
+            throw new Error(`CodeGen: wrong number of nodes: ${toClose} vs ${nodeCount} expected`);
+        }
+        this._nodes.length = len;
+        return this;
+    }
+    // `function` heading (or definition if funcBody is passed)
+    func(name, args = code_1.nil, async, funcBody) {
+        this._blockNode(new Func(name, args, async));
+        if (funcBody)
+            this.code(funcBody).endFunc();
+        return this;
+    }
+    // end function definition
+    endFunc() {
+        return this._endBlockNode(Func);
+    }
+    optimize(n = 1) {
+        while (n-- > 0) {
+            this._root.optimizeNodes();
+            this._root.optimizeNames(this._root.names, this._constants);
+        }
+    }
+    _leafNode(node) {
+        this._currNode.nodes.push(node);
+        return this;
+    }
+    _blockNode(node) {
+        this._currNode.nodes.push(node);
+        this._nodes.push(node);
+    }
+    _endBlockNode(N1, N2) {
+        const n = this._currNode;
+        if (n instanceof N1 || (N2 && n instanceof N2)) {
+            this._nodes.pop();
+            return this;
+        }
+        throw new Error(`CodeGen: not in block "${N2 ? `${N1.kind}/${N2.kind}` : N1.kind}"`);
+    }
+    _elseNode(node) {
+        const n = this._currNode;
+        if (!(n instanceof If)) {
+            throw new Error('CodeGen: "else" without "if"');
+        }
+        this._currNode = n.else = node;
+        return this;
+    }
+    get _root() {
+        return this._nodes[0];
+    }
+    get _currNode() {
+        const ns = this._nodes;
+        return ns[ns.length - 1];
+    }
+    set _currNode(node) {
+        const ns = this._nodes;
+        ns[ns.length - 1] = node;
+    }
+}
+exports.CodeGen = CodeGen;
+function addNames(names, from) {
+    for (const n in from)
+        names[n] = (names[n] || 0) + (from[n] || 0);
+    return names;
+}
+function addExprNames(names, from) {
+    return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
+}
+function optimizeExpr(expr, names, constants) {
+    if (expr instanceof code_1.Name)
+        return replaceName(expr);
+    if (!canOptimize(expr))
+        return expr;
+    return new code_1._Code(expr._items.reduce((items, c) => {
+        if (c instanceof code_1.Name)
+            c = replaceName(c);
+        if (c instanceof code_1._Code)
+            items.push(...c._items);
+        else
+            items.push(c);
+        return items;
+    }, []));
+    function replaceName(n) {
+        const c = constants[n.str];
+        if (c === undefined || names[n.str] !== 1)
+            return n;
+        delete names[n.str];
+        return c;
+    }
+    function canOptimize(e) {
+        return (e instanceof code_1._Code &&
+            e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== undefined));
+    }
+}
+function subtractNames(names, from) {
+    for (const n in from)
+        names[n] = (names[n] || 0) - (from[n] || 0);
+}
+function not(x) {
+    return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._) `!${par(x)}`;
+}
+exports.not = not;
+const andCode = mappend(exports.operators.AND);
+// boolean AND (&&) expression with the passed arguments
+function and(...args) {
+    return args.reduce(andCode);
+}
+exports.and = and;
+const orCode = mappend(exports.operators.OR);
+// boolean OR (||) expression with the passed arguments
+function or(...args) {
+    return args.reduce(orCode);
+}
+exports.or = or;
+function mappend(op) {
+    return (x, y) => (x === code_1.nil ? y : y === code_1.nil ? x : (0, code_1._) `${par(x)} ${op} ${par(y)}`);
+}
+function par(x) {
+    return x instanceof code_1.Name ? x : (0, code_1._) `(${x})`;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 5407:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
+const code_1 = __nccwpck_require__(567);
+class ValueError extends Error {
+    constructor(name) {
+        super(`CodeGen: "code" for ${name} not defined`);
+        this.value = name.value;
+    }
+}
+var UsedValueState;
+(function (UsedValueState) {
+    UsedValueState[UsedValueState["Started"] = 0] = "Started";
+    UsedValueState[UsedValueState["Completed"] = 1] = "Completed";
+})(UsedValueState || (exports.UsedValueState = UsedValueState = {}));
+exports.varKinds = {
+    const: new code_1.Name("const"),
+    let: new code_1.Name("let"),
+    var: new code_1.Name("var"),
+};
+class Scope {
+    constructor({ prefixes, parent } = {}) {
+        this._names = {};
+        this._prefixes = prefixes;
+        this._parent = parent;
+    }
+    toName(nameOrPrefix) {
+        return nameOrPrefix instanceof code_1.Name ? nameOrPrefix : this.name(nameOrPrefix);
+    }
+    name(prefix) {
+        return new code_1.Name(this._newName(prefix));
+    }
+    _newName(prefix) {
+        const ng = this._names[prefix] || this._nameGroup(prefix);
+        return `${prefix}${ng.index++}`;
+    }
+    _nameGroup(prefix) {
+        var _a, _b;
+        if (((_b = (_a = this._parent) === null || _a === void 0 ? void 0 : _a._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || (this._prefixes && !this._prefixes.has(prefix))) {
+            throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
+        }
+        return (this._names[prefix] = { prefix, index: 0 });
+    }
+}
+exports.Scope = Scope;
+class ValueScopeName extends code_1.Name {
+    constructor(prefix, nameStr) {
+        super(nameStr);
+        this.prefix = prefix;
+    }
+    setValue(value, { property, itemIndex }) {
+        this.value = value;
+        this.scopePath = (0, code_1._) `.${new code_1.Name(property)}[${itemIndex}]`;
+    }
+}
+exports.ValueScopeName = ValueScopeName;
+const line = (0, code_1._) `\n`;
+class ValueScope extends Scope {
+    constructor(opts) {
+        super(opts);
+        this._values = {};
+        this._scope = opts.scope;
+        this.opts = { ...opts, _n: opts.lines ? line : code_1.nil };
+    }
+    get() {
+        return this._scope;
+    }
+    name(prefix) {
+        return new ValueScopeName(prefix, this._newName(prefix));
+    }
+    value(nameOrPrefix, value) {
+        var _a;
+        if (value.ref === undefined)
+            throw new Error("CodeGen: ref must be passed in value");
+        const name = this.toName(nameOrPrefix);
+        const { prefix } = name;
+        const valueKey = (_a = value.key) !== null && _a !== void 0 ? _a : value.ref;
+        let vs = this._values[prefix];
+        if (vs) {
+            const _name = vs.get(valueKey);
+            if (_name)
+                return _name;
+        }
+        else {
+            vs = this._values[prefix] = new Map();
+        }
+        vs.set(valueKey, name);
+        const s = this._scope[prefix] || (this._scope[prefix] = []);
+        const itemIndex = s.length;
+        s[itemIndex] = value.ref;
+        name.setValue(value, { property: prefix, itemIndex });
+        return name;
+    }
+    getValue(prefix, keyOrRef) {
+        const vs = this._values[prefix];
+        if (!vs)
+            return;
+        return vs.get(keyOrRef);
+    }
+    scopeRefs(scopeName, values = this._values) {
+        return this._reduceValues(values, (name) => {
+            if (name.scopePath === undefined)
+                throw new Error(`CodeGen: name "${name}" has no value`);
+            return (0, code_1._) `${scopeName}${name.scopePath}`;
+        });
+    }
+    scopeCode(values = this._values, usedValues, getCode) {
+        return this._reduceValues(values, (name) => {
+            if (name.value === undefined)
+                throw new Error(`CodeGen: name "${name}" has no value`);
+            return name.value.code;
+        }, usedValues, getCode);
+    }
+    _reduceValues(values, valueCode, usedValues = {}, getCode) {
+        let code = code_1.nil;
+        for (const prefix in values) {
+            const vs = values[prefix];
+            if (!vs)
+                continue;
+            const nameSet = (usedValues[prefix] = usedValues[prefix] || new Map());
+            vs.forEach((name) => {
+                if (nameSet.has(name))
+                    return;
+                nameSet.set(name, UsedValueState.Started);
+                let c = valueCode(name);
+                if (c) {
+                    const def = this.opts.es5 ? exports.varKinds.var : exports.varKinds.const;
+                    code = (0, code_1._) `${code}${def} ${name} = ${c};${this.opts._n}`;
+                }
+                else if ((c = getCode === null || getCode === void 0 ? void 0 : getCode(name))) {
+                    code = (0, code_1._) `${code}${c}${this.opts._n}`;
+                }
+                else {
+                    throw new ValueError(name);
+                }
+                nameSet.set(name, UsedValueState.Completed);
+            });
+        }
+        return code;
+    }
+}
+exports.ValueScope = ValueScope;
+//# sourceMappingURL=scope.js.map
+
+/***/ }),
+
+/***/ 1283:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const names_1 = __nccwpck_require__(630);
+exports.keywordError = {
+    message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
+};
+exports.keyword$DataError = {
+    message: ({ keyword, schemaType }) => schemaType
+        ? (0, codegen_1.str) `"${keyword}" keyword must be ${schemaType} ($data)`
+        : (0, codegen_1.str) `"${keyword}" keyword is invalid ($data)`,
+};
+function reportError(cxt, error = exports.keywordError, errorPaths, overrideAllErrors) {
+    const { it } = cxt;
+    const { gen, compositeRule, allErrors } = it;
+    const errObj = errorObjectCode(cxt, error, errorPaths);
+    if (overrideAllErrors !== null && overrideAllErrors !== void 0 ? overrideAllErrors : (compositeRule || allErrors)) {
+        addError(gen, errObj);
+    }
+    else {
+        returnErrors(it, (0, codegen_1._) `[${errObj}]`);
+    }
+}
+exports.reportError = reportError;
+function reportExtraError(cxt, error = exports.keywordError, errorPaths) {
+    const { it } = cxt;
+    const { gen, compositeRule, allErrors } = it;
+    const errObj = errorObjectCode(cxt, error, errorPaths);
+    addError(gen, errObj);
+    if (!(compositeRule || allErrors)) {
+        returnErrors(it, names_1.default.vErrors);
+    }
+}
+exports.reportExtraError = reportExtraError;
+function resetErrorsCount(gen, errsCount) {
+    gen.assign(names_1.default.errors, errsCount);
+    gen.if((0, codegen_1._) `${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._) `${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
+}
+exports.resetErrorsCount = resetErrorsCount;
+function extendErrors({ gen, keyword, schemaValue, data, errsCount, it, }) {
+    /* istanbul ignore if */
+    if (errsCount === undefined)
+        throw new Error("ajv implementation error");
+    const err = gen.name("err");
+    gen.forRange("i", errsCount, names_1.default.errors, (i) => {
+        gen.const(err, (0, codegen_1._) `${names_1.default.vErrors}[${i}]`);
+        gen.if((0, codegen_1._) `${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._) `${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
+        gen.assign((0, codegen_1._) `${err}.schemaPath`, (0, codegen_1.str) `${it.errSchemaPath}/${keyword}`);
+        if (it.opts.verbose) {
+            gen.assign((0, codegen_1._) `${err}.schema`, schemaValue);
+            gen.assign((0, codegen_1._) `${err}.data`, data);
+        }
+    });
+}
+exports.extendErrors = extendErrors;
+function addError(gen, errObj) {
+    const err = gen.const("err", errObj);
+    gen.if((0, codegen_1._) `${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._) `[${err}]`), (0, codegen_1._) `${names_1.default.vErrors}.push(${err})`);
+    gen.code((0, codegen_1._) `${names_1.default.errors}++`);
+}
+function returnErrors(it, errs) {
+    const { gen, validateName, schemaEnv } = it;
+    if (schemaEnv.$async) {
+        gen.throw((0, codegen_1._) `new ${it.ValidationError}(${errs})`);
+    }
+    else {
+        gen.assign((0, codegen_1._) `${validateName}.errors`, errs);
+        gen.return(false);
+    }
+}
+const E = {
+    keyword: new codegen_1.Name("keyword"),
+    schemaPath: new codegen_1.Name("schemaPath"), // also used in JTD errors
+    params: new codegen_1.Name("params"),
+    propertyName: new codegen_1.Name("propertyName"),
+    message: new codegen_1.Name("message"),
+    schema: new codegen_1.Name("schema"),
+    parentSchema: new codegen_1.Name("parentSchema"),
+};
+function errorObjectCode(cxt, error, errorPaths) {
+    const { createErrors } = cxt.it;
+    if (createErrors === false)
+        return (0, codegen_1._) `{}`;
+    return errorObject(cxt, error, errorPaths);
+}
+function errorObject(cxt, error, errorPaths = {}) {
+    const { gen, it } = cxt;
+    const keyValues = [
+        errorInstancePath(it, errorPaths),
+        errorSchemaPath(cxt, errorPaths),
+    ];
+    extraErrorProps(cxt, error, keyValues);
+    return gen.object(...keyValues);
+}
+function errorInstancePath({ errorPath }, { instancePath }) {
+    const instPath = instancePath
+        ? (0, codegen_1.str) `${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.Str)}`
+        : errorPath;
+    return [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, instPath)];
+}
+function errorSchemaPath({ keyword, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
+    let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str) `${errSchemaPath}/${keyword}`;
+    if (schemaPath) {
+        schPath = (0, codegen_1.str) `${schPath}${(0, util_1.getErrorPath)(schemaPath, util_1.Type.Str)}`;
+    }
+    return [E.schemaPath, schPath];
+}
+function extraErrorProps(cxt, { params, message }, keyValues) {
+    const { keyword, data, schemaValue, it } = cxt;
+    const { opts, propertyName, topSchemaRef, schemaPath } = it;
+    keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._) `{}`]);
+    if (opts.messages) {
+        keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
+    }
+    if (opts.verbose) {
+        keyValues.push([E.schema, schemaValue], [E.parentSchema, (0, codegen_1._) `${topSchemaRef}${schemaPath}`], [names_1.default.data, data]);
+    }
+    if (propertyName)
+        keyValues.push([E.propertyName, propertyName]);
+}
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
+/***/ 2718:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const validation_error_1 = __nccwpck_require__(5402);
+const names_1 = __nccwpck_require__(630);
+const resolve_1 = __nccwpck_require__(4090);
+const util_1 = __nccwpck_require__(4464);
+const validate_1 = __nccwpck_require__(7881);
+class SchemaEnv {
+    constructor(env) {
+        var _a;
+        this.refs = {};
+        this.dynamicAnchors = {};
+        let schema;
+        if (typeof env.schema == "object")
+            schema = env.schema;
+        this.schema = env.schema;
+        this.schemaId = env.schemaId;
+        this.root = env.root || this;
+        this.baseId = (_a = env.baseId) !== null && _a !== void 0 ? _a : (0, resolve_1.normalizeId)(schema === null || schema === void 0 ? void 0 : schema[env.schemaId || "$id"]);
+        this.schemaPath = env.schemaPath;
+        this.localRefs = env.localRefs;
+        this.meta = env.meta;
+        this.$async = schema === null || schema === void 0 ? void 0 : schema.$async;
+        this.refs = {};
+    }
+}
+exports.SchemaEnv = SchemaEnv;
+// let codeSize = 0
+// let nodeCount = 0
+// Compiles schema in SchemaEnv
+function compileSchema(sch) {
+    // TODO refactor - remove compilations
+    const _sch = getCompilingSchema.call(this, sch);
+    if (_sch)
+        return _sch;
+    const rootId = (0, resolve_1.getFullPath)(this.opts.uriResolver, sch.root.baseId); // TODO if getFullPath removed 1 tests fails
+    const { es5, lines } = this.opts.code;
+    const { ownProperties } = this.opts;
+    const gen = new codegen_1.CodeGen(this.scope, { es5, lines, ownProperties });
+    let _ValidationError;
+    if (sch.$async) {
+        _ValidationError = gen.scopeValue("Error", {
+            ref: validation_error_1.default,
+            code: (0, codegen_1._) `require("ajv/dist/runtime/validation_error").default`,
+        });
+    }
+    const validateName = gen.scopeName("validate");
+    sch.validateName = validateName;
+    const schemaCxt = {
+        gen,
+        allErrors: this.opts.allErrors,
+        data: names_1.default.data,
+        parentData: names_1.default.parentData,
+        parentDataProperty: names_1.default.parentDataProperty,
+        dataNames: [names_1.default.data],
+        dataPathArr: [codegen_1.nil], // TODO can its length be used as dataLevel if nil is removed?
+        dataLevel: 0,
+        dataTypes: [],
+        definedProperties: new Set(),
+        topSchemaRef: gen.scopeValue("schema", this.opts.code.source === true
+            ? { ref: sch.schema, code: (0, codegen_1.stringify)(sch.schema) }
+            : { ref: sch.schema }),
+        validateName,
+        ValidationError: _ValidationError,
+        schema: sch.schema,
+        schemaEnv: sch,
+        rootId,
+        baseId: sch.baseId || rootId,
+        schemaPath: codegen_1.nil,
+        errSchemaPath: sch.schemaPath || (this.opts.jtd ? "" : "#"),
+        errorPath: (0, codegen_1._) `""`,
+        opts: this.opts,
+        self: this,
+    };
+    let sourceCode;
+    try {
+        this._compilations.add(sch);
+        (0, validate_1.validateFunctionCode)(schemaCxt);
+        gen.optimize(this.opts.code.optimize);
+        // gen.optimize(1)
+        const validateCode = gen.toString();
+        sourceCode = `${gen.scopeRefs(names_1.default.scope)}return ${validateCode}`;
+        // console.log((codeSize += sourceCode.length), (nodeCount += gen.nodeCount))
+        if (this.opts.code.process)
+            sourceCode = this.opts.code.process(sourceCode, sch);
+        // console.log("\n\n\n *** \n", sourceCode)
+        const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
+        const validate = makeValidate(this, this.scope.get());
+        this.scope.value(validateName, { ref: validate });
+        validate.errors = null;
+        validate.schema = sch.schema;
+        validate.schemaEnv = sch;
+        if (sch.$async)
+            validate.$async = true;
+        if (this.opts.code.source === true) {
+            validate.source = { validateName, validateCode, scopeValues: gen._values };
+        }
+        if (this.opts.unevaluated) {
+            const { props, items } = schemaCxt;
+            validate.evaluated = {
+                props: props instanceof codegen_1.Name ? undefined : props,
+                items: items instanceof codegen_1.Name ? undefined : items,
+                dynamicProps: props instanceof codegen_1.Name,
+                dynamicItems: items instanceof codegen_1.Name,
+            };
+            if (validate.source)
+                validate.source.evaluated = (0, codegen_1.stringify)(validate.evaluated);
+        }
+        sch.validate = validate;
+        return sch;
+    }
+    catch (e) {
+        delete sch.validate;
+        delete sch.validateName;
+        if (sourceCode)
+            this.logger.error("Error compiling schema, function code:", sourceCode);
+        // console.log("\n\n\n *** \n", sourceCode, this.opts)
+        throw e;
+    }
+    finally {
+        this._compilations.delete(sch);
+    }
+}
+exports.compileSchema = compileSchema;
+function resolveRef(root, baseId, ref) {
+    var _a;
+    ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, ref);
+    const schOrFunc = root.refs[ref];
+    if (schOrFunc)
+        return schOrFunc;
+    let _sch = resolve.call(this, root, ref);
+    if (_sch === undefined) {
+        const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref]; // TODO maybe localRefs should hold SchemaEnv
+        const { schemaId } = this.opts;
+        if (schema)
+            _sch = new SchemaEnv({ schema, schemaId, root, baseId });
+    }
+    if (_sch === undefined)
+        return;
+    return (root.refs[ref] = inlineOrCompile.call(this, _sch));
+}
+exports.resolveRef = resolveRef;
+function inlineOrCompile(sch) {
+    if ((0, resolve_1.inlineRef)(sch.schema, this.opts.inlineRefs))
+        return sch.schema;
+    return sch.validate ? sch : compileSchema.call(this, sch);
+}
+// Index of schema compilation in the currently compiled list
+function getCompilingSchema(schEnv) {
+    for (const sch of this._compilations) {
+        if (sameSchemaEnv(sch, schEnv))
+            return sch;
+    }
+}
+exports.getCompilingSchema = getCompilingSchema;
+function sameSchemaEnv(s1, s2) {
+    return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
+}
+// resolve and compile the references ($ref)
+// TODO returns AnySchemaObject (if the schema can be inlined) or validation function
+function resolve(root, // information about the root schema for the current schema
+ref // reference to resolve
+) {
+    let sch;
+    while (typeof (sch = this.refs[ref]) == "string")
+        ref = sch;
+    return sch || this.schemas[ref] || resolveSchema.call(this, root, ref);
+}
+// Resolve schema, its root and baseId
+function resolveSchema(root, // root object with properties schema, refs TODO below SchemaEnv is assigned to it
+ref // reference to resolve
+) {
+    const p = this.opts.uriResolver.parse(ref);
+    const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p);
+    let baseId = (0, resolve_1.getFullPath)(this.opts.uriResolver, root.baseId, undefined);
+    // TODO `Object.keys(root.schema).length > 0` should not be needed - but removing breaks 2 tests
+    if (Object.keys(root.schema).length > 0 && refPath === baseId) {
+        return getJsonPointer.call(this, p, root);
+    }
+    const id = (0, resolve_1.normalizeId)(refPath);
+    const schOrRef = this.refs[id] || this.schemas[id];
+    if (typeof schOrRef == "string") {
+        const sch = resolveSchema.call(this, root, schOrRef);
+        if (typeof (sch === null || sch === void 0 ? void 0 : sch.schema) !== "object")
+            return;
+        return getJsonPointer.call(this, p, sch);
+    }
+    if (typeof (schOrRef === null || schOrRef === void 0 ? void 0 : schOrRef.schema) !== "object")
+        return;
+    if (!schOrRef.validate)
+        compileSchema.call(this, schOrRef);
+    if (id === (0, resolve_1.normalizeId)(ref)) {
+        const { schema } = schOrRef;
+        const { schemaId } = this.opts;
+        const schId = schema[schemaId];
+        if (schId)
+            baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
+        return new SchemaEnv({ schema, schemaId, root, baseId });
+    }
+    return getJsonPointer.call(this, p, schOrRef);
+}
+exports.resolveSchema = resolveSchema;
+const PREVENT_SCOPE_CHANGE = new Set([
+    "properties",
+    "patternProperties",
+    "enum",
+    "dependencies",
+    "definitions",
+]);
+function getJsonPointer(parsedRef, { baseId, schema, root }) {
+    var _a;
+    if (((_a = parsedRef.fragment) === null || _a === void 0 ? void 0 : _a[0]) !== "/")
+        return;
+    for (const part of parsedRef.fragment.slice(1).split("/")) {
+        if (typeof schema === "boolean")
+            return;
+        const partSchema = schema[(0, util_1.unescapeFragment)(part)];
+        if (partSchema === undefined)
+            return;
+        schema = partSchema;
+        // TODO PREVENT_SCOPE_CHANGE could be defined in keyword def?
+        const schId = typeof schema === "object" && schema[this.opts.schemaId];
+        if (!PREVENT_SCOPE_CHANGE.has(part) && schId) {
+            baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
+        }
+    }
+    let env;
+    if (typeof schema != "boolean" && schema.$ref && !(0, util_1.schemaHasRulesButRef)(schema, this.RULES)) {
+        const $ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schema.$ref);
+        env = resolveSchema.call(this, root, $ref);
+    }
+    // even though resolution failed we need to return SchemaEnv to throw exception
+    // so that compileAsync loads missing schema.
+    const { schemaId } = this.opts;
+    env = env || new SchemaEnv({ schema, schemaId, root, baseId });
+    if (env.schema !== env.root.schema)
+        return env;
+    return undefined;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 630:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const names = {
+    // validation function arguments
+    data: new codegen_1.Name("data"), // data passed to validation function
+    // args passed from referencing schema
+    valCxt: new codegen_1.Name("valCxt"), // validation/data context - should not be used directly, it is destructured to the names below
+    instancePath: new codegen_1.Name("instancePath"),
+    parentData: new codegen_1.Name("parentData"),
+    parentDataProperty: new codegen_1.Name("parentDataProperty"),
+    rootData: new codegen_1.Name("rootData"), // root data - same as the data passed to the first/top validation function
+    dynamicAnchors: new codegen_1.Name("dynamicAnchors"), // used to support recursiveRef and dynamicRef
+    // function scoped variables
+    vErrors: new codegen_1.Name("vErrors"), // null or array of validation errors
+    errors: new codegen_1.Name("errors"), // counter of validation errors
+    this: new codegen_1.Name("this"),
+    // "globals"
+    self: new codegen_1.Name("self"),
+    scope: new codegen_1.Name("scope"),
+    // JTD serialize/parse name for JSON string and position
+    json: new codegen_1.Name("json"),
+    jsonPos: new codegen_1.Name("jsonPos"),
+    jsonLen: new codegen_1.Name("jsonLen"),
+    jsonPart: new codegen_1.Name("jsonPart"),
+};
+exports["default"] = names;
+//# sourceMappingURL=names.js.map
+
+/***/ }),
+
+/***/ 3162:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const resolve_1 = __nccwpck_require__(4090);
+class MissingRefError extends Error {
+    constructor(resolver, baseId, ref, msg) {
+        super(msg || `can't resolve reference ${ref} from id ${baseId}`);
+        this.missingRef = (0, resolve_1.resolveUrl)(resolver, baseId, ref);
+        this.missingSchema = (0, resolve_1.normalizeId)((0, resolve_1.getFullPath)(resolver, this.missingRef));
+    }
+}
+exports["default"] = MissingRefError;
+//# sourceMappingURL=ref_error.js.map
+
+/***/ }),
+
+/***/ 4090:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
+const util_1 = __nccwpck_require__(4464);
+const equal = __nccwpck_require__(3430);
+const traverse = __nccwpck_require__(1167);
+// TODO refactor to use keyword definitions
+const SIMPLE_INLINED = new Set([
+    "type",
+    "format",
+    "pattern",
+    "maxLength",
+    "minLength",
+    "maxProperties",
+    "minProperties",
+    "maxItems",
+    "minItems",
+    "maximum",
+    "minimum",
+    "uniqueItems",
+    "multipleOf",
+    "required",
+    "enum",
+    "const",
+]);
+function inlineRef(schema, limit = true) {
+    if (typeof schema == "boolean")
+        return true;
+    if (limit === true)
+        return !hasRef(schema);
+    if (!limit)
+        return false;
+    return countKeys(schema) <= limit;
+}
+exports.inlineRef = inlineRef;
+const REF_KEYWORDS = new Set([
+    "$ref",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+]);
+function hasRef(schema) {
+    for (const key in schema) {
+        if (REF_KEYWORDS.has(key))
+            return true;
+        const sch = schema[key];
+        if (Array.isArray(sch) && sch.some(hasRef))
+            return true;
+        if (typeof sch == "object" && hasRef(sch))
+            return true;
+    }
+    return false;
+}
+function countKeys(schema) {
+    let count = 0;
+    for (const key in schema) {
+        if (key === "$ref")
+            return Infinity;
+        count++;
+        if (SIMPLE_INLINED.has(key))
+            continue;
+        if (typeof schema[key] == "object") {
+            (0, util_1.eachItem)(schema[key], (sch) => (count += countKeys(sch)));
+        }
+        if (count === Infinity)
+            return Infinity;
+    }
+    return count;
+}
+function getFullPath(resolver, id = "", normalize) {
+    if (normalize !== false)
+        id = normalizeId(id);
+    const p = resolver.parse(id);
+    return _getFullPath(resolver, p);
+}
+exports.getFullPath = getFullPath;
+function _getFullPath(resolver, p) {
+    const serialized = resolver.serialize(p);
+    return serialized.split("#")[0] + "#";
+}
+exports._getFullPath = _getFullPath;
+const TRAILING_SLASH_HASH = /#\/?$/;
+function normalizeId(id) {
+    return id ? id.replace(TRAILING_SLASH_HASH, "") : "";
+}
+exports.normalizeId = normalizeId;
+function resolveUrl(resolver, baseId, id) {
+    id = normalizeId(id);
+    return resolver.resolve(baseId, id);
+}
+exports.resolveUrl = resolveUrl;
+const ANCHOR = /^[a-z_][-a-z0-9._]*$/i;
+function getSchemaRefs(schema, baseId) {
+    if (typeof schema == "boolean")
+        return {};
+    const { schemaId, uriResolver } = this.opts;
+    const schId = normalizeId(schema[schemaId] || baseId);
+    const baseIds = { "": schId };
+    const pathPrefix = getFullPath(uriResolver, schId, false);
+    const localRefs = {};
+    const schemaRefs = new Set();
+    traverse(schema, { allKeys: true }, (sch, jsonPtr, _, parentJsonPtr) => {
+        if (parentJsonPtr === undefined)
+            return;
+        const fullPath = pathPrefix + jsonPtr;
+        let innerBaseId = baseIds[parentJsonPtr];
+        if (typeof sch[schemaId] == "string")
+            innerBaseId = addRef.call(this, sch[schemaId]);
+        addAnchor.call(this, sch.$anchor);
+        addAnchor.call(this, sch.$dynamicAnchor);
+        baseIds[jsonPtr] = innerBaseId;
+        function addRef(ref) {
+            // eslint-disable-next-line @typescript-eslint/unbound-method
+            const _resolve = this.opts.uriResolver.resolve;
+            ref = normalizeId(innerBaseId ? _resolve(innerBaseId, ref) : ref);
+            if (schemaRefs.has(ref))
+                throw ambiguos(ref);
+            schemaRefs.add(ref);
+            let schOrRef = this.refs[ref];
+            if (typeof schOrRef == "string")
+                schOrRef = this.refs[schOrRef];
+            if (typeof schOrRef == "object") {
+                checkAmbiguosRef(sch, schOrRef.schema, ref);
+            }
+            else if (ref !== normalizeId(fullPath)) {
+                if (ref[0] === "#") {
+                    checkAmbiguosRef(sch, localRefs[ref], ref);
+                    localRefs[ref] = sch;
+                }
+                else {
+                    this.refs[ref] = fullPath;
+                }
+            }
+            return ref;
+        }
+        function addAnchor(anchor) {
+            if (typeof anchor == "string") {
+                if (!ANCHOR.test(anchor))
+                    throw new Error(`invalid anchor "${anchor}"`);
+                addRef.call(this, `#${anchor}`);
+            }
+        }
+    });
+    return localRefs;
+    function checkAmbiguosRef(sch1, sch2, ref) {
+        if (sch2 !== undefined && !equal(sch1, sch2))
+            throw ambiguos(ref);
+    }
+    function ambiguos(ref) {
+        return new Error(`reference "${ref}" resolves to more than one schema`);
+    }
+}
+exports.getSchemaRefs = getSchemaRefs;
+//# sourceMappingURL=resolve.js.map
+
+/***/ }),
+
+/***/ 7353:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRules = exports.isJSONType = void 0;
+const _jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "array"];
+const jsonTypes = new Set(_jsonTypes);
+function isJSONType(x) {
+    return typeof x == "string" && jsonTypes.has(x);
+}
+exports.isJSONType = isJSONType;
+function getRules() {
+    const groups = {
+        number: { type: "number", rules: [] },
+        string: { type: "string", rules: [] },
+        array: { type: "array", rules: [] },
+        object: { type: "object", rules: [] },
+    };
+    return {
+        types: { ...groups, integer: true, boolean: true, null: true },
+        rules: [{ rules: [] }, groups.number, groups.string, groups.array, groups.object],
+        post: { rules: [] },
+        all: {},
+        keywords: {},
+    };
+}
+exports.getRules = getRules;
+//# sourceMappingURL=rules.js.map
+
+/***/ }),
+
+/***/ 4464:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const code_1 = __nccwpck_require__(567);
+// TODO refactor to use Set
+function toHash(arr) {
+    const hash = {};
+    for (const item of arr)
+        hash[item] = true;
+    return hash;
+}
+exports.toHash = toHash;
+function alwaysValidSchema(it, schema) {
+    if (typeof schema == "boolean")
+        return schema;
+    if (Object.keys(schema).length === 0)
+        return true;
+    checkUnknownRules(it, schema);
+    return !schemaHasRules(schema, it.self.RULES.all);
+}
+exports.alwaysValidSchema = alwaysValidSchema;
+function checkUnknownRules(it, schema = it.schema) {
+    const { opts, self } = it;
+    if (!opts.strictSchema)
+        return;
+    if (typeof schema === "boolean")
+        return;
+    const rules = self.RULES.keywords;
+    for (const key in schema) {
+        if (!rules[key])
+            checkStrictMode(it, `unknown keyword: "${key}"`);
+    }
+}
+exports.checkUnknownRules = checkUnknownRules;
+function schemaHasRules(schema, rules) {
+    if (typeof schema == "boolean")
+        return !schema;
+    for (const key in schema)
+        if (rules[key])
+            return true;
+    return false;
+}
+exports.schemaHasRules = schemaHasRules;
+function schemaHasRulesButRef(schema, RULES) {
+    if (typeof schema == "boolean")
+        return !schema;
+    for (const key in schema)
+        if (key !== "$ref" && RULES.all[key])
+            return true;
+    return false;
+}
+exports.schemaHasRulesButRef = schemaHasRulesButRef;
+function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword, $data) {
+    if (!$data) {
+        if (typeof schema == "number" || typeof schema == "boolean")
+            return schema;
+        if (typeof schema == "string")
+            return (0, codegen_1._) `${schema}`;
+    }
+    return (0, codegen_1._) `${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword)}`;
+}
+exports.schemaRefOrVal = schemaRefOrVal;
+function unescapeFragment(str) {
+    return unescapeJsonPointer(decodeURIComponent(str));
+}
+exports.unescapeFragment = unescapeFragment;
+function escapeFragment(str) {
+    return encodeURIComponent(escapeJsonPointer(str));
+}
+exports.escapeFragment = escapeFragment;
+function escapeJsonPointer(str) {
+    if (typeof str == "number")
+        return `${str}`;
+    return str.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+exports.escapeJsonPointer = escapeJsonPointer;
+function unescapeJsonPointer(str) {
+    return str.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+exports.unescapeJsonPointer = unescapeJsonPointer;
+function eachItem(xs, f) {
+    if (Array.isArray(xs)) {
+        for (const x of xs)
+            f(x);
+    }
+    else {
+        f(xs);
+    }
+}
+exports.eachItem = eachItem;
+function makeMergeEvaluated({ mergeNames, mergeToName, mergeValues, resultToName, }) {
+    return (gen, from, to, toName) => {
+        const res = to === undefined
+            ? from
+            : to instanceof codegen_1.Name
+                ? (from instanceof codegen_1.Name ? mergeNames(gen, from, to) : mergeToName(gen, from, to), to)
+                : from instanceof codegen_1.Name
+                    ? (mergeToName(gen, to, from), from)
+                    : mergeValues(from, to);
+        return toName === codegen_1.Name && !(res instanceof codegen_1.Name) ? resultToName(gen, res) : res;
+    };
+}
+exports.mergeEvaluated = {
+    props: makeMergeEvaluated({
+        mergeNames: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true && ${from} !== undefined`, () => {
+            gen.if((0, codegen_1._) `${from} === true`, () => gen.assign(to, true), () => gen.assign(to, (0, codegen_1._) `${to} || {}`).code((0, codegen_1._) `Object.assign(${to}, ${from})`));
+        }),
+        mergeToName: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true`, () => {
+            if (from === true) {
+                gen.assign(to, true);
+            }
+            else {
+                gen.assign(to, (0, codegen_1._) `${to} || {}`);
+                setEvaluated(gen, to, from);
+            }
+        }),
+        mergeValues: (from, to) => (from === true ? true : { ...from, ...to }),
+        resultToName: evaluatedPropsToName,
+    }),
+    items: makeMergeEvaluated({
+        mergeNames: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true && ${from} !== undefined`, () => gen.assign(to, (0, codegen_1._) `${from} === true ? true : ${to} > ${from} ? ${to} : ${from}`)),
+        mergeToName: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true`, () => gen.assign(to, from === true ? true : (0, codegen_1._) `${to} > ${from} ? ${to} : ${from}`)),
+        mergeValues: (from, to) => (from === true ? true : Math.max(from, to)),
+        resultToName: (gen, items) => gen.var("items", items),
+    }),
+};
+function evaluatedPropsToName(gen, ps) {
+    if (ps === true)
+        return gen.var("props", true);
+    const props = gen.var("props", (0, codegen_1._) `{}`);
+    if (ps !== undefined)
+        setEvaluated(gen, props, ps);
+    return props;
+}
+exports.evaluatedPropsToName = evaluatedPropsToName;
+function setEvaluated(gen, props, ps) {
+    Object.keys(ps).forEach((p) => gen.assign((0, codegen_1._) `${props}${(0, codegen_1.getProperty)(p)}`, true));
+}
+exports.setEvaluated = setEvaluated;
+const snippets = {};
+function useFunc(gen, f) {
+    return gen.scopeValue("func", {
+        ref: f,
+        code: snippets[f.code] || (snippets[f.code] = new code_1._Code(f.code)),
+    });
+}
+exports.useFunc = useFunc;
+var Type;
+(function (Type) {
+    Type[Type["Num"] = 0] = "Num";
+    Type[Type["Str"] = 1] = "Str";
+})(Type || (exports.Type = Type = {}));
+function getErrorPath(dataProp, dataPropType, jsPropertySyntax) {
+    // let path
+    if (dataProp instanceof codegen_1.Name) {
+        const isNumber = dataPropType === Type.Num;
+        return jsPropertySyntax
+            ? isNumber
+                ? (0, codegen_1._) `"[" + ${dataProp} + "]"`
+                : (0, codegen_1._) `"['" + ${dataProp} + "']"`
+            : isNumber
+                ? (0, codegen_1._) `"/" + ${dataProp}`
+                : (0, codegen_1._) `"/" + ${dataProp}.replace(/~/g, "~0").replace(/\\//g, "~1")`; // TODO maybe use global escapePointer
+    }
+    return jsPropertySyntax ? (0, codegen_1.getProperty)(dataProp).toString() : "/" + escapeJsonPointer(dataProp);
+}
+exports.getErrorPath = getErrorPath;
+function checkStrictMode(it, msg, mode = it.opts.strictSchema) {
+    if (!mode)
+        return;
+    msg = `strict mode: ${msg}`;
+    if (mode === true)
+        throw new Error(msg);
+    it.self.logger.warn(msg);
+}
+exports.checkStrictMode = checkStrictMode;
+//# sourceMappingURL=util.js.map
+
+/***/ }),
+
+/***/ 7692:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.shouldUseRule = exports.shouldUseGroup = exports.schemaHasRulesForType = void 0;
+function schemaHasRulesForType({ schema, self }, type) {
+    const group = self.RULES.types[type];
+    return group && group !== true && shouldUseGroup(schema, group);
+}
+exports.schemaHasRulesForType = schemaHasRulesForType;
+function shouldUseGroup(schema, group) {
+    return group.rules.some((rule) => shouldUseRule(schema, rule));
+}
+exports.shouldUseGroup = shouldUseGroup;
+function shouldUseRule(schema, rule) {
+    var _a;
+    return (schema[rule.keyword] !== undefined ||
+        ((_a = rule.definition.implements) === null || _a === void 0 ? void 0 : _a.some((kwd) => schema[kwd] !== undefined)));
+}
+exports.shouldUseRule = shouldUseRule;
+//# sourceMappingURL=applicability.js.map
+
+/***/ }),
+
+/***/ 5346:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
+const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const boolError = {
+    message: "boolean schema is false",
+};
+function topBoolOrEmptySchema(it) {
+    const { gen, schema, validateName } = it;
+    if (schema === false) {
+        falseSchemaError(it, false);
+    }
+    else if (typeof schema == "object" && schema.$async === true) {
+        gen.return(names_1.default.data);
+    }
+    else {
+        gen.assign((0, codegen_1._) `${validateName}.errors`, null);
+        gen.return(true);
+    }
+}
+exports.topBoolOrEmptySchema = topBoolOrEmptySchema;
+function boolOrEmptySchema(it, valid) {
+    const { gen, schema } = it;
+    if (schema === false) {
+        gen.var(valid, false); // TODO var
+        falseSchemaError(it);
+    }
+    else {
+        gen.var(valid, true); // TODO var
+    }
+}
+exports.boolOrEmptySchema = boolOrEmptySchema;
+function falseSchemaError(it, overrideAllErrors) {
+    const { gen, data } = it;
+    // TODO maybe some other interface should be used for non-keyword validation errors...
+    const cxt = {
+        gen,
+        keyword: "false schema",
+        data,
+        schema: false,
+        schemaCode: false,
+        schemaValue: false,
+        params: {},
+        it,
+    };
+    (0, errors_1.reportError)(cxt, boolError, undefined, overrideAllErrors);
+}
+//# sourceMappingURL=boolSchema.js.map
+
+/***/ }),
+
+/***/ 6685:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
+const rules_1 = __nccwpck_require__(7353);
+const applicability_1 = __nccwpck_require__(7692);
+const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+var DataType;
+(function (DataType) {
+    DataType[DataType["Correct"] = 0] = "Correct";
+    DataType[DataType["Wrong"] = 1] = "Wrong";
+})(DataType || (exports.DataType = DataType = {}));
+function getSchemaTypes(schema) {
+    const types = getJSONTypes(schema.type);
+    const hasNull = types.includes("null");
+    if (hasNull) {
+        if (schema.nullable === false)
+            throw new Error("type: null contradicts nullable: false");
+    }
+    else {
+        if (!types.length && schema.nullable !== undefined) {
+            throw new Error('"nullable" cannot be used without "type"');
+        }
+        if (schema.nullable === true)
+            types.push("null");
+    }
+    return types;
+}
+exports.getSchemaTypes = getSchemaTypes;
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
+function getJSONTypes(ts) {
+    const types = Array.isArray(ts) ? ts : ts ? [ts] : [];
+    if (types.every(rules_1.isJSONType))
+        return types;
+    throw new Error("type must be JSONType or JSONType[]: " + types.join(","));
+}
+exports.getJSONTypes = getJSONTypes;
+function coerceAndCheckDataType(it, types) {
+    const { gen, data, opts } = it;
+    const coerceTo = coerceToTypes(types, opts.coerceTypes);
+    const checkTypes = types.length > 0 &&
+        !(coerceTo.length === 0 && types.length === 1 && (0, applicability_1.schemaHasRulesForType)(it, types[0]));
+    if (checkTypes) {
+        const wrongType = checkDataTypes(types, data, opts.strictNumbers, DataType.Wrong);
+        gen.if(wrongType, () => {
+            if (coerceTo.length)
+                coerceData(it, types, coerceTo);
+            else
+                reportTypeError(it);
+        });
+    }
+    return checkTypes;
+}
+exports.coerceAndCheckDataType = coerceAndCheckDataType;
+const COERCIBLE = new Set(["string", "number", "integer", "boolean", "null"]);
+function coerceToTypes(types, coerceTypes) {
+    return coerceTypes
+        ? types.filter((t) => COERCIBLE.has(t) || (coerceTypes === "array" && t === "array"))
+        : [];
+}
+function coerceData(it, types, coerceTo) {
+    const { gen, data, opts } = it;
+    const dataType = gen.let("dataType", (0, codegen_1._) `typeof ${data}`);
+    const coerced = gen.let("coerced", (0, codegen_1._) `undefined`);
+    if (opts.coerceTypes === "array") {
+        gen.if((0, codegen_1._) `${dataType} == 'object' && Array.isArray(${data}) && ${data}.length == 1`, () => gen
+            .assign(data, (0, codegen_1._) `${data}[0]`)
+            .assign(dataType, (0, codegen_1._) `typeof ${data}`)
+            .if(checkDataTypes(types, data, opts.strictNumbers), () => gen.assign(coerced, data)));
+    }
+    gen.if((0, codegen_1._) `${coerced} !== undefined`);
+    for (const t of coerceTo) {
+        if (COERCIBLE.has(t) || (t === "array" && opts.coerceTypes === "array")) {
+            coerceSpecificType(t);
+        }
+    }
+    gen.else();
+    reportTypeError(it);
+    gen.endIf();
+    gen.if((0, codegen_1._) `${coerced} !== undefined`, () => {
+        gen.assign(data, coerced);
+        assignParentData(it, coerced);
+    });
+    function coerceSpecificType(t) {
+        switch (t) {
+            case "string":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} == "number" || ${dataType} == "boolean"`)
+                    .assign(coerced, (0, codegen_1._) `"" + ${data}`)
+                    .elseIf((0, codegen_1._) `${data} === null`)
+                    .assign(coerced, (0, codegen_1._) `""`);
+                return;
+            case "number":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} == "boolean" || ${data} === null
+              || (${dataType} == "string" && ${data} && ${data} == +${data})`)
+                    .assign(coerced, (0, codegen_1._) `+${data}`);
+                return;
+            case "integer":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} === "boolean" || ${data} === null
+              || (${dataType} === "string" && ${data} && ${data} == +${data} && !(${data} % 1))`)
+                    .assign(coerced, (0, codegen_1._) `+${data}`);
+                return;
+            case "boolean":
+                gen
+                    .elseIf((0, codegen_1._) `${data} === "false" || ${data} === 0 || ${data} === null`)
+                    .assign(coerced, false)
+                    .elseIf((0, codegen_1._) `${data} === "true" || ${data} === 1`)
+                    .assign(coerced, true);
+                return;
+            case "null":
+                gen.elseIf((0, codegen_1._) `${data} === "" || ${data} === 0 || ${data} === false`);
+                gen.assign(coerced, null);
+                return;
+            case "array":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} === "string" || ${dataType} === "number"
+              || ${dataType} === "boolean" || ${data} === null`)
+                    .assign(coerced, (0, codegen_1._) `[${data}]`);
+        }
+    }
+}
+function assignParentData({ gen, parentData, parentDataProperty }, expr) {
+    // TODO use gen.property
+    gen.if((0, codegen_1._) `${parentData} !== undefined`, () => gen.assign((0, codegen_1._) `${parentData}[${parentDataProperty}]`, expr));
+}
+function checkDataType(dataType, data, strictNums, correct = DataType.Correct) {
+    const EQ = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
+    let cond;
+    switch (dataType) {
+        case "null":
+            return (0, codegen_1._) `${data} ${EQ} null`;
+        case "array":
+            cond = (0, codegen_1._) `Array.isArray(${data})`;
+            break;
+        case "object":
+            cond = (0, codegen_1._) `${data} && typeof ${data} == "object" && !Array.isArray(${data})`;
+            break;
+        case "integer":
+            cond = numCond((0, codegen_1._) `!(${data} % 1) && !isNaN(${data})`);
+            break;
+        case "number":
+            cond = numCond();
+            break;
+        default:
+            return (0, codegen_1._) `typeof ${data} ${EQ} ${dataType}`;
+    }
+    return correct === DataType.Correct ? cond : (0, codegen_1.not)(cond);
+    function numCond(_cond = codegen_1.nil) {
+        return (0, codegen_1.and)((0, codegen_1._) `typeof ${data} == "number"`, _cond, strictNums ? (0, codegen_1._) `isFinite(${data})` : codegen_1.nil);
+    }
+}
+exports.checkDataType = checkDataType;
+function checkDataTypes(dataTypes, data, strictNums, correct) {
+    if (dataTypes.length === 1) {
+        return checkDataType(dataTypes[0], data, strictNums, correct);
+    }
+    let cond;
+    const types = (0, util_1.toHash)(dataTypes);
+    if (types.array && types.object) {
+        const notObj = (0, codegen_1._) `typeof ${data} != "object"`;
+        cond = types.null ? notObj : (0, codegen_1._) `!${data} || ${notObj}`;
+        delete types.null;
+        delete types.array;
+        delete types.object;
+    }
+    else {
+        cond = codegen_1.nil;
+    }
+    if (types.number)
+        delete types.integer;
+    for (const t in types)
+        cond = (0, codegen_1.and)(cond, checkDataType(t, data, strictNums, correct));
+    return cond;
+}
+exports.checkDataTypes = checkDataTypes;
+const typeError = {
+    message: ({ schema }) => `must be ${schema}`,
+    params: ({ schema, schemaValue }) => typeof schema == "string" ? (0, codegen_1._) `{type: ${schema}}` : (0, codegen_1._) `{type: ${schemaValue}}`,
+};
+function reportTypeError(it) {
+    const cxt = getTypeErrorContext(it);
+    (0, errors_1.reportError)(cxt, typeError);
+}
+exports.reportTypeError = reportTypeError;
+function getTypeErrorContext(it) {
+    const { gen, data, schema } = it;
+    const schemaCode = (0, util_1.schemaRefOrVal)(it, schema, "type");
+    return {
+        gen,
+        keyword: "type",
+        data,
+        schema: schema.type,
+        schemaCode,
+        schemaValue: schemaCode,
+        parentSchema: schema,
+        params: {},
+        it,
+    };
+}
+//# sourceMappingURL=dataType.js.map
+
+/***/ }),
+
+/***/ 1699:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.assignDefaults = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+function assignDefaults(it, ty) {
+    const { properties, items } = it.schema;
+    if (ty === "object" && properties) {
+        for (const key in properties) {
+            assignDefault(it, key, properties[key].default);
+        }
+    }
+    else if (ty === "array" && Array.isArray(items)) {
+        items.forEach((sch, i) => assignDefault(it, i, sch.default));
+    }
+}
+exports.assignDefaults = assignDefaults;
+function assignDefault(it, prop, defaultValue) {
+    const { gen, compositeRule, data, opts } = it;
+    if (defaultValue === undefined)
+        return;
+    const childData = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(prop)}`;
+    if (compositeRule) {
+        (0, util_1.checkStrictMode)(it, `default is ignored for: ${childData}`);
+        return;
+    }
+    let condition = (0, codegen_1._) `${childData} === undefined`;
+    if (opts.useDefaults === "empty") {
+        condition = (0, codegen_1._) `${condition} || ${childData} === null || ${childData} === ""`;
+    }
+    // `${childData} === undefined` +
+    // (opts.useDefaults === "empty" ? ` || ${childData} === null || ${childData} === ""` : "")
+    gen.if(condition, (0, codegen_1._) `${childData} = ${(0, codegen_1.stringify)(defaultValue)}`);
+}
+//# sourceMappingURL=defaults.js.map
+
+/***/ }),
+
+/***/ 7881:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
+const boolSchema_1 = __nccwpck_require__(5346);
+const dataType_1 = __nccwpck_require__(6685);
+const applicability_1 = __nccwpck_require__(7692);
+const dataType_2 = __nccwpck_require__(6685);
+const defaults_1 = __nccwpck_require__(1699);
+const keyword_1 = __nccwpck_require__(5202);
+const subschema_1 = __nccwpck_require__(6200);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const resolve_1 = __nccwpck_require__(4090);
+const util_1 = __nccwpck_require__(4464);
+const errors_1 = __nccwpck_require__(1283);
+// schema compilation - generates validation function, subschemaCode (below) is used for subschemas
+function validateFunctionCode(it) {
+    if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+            topSchemaObjCode(it);
+            return;
+        }
+    }
+    validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
+}
+exports.validateFunctionCode = validateFunctionCode;
+function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body) {
+    if (opts.code.es5) {
+        gen.func(validateName, (0, codegen_1._) `${names_1.default.data}, ${names_1.default.valCxt}`, schemaEnv.$async, () => {
+            gen.code((0, codegen_1._) `"use strict"; ${funcSourceUrl(schema, opts)}`);
+            destructureValCxtES5(gen, opts);
+            gen.code(body);
+        });
+    }
+    else {
+        gen.func(validateName, (0, codegen_1._) `${names_1.default.data}, ${destructureValCxt(opts)}`, schemaEnv.$async, () => gen.code(funcSourceUrl(schema, opts)).code(body));
+    }
+}
+function destructureValCxt(opts) {
+    return (0, codegen_1._) `{${names_1.default.instancePath}="", ${names_1.default.parentData}, ${names_1.default.parentDataProperty}, ${names_1.default.rootData}=${names_1.default.data}${opts.dynamicRef ? (0, codegen_1._) `, ${names_1.default.dynamicAnchors}={}` : codegen_1.nil}}={}`;
+}
+function destructureValCxtES5(gen, opts) {
+    gen.if(names_1.default.valCxt, () => {
+        gen.var(names_1.default.instancePath, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.instancePath}`);
+        gen.var(names_1.default.parentData, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.parentData}`);
+        gen.var(names_1.default.parentDataProperty, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.parentDataProperty}`);
+        gen.var(names_1.default.rootData, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.rootData}`);
+        if (opts.dynamicRef)
+            gen.var(names_1.default.dynamicAnchors, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.dynamicAnchors}`);
+    }, () => {
+        gen.var(names_1.default.instancePath, (0, codegen_1._) `""`);
+        gen.var(names_1.default.parentData, (0, codegen_1._) `undefined`);
+        gen.var(names_1.default.parentDataProperty, (0, codegen_1._) `undefined`);
+        gen.var(names_1.default.rootData, names_1.default.data);
+        if (opts.dynamicRef)
+            gen.var(names_1.default.dynamicAnchors, (0, codegen_1._) `{}`);
+    });
+}
+function topSchemaObjCode(it) {
+    const { schema, opts, gen } = it;
+    validateFunction(it, () => {
+        if (opts.$comment && schema.$comment)
+            commentKeyword(it);
+        checkNoDefault(it);
+        gen.let(names_1.default.vErrors, null);
+        gen.let(names_1.default.errors, 0);
+        if (opts.unevaluated)
+            resetEvaluated(it);
+        typeAndKeywords(it);
+        returnResults(it);
+    });
+    return;
+}
+function resetEvaluated(it) {
+    // TODO maybe some hook to execute it in the end to check whether props/items are Name, as in assignEvaluated
+    const { gen, validateName } = it;
+    it.evaluated = gen.const("evaluated", (0, codegen_1._) `${validateName}.evaluated`);
+    gen.if((0, codegen_1._) `${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._) `${it.evaluated}.props`, (0, codegen_1._) `undefined`));
+    gen.if((0, codegen_1._) `${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._) `${it.evaluated}.items`, (0, codegen_1._) `undefined`));
+}
+function funcSourceUrl(schema, opts) {
+    const schId = typeof schema == "object" && schema[opts.schemaId];
+    return schId && (opts.code.source || opts.code.process) ? (0, codegen_1._) `/*# sourceURL=${schId} */` : codegen_1.nil;
+}
+// schema compilation - this function is used recursively to generate code for sub-schemas
+function subschemaCode(it, valid) {
+    if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+            subSchemaObjCode(it, valid);
+            return;
+        }
+    }
+    (0, boolSchema_1.boolOrEmptySchema)(it, valid);
+}
+function schemaCxtHasRules({ schema, self }) {
+    if (typeof schema == "boolean")
+        return !schema;
+    for (const key in schema)
+        if (self.RULES.all[key])
+            return true;
+    return false;
+}
+function isSchemaObj(it) {
+    return typeof it.schema != "boolean";
+}
+function subSchemaObjCode(it, valid) {
+    const { schema, gen, opts } = it;
+    if (opts.$comment && schema.$comment)
+        commentKeyword(it);
+    updateContext(it);
+    checkAsyncSchema(it);
+    const errsCount = gen.const("_errs", names_1.default.errors);
+    typeAndKeywords(it, errsCount);
+    // TODO var
+    gen.var(valid, (0, codegen_1._) `${errsCount} === ${names_1.default.errors}`);
+}
+function checkKeywords(it) {
+    (0, util_1.checkUnknownRules)(it);
+    checkRefsAndKeywords(it);
+}
+function typeAndKeywords(it, errsCount) {
+    if (it.opts.jtd)
+        return schemaKeywords(it, [], false, errsCount);
+    const types = (0, dataType_1.getSchemaTypes)(it.schema);
+    const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it, types);
+    schemaKeywords(it, types, !checkedTypes, errsCount);
+}
+function checkRefsAndKeywords(it) {
+    const { schema, errSchemaPath, opts, self } = it;
+    if (schema.$ref && opts.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self.RULES)) {
+        self.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
+    }
+}
+function checkNoDefault(it) {
+    const { schema, opts } = it;
+    if (schema.default !== undefined && opts.useDefaults && opts.strictSchema) {
+        (0, util_1.checkStrictMode)(it, "default is ignored in the schema root");
+    }
+}
+function updateContext(it) {
+    const schId = it.schema[it.opts.schemaId];
+    if (schId)
+        it.baseId = (0, resolve_1.resolveUrl)(it.opts.uriResolver, it.baseId, schId);
+}
+function checkAsyncSchema(it) {
+    if (it.schema.$async && !it.schemaEnv.$async)
+        throw new Error("async schema in sync schema");
+}
+function commentKeyword({ gen, schemaEnv, schema, errSchemaPath, opts }) {
+    const msg = schema.$comment;
+    if (opts.$comment === true) {
+        gen.code((0, codegen_1._) `${names_1.default.self}.logger.log(${msg})`);
+    }
+    else if (typeof opts.$comment == "function") {
+        const schemaPath = (0, codegen_1.str) `${errSchemaPath}/$comment`;
+        const rootName = gen.scopeValue("root", { ref: schemaEnv.root });
+        gen.code((0, codegen_1._) `${names_1.default.self}.opts.$comment(${msg}, ${schemaPath}, ${rootName}.schema)`);
+    }
+}
+function returnResults(it) {
+    const { gen, schemaEnv, validateName, ValidationError, opts } = it;
+    if (schemaEnv.$async) {
+        // TODO assign unevaluated
+        gen.if((0, codegen_1._) `${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw((0, codegen_1._) `new ${ValidationError}(${names_1.default.vErrors})`));
+    }
+    else {
+        gen.assign((0, codegen_1._) `${validateName}.errors`, names_1.default.vErrors);
+        if (opts.unevaluated)
+            assignEvaluated(it);
+        gen.return((0, codegen_1._) `${names_1.default.errors} === 0`);
+    }
+}
+function assignEvaluated({ gen, evaluated, props, items }) {
+    if (props instanceof codegen_1.Name)
+        gen.assign((0, codegen_1._) `${evaluated}.props`, props);
+    if (items instanceof codegen_1.Name)
+        gen.assign((0, codegen_1._) `${evaluated}.items`, items);
+}
+function schemaKeywords(it, types, typeErrors, errsCount) {
+    const { gen, schema, data, allErrors, opts, self } = it;
+    const { RULES } = self;
+    if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
+        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition)); // TODO typecast
+        return;
+    }
+    if (!opts.jtd)
+        checkStrictTypes(it, types);
+    gen.block(() => {
+        for (const group of RULES.rules)
+            groupKeywords(group);
+        groupKeywords(RULES.post);
+    });
+    function groupKeywords(group) {
+        if (!(0, applicability_1.shouldUseGroup)(schema, group))
+            return;
+        if (group.type) {
+            gen.if((0, dataType_2.checkDataType)(group.type, data, opts.strictNumbers));
+            iterateKeywords(it, group);
+            if (types.length === 1 && types[0] === group.type && typeErrors) {
+                gen.else();
+                (0, dataType_2.reportTypeError)(it);
+            }
+            gen.endIf();
+        }
+        else {
+            iterateKeywords(it, group);
+        }
+        // TODO make it "ok" call?
+        if (!allErrors)
+            gen.if((0, codegen_1._) `${names_1.default.errors} === ${errsCount || 0}`);
+    }
+}
+function iterateKeywords(it, group) {
+    const { gen, schema, opts: { useDefaults }, } = it;
+    if (useDefaults)
+        (0, defaults_1.assignDefaults)(it, group.type);
+    gen.block(() => {
+        for (const rule of group.rules) {
+            if ((0, applicability_1.shouldUseRule)(schema, rule)) {
+                keywordCode(it, rule.keyword, rule.definition, group.type);
+            }
+        }
+    });
+}
+function checkStrictTypes(it, types) {
+    if (it.schemaEnv.meta || !it.opts.strictTypes)
+        return;
+    checkContextTypes(it, types);
+    if (!it.opts.allowUnionTypes)
+        checkMultipleTypes(it, types);
+    checkKeywordTypes(it, it.dataTypes);
+}
+function checkContextTypes(it, types) {
+    if (!types.length)
+        return;
+    if (!it.dataTypes.length) {
+        it.dataTypes = types;
+        return;
+    }
+    types.forEach((t) => {
+        if (!includesType(it.dataTypes, t)) {
+            strictTypesError(it, `type "${t}" not allowed by context "${it.dataTypes.join(",")}"`);
+        }
+    });
+    narrowSchemaTypes(it, types);
+}
+function checkMultipleTypes(it, ts) {
+    if (ts.length > 1 && !(ts.length === 2 && ts.includes("null"))) {
+        strictTypesError(it, "use allowUnionTypes to allow union type keyword");
+    }
+}
+function checkKeywordTypes(it, ts) {
+    const rules = it.self.RULES.all;
+    for (const keyword in rules) {
+        const rule = rules[keyword];
+        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
+            const { type } = rule.definition;
+            if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
+                strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
+            }
+        }
+    }
+}
+function hasApplicableType(schTs, kwdT) {
+    return schTs.includes(kwdT) || (kwdT === "number" && schTs.includes("integer"));
+}
+function includesType(ts, t) {
+    return ts.includes(t) || (t === "integer" && ts.includes("number"));
+}
+function narrowSchemaTypes(it, withTypes) {
+    const ts = [];
+    for (const t of it.dataTypes) {
+        if (includesType(withTypes, t))
+            ts.push(t);
+        else if (withTypes.includes("integer") && t === "number")
+            ts.push("integer");
+    }
+    it.dataTypes = ts;
+}
+function strictTypesError(it, msg) {
+    const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+    msg += ` at "${schemaPath}" (strictTypes)`;
+    (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
+}
+class KeywordCxt {
+    constructor(it, def, keyword) {
+        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
+        this.gen = it.gen;
+        this.allErrors = it.allErrors;
+        this.keyword = keyword;
+        this.data = it.data;
+        this.schema = it.schema[keyword];
+        this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
+        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
+        this.schemaType = def.schemaType;
+        this.parentSchema = it.schema;
+        this.params = {};
+        this.it = it;
+        this.def = def;
+        if (this.$data) {
+            this.schemaCode = it.gen.const("vSchema", getData(this.$data, it));
+        }
+        else {
+            this.schemaCode = this.schemaValue;
+            if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
+                throw new Error(`${keyword} value must be ${JSON.stringify(def.schemaType)}`);
+            }
+        }
+        if ("code" in def ? def.trackErrors : def.errors !== false) {
+            this.errsCount = it.gen.const("_errs", names_1.default.errors);
+        }
+    }
+    result(condition, successAction, failAction) {
+        this.failResult((0, codegen_1.not)(condition), successAction, failAction);
+    }
+    failResult(condition, successAction, failAction) {
+        this.gen.if(condition);
+        if (failAction)
+            failAction();
+        else
+            this.error();
+        if (successAction) {
+            this.gen.else();
+            successAction();
+            if (this.allErrors)
+                this.gen.endIf();
+        }
+        else {
+            if (this.allErrors)
+                this.gen.endIf();
+            else
+                this.gen.else();
+        }
+    }
+    pass(condition, failAction) {
+        this.failResult((0, codegen_1.not)(condition), undefined, failAction);
+    }
+    fail(condition) {
+        if (condition === undefined) {
+            this.error();
+            if (!this.allErrors)
+                this.gen.if(false); // this branch will be removed by gen.optimize
+            return;
+        }
+        this.gen.if(condition);
+        this.error();
+        if (this.allErrors)
+            this.gen.endIf();
+        else
+            this.gen.else();
+    }
+    fail$data(condition) {
+        if (!this.$data)
+            return this.fail(condition);
+        const { schemaCode } = this;
+        this.fail((0, codegen_1._) `${schemaCode} !== undefined && (${(0, codegen_1.or)(this.invalid$data(), condition)})`);
+    }
+    error(append, errorParams, errorPaths) {
+        if (errorParams) {
+            this.setParams(errorParams);
+            this._error(append, errorPaths);
+            this.setParams({});
+            return;
+        }
+        this._error(append, errorPaths);
+    }
+    _error(append, errorPaths) {
+        ;
+        (append ? errors_1.reportExtraError : errors_1.reportError)(this, this.def.error, errorPaths);
+    }
+    $dataError() {
+        (0, errors_1.reportError)(this, this.def.$dataError || errors_1.keyword$DataError);
+    }
+    reset() {
+        if (this.errsCount === undefined)
+            throw new Error('add "trackErrors" to keyword definition');
+        (0, errors_1.resetErrorsCount)(this.gen, this.errsCount);
+    }
+    ok(cond) {
+        if (!this.allErrors)
+            this.gen.if(cond);
+    }
+    setParams(obj, assign) {
+        if (assign)
+            Object.assign(this.params, obj);
+        else
+            this.params = obj;
+    }
+    block$data(valid, codeBlock, $dataValid = codegen_1.nil) {
+        this.gen.block(() => {
+            this.check$data(valid, $dataValid);
+            codeBlock();
+        });
+    }
+    check$data(valid = codegen_1.nil, $dataValid = codegen_1.nil) {
+        if (!this.$data)
+            return;
+        const { gen, schemaCode, schemaType, def } = this;
+        gen.if((0, codegen_1.or)((0, codegen_1._) `${schemaCode} === undefined`, $dataValid));
+        if (valid !== codegen_1.nil)
+            gen.assign(valid, true);
+        if (schemaType.length || def.validateSchema) {
+            gen.elseIf(this.invalid$data());
+            this.$dataError();
+            if (valid !== codegen_1.nil)
+                gen.assign(valid, false);
+        }
+        gen.else();
+    }
+    invalid$data() {
+        const { gen, schemaCode, schemaType, def, it } = this;
+        return (0, codegen_1.or)(wrong$DataType(), invalid$DataSchema());
+        function wrong$DataType() {
+            if (schemaType.length) {
+                /* istanbul ignore if */
+                if (!(schemaCode instanceof codegen_1.Name))
+                    throw new Error("ajv implementation error");
+                const st = Array.isArray(schemaType) ? schemaType : [schemaType];
+                return (0, codegen_1._) `${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
+            }
+            return codegen_1.nil;
+        }
+        function invalid$DataSchema() {
+            if (def.validateSchema) {
+                const validateSchemaRef = gen.scopeValue("validate$data", { ref: def.validateSchema }); // TODO value.code for standalone
+                return (0, codegen_1._) `!${validateSchemaRef}(${schemaCode})`;
+            }
+            return codegen_1.nil;
+        }
+    }
+    subschema(appl, valid) {
+        const subschema = (0, subschema_1.getSubschema)(this.it, appl);
+        (0, subschema_1.extendSubschemaData)(subschema, this.it, appl);
+        (0, subschema_1.extendSubschemaMode)(subschema, appl);
+        const nextContext = { ...this.it, ...subschema, items: undefined, props: undefined };
+        subschemaCode(nextContext, valid);
+        return nextContext;
+    }
+    mergeEvaluated(schemaCxt, toName) {
+        const { it, gen } = this;
+        if (!it.opts.unevaluated)
+            return;
+        if (it.props !== true && schemaCxt.props !== undefined) {
+            it.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it.props, toName);
+        }
+        if (it.items !== true && schemaCxt.items !== undefined) {
+            it.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it.items, toName);
+        }
+    }
+    mergeValidEvaluated(schemaCxt, valid) {
+        const { it, gen } = this;
+        if (it.opts.unevaluated && (it.props !== true || it.items !== true)) {
+            gen.if(valid, () => this.mergeEvaluated(schemaCxt, codegen_1.Name));
+            return true;
+        }
+    }
+}
+exports.KeywordCxt = KeywordCxt;
+function keywordCode(it, keyword, def, ruleType) {
+    const cxt = new KeywordCxt(it, def, keyword);
+    if ("code" in def) {
+        def.code(cxt, ruleType);
+    }
+    else if (cxt.$data && def.validate) {
+        (0, keyword_1.funcKeywordCode)(cxt, def);
+    }
+    else if ("macro" in def) {
+        (0, keyword_1.macroKeywordCode)(cxt, def);
+    }
+    else if (def.compile || def.validate) {
+        (0, keyword_1.funcKeywordCode)(cxt, def);
+    }
+}
+const JSON_POINTER = /^\/(?:[^~]|~0|~1)*$/;
+const RELATIVE_JSON_POINTER = /^([0-9]+)(#|\/(?:[^~]|~0|~1)*)?$/;
+function getData($data, { dataLevel, dataNames, dataPathArr }) {
+    let jsonPointer;
+    let data;
+    if ($data === "")
+        return names_1.default.rootData;
+    if ($data[0] === "/") {
+        if (!JSON_POINTER.test($data))
+            throw new Error(`Invalid JSON-pointer: ${$data}`);
+        jsonPointer = $data;
+        data = names_1.default.rootData;
+    }
+    else {
+        const matches = RELATIVE_JSON_POINTER.exec($data);
+        if (!matches)
+            throw new Error(`Invalid JSON-pointer: ${$data}`);
+        const up = +matches[1];
+        jsonPointer = matches[2];
+        if (jsonPointer === "#") {
+            if (up >= dataLevel)
+                throw new Error(errorMsg("property/index", up));
+            return dataPathArr[dataLevel - up];
+        }
+        if (up > dataLevel)
+            throw new Error(errorMsg("data", up));
+        data = dataNames[dataLevel - up];
+        if (!jsonPointer)
+            return data;
+    }
+    let expr = data;
+    const segments = jsonPointer.split("/");
+    for (const segment of segments) {
+        if (segment) {
+            data = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)((0, util_1.unescapeJsonPointer)(segment))}`;
+            expr = (0, codegen_1._) `${expr} && ${data}`;
+        }
+    }
+    return expr;
+    function errorMsg(pointerType, up) {
+        return `Cannot access ${pointerType} ${up} levels up, current level is ${dataLevel}`;
+    }
+}
+exports.getData = getData;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 5202:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const code_1 = __nccwpck_require__(8484);
+const errors_1 = __nccwpck_require__(1283);
+function macroKeywordCode(cxt, def) {
+    const { gen, keyword, schema, parentSchema, it } = cxt;
+    const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
+    const schemaRef = useKeyword(gen, keyword, macroSchema);
+    if (it.opts.validateSchema !== false)
+        it.self.validateSchema(macroSchema, true);
+    const valid = gen.name("valid");
+    cxt.subschema({
+        schema: macroSchema,
+        schemaPath: codegen_1.nil,
+        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+        topSchemaRef: schemaRef,
+        compositeRule: true,
+    }, valid);
+    cxt.pass(valid, () => cxt.error(true));
+}
+exports.macroKeywordCode = macroKeywordCode;
+function funcKeywordCode(cxt, def) {
+    var _a;
+    const { gen, keyword, schema, parentSchema, $data, it } = cxt;
+    checkAsyncKeyword(it, def);
+    const validate = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+    const validateRef = useKeyword(gen, keyword, validate);
+    const valid = gen.let("valid");
+    cxt.block$data(valid, validateKeyword);
+    cxt.ok((_a = def.valid) !== null && _a !== void 0 ? _a : valid);
+    function validateKeyword() {
+        if (def.errors === false) {
+            assignValid();
+            if (def.modifying)
+                modifyData(cxt);
+            reportErrs(() => cxt.error());
+        }
+        else {
+            const ruleErrs = def.async ? validateAsync() : validateSync();
+            if (def.modifying)
+                modifyData(cxt);
+            reportErrs(() => addErrs(cxt, ruleErrs));
+        }
+    }
+    function validateAsync() {
+        const ruleErrs = gen.let("ruleErrs", null);
+        gen.try(() => assignValid((0, codegen_1._) `await `), (e) => gen.assign(valid, false).if((0, codegen_1._) `${e} instanceof ${it.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._) `${e}.errors`), () => gen.throw(e)));
+        return ruleErrs;
+    }
+    function validateSync() {
+        const validateErrs = (0, codegen_1._) `${validateRef}.errors`;
+        gen.assign(validateErrs, null);
+        assignValid(codegen_1.nil);
+        return validateErrs;
+    }
+    function assignValid(_await = def.async ? (0, codegen_1._) `await ` : codegen_1.nil) {
+        const passCxt = it.opts.passContext ? names_1.default.this : names_1.default.self;
+        const passSchema = !(("compile" in def && !$data) || def.schema === false);
+        gen.assign(valid, (0, codegen_1._) `${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
+    }
+    function reportErrs(errors) {
+        var _a;
+        gen.if((0, codegen_1.not)((_a = def.valid) !== null && _a !== void 0 ? _a : valid), errors);
+    }
+}
+exports.funcKeywordCode = funcKeywordCode;
+function modifyData(cxt) {
+    const { gen, data, it } = cxt;
+    gen.if(it.parentData, () => gen.assign(data, (0, codegen_1._) `${it.parentData}[${it.parentDataProperty}]`));
+}
+function addErrs(cxt, errs) {
+    const { gen } = cxt;
+    gen.if((0, codegen_1._) `Array.isArray(${errs})`, () => {
+        gen
+            .assign(names_1.default.vErrors, (0, codegen_1._) `${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`)
+            .assign(names_1.default.errors, (0, codegen_1._) `${names_1.default.vErrors}.length`);
+        (0, errors_1.extendErrors)(cxt);
+    }, () => cxt.error());
+}
+function checkAsyncKeyword({ schemaEnv }, def) {
+    if (def.async && !schemaEnv.$async)
+        throw new Error("async keyword in sync schema");
+}
+function useKeyword(gen, keyword, result) {
+    if (result === undefined)
+        throw new Error(`keyword "${keyword}" failed to compile`);
+    return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.stringify)(result) });
+}
+function validSchemaType(schema, schemaType, allowUndefined = false) {
+    // TODO add tests
+    return (!schemaType.length ||
+        schemaType.some((st) => st === "array"
+            ? Array.isArray(schema)
+            : st === "object"
+                ? schema && typeof schema == "object" && !Array.isArray(schema)
+                : typeof schema == st || (allowUndefined && typeof schema == "undefined")));
+}
+exports.validSchemaType = validSchemaType;
+function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword) {
+    /* istanbul ignore if */
+    if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword) : def.keyword !== keyword) {
+        throw new Error("ajv implementation error");
+    }
+    const deps = def.dependencies;
+    if (deps === null || deps === void 0 ? void 0 : deps.some((kwd) => !Object.prototype.hasOwnProperty.call(schema, kwd))) {
+        throw new Error(`parent schema must have dependencies of ${keyword}: ${deps.join(",")}`);
+    }
+    if (def.validateSchema) {
+        const valid = def.validateSchema(schema[keyword]);
+        if (!valid) {
+            const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` +
+                self.errorsText(def.validateSchema.errors);
+            if (opts.validateSchema === "log")
+                self.logger.error(msg);
+            else
+                throw new Error(msg);
+        }
+    }
+}
+exports.validateKeywordUsage = validateKeywordUsage;
+//# sourceMappingURL=keyword.js.map
+
+/***/ }),
+
+/***/ 6200:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
+    if (keyword !== undefined && schema !== undefined) {
+        throw new Error('both "keyword" and "schema" passed, only one allowed');
+    }
+    if (keyword !== undefined) {
+        const sch = it.schema[keyword];
+        return schemaProp === undefined
+            ? {
+                schema: sch,
+                schemaPath: (0, codegen_1._) `${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
+                errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+            }
+            : {
+                schema: sch[schemaProp],
+                schemaPath: (0, codegen_1._) `${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
+                errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`,
+            };
+    }
+    if (schema !== undefined) {
+        if (schemaPath === undefined || errSchemaPath === undefined || topSchemaRef === undefined) {
+            throw new Error('"schemaPath", "errSchemaPath" and "topSchemaRef" are required with "schema"');
+        }
+        return {
+            schema,
+            schemaPath,
+            topSchemaRef,
+            errSchemaPath,
+        };
+    }
+    throw new Error('either "keyword" or "schema" must be passed');
+}
+exports.getSubschema = getSubschema;
+function extendSubschemaData(subschema, it, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
+    if (data !== undefined && dataProp !== undefined) {
+        throw new Error('both "data" and "dataProp" passed, only one allowed');
+    }
+    const { gen } = it;
+    if (dataProp !== undefined) {
+        const { errorPath, dataPathArr, opts } = it;
+        const nextData = gen.let("data", (0, codegen_1._) `${it.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
+        dataContextProps(nextData);
+        subschema.errorPath = (0, codegen_1.str) `${errorPath}${(0, util_1.getErrorPath)(dataProp, dpType, opts.jsPropertySyntax)}`;
+        subschema.parentDataProperty = (0, codegen_1._) `${dataProp}`;
+        subschema.dataPathArr = [...dataPathArr, subschema.parentDataProperty];
+    }
+    if (data !== undefined) {
+        const nextData = data instanceof codegen_1.Name ? data : gen.let("data", data, true); // replaceable if used once?
+        dataContextProps(nextData);
+        if (propertyName !== undefined)
+            subschema.propertyName = propertyName;
+        // TODO something is possibly wrong here with not changing parentDataProperty and not appending dataPathArr
+    }
+    if (dataTypes)
+        subschema.dataTypes = dataTypes;
+    function dataContextProps(_nextData) {
+        subschema.data = _nextData;
+        subschema.dataLevel = it.dataLevel + 1;
+        subschema.dataTypes = [];
+        it.definedProperties = new Set();
+        subschema.parentData = it.data;
+        subschema.dataNames = [...it.dataNames, _nextData];
+    }
+}
+exports.extendSubschemaData = extendSubschemaData;
+function extendSubschemaMode(subschema, { jtdDiscriminator, jtdMetadata, compositeRule, createErrors, allErrors }) {
+    if (compositeRule !== undefined)
+        subschema.compositeRule = compositeRule;
+    if (createErrors !== undefined)
+        subschema.createErrors = createErrors;
+    if (allErrors !== undefined)
+        subschema.allErrors = allErrors;
+    subschema.jtdDiscriminator = jtdDiscriminator; // not inherited
+    subschema.jtdMetadata = jtdMetadata; // not inherited
+}
+exports.extendSubschemaMode = extendSubschemaMode;
+//# sourceMappingURL=subschema.js.map
+
+/***/ }),
+
+/***/ 3893:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
+var validate_1 = __nccwpck_require__(7881);
+Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
+var codegen_1 = __nccwpck_require__(1436);
+Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
+Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
+Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
+Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
+Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
+Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
+const validation_error_1 = __nccwpck_require__(5402);
+const ref_error_1 = __nccwpck_require__(3162);
+const rules_1 = __nccwpck_require__(7353);
+const compile_1 = __nccwpck_require__(2718);
+const codegen_2 = __nccwpck_require__(1436);
+const resolve_1 = __nccwpck_require__(4090);
+const dataType_1 = __nccwpck_require__(6685);
+const util_1 = __nccwpck_require__(4464);
+const $dataRefSchema = __nccwpck_require__(3837);
+const uri_1 = __nccwpck_require__(6285);
+const defaultRegExp = (str, flags) => new RegExp(str, flags);
+defaultRegExp.code = "new RegExp";
+const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
+const EXT_SCOPE_NAMES = new Set([
+    "validate",
+    "serialize",
+    "parse",
+    "wrapper",
+    "root",
+    "schema",
+    "keyword",
+    "pattern",
+    "formats",
+    "validate$data",
+    "func",
+    "obj",
+    "Error",
+]);
+const removedOptions = {
+    errorDataPath: "",
+    format: "`validateFormats: false` can be used instead.",
+    nullable: '"nullable" keyword is supported by default.',
+    jsonPointers: "Deprecated jsPropertySyntax can be used instead.",
+    extendRefs: "Deprecated ignoreKeywordsWithRef can be used instead.",
+    missingRefs: "Pass empty schema with $id that should be ignored to ajv.addSchema.",
+    processCode: "Use option `code: {process: (code, schemaEnv: object) => string}`",
+    sourceCode: "Use option `code: {source: true}`",
+    strictDefaults: "It is default now, see option `strict`.",
+    strictKeywords: "It is default now, see option `strict`.",
+    uniqueItems: '"uniqueItems" keyword is always validated.',
+    unknownFormats: "Disable strict mode or pass `true` to `ajv.addFormat` (or `formats` option).",
+    cache: "Map is used as cache, schema object as key.",
+    serialize: "Map is used as cache, schema object as key.",
+    ajvErrors: "It is default now.",
+};
+const deprecatedOptions = {
+    ignoreKeywordsWithRef: "",
+    jsPropertySyntax: "",
+    unicode: '"minLength"/"maxLength" account for unicode characters by default.',
+};
+const MAX_EXPRESSION = 200;
+// eslint-disable-next-line complexity
+function requiredOptions(o) {
+    var _a, _b, _c, _d, _e, _f, _g, _h, _j, _k, _l, _m, _o, _p, _q, _r, _s, _t, _u, _v, _w, _x, _y, _z, _0;
+    const s = o.strict;
+    const _optz = (_a = o.code) === null || _a === void 0 ? void 0 : _a.optimize;
+    const optimize = _optz === true || _optz === undefined ? 1 : _optz || 0;
+    const regExp = (_c = (_b = o.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c !== void 0 ? _c : defaultRegExp;
+    const uriResolver = (_d = o.uriResolver) !== null && _d !== void 0 ? _d : uri_1.default;
+    return {
+        strictSchema: (_f = (_e = o.strictSchema) !== null && _e !== void 0 ? _e : s) !== null && _f !== void 0 ? _f : true,
+        strictNumbers: (_h = (_g = o.strictNumbers) !== null && _g !== void 0 ? _g : s) !== null && _h !== void 0 ? _h : true,
+        strictTypes: (_k = (_j = o.strictTypes) !== null && _j !== void 0 ? _j : s) !== null && _k !== void 0 ? _k : "log",
+        strictTuples: (_m = (_l = o.strictTuples) !== null && _l !== void 0 ? _l : s) !== null && _m !== void 0 ? _m : "log",
+        strictRequired: (_p = (_o = o.strictRequired) !== null && _o !== void 0 ? _o : s) !== null && _p !== void 0 ? _p : false,
+        code: o.code ? { ...o.code, optimize, regExp } : { optimize, regExp },
+        loopRequired: (_q = o.loopRequired) !== null && _q !== void 0 ? _q : MAX_EXPRESSION,
+        loopEnum: (_r = o.loopEnum) !== null && _r !== void 0 ? _r : MAX_EXPRESSION,
+        meta: (_s = o.meta) !== null && _s !== void 0 ? _s : true,
+        messages: (_t = o.messages) !== null && _t !== void 0 ? _t : true,
+        inlineRefs: (_u = o.inlineRefs) !== null && _u !== void 0 ? _u : true,
+        schemaId: (_v = o.schemaId) !== null && _v !== void 0 ? _v : "$id",
+        addUsedSchema: (_w = o.addUsedSchema) !== null && _w !== void 0 ? _w : true,
+        validateSchema: (_x = o.validateSchema) !== null && _x !== void 0 ? _x : true,
+        validateFormats: (_y = o.validateFormats) !== null && _y !== void 0 ? _y : true,
+        unicodeRegExp: (_z = o.unicodeRegExp) !== null && _z !== void 0 ? _z : true,
+        int32range: (_0 = o.int32range) !== null && _0 !== void 0 ? _0 : true,
+        uriResolver: uriResolver,
+    };
+}
+class Ajv {
+    constructor(opts = {}) {
+        this.schemas = {};
+        this.refs = {};
+        this.formats = Object.create(null);
+        this._compilations = new Set();
+        this._loading = {};
+        this._cache = new Map();
+        opts = this.opts = { ...opts, ...requiredOptions(opts) };
+        const { es5, lines } = this.opts.code;
+        this.scope = new codegen_2.ValueScope({ scope: {}, prefixes: EXT_SCOPE_NAMES, es5, lines });
+        this.logger = getLogger(opts.logger);
+        const formatOpt = opts.validateFormats;
+        opts.validateFormats = false;
+        this.RULES = (0, rules_1.getRules)();
+        checkOptions.call(this, removedOptions, opts, "NOT SUPPORTED");
+        checkOptions.call(this, deprecatedOptions, opts, "DEPRECATED", "warn");
+        this._metaOpts = getMetaSchemaOptions.call(this);
+        if (opts.formats)
+            addInitialFormats.call(this);
+        this._addVocabularies();
+        this._addDefaultMetaSchema();
+        if (opts.keywords)
+            addInitialKeywords.call(this, opts.keywords);
+        if (typeof opts.meta == "object")
+            this.addMetaSchema(opts.meta);
+        addInitialSchemas.call(this);
+        opts.validateFormats = formatOpt;
+    }
+    _addVocabularies() {
+        this.addKeyword("$async");
+    }
+    _addDefaultMetaSchema() {
+        const { $data, meta, schemaId } = this.opts;
+        let _dataRefSchema = $dataRefSchema;
+        if (schemaId === "id") {
+            _dataRefSchema = { ...$dataRefSchema };
+            _dataRefSchema.id = _dataRefSchema.$id;
+            delete _dataRefSchema.$id;
+        }
+        if (meta && $data)
+            this.addMetaSchema(_dataRefSchema, _dataRefSchema[schemaId], false);
+    }
+    defaultMeta() {
+        const { meta, schemaId } = this.opts;
+        return (this.opts.defaultMeta = typeof meta == "object" ? meta[schemaId] || meta : undefined);
+    }
+    validate(schemaKeyRef, // key, ref or schema object
+    // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
+    data // to be validated
+    ) {
+        let v;
+        if (typeof schemaKeyRef == "string") {
+            v = this.getSchema(schemaKeyRef);
+            if (!v)
+                throw new Error(`no schema with key or ref "${schemaKeyRef}"`);
+        }
+        else {
+            v = this.compile(schemaKeyRef);
+        }
+        const valid = v(data);
+        if (!("$async" in v))
+            this.errors = v.errors;
+        return valid;
+    }
+    compile(schema, _meta) {
+        const sch = this._addSchema(schema, _meta);
+        return (sch.validate || this._compileSchemaEnv(sch));
+    }
+    compileAsync(schema, meta) {
+        if (typeof this.opts.loadSchema != "function") {
+            throw new Error("options.loadSchema should be a function");
+        }
+        const { loadSchema } = this.opts;
+        return runCompileAsync.call(this, schema, meta);
+        async function runCompileAsync(_schema, _meta) {
+            await loadMetaSchema.call(this, _schema.$schema);
+            const sch = this._addSchema(_schema, _meta);
+            return sch.validate || _compileAsync.call(this, sch);
+        }
+        async function loadMetaSchema($ref) {
+            if ($ref && !this.getSchema($ref)) {
+                await runCompileAsync.call(this, { $ref }, true);
+            }
+        }
+        async function _compileAsync(sch) {
+            try {
+                return this._compileSchemaEnv(sch);
+            }
+            catch (e) {
+                if (!(e instanceof ref_error_1.default))
+                    throw e;
+                checkLoaded.call(this, e);
+                await loadMissingSchema.call(this, e.missingSchema);
+                return _compileAsync.call(this, sch);
+            }
+        }
+        function checkLoaded({ missingSchema: ref, missingRef }) {
+            if (this.refs[ref]) {
+                throw new Error(`AnySchema ${ref} is loaded but ${missingRef} cannot be resolved`);
+            }
+        }
+        async function loadMissingSchema(ref) {
+            const _schema = await _loadSchema.call(this, ref);
+            if (!this.refs[ref])
+                await loadMetaSchema.call(this, _schema.$schema);
+            if (!this.refs[ref])
+                this.addSchema(_schema, ref, meta);
+        }
+        async function _loadSchema(ref) {
+            const p = this._loading[ref];
+            if (p)
+                return p;
+            try {
+                return await (this._loading[ref] = loadSchema(ref));
+            }
+            finally {
+                delete this._loading[ref];
+            }
+        }
+    }
+    // Adds schema to the instance
+    addSchema(schema, // If array is passed, `key` will be ignored
+    key, // Optional schema key. Can be passed to `validate` method instead of schema object or id/ref. One schema per instance can have empty `id` and `key`.
+    _meta, // true if schema is a meta-schema. Used internally, addMetaSchema should be used instead.
+    _validateSchema = this.opts.validateSchema // false to skip schema validation. Used internally, option validateSchema should be used instead.
+    ) {
+        if (Array.isArray(schema)) {
+            for (const sch of schema)
+                this.addSchema(sch, undefined, _meta, _validateSchema);
+            return this;
+        }
+        let id;
+        if (typeof schema === "object") {
+            const { schemaId } = this.opts;
+            id = schema[schemaId];
+            if (id !== undefined && typeof id != "string") {
+                throw new Error(`schema ${schemaId} must be string`);
+            }
+        }
+        key = (0, resolve_1.normalizeId)(key || id);
+        this._checkUnique(key);
+        this.schemas[key] = this._addSchema(schema, _meta, key, _validateSchema, true);
+        return this;
+    }
+    // Add schema that will be used to validate other schemas
+    // options in META_IGNORE_OPTIONS are alway set to false
+    addMetaSchema(schema, key, // schema key
+    _validateSchema = this.opts.validateSchema // false to skip schema validation, can be used to override validateSchema option for meta-schema
+    ) {
+        this.addSchema(schema, key, true, _validateSchema);
+        return this;
+    }
+    //  Validate schema against its meta-schema
+    validateSchema(schema, throwOrLogError) {
+        if (typeof schema == "boolean")
+            return true;
+        let $schema;
+        $schema = schema.$schema;
+        if ($schema !== undefined && typeof $schema != "string") {
+            throw new Error("$schema must be a string");
+        }
+        $schema = $schema || this.opts.defaultMeta || this.defaultMeta();
+        if (!$schema) {
+            this.logger.warn("meta-schema not available");
+            this.errors = null;
+            return true;
+        }
+        const valid = this.validate($schema, schema);
+        if (!valid && throwOrLogError) {
+            const message = "schema is invalid: " + this.errorsText();
+            if (this.opts.validateSchema === "log")
+                this.logger.error(message);
+            else
+                throw new Error(message);
+        }
+        return valid;
+    }
+    // Get compiled schema by `key` or `ref`.
+    // (`key` that was passed to `addSchema` or full schema reference - `schema.$id` or resolved id)
+    getSchema(keyRef) {
+        let sch;
+        while (typeof (sch = getSchEnv.call(this, keyRef)) == "string")
+            keyRef = sch;
+        if (sch === undefined) {
+            const { schemaId } = this.opts;
+            const root = new compile_1.SchemaEnv({ schema: {}, schemaId });
+            sch = compile_1.resolveSchema.call(this, root, keyRef);
+            if (!sch)
+                return;
+            this.refs[keyRef] = sch;
+        }
+        return (sch.validate || this._compileSchemaEnv(sch));
+    }
+    // Remove cached schema(s).
+    // If no parameter is passed all schemas but meta-schemas are removed.
+    // If RegExp is passed all schemas with key/id matching pattern but meta-schemas are removed.
+    // Even if schema is referenced by other schemas it still can be removed as other schemas have local references.
+    removeSchema(schemaKeyRef) {
+        if (schemaKeyRef instanceof RegExp) {
+            this._removeAllSchemas(this.schemas, schemaKeyRef);
+            this._removeAllSchemas(this.refs, schemaKeyRef);
+            return this;
+        }
+        switch (typeof schemaKeyRef) {
+            case "undefined":
+                this._removeAllSchemas(this.schemas);
+                this._removeAllSchemas(this.refs);
+                this._cache.clear();
+                return this;
+            case "string": {
+                const sch = getSchEnv.call(this, schemaKeyRef);
+                if (typeof sch == "object")
+                    this._cache.delete(sch.schema);
+                delete this.schemas[schemaKeyRef];
+                delete this.refs[schemaKeyRef];
+                return this;
+            }
+            case "object": {
+                const cacheKey = schemaKeyRef;
+                this._cache.delete(cacheKey);
+                let id = schemaKeyRef[this.opts.schemaId];
+                if (id) {
+                    id = (0, resolve_1.normalizeId)(id);
+                    delete this.schemas[id];
+                    delete this.refs[id];
+                }
+                return this;
+            }
+            default:
+                throw new Error("ajv.removeSchema: invalid parameter");
+        }
+    }
+    // add "vocabulary" - a collection of keywords
+    addVocabulary(definitions) {
+        for (const def of definitions)
+            this.addKeyword(def);
+        return this;
+    }
+    addKeyword(kwdOrDef, def // deprecated
+    ) {
+        let keyword;
+        if (typeof kwdOrDef == "string") {
+            keyword = kwdOrDef;
+            if (typeof def == "object") {
+                this.logger.warn("these parameters are deprecated, see docs for addKeyword");
+                def.keyword = keyword;
+            }
+        }
+        else if (typeof kwdOrDef == "object" && def === undefined) {
+            def = kwdOrDef;
+            keyword = def.keyword;
+            if (Array.isArray(keyword) && !keyword.length) {
+                throw new Error("addKeywords: keyword must be string or non-empty array");
+            }
+        }
+        else {
+            throw new Error("invalid addKeywords parameters");
+        }
+        checkKeyword.call(this, keyword, def);
+        if (!def) {
+            (0, util_1.eachItem)(keyword, (kwd) => addRule.call(this, kwd));
+            return this;
+        }
+        keywordMetaschema.call(this, def);
+        const definition = {
+            ...def,
+            type: (0, dataType_1.getJSONTypes)(def.type),
+            schemaType: (0, dataType_1.getJSONTypes)(def.schemaType),
+        };
+        (0, util_1.eachItem)(keyword, definition.type.length === 0
+            ? (k) => addRule.call(this, k, definition)
+            : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        return this;
+    }
+    getKeyword(keyword) {
+        const rule = this.RULES.all[keyword];
+        return typeof rule == "object" ? rule.definition : !!rule;
+    }
+    // Remove keyword
+    removeKeyword(keyword) {
+        // TODO return type should be Ajv
+        const { RULES } = this;
+        delete RULES.keywords[keyword];
+        delete RULES.all[keyword];
+        for (const group of RULES.rules) {
+            const i = group.rules.findIndex((rule) => rule.keyword === keyword);
+            if (i >= 0)
+                group.rules.splice(i, 1);
+        }
+        return this;
+    }
+    // Add format
+    addFormat(name, format) {
+        if (typeof format == "string")
+            format = new RegExp(format);
+        this.formats[name] = format;
+        return this;
+    }
+    errorsText(errors = this.errors, // optional array of validation errors
+    { separator = ", ", dataVar = "data" } = {} // optional options with properties `separator` and `dataVar`
+    ) {
+        if (!errors || errors.length === 0)
+            return "No errors";
+        return errors
+            .map((e) => `${dataVar}${e.instancePath} ${e.message}`)
+            .reduce((text, msg) => text + separator + msg);
+    }
+    $dataMetaSchema(metaSchema, keywordsJsonPointers) {
+        const rules = this.RULES.all;
+        metaSchema = JSON.parse(JSON.stringify(metaSchema));
+        for (const jsonPointer of keywordsJsonPointers) {
+            const segments = jsonPointer.split("/").slice(1); // first segment is an empty string
+            let keywords = metaSchema;
+            for (const seg of segments)
+                keywords = keywords[seg];
+            for (const key in rules) {
+                const rule = rules[key];
+                if (typeof rule != "object")
+                    continue;
+                const { $data } = rule.definition;
+                const schema = keywords[key];
+                if ($data && schema)
+                    keywords[key] = schemaOrData(schema);
+            }
+        }
+        return metaSchema;
+    }
+    _removeAllSchemas(schemas, regex) {
+        for (const keyRef in schemas) {
+            const sch = schemas[keyRef];
+            if (!regex || regex.test(keyRef)) {
+                if (typeof sch == "string") {
+                    delete schemas[keyRef];
+                }
+                else if (sch && !sch.meta) {
+                    this._cache.delete(sch.schema);
+                    delete schemas[keyRef];
+                }
+            }
+        }
+    }
+    _addSchema(schema, meta, baseId, validateSchema = this.opts.validateSchema, addSchema = this.opts.addUsedSchema) {
+        let id;
+        const { schemaId } = this.opts;
+        if (typeof schema == "object") {
+            id = schema[schemaId];
+        }
+        else {
+            if (this.opts.jtd)
+                throw new Error("schema must be object");
+            else if (typeof schema != "boolean")
+                throw new Error("schema must be object or boolean");
+        }
+        let sch = this._cache.get(schema);
+        if (sch !== undefined)
+            return sch;
+        baseId = (0, resolve_1.normalizeId)(id || baseId);
+        const localRefs = resolve_1.getSchemaRefs.call(this, schema, baseId);
+        sch = new compile_1.SchemaEnv({ schema, schemaId, meta, baseId, localRefs });
+        this._cache.set(sch.schema, sch);
+        if (addSchema && !baseId.startsWith("#")) {
+            // TODO atm it is allowed to overwrite schemas without id (instead of not adding them)
+            if (baseId)
+                this._checkUnique(baseId);
+            this.refs[baseId] = sch;
+        }
+        if (validateSchema)
+            this.validateSchema(schema, true);
+        return sch;
+    }
+    _checkUnique(id) {
+        if (this.schemas[id] || this.refs[id]) {
+            throw new Error(`schema with key or id "${id}" already exists`);
+        }
+    }
+    _compileSchemaEnv(sch) {
+        if (sch.meta)
+            this._compileMetaSchema(sch);
+        else
+            compile_1.compileSchema.call(this, sch);
+        /* istanbul ignore if */
+        if (!sch.validate)
+            throw new Error("ajv implementation error");
+        return sch.validate;
+    }
+    _compileMetaSchema(sch) {
+        const currentOpts = this.opts;
+        this.opts = this._metaOpts;
+        try {
+            compile_1.compileSchema.call(this, sch);
+        }
+        finally {
+            this.opts = currentOpts;
+        }
+    }
+}
+Ajv.ValidationError = validation_error_1.default;
+Ajv.MissingRefError = ref_error_1.default;
+exports["default"] = Ajv;
+function checkOptions(checkOpts, options, msg, log = "error") {
+    for (const key in checkOpts) {
+        const opt = key;
+        if (opt in options)
+            this.logger[log](`${msg}: option ${key}. ${checkOpts[opt]}`);
+    }
+}
+function getSchEnv(keyRef) {
+    keyRef = (0, resolve_1.normalizeId)(keyRef); // TODO tests fail without this line
+    return this.schemas[keyRef] || this.refs[keyRef];
+}
+function addInitialSchemas() {
+    const optsSchemas = this.opts.schemas;
+    if (!optsSchemas)
+        return;
+    if (Array.isArray(optsSchemas))
+        this.addSchema(optsSchemas);
+    else
+        for (const key in optsSchemas)
+            this.addSchema(optsSchemas[key], key);
+}
+function addInitialFormats() {
+    for (const name in this.opts.formats) {
+        const format = this.opts.formats[name];
+        if (format)
+            this.addFormat(name, format);
+    }
+}
+function addInitialKeywords(defs) {
+    if (Array.isArray(defs)) {
+        this.addVocabulary(defs);
+        return;
+    }
+    this.logger.warn("keywords option as map is deprecated, pass array");
+    for (const keyword in defs) {
+        const def = defs[keyword];
+        if (!def.keyword)
+            def.keyword = keyword;
+        this.addKeyword(def);
+    }
+}
+function getMetaSchemaOptions() {
+    const metaOpts = { ...this.opts };
+    for (const opt of META_IGNORE_OPTIONS)
+        delete metaOpts[opt];
+    return metaOpts;
+}
+const noLogs = { log() { }, warn() { }, error() { } };
+function getLogger(logger) {
+    if (logger === false)
+        return noLogs;
+    if (logger === undefined)
+        return console;
+    if (logger.log && logger.warn && logger.error)
+        return logger;
+    throw new Error("logger must implement log, warn and error methods");
+}
+const KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
+function checkKeyword(keyword, def) {
+    const { RULES } = this;
+    (0, util_1.eachItem)(keyword, (kwd) => {
+        if (RULES.keywords[kwd])
+            throw new Error(`Keyword ${kwd} is already defined`);
+        if (!KEYWORD_NAME.test(kwd))
+            throw new Error(`Keyword ${kwd} has invalid name`);
+    });
+    if (!def)
+        return;
+    if (def.$data && !("code" in def || "validate" in def)) {
+        throw new Error('$data keyword must have "code" or "validate" function');
+    }
+}
+function addRule(keyword, definition, dataType) {
+    var _a;
+    const post = definition === null || definition === void 0 ? void 0 : definition.post;
+    if (dataType && post)
+        throw new Error('keyword with "post" flag cannot have "type"');
+    const { RULES } = this;
+    let ruleGroup = post ? RULES.post : RULES.rules.find(({ type: t }) => t === dataType);
+    if (!ruleGroup) {
+        ruleGroup = { type: dataType, rules: [] };
+        RULES.rules.push(ruleGroup);
+    }
+    RULES.keywords[keyword] = true;
+    if (!definition)
+        return;
+    const rule = {
+        keyword,
+        definition: {
+            ...definition,
+            type: (0, dataType_1.getJSONTypes)(definition.type),
+            schemaType: (0, dataType_1.getJSONTypes)(definition.schemaType),
+        },
+    };
+    if (definition.before)
+        addBeforeRule.call(this, ruleGroup, rule, definition.before);
+    else
+        ruleGroup.rules.push(rule);
+    RULES.all[keyword] = rule;
+    (_a = definition.implements) === null || _a === void 0 ? void 0 : _a.forEach((kwd) => this.addKeyword(kwd));
+}
+function addBeforeRule(ruleGroup, rule, before) {
+    const i = ruleGroup.rules.findIndex((_rule) => _rule.keyword === before);
+    if (i >= 0) {
+        ruleGroup.rules.splice(i, 0, rule);
+    }
+    else {
+        ruleGroup.rules.push(rule);
+        this.logger.warn(`rule ${before} is not defined`);
+    }
+}
+function keywordMetaschema(def) {
+    let { metaSchema } = def;
+    if (metaSchema === undefined)
+        return;
+    if (def.$data && this.opts.$data)
+        metaSchema = schemaOrData(metaSchema);
+    def.validateSchema = this.compile(metaSchema, true);
+}
+const $dataRef = {
+    $ref: "https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#",
+};
+function schemaOrData(schema) {
+    return { anyOf: [schema, $dataRef] };
+}
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 4951:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// https://github.com/ajv-validator/ajv/issues/889
+const equal = __nccwpck_require__(3430);
+equal.code = 'require("ajv/dist/runtime/equal").default';
+exports["default"] = equal;
+//# sourceMappingURL=equal.js.map
+
+/***/ }),
+
+/***/ 6214:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// https://mathiasbynens.be/notes/javascript-encoding
+// https://github.com/bestiejs/punycode.js - punycode.ucs2.decode
+function ucs2length(str) {
+    const len = str.length;
+    let length = 0;
+    let pos = 0;
+    let value;
+    while (pos < len) {
+        length++;
+        value = str.charCodeAt(pos++);
+        if (value >= 0xd800 && value <= 0xdbff && pos < len) {
+            // high surrogate, and there is a next character
+            value = str.charCodeAt(pos);
+            if ((value & 0xfc00) === 0xdc00)
+                pos++; // low surrogate
+        }
+    }
+    return length;
+}
+exports["default"] = ucs2length;
+ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
+//# sourceMappingURL=ucs2length.js.map
+
+/***/ }),
+
+/***/ 6285:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const uri = __nccwpck_require__(4352);
+uri.code = 'require("ajv/dist/runtime/uri").default';
+exports["default"] = uri;
+//# sourceMappingURL=uri.js.map
+
+/***/ }),
+
+/***/ 5402:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+class ValidationError extends Error {
+    constructor(errors) {
+        super("validation failed");
+        this.errors = errors;
+        this.ajv = this.validation = true;
+    }
+}
+exports["default"] = ValidationError;
+//# sourceMappingURL=validation_error.js.map
+
+/***/ }),
+
+/***/ 3448:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateAdditionalItems = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
+    params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
+};
+const def = {
+    keyword: "additionalItems",
+    type: "array",
+    schemaType: ["boolean", "object"],
+    before: "uniqueItems",
+    error,
+    code(cxt) {
+        const { parentSchema, it } = cxt;
+        const { items } = parentSchema;
+        if (!Array.isArray(items)) {
+            (0, util_1.checkStrictMode)(it, '"additionalItems" is ignored when "items" is not an array of schemas');
+            return;
+        }
+        validateAdditionalItems(cxt, items);
+    },
+};
+function validateAdditionalItems(cxt, items) {
+    const { gen, schema, data, keyword, it } = cxt;
+    it.items = true;
+    const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+    if (schema === false) {
+        cxt.setParams({ len: items.length });
+        cxt.pass((0, codegen_1._) `${len} <= ${items.length}`);
+    }
+    else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+        const valid = gen.var("valid", (0, codegen_1._) `${len} <= ${items.length}`); // TODO var
+        gen.if((0, codegen_1.not)(valid), () => validateItems(valid));
+        cxt.ok(valid);
+    }
+    function validateItems(valid) {
+        gen.forRange("i", items.length, len, (i) => {
+            cxt.subschema({ keyword, dataProp: i, dataPropType: util_1.Type.Num }, valid);
+            if (!it.allErrors)
+                gen.if((0, codegen_1.not)(valid), () => gen.break());
+        });
+    }
+}
+exports.validateAdditionalItems = validateAdditionalItems;
+exports["default"] = def;
+//# sourceMappingURL=additionalItems.js.map
+
+/***/ }),
+
+/***/ 2431:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: "must NOT have additional properties",
+    params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
+};
+const def = {
+    keyword: "additionalProperties",
+    type: ["object"],
+    schemaType: ["boolean", "object"],
+    allowUndefined: true,
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, schema, parentSchema, data, errsCount, it } = cxt;
+        /* istanbul ignore if */
+        if (!errsCount)
+            throw new Error("ajv implementation error");
+        const { allErrors, opts } = it;
+        it.props = true;
+        if (opts.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        const props = (0, code_1.allSchemaProperties)(parentSchema.properties);
+        const patProps = (0, code_1.allSchemaProperties)(parentSchema.patternProperties);
+        checkAdditionalProperties();
+        cxt.ok((0, codegen_1._) `${errsCount} === ${names_1.default.errors}`);
+        function checkAdditionalProperties() {
+            gen.forIn("key", data, (key) => {
+                if (!props.length && !patProps.length)
+                    additionalPropertyCode(key);
+                else
+                    gen.if(isAdditional(key), () => additionalPropertyCode(key));
+            });
+        }
+        function isAdditional(key) {
+            let definedProp;
+            if (props.length > 8) {
+                // TODO maybe an option instead of hard-coded 8?
+                const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
+                definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
+            }
+            else if (props.length) {
+                definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._) `${key} === ${p}`));
+            }
+            else {
+                definedProp = codegen_1.nil;
+            }
+            if (patProps.length) {
+                definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._) `${(0, code_1.usePattern)(cxt, p)}.test(${key})`));
+            }
+            return (0, codegen_1.not)(definedProp);
+        }
+        function deleteAdditional(key) {
+            gen.code((0, codegen_1._) `delete ${data}[${key}]`);
+        }
+        function additionalPropertyCode(key) {
+            if (opts.removeAdditional === "all" || (opts.removeAdditional && schema === false)) {
+                deleteAdditional(key);
+                return;
+            }
+            if (schema === false) {
+                cxt.setParams({ additionalProperty: key });
+                cxt.error();
+                if (!allErrors)
+                    gen.break();
+                return;
+            }
+            if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+                const valid = gen.name("valid");
+                if (opts.removeAdditional === "failing") {
+                    applyAdditionalSchema(key, valid, false);
+                    gen.if((0, codegen_1.not)(valid), () => {
+                        cxt.reset();
+                        deleteAdditional(key);
+                    });
+                }
+                else {
+                    applyAdditionalSchema(key, valid);
+                    if (!allErrors)
+                        gen.if((0, codegen_1.not)(valid), () => gen.break());
+                }
+            }
+        }
+        function applyAdditionalSchema(key, valid, errors) {
+            const subschema = {
+                keyword: "additionalProperties",
+                dataProp: key,
+                dataPropType: util_1.Type.Str,
+            };
+            if (errors === false) {
+                Object.assign(subschema, {
+                    compositeRule: true,
+                    createErrors: false,
+                    allErrors: false,
+                });
+            }
+            cxt.subschema(subschema, valid);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=additionalProperties.js.map
+
+/***/ }),
+
+/***/ 9205:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: "allOf",
+    schemaType: "array",
+    code(cxt) {
+        const { gen, schema, it } = cxt;
+        /* istanbul ignore if */
+        if (!Array.isArray(schema))
+            throw new Error("ajv implementation error");
+        const valid = gen.name("valid");
+        schema.forEach((sch, i) => {
+            if ((0, util_1.alwaysValidSchema)(it, sch))
+                return;
+            const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i }, valid);
+            cxt.ok(valid);
+            cxt.mergeEvaluated(schCxt);
+        });
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=allOf.js.map
+
+/***/ }),
+
+/***/ 9380:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const def = {
+    keyword: "anyOf",
+    schemaType: "array",
+    trackErrors: true,
+    code: code_1.validateUnion,
+    error: { message: "must match a schema in anyOf" },
+};
+exports["default"] = def;
+//# sourceMappingURL=anyOf.js.map
+
+/***/ }),
+
+/***/ 6182:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { min, max } }) => max === undefined
+        ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
+        : (0, codegen_1.str) `must contain at least ${min} and no more than ${max} valid item(s)`,
+    params: ({ params: { min, max } }) => max === undefined ? (0, codegen_1._) `{minContains: ${min}}` : (0, codegen_1._) `{minContains: ${min}, maxContains: ${max}}`,
+};
+const def = {
+    keyword: "contains",
+    type: "array",
+    schemaType: ["object", "boolean"],
+    before: "uniqueItems",
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, schema, parentSchema, data, it } = cxt;
+        let min;
+        let max;
+        const { minContains, maxContains } = parentSchema;
+        if (it.opts.next) {
+            min = minContains === undefined ? 1 : minContains;
+            max = maxContains;
+        }
+        else {
+            min = 1;
+        }
+        const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+        cxt.setParams({ min, max });
+        if (max === undefined && min === 0) {
+            (0, util_1.checkStrictMode)(it, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
+            return;
+        }
+        if (max !== undefined && min > max) {
+            (0, util_1.checkStrictMode)(it, `"minContains" > "maxContains" is always invalid`);
+            cxt.fail();
+            return;
+        }
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+            let cond = (0, codegen_1._) `${len} >= ${min}`;
+            if (max !== undefined)
+                cond = (0, codegen_1._) `${cond} && ${len} <= ${max}`;
+            cxt.pass(cond);
+            return;
+        }
+        it.items = true;
+        const valid = gen.name("valid");
+        if (max === undefined && min === 1) {
+            validateItems(valid, () => gen.if(valid, () => gen.break()));
+        }
+        else if (min === 0) {
+            gen.let(valid, true);
+            if (max !== undefined)
+                gen.if((0, codegen_1._) `${data}.length > 0`, validateItemsWithCount);
+        }
+        else {
+            gen.let(valid, false);
+            validateItemsWithCount();
+        }
+        cxt.result(valid, () => cxt.reset());
+        function validateItemsWithCount() {
+            const schValid = gen.name("_valid");
+            const count = gen.let("count", 0);
+            validateItems(schValid, () => gen.if(schValid, () => checkLimits(count)));
+        }
+        function validateItems(_valid, block) {
+            gen.forRange("i", 0, len, (i) => {
+                cxt.subschema({
+                    keyword: "contains",
+                    dataProp: i,
+                    dataPropType: util_1.Type.Num,
+                    compositeRule: true,
+                }, _valid);
+                block();
+            });
+        }
+        function checkLimits(count) {
+            gen.code((0, codegen_1._) `${count}++`);
+            if (max === undefined) {
+                gen.if((0, codegen_1._) `${count} >= ${min}`, () => gen.assign(valid, true).break());
+            }
+            else {
+                gen.if((0, codegen_1._) `${count} > ${max}`, () => gen.assign(valid, false).break());
+                if (min === 1)
+                    gen.assign(valid, true);
+                else
+                    gen.if((0, codegen_1._) `${count} >= ${min}`, () => gen.assign(valid, true));
+            }
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=contains.js.map
+
+/***/ }),
+
+/***/ 5826:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(8484);
+exports.error = {
+    message: ({ params: { property, depsCount, deps } }) => {
+        const property_ies = depsCount === 1 ? "property" : "properties";
+        return (0, codegen_1.str) `must have ${property_ies} ${deps} when property ${property} is present`;
+    },
+    params: ({ params: { property, depsCount, deps, missingProperty } }) => (0, codegen_1._) `{property: ${property},
+    missingProperty: ${missingProperty},
+    depsCount: ${depsCount},
+    deps: ${deps}}`, // TODO change to reference
+};
+const def = {
+    keyword: "dependencies",
+    type: "object",
+    schemaType: "object",
+    error: exports.error,
+    code(cxt) {
+        const [propDeps, schDeps] = splitDependencies(cxt);
+        validatePropertyDeps(cxt, propDeps);
+        validateSchemaDeps(cxt, schDeps);
+    },
+};
+function splitDependencies({ schema }) {
+    const propertyDeps = {};
+    const schemaDeps = {};
+    for (const key in schema) {
+        if (key === "__proto__")
+            continue;
+        const deps = Array.isArray(schema[key]) ? propertyDeps : schemaDeps;
+        deps[key] = schema[key];
+    }
+    return [propertyDeps, schemaDeps];
+}
+function validatePropertyDeps(cxt, propertyDeps = cxt.schema) {
+    const { gen, data, it } = cxt;
+    if (Object.keys(propertyDeps).length === 0)
+        return;
+    const missing = gen.let("missing");
+    for (const prop in propertyDeps) {
+        const deps = propertyDeps[prop];
+        if (deps.length === 0)
+            continue;
+        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties);
+        cxt.setParams({
+            property: prop,
+            depsCount: deps.length,
+            deps: deps.join(", "),
+        });
+        if (it.allErrors) {
+            gen.if(hasProperty, () => {
+                for (const depProp of deps) {
+                    (0, code_1.checkReportMissingProp)(cxt, depProp);
+                }
+            });
+        }
+        else {
+            gen.if((0, codegen_1._) `${hasProperty} && (${(0, code_1.checkMissingProp)(cxt, deps, missing)})`);
+            (0, code_1.reportMissingProp)(cxt, missing);
+            gen.else();
+        }
+    }
+}
+exports.validatePropertyDeps = validatePropertyDeps;
+function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
+    const { gen, data, keyword, it } = cxt;
+    const valid = gen.name("valid");
+    for (const prop in schemaDeps) {
+        if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
+            continue;
+        gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties), () => {
+            const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
+            cxt.mergeValidEvaluated(schCxt, valid);
+        }, () => gen.var(valid, true) // TODO var
+        );
+        cxt.ok(valid);
+    }
+}
+exports.validateSchemaDeps = validateSchemaDeps;
+exports["default"] = def;
+//# sourceMappingURL=dependencies.js.map
+
+/***/ }),
+
+/***/ 8584:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
+    params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
+};
+const def = {
+    keyword: "if",
+    schemaType: ["object", "boolean"],
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, parentSchema, it } = cxt;
+        if (parentSchema.then === undefined && parentSchema.else === undefined) {
+            (0, util_1.checkStrictMode)(it, '"if" without "then" and "else" is ignored');
+        }
+        const hasThen = hasSchema(it, "then");
+        const hasElse = hasSchema(it, "else");
+        if (!hasThen && !hasElse)
+            return;
+        const valid = gen.let("valid", true);
+        const schValid = gen.name("_valid");
+        validateIf();
+        cxt.reset();
+        if (hasThen && hasElse) {
+            const ifClause = gen.let("ifClause");
+            cxt.setParams({ ifClause });
+            gen.if(schValid, validateClause("then", ifClause), validateClause("else", ifClause));
+        }
+        else if (hasThen) {
+            gen.if(schValid, validateClause("then"));
+        }
+        else {
+            gen.if((0, codegen_1.not)(schValid), validateClause("else"));
+        }
+        cxt.pass(valid, () => cxt.error(true));
+        function validateIf() {
+            const schCxt = cxt.subschema({
+                keyword: "if",
+                compositeRule: true,
+                createErrors: false,
+                allErrors: false,
+            }, schValid);
+            cxt.mergeEvaluated(schCxt);
+        }
+        function validateClause(keyword, ifClause) {
+            return () => {
+                const schCxt = cxt.subschema({ keyword }, schValid);
+                gen.assign(valid, schValid);
+                cxt.mergeValidEvaluated(schCxt, valid);
+                if (ifClause)
+                    gen.assign(ifClause, (0, codegen_1._) `${keyword}`);
+                else
+                    cxt.setParams({ ifClause: keyword });
+            };
+        }
+    },
+};
+function hasSchema(it, keyword) {
+    const schema = it.schema[keyword];
+    return schema !== undefined && !(0, util_1.alwaysValidSchema)(it, schema);
+}
+exports["default"] = def;
+//# sourceMappingURL=if.js.map
+
+/***/ }),
+
+/***/ 8775:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const additionalItems_1 = __nccwpck_require__(3448);
+const prefixItems_1 = __nccwpck_require__(6467);
+const items_1 = __nccwpck_require__(5791);
+const items2020_1 = __nccwpck_require__(2959);
+const contains_1 = __nccwpck_require__(6182);
+const dependencies_1 = __nccwpck_require__(5826);
+const propertyNames_1 = __nccwpck_require__(1372);
+const additionalProperties_1 = __nccwpck_require__(2431);
+const properties_1 = __nccwpck_require__(8778);
+const patternProperties_1 = __nccwpck_require__(664);
+const not_1 = __nccwpck_require__(8350);
+const anyOf_1 = __nccwpck_require__(9380);
+const oneOf_1 = __nccwpck_require__(2490);
+const allOf_1 = __nccwpck_require__(9205);
+const if_1 = __nccwpck_require__(8584);
+const thenElse_1 = __nccwpck_require__(9210);
+function getApplicator(draft2020 = false) {
+    const applicator = [
+        // any
+        not_1.default,
+        anyOf_1.default,
+        oneOf_1.default,
+        allOf_1.default,
+        if_1.default,
+        thenElse_1.default,
+        // object
+        propertyNames_1.default,
+        additionalProperties_1.default,
+        dependencies_1.default,
+        properties_1.default,
+        patternProperties_1.default,
+    ];
+    // array
+    if (draft2020)
+        applicator.push(prefixItems_1.default, items2020_1.default);
+    else
+        applicator.push(additionalItems_1.default, items_1.default);
+    applicator.push(contains_1.default);
+    return applicator;
+}
+exports["default"] = getApplicator;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 5791:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateTuple = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(8484);
+const def = {
+    keyword: "items",
+    type: "array",
+    schemaType: ["object", "array", "boolean"],
+    before: "uniqueItems",
+    code(cxt) {
+        const { schema, it } = cxt;
+        if (Array.isArray(schema))
+            return validateTuple(cxt, "additionalItems", schema);
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        cxt.ok((0, code_1.validateArray)(cxt));
+    },
+};
+function validateTuple(cxt, extraItems, schArr = cxt.schema) {
+    const { gen, parentSchema, data, keyword, it } = cxt;
+    checkStrictTuple(parentSchema);
+    if (it.opts.unevaluated && schArr.length && it.items !== true) {
+        it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
+    }
+    const valid = gen.name("valid");
+    const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+    schArr.forEach((sch, i) => {
+        if ((0, util_1.alwaysValidSchema)(it, sch))
+            return;
+        gen.if((0, codegen_1._) `${len} > ${i}`, () => cxt.subschema({
+            keyword,
+            schemaProp: i,
+            dataProp: i,
+        }, valid));
+        cxt.ok(valid);
+    });
+    function checkStrictTuple(sch) {
+        const { opts, errSchemaPath } = it;
+        const l = schArr.length;
+        const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
+        if (opts.strictTuples && !fullTuple) {
+            const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
+            (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
+        }
+    }
+}
+exports.validateTuple = validateTuple;
+exports["default"] = def;
+//# sourceMappingURL=items.js.map
+
+/***/ }),
+
+/***/ 2959:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(8484);
+const additionalItems_1 = __nccwpck_require__(3448);
+const error = {
+    message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
+    params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
+};
+const def = {
+    keyword: "items",
+    type: "array",
+    schemaType: ["object", "boolean"],
+    before: "uniqueItems",
+    error,
+    code(cxt) {
+        const { schema, parentSchema, it } = cxt;
+        const { prefixItems } = parentSchema;
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        if (prefixItems)
+            (0, additionalItems_1.validateAdditionalItems)(cxt, prefixItems);
+        else
+            cxt.ok((0, code_1.validateArray)(cxt));
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=items2020.js.map
+
+/***/ }),
+
+/***/ 8350:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: "not",
+    schemaType: ["object", "boolean"],
+    trackErrors: true,
+    code(cxt) {
+        const { gen, schema, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+            cxt.fail();
+            return;
+        }
+        const valid = gen.name("valid");
+        cxt.subschema({
+            keyword: "not",
+            compositeRule: true,
+            createErrors: false,
+            allErrors: false,
+        }, valid);
+        cxt.failResult(valid, () => cxt.reset(), () => cxt.error());
+    },
+    error: { message: "must NOT be valid" },
+};
+exports["default"] = def;
+//# sourceMappingURL=not.js.map
+
+/***/ }),
+
+/***/ 2490:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: "must match exactly one schema in oneOf",
+    params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
+};
+const def = {
+    keyword: "oneOf",
+    schemaType: "array",
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, schema, parentSchema, it } = cxt;
+        /* istanbul ignore if */
+        if (!Array.isArray(schema))
+            throw new Error("ajv implementation error");
+        if (it.opts.discriminator && parentSchema.discriminator)
+            return;
+        const schArr = schema;
+        const valid = gen.let("valid", false);
+        const passing = gen.let("passing", null);
+        const schValid = gen.name("_valid");
+        cxt.setParams({ passing });
+        // TODO possibly fail straight away (with warning or exception) if there are two empty always valid schemas
+        gen.block(validateOneOf);
+        cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
+        function validateOneOf() {
+            schArr.forEach((sch, i) => {
+                let schCxt;
+                if ((0, util_1.alwaysValidSchema)(it, sch)) {
+                    gen.var(schValid, true);
+                }
+                else {
+                    schCxt = cxt.subschema({
+                        keyword: "oneOf",
+                        schemaProp: i,
+                        compositeRule: true,
+                    }, schValid);
+                }
+                if (i > 0) {
+                    gen
+                        .if((0, codegen_1._) `${schValid} && ${valid}`)
+                        .assign(valid, false)
+                        .assign(passing, (0, codegen_1._) `[${passing}, ${i}]`)
+                        .else();
+                }
+                gen.if(schValid, () => {
+                    gen.assign(valid, true);
+                    gen.assign(passing, i);
+                    if (schCxt)
+                        cxt.mergeEvaluated(schCxt, codegen_1.Name);
+                });
+            });
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=oneOf.js.map
+
+/***/ }),
+
+/***/ 664:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const util_2 = __nccwpck_require__(4464);
+const def = {
+    keyword: "patternProperties",
+    type: "object",
+    schemaType: "object",
+    code(cxt) {
+        const { gen, schema, data, parentSchema, it } = cxt;
+        const { opts } = it;
+        const patterns = (0, code_1.allSchemaProperties)(schema);
+        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
+        if (patterns.length === 0 ||
+            (alwaysValidPatterns.length === patterns.length &&
+                (!it.opts.unevaluated || it.props === true))) {
+            return;
+        }
+        const checkProperties = opts.strictSchema && !opts.allowMatchingProperties && parentSchema.properties;
+        const valid = gen.name("valid");
+        if (it.props !== true && !(it.props instanceof codegen_1.Name)) {
+            it.props = (0, util_2.evaluatedPropsToName)(gen, it.props);
+        }
+        const { props } = it;
+        validatePatternProperties();
+        function validatePatternProperties() {
+            for (const pat of patterns) {
+                if (checkProperties)
+                    checkMatchingProperties(pat);
+                if (it.allErrors) {
+                    validateProperties(pat);
+                }
+                else {
+                    gen.var(valid, true); // TODO var
+                    validateProperties(pat);
+                    gen.if(valid);
+                }
+            }
+        }
+        function checkMatchingProperties(pat) {
+            for (const prop in checkProperties) {
+                if (new RegExp(pat).test(prop)) {
+                    (0, util_1.checkStrictMode)(it, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
+                }
+            }
+        }
+        function validateProperties(pat) {
+            gen.forIn("key", data, (key) => {
+                gen.if((0, codegen_1._) `${(0, code_1.usePattern)(cxt, pat)}.test(${key})`, () => {
+                    const alwaysValid = alwaysValidPatterns.includes(pat);
+                    if (!alwaysValid) {
+                        cxt.subschema({
+                            keyword: "patternProperties",
+                            schemaProp: pat,
+                            dataProp: key,
+                            dataPropType: util_2.Type.Str,
+                        }, valid);
+                    }
+                    if (it.opts.unevaluated && props !== true) {
+                        gen.assign((0, codegen_1._) `${props}[${key}]`, true);
+                    }
+                    else if (!alwaysValid && !it.allErrors) {
+                        // can short-circuit if `unevaluatedProperties` is not supported (opts.next === false)
+                        // or if all properties were evaluated (props === true)
+                        gen.if((0, codegen_1.not)(valid), () => gen.break());
+                    }
+                });
+            });
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=patternProperties.js.map
+
+/***/ }),
+
+/***/ 6467:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const items_1 = __nccwpck_require__(5791);
+const def = {
+    keyword: "prefixItems",
+    type: "array",
+    schemaType: ["array"],
+    before: "uniqueItems",
+    code: (cxt) => (0, items_1.validateTuple)(cxt, "items"),
+};
+exports["default"] = def;
+//# sourceMappingURL=prefixItems.js.map
+
+/***/ }),
+
+/***/ 8778:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const validate_1 = __nccwpck_require__(7881);
+const code_1 = __nccwpck_require__(8484);
+const util_1 = __nccwpck_require__(4464);
+const additionalProperties_1 = __nccwpck_require__(2431);
+const def = {
+    keyword: "properties",
+    type: "object",
+    schemaType: "object",
+    code(cxt) {
+        const { gen, schema, parentSchema, data, it } = cxt;
+        if (it.opts.removeAdditional === "all" && parentSchema.additionalProperties === undefined) {
+            additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalProperties"));
+        }
+        const allProps = (0, code_1.allSchemaProperties)(schema);
+        for (const prop of allProps) {
+            it.definedProperties.add(prop);
+        }
+        if (it.opts.unevaluated && allProps.length && it.props !== true) {
+            it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
+        }
+        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
+        if (properties.length === 0)
+            return;
+        const valid = gen.name("valid");
+        for (const prop of properties) {
+            if (hasDefault(prop)) {
+                applyPropertySchema(prop);
+            }
+            else {
+                gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties));
+                applyPropertySchema(prop);
+                if (!it.allErrors)
+                    gen.else().var(valid, true);
+                gen.endIf();
+            }
+            cxt.it.definedProperties.add(prop);
+            cxt.ok(valid);
+        }
+        function hasDefault(prop) {
+            return it.opts.useDefaults && !it.compositeRule && schema[prop].default !== undefined;
+        }
+        function applyPropertySchema(prop) {
+            cxt.subschema({
+                keyword: "properties",
+                schemaProp: prop,
+                dataProp: prop,
+            }, valid);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=properties.js.map
+
+/***/ }),
+
+/***/ 1372:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: "property name must be valid",
+    params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
+};
+const def = {
+    keyword: "propertyNames",
+    type: "object",
+    schemaType: ["object", "boolean"],
+    error,
+    code(cxt) {
+        const { gen, schema, data, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        const valid = gen.name("valid");
+        gen.forIn("key", data, (key) => {
+            cxt.setParams({ propertyName: key });
+            cxt.subschema({
+                keyword: "propertyNames",
+                data: key,
+                dataTypes: ["string"],
+                propertyName: key,
+                compositeRule: true,
+            }, valid);
+            gen.if((0, codegen_1.not)(valid), () => {
+                cxt.error(true);
+                if (!it.allErrors)
+                    gen.break();
+            });
+        });
+        cxt.ok(valid);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=propertyNames.js.map
+
+/***/ }),
+
+/***/ 9210:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: ["then", "else"],
+    schemaType: ["object", "boolean"],
+    code({ keyword, parentSchema, it }) {
+        if (parentSchema.if === undefined)
+            (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=thenElse.js.map
+
+/***/ }),
+
+/***/ 8484:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const names_1 = __nccwpck_require__(630);
+const util_2 = __nccwpck_require__(4464);
+function checkReportMissingProp(cxt, prop) {
+    const { gen, data, it } = cxt;
+    gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
+        cxt.setParams({ missingProperty: (0, codegen_1._) `${prop}` }, true);
+        cxt.error();
+    });
+}
+exports.checkReportMissingProp = checkReportMissingProp;
+function checkMissingProp({ gen, data, it: { opts } }, properties, missing) {
+    return (0, codegen_1.or)(...properties.map((prop) => (0, codegen_1.and)(noPropertyInData(gen, data, prop, opts.ownProperties), (0, codegen_1._) `${missing} = ${prop}`)));
+}
+exports.checkMissingProp = checkMissingProp;
+function reportMissingProp(cxt, missing) {
+    cxt.setParams({ missingProperty: missing }, true);
+    cxt.error();
+}
+exports.reportMissingProp = reportMissingProp;
+function hasPropFunc(gen) {
+    return gen.scopeValue("func", {
+        // eslint-disable-next-line @typescript-eslint/unbound-method
+        ref: Object.prototype.hasOwnProperty,
+        code: (0, codegen_1._) `Object.prototype.hasOwnProperty`,
+    });
+}
+exports.hasPropFunc = hasPropFunc;
+function isOwnProperty(gen, data, property) {
+    return (0, codegen_1._) `${hasPropFunc(gen)}.call(${data}, ${property})`;
+}
+exports.isOwnProperty = isOwnProperty;
+function propertyInData(gen, data, property, ownProperties) {
+    const cond = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(property)} !== undefined`;
+    return ownProperties ? (0, codegen_1._) `${cond} && ${isOwnProperty(gen, data, property)}` : cond;
+}
+exports.propertyInData = propertyInData;
+function noPropertyInData(gen, data, property, ownProperties) {
+    const cond = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(property)} === undefined`;
+    return ownProperties ? (0, codegen_1.or)(cond, (0, codegen_1.not)(isOwnProperty(gen, data, property))) : cond;
+}
+exports.noPropertyInData = noPropertyInData;
+function allSchemaProperties(schemaMap) {
+    return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
+}
+exports.allSchemaProperties = allSchemaProperties;
+function schemaProperties(it, schemaMap) {
+    return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
+}
+exports.schemaProperties = schemaProperties;
+function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func, context, passSchema) {
+    const dataAndSchema = passSchema ? (0, codegen_1._) `${schemaCode}, ${data}, ${topSchemaRef}${schemaPath}` : data;
+    const valCxt = [
+        [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, errorPath)],
+        [names_1.default.parentData, it.parentData],
+        [names_1.default.parentDataProperty, it.parentDataProperty],
+        [names_1.default.rootData, names_1.default.rootData],
+    ];
+    if (it.opts.dynamicRef)
+        valCxt.push([names_1.default.dynamicAnchors, names_1.default.dynamicAnchors]);
+    const args = (0, codegen_1._) `${dataAndSchema}, ${gen.object(...valCxt)}`;
+    return context !== codegen_1.nil ? (0, codegen_1._) `${func}.call(${context}, ${args})` : (0, codegen_1._) `${func}(${args})`;
+}
+exports.callValidateCode = callValidateCode;
+const newRegExp = (0, codegen_1._) `new RegExp`;
+function usePattern({ gen, it: { opts } }, pattern) {
+    const u = opts.unicodeRegExp ? "u" : "";
+    const { regExp } = opts.code;
+    const rx = regExp(pattern, u);
+    return gen.scopeValue("pattern", {
+        key: rx.toString(),
+        ref: rx,
+        code: (0, codegen_1._) `${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern}, ${u})`,
+    });
+}
+exports.usePattern = usePattern;
+function validateArray(cxt) {
+    const { gen, data, keyword, it } = cxt;
+    const valid = gen.name("valid");
+    if (it.allErrors) {
+        const validArr = gen.let("valid", true);
+        validateItems(() => gen.assign(validArr, false));
+        return validArr;
+    }
+    gen.var(valid, true);
+    validateItems(() => gen.break());
+    return valid;
+    function validateItems(notValid) {
+        const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+        gen.forRange("i", 0, len, (i) => {
+            cxt.subschema({
+                keyword,
+                dataProp: i,
+                dataPropType: util_1.Type.Num,
+            }, valid);
+            gen.if((0, codegen_1.not)(valid), notValid);
+        });
+    }
+}
+exports.validateArray = validateArray;
+function validateUnion(cxt) {
+    const { gen, schema, keyword, it } = cxt;
+    /* istanbul ignore if */
+    if (!Array.isArray(schema))
+        throw new Error("ajv implementation error");
+    const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
+    if (alwaysValid && !it.opts.unevaluated)
+        return;
+    const valid = gen.let("valid", false);
+    const schValid = gen.name("_valid");
+    gen.block(() => schema.forEach((_sch, i) => {
+        const schCxt = cxt.subschema({
+            keyword,
+            schemaProp: i,
+            compositeRule: true,
+        }, schValid);
+        gen.assign(valid, (0, codegen_1._) `${valid} || ${schValid}`);
+        const merged = cxt.mergeValidEvaluated(schCxt, schValid);
+        // can short-circuit if `unevaluatedProperties/Items` not supported (opts.unevaluated !== true)
+        // or if all properties and items were evaluated (it.props === true && it.items === true)
+        if (!merged)
+            gen.if((0, codegen_1.not)(valid));
+    }));
+    cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
+}
+exports.validateUnion = validateUnion;
+//# sourceMappingURL=code.js.map
+
+/***/ }),
+
+/***/ 9872:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const def = {
+    keyword: "id",
+    code() {
+        throw new Error('NOT SUPPORTED: keyword "id", use "$id" for schema ID');
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=id.js.map
+
+/***/ }),
+
+/***/ 7397:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const id_1 = __nccwpck_require__(9872);
+const ref_1 = __nccwpck_require__(2996);
+const core = [
+    "$schema",
+    "$id",
+    "$defs",
+    "$vocabulary",
+    { keyword: "$comment" },
+    "definitions",
+    id_1.default,
+    ref_1.default,
+];
+exports["default"] = core;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 2996:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.callRef = exports.getValidate = void 0;
+const ref_error_1 = __nccwpck_require__(3162);
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const compile_1 = __nccwpck_require__(2718);
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: "$ref",
+    schemaType: "string",
+    code(cxt) {
+        const { gen, schema: $ref, it } = cxt;
+        const { baseId, schemaEnv: env, validateName, opts, self } = it;
+        const { root } = env;
+        if (($ref === "#" || $ref === "#/") && baseId === root.baseId)
+            return callRootRef();
+        const schOrEnv = compile_1.resolveRef.call(self, root, baseId, $ref);
+        if (schOrEnv === undefined)
+            throw new ref_error_1.default(it.opts.uriResolver, baseId, $ref);
+        if (schOrEnv instanceof compile_1.SchemaEnv)
+            return callValidate(schOrEnv);
+        return inlineRefSchema(schOrEnv);
+        function callRootRef() {
+            if (env === root)
+                return callRef(cxt, validateName, env, env.$async);
+            const rootName = gen.scopeValue("root", { ref: root });
+            return callRef(cxt, (0, codegen_1._) `${rootName}.validate`, root, root.$async);
+        }
+        function callValidate(sch) {
+            const v = getValidate(cxt, sch);
+            callRef(cxt, v, sch, sch.$async);
+        }
+        function inlineRefSchema(sch) {
+            const schName = gen.scopeValue("schema", opts.code.source === true ? { ref: sch, code: (0, codegen_1.stringify)(sch) } : { ref: sch });
+            const valid = gen.name("valid");
+            const schCxt = cxt.subschema({
+                schema: sch,
+                dataTypes: [],
+                schemaPath: codegen_1.nil,
+                topSchemaRef: schName,
+                errSchemaPath: $ref,
+            }, valid);
+            cxt.mergeEvaluated(schCxt);
+            cxt.ok(valid);
+        }
+    },
+};
+function getValidate(cxt, sch) {
+    const { gen } = cxt;
+    return sch.validate
+        ? gen.scopeValue("validate", { ref: sch.validate })
+        : (0, codegen_1._) `${gen.scopeValue("wrapper", { ref: sch })}.validate`;
+}
+exports.getValidate = getValidate;
+function callRef(cxt, v, sch, $async) {
+    const { gen, it } = cxt;
+    const { allErrors, schemaEnv: env, opts } = it;
+    const passCxt = opts.passContext ? names_1.default.this : codegen_1.nil;
+    if ($async)
+        callAsyncRef();
+    else
+        callSyncRef();
+    function callAsyncRef() {
+        if (!env.$async)
+            throw new Error("async schema referenced by sync schema");
+        const valid = gen.let("valid");
+        gen.try(() => {
+            gen.code((0, codegen_1._) `await ${(0, code_1.callValidateCode)(cxt, v, passCxt)}`);
+            addEvaluatedFrom(v); // TODO will not work with async, it has to be returned with the result
+            if (!allErrors)
+                gen.assign(valid, true);
+        }, (e) => {
+            gen.if((0, codegen_1._) `!(${e} instanceof ${it.ValidationError})`, () => gen.throw(e));
+            addErrorsFrom(e);
+            if (!allErrors)
+                gen.assign(valid, false);
+        });
+        cxt.ok(valid);
+    }
+    function callSyncRef() {
+        cxt.result((0, code_1.callValidateCode)(cxt, v, passCxt), () => addEvaluatedFrom(v), () => addErrorsFrom(v));
+    }
+    function addErrorsFrom(source) {
+        const errs = (0, codegen_1._) `${source}.errors`;
+        gen.assign(names_1.default.vErrors, (0, codegen_1._) `${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`); // TODO tagged
+        gen.assign(names_1.default.errors, (0, codegen_1._) `${names_1.default.vErrors}.length`);
+    }
+    function addEvaluatedFrom(source) {
+        var _a;
+        if (!it.opts.unevaluated)
+            return;
+        const schEvaluated = (_a = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a === void 0 ? void 0 : _a.evaluated;
+        // TODO refactor
+        if (it.props !== true) {
+            if (schEvaluated && !schEvaluated.dynamicProps) {
+                if (schEvaluated.props !== undefined) {
+                    it.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it.props);
+                }
+            }
+            else {
+                const props = gen.var("props", (0, codegen_1._) `${source}.evaluated.props`);
+                it.props = util_1.mergeEvaluated.props(gen, props, it.props, codegen_1.Name);
+            }
+        }
+        if (it.items !== true) {
+            if (schEvaluated && !schEvaluated.dynamicItems) {
+                if (schEvaluated.items !== undefined) {
+                    it.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it.items);
+                }
+            }
+            else {
+                const items = gen.var("items", (0, codegen_1._) `${source}.evaluated.items`);
+                it.items = util_1.mergeEvaluated.items(gen, items, it.items, codegen_1.Name);
+            }
+        }
+    }
+}
+exports.callRef = callRef;
+exports["default"] = def;
+//# sourceMappingURL=ref.js.map
+
+/***/ }),
+
+/***/ 8886:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const types_1 = __nccwpck_require__(7115);
+const compile_1 = __nccwpck_require__(2718);
+const ref_error_1 = __nccwpck_require__(3162);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
+        ? `tag "${tagName}" must be string`
+        : `value of tag "${tagName}" must be in oneOf`,
+    params: ({ params: { discrError, tag, tagName } }) => (0, codegen_1._) `{error: ${discrError}, tag: ${tagName}, tagValue: ${tag}}`,
+};
+const def = {
+    keyword: "discriminator",
+    type: "object",
+    schemaType: "object",
+    error,
+    code(cxt) {
+        const { gen, data, schema, parentSchema, it } = cxt;
+        const { oneOf } = parentSchema;
+        if (!it.opts.discriminator) {
+            throw new Error("discriminator: requires discriminator option");
+        }
+        const tagName = schema.propertyName;
+        if (typeof tagName != "string")
+            throw new Error("discriminator: requires propertyName");
+        if (schema.mapping)
+            throw new Error("discriminator: mapping is not supported");
+        if (!oneOf)
+            throw new Error("discriminator: requires oneOf keyword");
+        const valid = gen.let("valid", false);
+        const tag = gen.const("tag", (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(tagName)}`);
+        gen.if((0, codegen_1._) `typeof ${tag} == "string"`, () => validateMapping(), () => cxt.error(false, { discrError: types_1.DiscrError.Tag, tag, tagName }));
+        cxt.ok(valid);
+        function validateMapping() {
+            const mapping = getMapping();
+            gen.if(false);
+            for (const tagValue in mapping) {
+                gen.elseIf((0, codegen_1._) `${tag} === ${tagValue}`);
+                gen.assign(valid, applyTagSchema(mapping[tagValue]));
+            }
+            gen.else();
+            cxt.error(false, { discrError: types_1.DiscrError.Mapping, tag, tagName });
+            gen.endIf();
+        }
+        function applyTagSchema(schemaProp) {
+            const _valid = gen.name("valid");
+            const schCxt = cxt.subschema({ keyword: "oneOf", schemaProp }, _valid);
+            cxt.mergeEvaluated(schCxt, codegen_1.Name);
+            return _valid;
+        }
+        function getMapping() {
+            var _a;
+            const oneOfMapping = {};
+            const topRequired = hasRequired(parentSchema);
+            let tagRequired = true;
+            for (let i = 0; i < oneOf.length; i++) {
+                let sch = oneOf[i];
+                if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
+                    const ref = sch.$ref;
+                    sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
+                    if (sch instanceof compile_1.SchemaEnv)
+                        sch = sch.schema;
+                    if (sch === undefined)
+                        throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
+                }
+                const propSch = (_a = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a === void 0 ? void 0 : _a[tagName];
+                if (typeof propSch != "object") {
+                    throw new Error(`discriminator: oneOf subschemas (or referenced schemas) must have "properties/${tagName}"`);
+                }
+                tagRequired = tagRequired && (topRequired || hasRequired(sch));
+                addMappings(propSch, i);
+            }
+            if (!tagRequired)
+                throw new Error(`discriminator: "${tagName}" must be required`);
+            return oneOfMapping;
+            function hasRequired({ required }) {
+                return Array.isArray(required) && required.includes(tagName);
+            }
+            function addMappings(sch, i) {
+                if (sch.const) {
+                    addMapping(sch.const, i);
+                }
+                else if (sch.enum) {
+                    for (const tagValue of sch.enum) {
+                        addMapping(tagValue, i);
+                    }
+                }
+                else {
+                    throw new Error(`discriminator: "properties/${tagName}" must have "const" or "enum"`);
+                }
+            }
+            function addMapping(tagValue, i) {
+                if (typeof tagValue != "string" || tagValue in oneOfMapping) {
+                    throw new Error(`discriminator: "${tagName}" values must be unique strings`);
+                }
+                oneOfMapping[tagValue] = i;
+            }
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 7115:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DiscrError = void 0;
+var DiscrError;
+(function (DiscrError) {
+    DiscrError["Tag"] = "tag";
+    DiscrError["Mapping"] = "mapping";
+})(DiscrError || (exports.DiscrError = DiscrError = {}));
+//# sourceMappingURL=types.js.map
+
+/***/ }),
+
+/***/ 9941:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const core_1 = __nccwpck_require__(7397);
+const validation_1 = __nccwpck_require__(5481);
+const applicator_1 = __nccwpck_require__(8775);
+const format_1 = __nccwpck_require__(2601);
+const metadata_1 = __nccwpck_require__(6620);
+const draft7Vocabularies = [
+    core_1.default,
+    validation_1.default,
+    (0, applicator_1.default)(),
+    format_1.default,
+    metadata_1.metadataVocabulary,
+    metadata_1.contentVocabulary,
+];
+exports["default"] = draft7Vocabularies;
+//# sourceMappingURL=draft7.js.map
+
+/***/ }),
+
+/***/ 6402:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
+    params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
+};
+const def = {
+    keyword: "format",
+    type: ["number", "string"],
+    schemaType: "string",
+    $data: true,
+    error,
+    code(cxt, ruleType) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const { opts, errSchemaPath, schemaEnv, self } = it;
+        if (!opts.validateFormats)
+            return;
+        if ($data)
+            validate$DataFormat();
+        else
+            validateFormat();
+        function validate$DataFormat() {
+            const fmts = gen.scopeValue("formats", {
+                ref: self.formats,
+                code: opts.code.formats,
+            });
+            const fDef = gen.const("fDef", (0, codegen_1._) `${fmts}[${schemaCode}]`);
+            const fType = gen.let("fType");
+            const format = gen.let("format");
+            // TODO simplify
+            gen.if((0, codegen_1._) `typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0, codegen_1._) `${fDef}.type || "string"`).assign(format, (0, codegen_1._) `${fDef}.validate`), () => gen.assign(fType, (0, codegen_1._) `"string"`).assign(format, fDef));
+            cxt.fail$data((0, codegen_1.or)(unknownFmt(), invalidFmt()));
+            function unknownFmt() {
+                if (opts.strictSchema === false)
+                    return codegen_1.nil;
+                return (0, codegen_1._) `${schemaCode} && !${format}`;
+            }
+            function invalidFmt() {
+                const callFormat = schemaEnv.$async
+                    ? (0, codegen_1._) `(${fDef}.async ? await ${format}(${data}) : ${format}(${data}))`
+                    : (0, codegen_1._) `${format}(${data})`;
+                const validData = (0, codegen_1._) `(typeof ${format} == "function" ? ${callFormat} : ${format}.test(${data}))`;
+                return (0, codegen_1._) `${format} && ${format} !== true && ${fType} === ${ruleType} && !${validData}`;
+            }
+        }
+        function validateFormat() {
+            const formatDef = self.formats[schema];
+            if (!formatDef) {
+                unknownFormat();
+                return;
+            }
+            if (formatDef === true)
+                return;
+            const [fmtType, format, fmtRef] = getFormat(formatDef);
+            if (fmtType === ruleType)
+                cxt.pass(validCondition());
+            function unknownFormat() {
+                if (opts.strictSchema === false) {
+                    self.logger.warn(unknownMsg());
+                    return;
+                }
+                throw new Error(unknownMsg());
+                function unknownMsg() {
+                    return `unknown format "${schema}" ignored in schema at path "${errSchemaPath}"`;
+                }
+            }
+            function getFormat(fmtDef) {
+                const code = fmtDef instanceof RegExp
+                    ? (0, codegen_1.regexpCode)(fmtDef)
+                    : opts.code.formats
+                        ? (0, codegen_1._) `${opts.code.formats}${(0, codegen_1.getProperty)(schema)}`
+                        : undefined;
+                const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
+                if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
+                    return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._) `${fmt}.validate`];
+                }
+                return ["string", fmtDef, fmt];
+            }
+            function validCondition() {
+                if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
+                    if (!schemaEnv.$async)
+                        throw new Error("async format in sync schema");
+                    return (0, codegen_1._) `await ${fmtRef}(${data})`;
+                }
+                return typeof format == "function" ? (0, codegen_1._) `${fmtRef}(${data})` : (0, codegen_1._) `${fmtRef}.test(${data})`;
+            }
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=format.js.map
+
+/***/ }),
+
+/***/ 2601:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const format_1 = __nccwpck_require__(6402);
+const format = [format_1.default];
+exports["default"] = format;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 6620:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.contentVocabulary = exports.metadataVocabulary = void 0;
+exports.metadataVocabulary = [
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+];
+exports.contentVocabulary = [
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+];
+//# sourceMappingURL=metadata.js.map
+
+/***/ }),
+
+/***/ 8026:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const equal_1 = __nccwpck_require__(4951);
+const error = {
+    message: "must be equal to constant",
+    params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
+};
+const def = {
+    keyword: "const",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schemaCode, schema } = cxt;
+        if ($data || (schema && typeof schema == "object")) {
+            cxt.fail$data((0, codegen_1._) `!${(0, util_1.useFunc)(gen, equal_1.default)}(${data}, ${schemaCode})`);
+        }
+        else {
+            cxt.fail((0, codegen_1._) `${schema} !== ${data}`);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=const.js.map
+
+/***/ }),
+
+/***/ 3200:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const equal_1 = __nccwpck_require__(4951);
+const error = {
+    message: "must be equal to one of the allowed values",
+    params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
+};
+const def = {
+    keyword: "enum",
+    schemaType: "array",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        if (!$data && schema.length === 0)
+            throw new Error("enum must have non-empty array");
+        const useLoop = schema.length >= it.opts.loopEnum;
+        let eql;
+        const getEql = () => (eql !== null && eql !== void 0 ? eql : (eql = (0, util_1.useFunc)(gen, equal_1.default)));
+        let valid;
+        if (useLoop || $data) {
+            valid = gen.let("valid");
+            cxt.block$data(valid, loopEnum);
+        }
+        else {
+            /* istanbul ignore if */
+            if (!Array.isArray(schema))
+                throw new Error("ajv implementation error");
+            const vSchema = gen.const("vSchema", schemaCode);
+            valid = (0, codegen_1.or)(...schema.map((_x, i) => equalCode(vSchema, i)));
+        }
+        cxt.pass(valid);
+        function loopEnum() {
+            gen.assign(valid, false);
+            gen.forOf("v", schemaCode, (v) => gen.if((0, codegen_1._) `${getEql()}(${data}, ${v})`, () => gen.assign(valid, true).break()));
+        }
+        function equalCode(vSchema, i) {
+            const sch = schema[i];
+            return typeof sch === "object" && sch !== null
+                ? (0, codegen_1._) `${getEql()}(${data}, ${vSchema}[${i}])`
+                : (0, codegen_1._) `${data} === ${sch}`;
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=enum.js.map
+
+/***/ }),
+
+/***/ 5481:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const limitNumber_1 = __nccwpck_require__(3723);
+const multipleOf_1 = __nccwpck_require__(8132);
+const limitLength_1 = __nccwpck_require__(6962);
+const pattern_1 = __nccwpck_require__(6023);
+const limitProperties_1 = __nccwpck_require__(895);
+const required_1 = __nccwpck_require__(4504);
+const limitItems_1 = __nccwpck_require__(6296);
+const uniqueItems_1 = __nccwpck_require__(5132);
+const const_1 = __nccwpck_require__(8026);
+const enum_1 = __nccwpck_require__(3200);
+const validation = [
+    // number
+    limitNumber_1.default,
+    multipleOf_1.default,
+    // string
+    limitLength_1.default,
+    pattern_1.default,
+    // object
+    limitProperties_1.default,
+    required_1.default,
+    // array
+    limitItems_1.default,
+    uniqueItems_1.default,
+    // any
+    { keyword: "type", schemaType: ["string", "array"] },
+    { keyword: "nullable", schemaType: "boolean" },
+    const_1.default,
+    enum_1.default,
+];
+exports["default"] = validation;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 6296:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message({ keyword, schemaCode }) {
+        const comp = keyword === "maxItems" ? "more" : "fewer";
+        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} items`;
+    },
+    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: ["maxItems", "minItems"],
+    type: "array",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        const op = keyword === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        cxt.fail$data((0, codegen_1._) `${data}.length ${op} ${schemaCode}`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitItems.js.map
+
+/***/ }),
+
+/***/ 6962:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const ucs2length_1 = __nccwpck_require__(6214);
+const error = {
+    message({ keyword, schemaCode }) {
+        const comp = keyword === "maxLength" ? "more" : "fewer";
+        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} characters`;
+    },
+    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: ["maxLength", "minLength"],
+    type: "string",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode, it } = cxt;
+        const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const len = it.opts.unicode === false ? (0, codegen_1._) `${data}.length` : (0, codegen_1._) `${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
+        cxt.fail$data((0, codegen_1._) `${len} ${op} ${schemaCode}`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitLength.js.map
+
+/***/ }),
+
+/***/ 3723:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const ops = codegen_1.operators;
+const KWDs = {
+    maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
+    minimum: { okStr: ">=", ok: ops.GTE, fail: ops.LT },
+    exclusiveMaximum: { okStr: "<", ok: ops.LT, fail: ops.GTE },
+    exclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE },
+};
+const error = {
+    message: ({ keyword, schemaCode }) => (0, codegen_1.str) `must be ${KWDs[keyword].okStr} ${schemaCode}`,
+    params: ({ keyword, schemaCode }) => (0, codegen_1._) `{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: Object.keys(KWDs),
+    type: "number",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        cxt.fail$data((0, codegen_1._) `${data} ${KWDs[keyword].fail} ${schemaCode} || isNaN(${data})`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitNumber.js.map
+
+/***/ }),
+
+/***/ 895:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message({ keyword, schemaCode }) {
+        const comp = keyword === "maxProperties" ? "more" : "fewer";
+        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} properties`;
+    },
+    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: ["maxProperties", "minProperties"],
+    type: "object",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        const op = keyword === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        cxt.fail$data((0, codegen_1._) `Object.keys(${data}).length ${op} ${schemaCode}`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitProperties.js.map
+
+/***/ }),
+
+/***/ 8132:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
+    params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
+};
+const def = {
+    keyword: "multipleOf",
+    type: "number",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, schemaCode, it } = cxt;
+        // const bdt = bad$DataType(schemaCode, <string>def.schemaType, $data)
+        const prec = it.opts.multipleOfPrecision;
+        const res = gen.let("res");
+        const invalid = prec
+            ? (0, codegen_1._) `Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}`
+            : (0, codegen_1._) `${res} !== parseInt(${res})`;
+        cxt.fail$data((0, codegen_1._) `(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=multipleOf.js.map
+
+/***/ }),
+
+/***/ 6023:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
+    params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
+};
+const def = {
+    keyword: "pattern",
+    type: "string",
+    schemaType: "string",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const u = it.opts.unicodeRegExp ? "u" : "";
+        if ($data) {
+            const { regExp } = it.opts.code;
+            const regExpCode = regExp.code === "new RegExp" ? (0, codegen_1._) `new RegExp` : (0, util_1.useFunc)(gen, regExp);
+            const valid = gen.let("valid");
+            gen.try(() => gen.assign(valid, (0, codegen_1._) `${regExpCode}(${schemaCode}, ${u}).test(${data})`), () => gen.assign(valid, false));
+            cxt.fail$data((0, codegen_1._) `!${valid}`);
+        }
+        else {
+            const regExp = (0, code_1.usePattern)(cxt, schema);
+            cxt.fail$data((0, codegen_1._) `!${regExp}.test(${data})`);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=pattern.js.map
+
+/***/ }),
+
+/***/ 4504:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
+    params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
+};
+const def = {
+    keyword: "required",
+    type: "object",
+    schemaType: "array",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, schema, schemaCode, data, $data, it } = cxt;
+        const { opts } = it;
+        if (!$data && schema.length === 0)
+            return;
+        const useLoop = schema.length >= opts.loopRequired;
+        if (it.allErrors)
+            allErrorsMode();
+        else
+            exitOnErrorMode();
+        if (opts.strictRequired) {
+            const props = cxt.parentSchema.properties;
+            const { definedProperties } = cxt.it;
+            for (const requiredKey of schema) {
+                if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === undefined && !definedProperties.has(requiredKey)) {
+                    const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+                    const msg = `required property "${requiredKey}" is not defined at "${schemaPath}" (strictRequired)`;
+                    (0, util_1.checkStrictMode)(it, msg, it.opts.strictRequired);
+                }
+            }
+        }
+        function allErrorsMode() {
+            if (useLoop || $data) {
+                cxt.block$data(codegen_1.nil, loopAllRequired);
+            }
+            else {
+                for (const prop of schema) {
+                    (0, code_1.checkReportMissingProp)(cxt, prop);
+                }
+            }
+        }
+        function exitOnErrorMode() {
+            const missing = gen.let("missing");
+            if (useLoop || $data) {
+                const valid = gen.let("valid", true);
+                cxt.block$data(valid, () => loopUntilMissing(missing, valid));
+                cxt.ok(valid);
+            }
+            else {
+                gen.if((0, code_1.checkMissingProp)(cxt, schema, missing));
+                (0, code_1.reportMissingProp)(cxt, missing);
+                gen.else();
+            }
+        }
+        function loopAllRequired() {
+            gen.forOf("prop", schemaCode, (prop) => {
+                cxt.setParams({ missingProperty: prop });
+                gen.if((0, code_1.noPropertyInData)(gen, data, prop, opts.ownProperties), () => cxt.error());
+            });
+        }
+        function loopUntilMissing(missing, valid) {
+            cxt.setParams({ missingProperty: missing });
+            gen.forOf(missing, schemaCode, () => {
+                gen.assign(valid, (0, code_1.propertyInData)(gen, data, missing, opts.ownProperties));
+                gen.if((0, codegen_1.not)(valid), () => {
+                    cxt.error();
+                    gen.break();
+                });
+            }, codegen_1.nil);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=required.js.map
+
+/***/ }),
+
+/***/ 5132:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const dataType_1 = __nccwpck_require__(6685);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const equal_1 = __nccwpck_require__(4951);
+const error = {
+    message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
+    params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
+};
+const def = {
+    keyword: "uniqueItems",
+    type: "array",
+    schemaType: "boolean",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schema, parentSchema, schemaCode, it } = cxt;
+        if (!$data && !schema)
+            return;
+        const valid = gen.let("valid");
+        const itemTypes = parentSchema.items ? (0, dataType_1.getSchemaTypes)(parentSchema.items) : [];
+        cxt.block$data(valid, validateUniqueItems, (0, codegen_1._) `${schemaCode} === false`);
+        cxt.ok(valid);
+        function validateUniqueItems() {
+            const i = gen.let("i", (0, codegen_1._) `${data}.length`);
+            const j = gen.let("j");
+            cxt.setParams({ i, j });
+            gen.assign(valid, true);
+            gen.if((0, codegen_1._) `${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j));
+        }
+        function canOptimize() {
+            return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
+        }
+        function loopN(i, j) {
+            const item = gen.name("item");
+            const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
+            const indices = gen.const("indices", (0, codegen_1._) `{}`);
+            gen.for((0, codegen_1._) `;${i}--;`, () => {
+                gen.let(item, (0, codegen_1._) `${data}[${i}]`);
+                gen.if(wrongType, (0, codegen_1._) `continue`);
+                if (itemTypes.length > 1)
+                    gen.if((0, codegen_1._) `typeof ${item} == "string"`, (0, codegen_1._) `${item} += "_"`);
+                gen
+                    .if((0, codegen_1._) `typeof ${indices}[${item}] == "number"`, () => {
+                    gen.assign(j, (0, codegen_1._) `${indices}[${item}]`);
+                    cxt.error();
+                    gen.assign(valid, false).break();
+                })
+                    .code((0, codegen_1._) `${indices}[${item}] = ${i}`);
+            });
+        }
+        function loopN2(i, j) {
+            const eql = (0, util_1.useFunc)(gen, equal_1.default);
+            const outer = gen.name("outer");
+            gen.label(outer).for((0, codegen_1._) `;${i}--;`, () => gen.for((0, codegen_1._) `${j} = ${i}; ${j}--;`, () => gen.if((0, codegen_1._) `${eql}(${data}[${i}], ${data}[${j}])`, () => {
+                cxt.error();
+                gen.assign(valid, false).break(outer);
+            })));
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=uniqueItems.js.map
+
+/***/ }),
+
+/***/ 3430:
+/***/ ((module) => {
+
+
+
+// do not edit .js files directly - edit src/index.jst
+
+
+
+module.exports = function equal(a, b) {
+  if (a === b) return true;
+
+  if (a && b && typeof a == 'object' && typeof b == 'object') {
+    if (a.constructor !== b.constructor) return false;
+
+    var length, i, keys;
+    if (Array.isArray(a)) {
+      length = a.length;
+      if (length != b.length) return false;
+      for (i = length; i-- !== 0;)
+        if (!equal(a[i], b[i])) return false;
+      return true;
+    }
+
+
+
+    if (a.constructor === RegExp) return a.source === b.source && a.flags === b.flags;
+    if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === b.valueOf();
+    if (a.toString !== Object.prototype.toString) return a.toString() === b.toString();
+
+    keys = Object.keys(a);
+    length = keys.length;
+    if (length !== Object.keys(b).length) return false;
+
+    for (i = length; i-- !== 0;)
+      if (!Object.prototype.hasOwnProperty.call(b, keys[i])) return false;
+
+    for (i = length; i-- !== 0;) {
+      var key = keys[i];
+
+      if (!equal(a[key], b[key])) return false;
+    }
+
+    return true;
+  }
+
+  // true if both NaN, false otherwise
+  return a!==a && b!==b;
+};
+
+
+/***/ }),
+
+/***/ 1167:
+/***/ ((module) => {
+
+
+
+var traverse = module.exports = function (schema, opts, cb) {
+  // Legacy support for v0.3.1 and earlier.
+  if (typeof opts == 'function') {
+    cb = opts;
+    opts = {};
+  }
+
+  cb = opts.cb || cb;
+  var pre = (typeof cb == 'function') ? cb : cb.pre || function() {};
+  var post = cb.post || function() {};
+
+  _traverse(opts, pre, post, schema, '', schema);
+};
+
+
+traverse.keywords = {
+  additionalItems: true,
+  items: true,
+  contains: true,
+  additionalProperties: true,
+  propertyNames: true,
+  not: true,
+  if: true,
+  then: true,
+  else: true
+};
+
+traverse.arrayKeywords = {
+  items: true,
+  allOf: true,
+  anyOf: true,
+  oneOf: true
+};
+
+traverse.propsKeywords = {
+  $defs: true,
+  definitions: true,
+  properties: true,
+  patternProperties: true,
+  dependencies: true
+};
+
+traverse.skipKeywords = {
+  default: true,
+  enum: true,
+  const: true,
+  required: true,
+  maximum: true,
+  minimum: true,
+  exclusiveMaximum: true,
+  exclusiveMinimum: true,
+  multipleOf: true,
+  maxLength: true,
+  minLength: true,
+  pattern: true,
+  format: true,
+  maxItems: true,
+  minItems: true,
+  uniqueItems: true,
+  maxProperties: true,
+  minProperties: true
+};
+
+
+function _traverse(opts, pre, post, schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex) {
+  if (schema && typeof schema == 'object' && !Array.isArray(schema)) {
+    pre(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
+    for (var key in schema) {
+      var sch = schema[key];
+      if (Array.isArray(sch)) {
+        if (key in traverse.arrayKeywords) {
+          for (var i=0; i<sch.length; i++)
+            _traverse(opts, pre, post, sch[i], jsonPtr + '/' + key + '/' + i, rootSchema, jsonPtr, key, schema, i);
+        }
+      } else if (key in traverse.propsKeywords) {
+        if (sch && typeof sch == 'object') {
+          for (var prop in sch)
+            _traverse(opts, pre, post, sch[prop], jsonPtr + '/' + key + '/' + escapeJsonPtr(prop), rootSchema, jsonPtr, key, schema, prop);
+        }
+      } else if (key in traverse.keywords || (opts.allKeys && !(key in traverse.skipKeywords))) {
+        _traverse(opts, pre, post, sch, jsonPtr + '/' + key, rootSchema, jsonPtr, key, schema);
+      }
+    }
+    post(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
+  }
+}
+
+
+function escapeJsonPtr(str) {
+  return str.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+
+/***/ }),
+
 /***/ 181:
 /***/ ((module) => {
 
@@ -13,6 +6147,1809 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 4352:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+
+const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
+const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
+const MALFORMED_HOST_ERROR = 'URI host is malformed.'
+// ASCII characters outside the RFC 3986 reg-name set (unreserved, sub-delims
+// and "%" for pct-encoded): C0 controls, space, DEL, and "#/:<>?@[\]^`{|}.
+const FORBIDDEN_DOMAIN_HOST_CHARACTER = /[\0-\x20"#/:<>?@[\\\]^`{|}\x7F]/u
+
+/**
+ * RFC 3986 section 3.1 does not allow percent-encoding in a scheme, so the
+ * scheme is validated as-is and never decoded. Decoding would let inert input
+ * such as `%6Aavascript:` become a live `javascript:` scheme.
+ *
+ * @param {string} scheme
+ * @returns {string}
+ */
+function validateScheme (scheme) {
+  const stringScheme = String(scheme)
+  if (!VALID_SCHEME.test(stringScheme)) {
+    throw new TypeError(MALFORMED_SCHEME_ERROR)
+  }
+  return stringScheme
+}
+
+/**
+ * @template {import('./types/index').URIComponent|string} T
+ * @param {T} uri
+ * @param {import('./types/index').Options} [options]
+ * @returns {T}
+ */
+function normalize (uri, options) {
+  if (typeof uri === 'string') {
+    uri = /** @type {T} */ (normalizeString(uri, options))
+  } else if (typeof uri === 'object') {
+    uri = /** @type {T} */ (parse(serialize(uri, options), options))
+  }
+  return uri
+}
+
+/**
+ * @param {string} baseURI
+ * @param {string} relativeURI
+ * @param {import('./types/index').Options} [options]
+ * @returns {string}
+ */
+function resolve (baseURI, relativeURI, options) {
+  const schemelessOptions = options ? Object.assign({ scheme: 'null' }, options) : { scheme: 'null' }
+  const {
+    parsed: baseParsed,
+    malformedAuthorityOrPort: baseMalformed,
+    malformedPercentEncoding: baseMalformedPercentEncoding,
+    malformedSchemeSpecific: baseMalformedSchemeSpecific,
+    malformedHost: baseMalformedHost,
+    malformedScheme: baseMalformedScheme
+  } = parseWithStatus(baseURI, schemelessOptions)
+  const {
+    parsed: relativeParsed,
+    malformedAuthorityOrPort: relativeMalformed,
+    malformedPercentEncoding: relativeMalformedPercentEncoding,
+    malformedSchemeSpecific: relativeMalformedSchemeSpecific,
+    malformedHost: relativeMalformedHost,
+    malformedScheme: relativeMalformedScheme
+  } = parseWithStatus(relativeURI, schemelessOptions)
+  if (
+    baseMalformed ||
+    relativeMalformed ||
+    baseMalformedPercentEncoding ||
+    relativeMalformedPercentEncoding ||
+    baseMalformedSchemeSpecific ||
+    relativeMalformedSchemeSpecific ||
+    baseMalformedHost ||
+    relativeMalformedHost ||
+    baseMalformedScheme ||
+    relativeMalformedScheme
+  ) {
+    throw new Error(baseParsed.error || relativeParsed.error || 'URI is malformed.')
+  }
+  const resolved = resolveComponent(baseParsed, relativeParsed, schemelessOptions, true)
+  const resolvedSchemeHandler = getSchemeHandler((options && options.scheme) || resolved.scheme)
+  const resolvedHost = resolved.host
+  const resolvedHostIsIP = resolvedHost !== undefined && resolvedHost !== '' &&
+    (isIPv4(resolvedHost) || normalizeIPv6(resolvedHost).isIPV6)
+  // Inputs are parsed scheme-neutrally, so delimiters and controls in a domain
+  // host are only detected here, once the final scheme is known. They always
+  // fail closed, including in percent-encoded hosts.
+  if (hasForbiddenDomainHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)) {
+    throw new Error(MALFORMED_HOST_ERROR)
+  }
+  canonicalizeHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)
+  // Percent escapes in an ASCII reg-name are encoded data. The WHATWG hostname
+  // parser can reject them even though fast-uri preserves them safely as RFC
+  // 3986 data. A raw non-ASCII host must still fail closed if conversion fails.
+  const encodedASCIIHost = resolvedHost && resolvedHost.indexOf('%') !== -1 &&
+    !/\P{ASCII}/u.test(resolvedHost)
+  if (resolved.error && !encodedASCIIHost) {
+    throw new Error(resolved.error)
+  }
+  schemelessOptions.skipEscape = true
+  return serialize(resolved, schemelessOptions)
+}
+
+/**
+ * @param {import ('./types/index').URIComponent} base
+ * @param {import ('./types/index').URIComponent} relative
+ * @param {import('./types/index').Options} [options]
+ * @param {boolean} [skipNormalization=false]
+ * @returns {import ('./types/index').URIComponent}
+ */
+function resolveComponent (base, relative, options, skipNormalization) {
+  /** @type {import('./types/index').URIComponent} */
+  const target = {}
+  if (!skipNormalization) {
+    base = parse(serialize(base, options), options) // normalize base component
+    relative = parse(serialize(relative, options), options) // normalize relative component
+  }
+  options = options || {}
+
+  if (!options.tolerant && relative.scheme) {
+    target.scheme = relative.scheme
+    // target.authority = relative.authority;
+    target.userinfo = relative.userinfo
+    target.host = relative.host
+    target.port = relative.port
+    target.path = removeDotSegments(relative.path || '')
+    target.query = relative.query
+  } else {
+    if (relative.userinfo !== undefined || relative.host !== undefined || relative.port !== undefined) {
+      // target.authority = relative.authority;
+      target.userinfo = relative.userinfo
+      target.host = relative.host
+      target.port = relative.port
+      target.path = removeDotSegments(relative.path || '')
+      target.query = relative.query
+    } else {
+      if (!relative.path) {
+        target.path = base.path
+        if (relative.query !== undefined) {
+          target.query = relative.query
+        } else {
+          target.query = base.query
+        }
+      } else {
+        if (relative.path[0] === '/') {
+          target.path = removeDotSegments(relative.path)
+        } else {
+          const baseHasAuthority = base.userinfo !== undefined || base.host !== undefined || base.port !== undefined
+          if (baseHasAuthority && !base.path) {
+            target.path = '/' + relative.path
+          } else if (!base.path) {
+            target.path = relative.path
+          } else {
+            target.path = base.path.slice(0, base.path.lastIndexOf('/') + 1) + relative.path
+          }
+          target.path = base.scheme === undefined && !baseHasAuthority && target.path[0] !== '/'
+            ? removeDotSegmentsRelative(target.path)
+            : removeDotSegments(target.path)
+        }
+        target.query = relative.query
+      }
+      // target.authority = base.authority;
+      target.userinfo = base.userinfo
+      target.host = base.host
+      target.port = base.port
+    }
+    target.scheme = base.scheme
+  }
+
+  target.fragment = relative.fragment
+
+  return target
+}
+
+/**
+ * @param {import ('./types/index').URIComponent|string} uriA
+ * @param {import ('./types/index').URIComponent|string} uriB
+ * @param {import ('./types/index').Options} options
+ * @returns {boolean}
+ */
+function equal (uriA, uriB, options) {
+  const normalizedA = normalizeComparableURI(uriA, options)
+  const normalizedB = normalizeComparableURI(uriB, options)
+
+  return normalizedA !== undefined && normalizedB !== undefined && normalizedA === normalizedB
+}
+
+/**
+ * @param {Readonly<import('./types/index').URIComponent>} cmpts
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string}
+ */
+function serialize (cmpts, opts) {
+  const component = {
+    host: cmpts.host,
+    scheme: cmpts.scheme,
+    userinfo: cmpts.userinfo,
+    port: cmpts.port,
+    path: cmpts.path,
+    query: cmpts.query,
+    nid: cmpts.nid,
+    nss: cmpts.nss,
+    uuid: cmpts.uuid,
+    fragment: cmpts.fragment,
+    reference: cmpts.reference,
+    resourceName: cmpts.resourceName,
+    secure: cmpts.secure,
+    error: ''
+  }
+  const options = Object.assign({}, opts)
+  const uriTokens = []
+
+  if (component.scheme) {
+    component.scheme = validateScheme(component.scheme)
+  }
+
+  // find scheme handler
+  const schemeHandler = getSchemeHandler(options.scheme || component.scheme)
+
+  // perform scheme specific serialization
+  if (schemeHandler && schemeHandler.serialize) schemeHandler.serialize(component, options)
+
+  const hasAuthority = component.userinfo !== undefined || component.host !== undefined || component.port !== undefined
+  // A reference with no emitted scheme is path-noscheme: a bare ':' in its
+  // first path segment would reparse as a scheme (RFC 3986 3.3/4.2). Enforced
+  // under skipEscape too (resolve()), so the reapply below gates on this flag.
+  const schemelessReference = (component.scheme === undefined || options.reference === 'suffix') && !hasAuthority
+  const pathNoScheme = !options.skipEscape && schemelessReference
+
+  if (component.path !== undefined) {
+    if (!options.skipEscape) {
+      component.path = serializePathEncoding(component.path, pathNoScheme)
+    } else {
+      component.path = normalizePercentEncoding(component.path)
+    }
+  }
+
+  if (options.reference !== 'suffix' && component.scheme) {
+    // Scheme handlers may replace the scheme during serialization.
+    component.scheme = validateScheme(component.scheme)
+    uriTokens.push(component.scheme, ':')
+  }
+
+  const authority = recomposeAuthority(component)
+  if (authority !== undefined) {
+    if (options.reference !== 'suffix') {
+      uriTokens.push('//')
+    }
+
+    uriTokens.push(authority)
+
+    if (component.path && component.path[0] !== '/') {
+      uriTokens.push('/')
+    }
+  }
+  if (component.path !== undefined) {
+    let s = component.path
+
+    if (!options.absolutePath && (!schemeHandler || !schemeHandler.absolutePath)) {
+      // A relative-path reference keeps its unresolvable leading ".." segments
+      // and must never become root-relative (RFC 3986 section 5.2.4 applies to
+      // merged target paths, not to the reference itself).
+      s = schemelessReference && s[0] !== '/'
+        ? removeDotSegmentsRelative(s)
+        : removeDotSegments(s)
+    }
+
+    // Dot-segment removal can expose a colon that was not originally in the
+    // first segment (for example, "./a:b"). Reapply path-noscheme encoding so
+    // the serialized relative reference cannot be reparsed as a URI scheme.
+    if (schemelessReference) {
+      s = serializePathEncoding(s, true)
+    }
+
+    if (
+      authority === undefined &&
+      s[0] === '/' &&
+      s[1] === '/'
+    ) {
+      // don't allow the path to start with "//"
+      s = '/%2F' + s.slice(2)
+    }
+
+    uriTokens.push(s)
+  }
+
+  if (component.query !== undefined) {
+    uriTokens.push('?', encodeQuery(component.query))
+  }
+
+  if (component.fragment !== undefined) {
+    uriTokens.push('#', encodeFragment(component.fragment))
+  }
+  return uriTokens.join('')
+}
+
+const URI_PARSE = /^(?:([^#/:?]+):)?(?:\/\/((?:([^#/?@]*)@)?(\[[^#/?\]]+\]|[^#/:?]*)(?::(\d*))?))?([^#?]*)(?:\?([^#]*))?(?:#((?:.|[\n\r])*))?/u
+
+// Captures the authority component (between "//" and the next "/", "?" or "#"),
+// with or without a scheme prefix, for the literal-backslash rejection below.
+const AUTHORITY_PREFIX = /^(?:[^#/:?]+:)?\/\/([^/?#]*)/
+
+// Captures the leading authority-introducer region after an optional scheme: a
+// run of forward slashes, backslashes, and the characters the WHATWG URL parser
+// removes before parsing (TAB U+0009, LF U+000A, CR U+000D). A valid introducer
+// is exactly "//". Node treats "\" as "/" on special schemes and strips those
+// characters first, so forms like "\\", "/\", "\/", "/<TAB>/", or a leading
+// "<TAB>//" reach an authority in Node while fast-uri's URI_PARSE folds them into
+// the path group (host confusion / SSRF / redirect bypass).
+const AUTHORITY_INTRODUCER_REGION = /^(?:[^#/:?]+:)?([/\\\t\n\r]*)/
+
+/**
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {RegExpMatchArray} matches
+ * @returns {string|undefined}
+ */
+function getParseError (parsed, matches) {
+  if (matches[2] !== undefined && parsed.path && parsed.path[0] !== '/') {
+    return 'URI path must start with "/" when authority is present.'
+  }
+
+  if (typeof parsed.port === 'number' && (parsed.port < 0 || parsed.port > 65535)) {
+    return 'URI port is malformed.'
+  }
+
+  return undefined
+}
+
+/**
+ * Checks percent syntax without decoding the represented octets. RFC 3986
+ * percent-encoding is byte-oriented, so sequences such as `%FF` are valid even
+ * though they are not independently valid UTF-8.
+ *
+ * @param {string|undefined} component
+ * @returns {boolean}
+ */
+function hasMalformedPercentEncoding (component) {
+  if (component === undefined) return false
+
+  let percent = component.indexOf('%')
+  while (percent !== -1) {
+    if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
+      return true
+    }
+    percent = component.indexOf('%', percent + 3)
+  }
+
+  return false
+}
+
+/**
+ * Whether the host is a bracketed IP literal (RFC 3986 `IP-literal`).
+ * An unterminated `[` is not a literal, so it must still be validated as a
+ * reg-name instead of being waved through as an IP.
+ *
+ * @param {string} host
+ * @returns {boolean}
+ */
+function isIPLiteral (host) {
+  return host[0] === '[' && host[host.length - 1] === ']'
+}
+
+/**
+ * @param {RegExpMatchArray} matches
+ * @returns {boolean}
+ */
+function hasMalformedComponentPercentEncoding (matches) {
+  // Bracketed IP literals use a raw "%" as the zone separator for historical
+  // compatibility. Their parsing is intentionally left to normalizeIPv6.
+  const host = matches[4]
+  return hasMalformedPercentEncoding(matches[3]) ||
+    (host !== undefined && !isIPLiteral(host) && hasMalformedPercentEncoding(host)) ||
+    hasMalformedPercentEncoding(matches[6]) ||
+    hasMalformedPercentEncoding(matches[7]) ||
+    hasMalformedPercentEncoding(matches[8])
+}
+
+/**
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {import('./types/index').Options} options
+ * @param {{ domainHost?: boolean, unicodeSupport?: boolean }|undefined} schemeHandler
+ * @param {boolean} isIP
+ * @returns {boolean} whether host conversion failed
+ */
+function canonicalizeHost (parsed, options, schemeHandler, isIP) {
+  if (hasForbiddenDomainHost(parsed, options, schemeHandler, isIP)) {
+    parsed.error = parsed.error || MALFORMED_HOST_ERROR
+    return true
+  }
+
+  if (
+    !options.unicodeSupport &&
+    (!schemeHandler || !schemeHandler.unicodeSupport) &&
+    parsed.host &&
+    !isIPLiteral(parsed.host) &&
+    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
+    isIP === false &&
+    nonSimpleDomain(parsed.host)
+  ) {
+    let url
+    try {
+      url = new URL('http://' + parsed.host)
+    } catch (e) {
+      parsed.error = parsed.error || "Host's domain name can not be converted to ASCII: " + e
+      return true
+    }
+    // The WHATWG parser must have read the whole input as a host. Anything
+    // else means it found a delimiter fast-uri did not, so its hostname would
+    // describe a different authority.
+    if (!isHostOnlyURL(url)) {
+      parsed.error = parsed.error || MALFORMED_HOST_ERROR
+      return true
+    }
+    parsed.host = url.hostname
+  }
+  return false
+}
+
+/**
+ * Whether a domain host contains an ASCII character that RFC 3986 does not
+ * allow in a reg-name (unreserved, sub-delims, or pct-encoded). Such a host is
+ * rejected instead of being handed to the WHATWG URL parser, which would treat
+ * "@" as a userinfo delimiter (silently dropping the data before it) and strip
+ * TAB, LF, and CR. Non-ASCII characters remain allowed for IDNs.
+ *
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {import('./types/index').Options} options
+ * @param {{ domainHost?: boolean }|undefined} schemeHandler
+ * @param {boolean} isIP
+ * @returns {boolean}
+ */
+function hasForbiddenDomainHost (parsed, options, schemeHandler, isIP) {
+  return Boolean(
+    parsed.host &&
+    isIP === false &&
+    !isIPLiteral(parsed.host) &&
+    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
+    FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
+  )
+}
+
+/**
+ * @param {URL} url
+ * @returns {boolean}
+ */
+function isHostOnlyURL (url) {
+  return url.username === '' &&
+    url.password === '' &&
+    url.port === '' &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.hostname !== ''
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {{ parsed: import('./types/index').URIComponent, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
+ */
+function parseWithStatus (uri, opts) {
+  const options = Object.assign({}, opts)
+  /** @type {import('./types/index').URIComponent} */
+  const parsed = {
+    scheme: undefined,
+    userinfo: undefined,
+    host: '',
+    port: undefined,
+    path: '',
+    query: undefined,
+    fragment: undefined
+  }
+
+  let malformedAuthorityOrPort = false
+  let malformedPercentEncoding = false
+  let malformedSchemeSpecific = false
+  let malformedHost = false
+  let malformedIPLiteral = false
+  let malformedScheme = false
+
+  let isIP = false
+  if (options.reference === 'suffix') {
+    if (options.scheme) {
+      uri = options.scheme + ':' + uri
+    } else {
+      uri = '//' + uri
+    }
+  }
+
+  // A literal backslash (U+005C) is not a valid RFC 3986 URI character and is
+  // not an authority delimiter. Reject it in the authority rather than
+  // rewriting it: normalizing "\" -> "/" (WHATWG error recovery) could silently
+  // change the resource identified by an otherwise-invalid input, and lets "\"
+  // act as a host delimiter here while Node's native URL parses a different
+  // host (SSRF / redirect / origin-allowlist bypass). Percent-encoded %5C is
+  // untouched and remains valid encoded data.
+  const authorityMatch = uri.match(AUTHORITY_PREFIX)
+  if (authorityMatch !== null && authorityMatch[1].indexOf('\\') !== -1) {
+    parsed.error = 'URI authority must not contain a literal backslash.'
+    malformedAuthorityOrPort = true
+  }
+
+  // Reject a malformed or whitespace-smuggled authority introducer. fast-uri
+  // only recognizes a literal "//"; anything else in the leading separator run
+  // (a backslash, or a "//" that appears only after removing the TAB/LF/CR that
+  // Node strips) means the authority fast-uri parses differs from the one Node's
+  // URL resolves. Reject rather than rewrite, mirroring the literal-backslash
+  // guard above. Percent-encoded forms (%5C, %09) are untouched, valid data.
+  const introducerMatch = uri.match(AUTHORITY_INTRODUCER_REGION)
+  if (introducerMatch !== null) {
+    const region = introducerMatch[1]
+    const normalizedRegion = region.replace(/[\t\n\r]/g, '')
+    // Two or more leading separators introduce an authority.
+    if (normalizedRegion.length >= 2) {
+      if (normalizedRegion.slice(0, 2) !== '//') {
+        parsed.error = parsed.error || 'URI authority must not contain a literal backslash.'
+        malformedAuthorityOrPort = true
+      } else if (region.length !== normalizedRegion.length) {
+        parsed.error = parsed.error || 'URI authority introducer must not contain whitespace.'
+        malformedAuthorityOrPort = true
+      }
+    }
+  }
+
+  const matches = uri.match(URI_PARSE)
+
+  if (matches) {
+    // store each component
+    parsed.scheme = matches[1]
+    parsed.userinfo = matches[3]
+    parsed.host = matches[4]
+    parsed.port = parseInt(matches[5], 10)
+    parsed.path = matches[6] || ''
+    parsed.query = matches[7]
+    parsed.fragment = matches[8]
+
+    if (parsed.scheme !== undefined) {
+      if (VALID_SCHEME.test(parsed.scheme)) {
+        parsed.scheme = parsed.scheme.toLowerCase()
+      } else {
+        parsed.error = parsed.error || MALFORMED_SCHEME_ERROR
+        malformedScheme = true
+      }
+    }
+
+    malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches)
+    if (malformedPercentEncoding) {
+      parsed.error = parsed.error || 'URI contains malformed percent-encoding.'
+    }
+
+    // fix port number
+    if (isNaN(parsed.port)) {
+      parsed.port = matches[5]
+    }
+
+    const parseError = getParseError(parsed, matches)
+    if (parseError !== undefined) {
+      parsed.error = parsed.error || parseError
+      malformedAuthorityOrPort = true
+    }
+
+    if (parsed.host) {
+      const ipv4result = isIPv4(parsed.host)
+      if (ipv4result === false) {
+        const bracketedIPLiteral = isIPLiteral(parsed.host)
+        const hasIPLiteralBracket = parsed.host.indexOf('[') !== -1 || parsed.host.indexOf(']') !== -1
+        const ipv6result = normalizeIPv6(parsed.host)
+        isIP = ipv6result.isIPV6 || ipv6result.isIPVFuture === true
+        malformedIPLiteral = hasIPLiteralBracket && (!bracketedIPLiteral || ipv6result.error === true)
+        parsed.host = isIP ? ipv6result.host : ipv6result.host.toLowerCase()
+
+        if (malformedIPLiteral) {
+          parsed.error = parsed.error || MALFORMED_HOST_ERROR
+          malformedAuthorityOrPort = true
+        }
+      } else {
+        isIP = true
+      }
+    }
+    if (parsed.scheme === undefined && parsed.userinfo === undefined && parsed.host === undefined && parsed.port === undefined && parsed.query === undefined && !parsed.path) {
+      parsed.reference = 'same-document'
+    } else if (parsed.scheme === undefined) {
+      parsed.reference = 'relative'
+    } else if (parsed.fragment === undefined) {
+      parsed.reference = 'absolute'
+    } else {
+      parsed.reference = 'uri'
+    }
+
+    // check for reference errors
+    if (options.reference && options.reference !== 'suffix' && options.reference !== parsed.reference) {
+      parsed.error = parsed.error || 'URI is not a ' + options.reference + ' reference.'
+    }
+
+    // find scheme handler
+    const schemeHandler = getSchemeHandler(options.scheme || parsed.scheme)
+
+    // convert Unicode IDN -> ASCII IDN when the effective scheme uses domain hosts
+    if (!malformedIPLiteral) {
+      malformedHost = canonicalizeHost(parsed, options, schemeHandler, isIP)
+    }
+
+    if (uri.indexOf('%') !== -1 && parsed.host !== undefined && !malformedIPLiteral) {
+      let host = isIP ? parsed.host : normalizePercentEncoding(parsed.host, true)
+      if (!isIP) {
+        // Fold reg-name case after decoding unreserved octets. The second
+        // pass only restores uppercase hex in escapes that remain encoded.
+        host = normalizePercentEncoding(host.toLowerCase())
+      }
+      // Resolution parses both inputs with the internal `null` scheme before
+      // the effective scheme is known. Keep raw host delimiters for that step
+      // so resolve() can reject them for domain-host schemes; the resolved
+      // authority is encoded when it is serialized.
+      parsed.host = isIP || options.scheme !== 'null' ? reescapeHostDelimiters(host, isIP) : host
+    }
+
+    if (!schemeHandler || (schemeHandler && !schemeHandler.skipNormalize)) {
+      if (parsed.path) {
+        parsed.path = normalizePathEncoding(parsed.path)
+      }
+      if (parsed.query) {
+        parsed.query = normalizeQueryFragmentEncoding(parsed.query)
+      }
+      if (parsed.fragment) {
+        parsed.fragment = normalizeQueryFragmentEncoding(parsed.fragment)
+      }
+    }
+
+    // perform scheme specific parsing
+    if (schemeHandler && schemeHandler.parse) {
+      schemeHandler.parse(parsed, options)
+      if (schemeHandler === SCHEMES.urn && parsed.nid === undefined) {
+        malformedSchemeSpecific = true
+      }
+    }
+  } else {
+    parsed.error = parsed.error || 'URI can not be parsed.'
+  }
+  return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme }
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns
+ */
+function parse (uri, opts) {
+  return parseWithStatus(uri, opts).parsed
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string}
+ */
+function normalizeString (uri, opts) {
+  return normalizeStringWithStatus(uri, opts).normalized
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {{ normalized: string, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
+ */
+function normalizeStringWithStatus (uri, opts) {
+  const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts)
+  return {
+    normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize(parsed, opts),
+    malformedAuthorityOrPort,
+    malformedPercentEncoding,
+    malformedSchemeSpecific,
+    malformedHost,
+    malformedScheme
+  }
+}
+
+/**
+ * @param {import ('./types/index').URIComponent|string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string|undefined}
+ */
+function normalizeComparableURI (uri, opts) {
+  if (typeof uri !== 'string' && typeof uri !== 'object') {
+    return undefined
+  }
+
+  let value
+  try {
+    value = typeof uri === 'string' ? uri : serialize(uri, opts)
+  } catch {
+    return undefined
+  }
+  const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts)
+  return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? undefined : normalized
+}
+
+const fastUri = {
+  SCHEMES,
+  normalize,
+  resolve,
+  resolveComponent,
+  equal,
+  serialize,
+  parse
+}
+
+module.exports = fastUri
+module.exports["default"] = fastUri
+module.exports.fastUri = fastUri
+
+
+/***/ }),
+
+/***/ 5300:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { isUUID } = __nccwpck_require__(5077)
+const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
+
+const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
+  'wss', 'urn', 'urn:uuid'])
+
+/** @typedef {supportedSchemeNames[number]} SchemeName */
+
+/**
+ * @param {string} name
+ * @returns {name is SchemeName}
+ */
+function isValidSchemeName (name) {
+  return supportedSchemeNames.indexOf(/** @type {*} */ (name)) !== -1
+}
+
+/**
+ * @callback SchemeFn
+ * @param {import('../types/index').URIComponent} component
+ * @param {import('../types/index').Options} options
+ * @returns {import('../types/index').URIComponent}
+ */
+
+/**
+ * @typedef {Object} SchemeHandler
+ * @property {SchemeName} scheme - The scheme name.
+ * @property {boolean} [domainHost] - Indicates if the scheme supports domain hosts.
+ * @property {SchemeFn} parse - Function to parse the URI component for this scheme.
+ * @property {SchemeFn} serialize - Function to serialize the URI component for this scheme.
+ * @property {boolean} [skipNormalize] - Indicates if normalization should be skipped for this scheme.
+ * @property {boolean} [absolutePath] - Indicates if the scheme uses absolute paths.
+ * @property {boolean} [unicodeSupport] - Indicates if the scheme supports Unicode.
+ */
+
+/**
+ * @param {import('../types/index').URIComponent} wsComponent
+ * @returns {boolean}
+ */
+function wsIsSecure (wsComponent) {
+  if (wsComponent.secure === true) {
+    return true
+  } else if (wsComponent.secure === false) {
+    return false
+  } else if (wsComponent.scheme) {
+    return (
+      wsComponent.scheme.length === 3 &&
+      (wsComponent.scheme[0] === 'w' || wsComponent.scheme[0] === 'W') &&
+      (wsComponent.scheme[1] === 's' || wsComponent.scheme[1] === 'S') &&
+      (wsComponent.scheme[2] === 's' || wsComponent.scheme[2] === 'S')
+    )
+  } else {
+    return false
+  }
+}
+
+/** @type {SchemeFn} */
+function httpParse (component) {
+  if (!component.host) {
+    component.error = component.error || 'HTTP URIs must have a host.'
+  }
+
+  return component
+}
+
+/** @type {SchemeFn} */
+function httpSerialize (component) {
+  const secure = String(component.scheme).toLowerCase() === 'https'
+
+  // normalize the default port
+  if (component.port === (secure ? 443 : 80) || component.port === '') {
+    component.port = undefined
+  }
+
+  // normalize the empty path
+  if (!component.path) {
+    component.path = '/'
+  }
+
+  // NOTE: We do not parse query strings for HTTP URIs
+  // as WWW Form Url Encoded query strings are part of the HTML4+ spec,
+  // and not the HTTP spec.
+
+  return component
+}
+
+/** @type {SchemeFn} */
+function wsParse (wsComponent) {
+// indicate if the secure flag is set
+  wsComponent.secure = wsIsSecure(wsComponent)
+
+  // construct resouce name
+  wsComponent.resourceName = (wsComponent.path || '/') + (wsComponent.query ? '?' + wsComponent.query : '')
+  wsComponent.path = undefined
+  wsComponent.query = undefined
+
+  return wsComponent
+}
+
+/** @type {SchemeFn} */
+function wsSerialize (wsComponent) {
+// normalize the default port
+  if (wsComponent.port === (wsIsSecure(wsComponent) ? 443 : 80) || wsComponent.port === '') {
+    wsComponent.port = undefined
+  }
+
+  // ensure scheme matches secure flag
+  if (typeof wsComponent.secure === 'boolean') {
+    wsComponent.scheme = (wsComponent.secure ? 'wss' : 'ws')
+    wsComponent.secure = undefined
+  }
+
+  // reconstruct path from resource name
+  if (wsComponent.resourceName) {
+    const queryIndex = wsComponent.resourceName.indexOf('?')
+    const path = queryIndex === -1
+      ? wsComponent.resourceName
+      : wsComponent.resourceName.slice(0, queryIndex)
+    wsComponent.path = (path && path !== '/' ? path : undefined)
+    wsComponent.query = queryIndex === -1
+      ? undefined
+      : wsComponent.resourceName.slice(queryIndex + 1)
+    wsComponent.resourceName = undefined
+  }
+
+  // forbid fragment component
+  wsComponent.fragment = undefined
+
+  return wsComponent
+}
+
+/** @type {SchemeFn} */
+function urnParse (urnComponent, options) {
+  if (!urnComponent.path) {
+    urnComponent.error = 'URN can not be parsed'
+    return urnComponent
+  }
+  const matches = urnComponent.path.match(URN_REG)
+  if (matches && matches[0] === urnComponent.path) {
+    const scheme = options.scheme || urnComponent.scheme || 'urn'
+    urnComponent.nid = matches[1].toLowerCase()
+    urnComponent.nss = matches[2]
+    const urnScheme = `${scheme}:${options.nid || urnComponent.nid}`
+    const schemeHandler = getSchemeHandler(urnScheme)
+    urnComponent.path = undefined
+
+    if (schemeHandler) {
+      urnComponent = schemeHandler.parse(urnComponent, options)
+    }
+  } else {
+    urnComponent.error = urnComponent.error || 'URN can not be parsed.'
+  }
+
+  return urnComponent
+}
+
+/** @type {SchemeFn} */
+function urnSerialize (urnComponent, options) {
+  if (urnComponent.nid === undefined) {
+    throw new Error('URN without nid cannot be serialized')
+  }
+  const scheme = options.scheme || urnComponent.scheme || 'urn'
+  const nid = urnComponent.nid.toLowerCase()
+  const urnScheme = `${scheme}:${options.nid || nid}`
+  const schemeHandler = getSchemeHandler(urnScheme)
+
+  if (schemeHandler) {
+    urnComponent = schemeHandler.serialize(urnComponent, options)
+  }
+
+  const uriComponent = urnComponent
+  const nss = urnComponent.nss
+  uriComponent.path = `${nid || options.nid}:${nss}`
+
+  options.skipEscape = true
+  return uriComponent
+}
+
+/** @type {SchemeFn} */
+function urnuuidParse (urnComponent, options) {
+  const uuidComponent = urnComponent
+  uuidComponent.uuid = uuidComponent.nss
+  uuidComponent.nss = undefined
+
+  if (!options.tolerant && (!uuidComponent.uuid || !isUUID(uuidComponent.uuid))) {
+    uuidComponent.error = uuidComponent.error || 'UUID is not valid.'
+  }
+
+  return uuidComponent
+}
+
+/** @type {SchemeFn} */
+function urnuuidSerialize (uuidComponent) {
+  const urnComponent = uuidComponent
+  // normalize UUID
+  urnComponent.nss = (uuidComponent.uuid || '').toLowerCase()
+  return urnComponent
+}
+
+const http = /** @type {SchemeHandler} */ ({
+  scheme: 'http',
+  domainHost: true,
+  parse: httpParse,
+  serialize: httpSerialize
+})
+
+const https = /** @type {SchemeHandler} */ ({
+  scheme: 'https',
+  domainHost: http.domainHost,
+  parse: httpParse,
+  serialize: httpSerialize
+})
+
+const ws = /** @type {SchemeHandler} */ ({
+  scheme: 'ws',
+  domainHost: true,
+  parse: wsParse,
+  serialize: wsSerialize
+})
+
+const wss = /** @type {SchemeHandler} */ ({
+  scheme: 'wss',
+  domainHost: ws.domainHost,
+  parse: ws.parse,
+  serialize: ws.serialize
+})
+
+const urn = /** @type {SchemeHandler} */ ({
+  scheme: 'urn',
+  parse: urnParse,
+  serialize: urnSerialize,
+  skipNormalize: true
+})
+
+const urnuuid = /** @type {SchemeHandler} */ ({
+  scheme: 'urn:uuid',
+  parse: urnuuidParse,
+  serialize: urnuuidSerialize,
+  skipNormalize: true
+})
+
+const SCHEMES = /** @type {Record<SchemeName, SchemeHandler>} */ ({
+  http,
+  https,
+  ws,
+  wss,
+  urn,
+  'urn:uuid': urnuuid
+})
+
+Object.setPrototypeOf(SCHEMES, null)
+
+/**
+ * @param {string|undefined} scheme
+ * @returns {SchemeHandler|undefined}
+ */
+function getSchemeHandler (scheme) {
+  return (
+    scheme && (
+      SCHEMES[/** @type {SchemeName} */ (scheme)] ||
+      SCHEMES[/** @type {SchemeName} */(scheme.toLowerCase())])
+  ) ||
+    undefined
+}
+
+module.exports = {
+  wsIsSecure,
+  SCHEMES,
+  isValidSchemeName,
+  getSchemeHandler,
+}
+
+
+/***/ }),
+
+/***/ 5077:
+/***/ ((module) => {
+
+
+
+/** @type {(value: string) => boolean} */
+const isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu)
+
+/** @type {(value: string) => boolean} */
+const isIPv4 = RegExp.prototype.test.bind(/^(?:(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)$/u)
+
+/** @type {(value: string) => boolean} */
+const isPort = RegExp.prototype.test.bind(/^\d*$/u)
+
+/** @type {(value: string) => boolean} */
+const isHexPair = RegExp.prototype.test.bind(/^[\da-f]{2}$/iu)
+
+/** @type {(value: string) => boolean} */
+const isUnreserved = RegExp.prototype.test.bind(/^[\da-z\-._~]$/iu)
+
+/** @type {(value: string) => boolean} */
+const isPathCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/u)
+
+/** @type {(value: string) => boolean} */
+const isQueryFragmentCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/u)
+
+/** @type {(value: string) => boolean} */
+const isUserinfoCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:]$/u)
+
+const BYTE_HEX = new Array(256)
+{
+  const HEX_DIGITS = '0123456789ABCDEF'
+  for (let i = 0; i < 256; i++) {
+    BYTE_HEX[i] = '%' + HEX_DIGITS[i >> 4] + HEX_DIGITS[i & 0xF]
+  }
+}
+function percentEncodeNonAscii (cp) {
+  if (cp < 0x800) {
+    return BYTE_HEX[0xC0 | (cp >> 6)] +
+           BYTE_HEX[0x80 | (cp & 0x3F)]
+  }
+  if (cp < 0x10000) {
+    return BYTE_HEX[0xE0 | (cp >> 12)] +
+           BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
+           BYTE_HEX[0x80 | (cp & 0x3F)]
+  }
+  return BYTE_HEX[0xF0 | (cp >> 18)] +
+         BYTE_HEX[0x80 | ((cp >> 12) & 0x3F)] +
+         BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
+         BYTE_HEX[0x80 | (cp & 0x3F)]
+}
+
+/**
+ * @param {Array<string>} input
+ * @returns {string}
+ */
+function stringArrayToHexStripped (input) {
+  let acc = ''
+  let code = 0
+  let i = 0
+
+  for (i = 0; i < input.length; i++) {
+    code = input[i].charCodeAt(0)
+    if (code === 48) {
+      continue
+    }
+    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
+      return ''
+    }
+    acc += input[i]
+    break
+  }
+
+  for (i += 1; i < input.length; i++) {
+    code = input[i].charCodeAt(0)
+    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
+      return ''
+    }
+    acc += input[i]
+  }
+  return acc
+}
+
+/** @type {(value: string) => boolean} */
+const isHextet = RegExp.prototype.test.bind(/^[\dA-Fa-f]{1,4}$/)
+
+/** @type {(value: string) => boolean} */
+const isIPvFuture = RegExp.prototype.test.bind(/^[vV][\dA-Fa-f]+\.[A-Za-z\d\-._~!$&'()*+,;=:]+$/)
+
+/** @type {(value: string) => boolean} */
+const isZoneCharacter = RegExp.prototype.test.bind(/^[A-Za-z\d\-._~]$/)
+
+/**
+ * @param {string} value
+ * @returns {boolean}
+ */
+const nonSimpleDomain = RegExp.prototype.test.bind(/[^!"$&'()*+,\-.;=_`a-z{}~]/u)
+
+/**
+ * @param {string} zone
+ * @returns {boolean}
+ */
+function isZoneIdentifier (zone) {
+  if (zone.length === 0) return false
+
+  for (let i = 0; i < zone.length; i++) {
+    if (isZoneCharacter(zone[i])) continue
+    if (zone[i] === '%' && i + 2 < zone.length && isHexPair(zone.slice(i + 1, i + 3))) {
+      i += 2
+      continue
+    }
+    return false
+  }
+
+  return true
+}
+
+/**
+ * Compresses the longest run of zero hextets to "::" per RFC 5952. A run of a
+ * single zero hextet is left uncompressed. On ties the leftmost run wins.
+ *
+ * @param {string[]} hextets
+ * @returns {string}
+ */
+function compressIPv6ZeroRun (hextets) {
+  let bestStart = -1
+  let bestLength = 0
+  let runStart = -1
+  let runLength = 0
+  for (let i = 0; i < hextets.length; i++) {
+    if (hextets[i] === '0') {
+      if (runStart === -1) runStart = i
+      runLength++
+      if (runLength > bestLength) {
+        bestLength = runLength
+        bestStart = runStart
+      }
+    } else {
+      runStart = -1
+      runLength = 0
+    }
+  }
+
+  if (bestLength < 2) return hextets.join(':')
+
+  const head = hextets.slice(0, bestStart).join(':')
+  const tail = hextets.slice(bestStart + bestLength).join(':')
+  return head + '::' + tail
+}
+
+/**
+ * Validates an IPv6 address against the alternatives in RFC 3986 section
+ * 3.2.2 and returns the same address with leading hextet zeroes removed.
+ * An embedded IPv4 address counts as two hextets and is only valid at the end.
+ *
+ * @param {string} input
+ * @returns {string|undefined}
+ */
+function normalizeIPv6Address (input) {
+  const compression = input.indexOf('::')
+  if (compression !== -1 && input.indexOf('::', compression + 1) !== -1) return undefined
+
+  const left = compression === -1 ? input.split(':') : input.slice(0, compression).split(':')
+  const right = compression === -1 ? [] : input.slice(compression + 2).split(':')
+  if (compression !== -1) {
+    if (left.length === 1 && left[0] === '') left.length = 0
+    if (right.length === 1 && right[0] === '') right.length = 0
+  }
+
+  const parts = left.concat(right)
+  let hextetCount = 0
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]
+    if (part === '') return undefined
+
+    if (part.indexOf('.') !== -1) {
+      if (i !== parts.length - 1 || (compression !== -1 && right.length === 0) || !isIPv4(part)) return undefined
+      hextetCount += 2
+      continue
+    }
+
+    if (!isHextet(part)) return undefined
+    parts[i] = parseInt(part, 16).toString(16)
+    hextetCount++
+  }
+
+  if (compression === -1) {
+    if (hextetCount !== 8) return undefined
+    return compressIPv6ZeroRun(parts)
+  }
+  if (hextetCount >= 8) return undefined
+
+  // expand "::" then re-compress the longest run for a canonical result
+  const expanded = parts.slice(0, left.length)
+  for (let i = hextetCount; i < 8; i++) expanded.push('0')
+  for (let i = left.length; i < parts.length; i++) expanded.push(parts[i])
+  return compressIPv6ZeroRun(expanded)
+}
+
+/**
+ * @typedef {Object} NormalizeIPv6Result
+ * @property {string} host - The normalized host.
+ * @property {string} [escapedHost] - The escaped host.
+ * @property {boolean} isIPV6 - Indicates if the host is an IPv6 address.
+ * @property {boolean} [isIPVFuture] - Indicates if the host is an IPvFuture literal.
+ * @property {boolean} [error] - Indicates if a bracketed IP literal is malformed.
+ */
+
+/**
+ * Validates and normalizes a bracketed IP literal. Raw zone separators remain
+ * accepted for backwards compatibility, while encoded separators and zone
+ * contents follow RFC 6874.
+ *
+ * @param {string} host
+ * @returns {NormalizeIPv6Result}
+ */
+function normalizeIPv6 (host) {
+  const bracketed = host[0] === '[' && host[host.length - 1] === ']'
+  const hasBracket = host[0] === '[' || host[host.length - 1] === ']'
+  if (hasBracket && !bracketed) return { host, isIPV6: false, error: true }
+
+  let input = bracketed ? host.slice(1, -1) : host
+  if (bracketed && isIPvFuture(input)) {
+    input = input.toLowerCase()
+    return { host: `[${input}]`, escapedHost: input, isIPV6: false, isIPVFuture: true }
+  }
+
+  if (findToken(input, ':') < 2) {
+    return { host, isIPV6: false, error: bracketed }
+  }
+
+  let zoneIdentifier = ''
+  const zoneSeparator = input.indexOf('%')
+  if (zoneSeparator !== -1) {
+    const separatorLength = input.slice(zoneSeparator, zoneSeparator + 3).toLowerCase() === '%25' ? 3 : 1
+    zoneIdentifier = input.slice(zoneSeparator + separatorLength)
+    if (!isZoneIdentifier(zoneIdentifier)) return { host, isIPV6: false, error: true }
+    input = input.slice(0, zoneSeparator)
+  }
+
+  const address = normalizeIPv6Address(input)
+  if (address === undefined) return { host, isIPV6: false, error: true }
+
+  return {
+    host: address + (zoneIdentifier ? '%' + zoneIdentifier : ''),
+    escapedHost: address + (zoneIdentifier ? '%25' + zoneIdentifier : ''),
+    isIPV6: true
+  }
+}
+
+/**
+ * @param {string} str
+ * @param {string} token
+ * @returns {number}
+ */
+function findToken (str, token) {
+  let ind = 0
+  for (let i = 0; i < str.length; i++) {
+    if (str[i] === token) ind++
+  }
+  return ind
+}
+
+/**
+ * @param {string} path
+ * @returns {string}
+ *
+ * @see https://datatracker.ietf.org/doc/html/rfc3986#section-5.2.4
+ */
+function removeDotSegments (path) {
+  let input = path
+  const output = []
+  let nextSlash = -1
+  let len = 0
+
+  // eslint-disable-next-line no-cond-assign
+  while (len = input.length) {
+    if (len === 1) {
+      if (input === '.') {
+        break
+      } else if (input === '/') {
+        output.push('/')
+        break
+      } else {
+        output.push(input)
+        break
+      }
+    } else if (len === 2) {
+      if (input[0] === '.') {
+        if (input[1] === '.') {
+          break
+        } else if (input[1] === '/') {
+          input = input.slice(2)
+          continue
+        }
+      } else if (input[0] === '/') {
+        if (input[1] === '.' || input[1] === '/') {
+          output.push('/')
+          break
+        }
+      }
+    } else if (len === 3) {
+      if (input === '/..') {
+        if (output.length !== 0) {
+          output.pop()
+        }
+        output.push('/')
+        break
+      }
+    }
+    if (input[0] === '.') {
+      if (input[1] === '.') {
+        if (input[2] === '/') {
+          input = input.slice(3)
+          continue
+        }
+      } else if (input[1] === '/') {
+        input = input.slice(2)
+        continue
+      }
+    } else if (input[0] === '/') {
+      if (input[1] === '.') {
+        if (input[2] === '/') {
+          input = input.slice(2)
+          continue
+        } else if (input[2] === '.') {
+          if (input[3] === '/') {
+            input = input.slice(3)
+            if (output.length !== 0) {
+              output.pop()
+            }
+            continue
+          }
+        }
+      }
+    }
+
+    // Rule 2E: Move normal path segment to output
+    if ((nextSlash = input.indexOf('/', 1)) === -1) {
+      output.push(input)
+      break
+    } else {
+      output.push(input.slice(0, nextSlash))
+      input = input.slice(nextSlash)
+    }
+  }
+
+  return output.join('')
+}
+
+/**
+ * Removes dot segments from the path of a relative reference (a path that does
+ * not start with "/") without changing what it resolves to against any base.
+ * Unlike `removeDotSegments`, leading ".." segments that cannot be collapsed
+ * are kept, the result never becomes root-relative, and a result that would be
+ * empty or start with an empty segment is prefixed with "." (an empty path
+ * means "same document" and a leading "//" would introduce an authority).
+ *
+ * @param {string} path
+ * @returns {string}
+ */
+function removeDotSegmentsRelative (path) {
+  if (path === '' || path[0] === '/') {
+    return removeDotSegments(path)
+  }
+
+  const segments = path.split('/')
+  const last = segments.length - 1
+  /** @type {string[]} */
+  const output = []
+  let trailingDirectory = false
+
+  for (let i = 0; i <= last; i++) {
+    const segment = segments[i]
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') {
+        if (output.length !== 0 && output[output.length - 1] !== '..') {
+          output.pop()
+        } else {
+          output.push('..')
+        }
+      }
+      trailingDirectory = i === last
+    } else {
+      output.push(segment)
+    }
+  }
+
+  if (trailingDirectory && output[output.length - 1] !== '..') {
+    output.push('')
+  }
+  if (output.length === 0 || output[0] === '' || output[0].includes(':')) {
+    // An empty path, a leading empty segment ("//"), or a first segment
+    // containing ":" (which would be mistaken for a scheme, RFC 3986 section
+    // 4.2) must stay behind a "." segment so the reference keeps its meaning.
+    output.unshift('.')
+  }
+
+  return output.join('/')
+}
+
+/**
+ * Re-escape RFC 3986 gen-delims that must not appear literally in the host.
+ * After the URI regex parses, these characters cannot be literal in the host
+ * field, so any that appear after decoding came from percent-encoding and
+ * must be restored to prevent authority structure changes.
+ *
+ * @param {string} host
+ * @param {boolean} isIP - true for IPv4/IPv6 hosts (skip colon re-escaping)
+ * @returns {string}
+ */
+const HOST_DELIMS = { '@': '%40', '/': '%2F', '?': '%3F', '#': '%23', ':': '%3A' }
+const HOST_DELIM_RE = /[@/?#:]/g
+const HOST_DELIM_NO_COLON_RE = /[@/?#]/g
+
+function reescapeHostDelimiters (host, isIP) {
+  const re = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE
+  re.lastIndex = 0
+  return host.replace(re, (ch) => HOST_DELIMS[ch])
+}
+
+/**
+ * Normalizes percent escapes and optionally decodes only unreserved ASCII bytes.
+ * Reserved delimiters such as `%2F` stay escaped; `%2E` is unreserved.
+ *
+ * @param {string} input
+ * @param {boolean} [decodeUnreserved=false]
+ * @returns {string}
+ */
+function normalizePercentEncoding (input, decodeUnreserved = false) {
+  if (input.indexOf('%') === -1) {
+    return input
+  }
+
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (decodeUnreserved && isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    output += input[i]
+  }
+
+  return output
+}
+
+/**
+ * Normalizes path data without turning reserved escapes into live path syntax.
+ * Valid escapes are uppercased, raw unsafe characters are escaped, and only
+ * unreserved bytes that are not `.` are decoded.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function normalizePathEncoding (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (decoded !== '.' && isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    if (isPathCharacter(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Serializes a path without rewriting reserved data. Raw RFC 3986 path
+ * characters remain literal, valid escapes are preserved and uppercased, and
+ * everything else is UTF-8 percent-encoded. In a path-noscheme, a colon in the
+ * first segment must be escaped so the result cannot be parsed as a scheme.
+ *
+ * @param {string} input
+ * @param {boolean} [pathNoScheme=false]
+ * @returns {string}
+ */
+function serializePathEncoding (input, pathNoScheme = false) {
+  let output = ''
+  let firstSegment = pathNoScheme && input[0] !== '/'
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    if (ch === '/') {
+      firstSegment = false
+    }
+
+    if (isPathCharacter(ch) && (ch !== ':' || !firstSegment)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Percent-encodes a URI component using its RFC 3986 literal character set.
+ * Existing valid escapes are preserved and normalized to uppercase hex.
+ *
+ * @param {string} input
+ * @param {(value: string) => boolean} isAllowed
+ * @returns {string}
+ */
+function encodeComponent (input, isAllowed) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    if (isAllowed(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Encodes userinfo while preserving its RFC 3986 §3.2.1 literal characters.
+ * In particular, authority delimiters such as `@`, `/`, `?`, and `#` are data.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeUserinfo (input) {
+  return encodeComponent(input, isUserinfoCharacter)
+}
+
+/**
+ * Encodes query data using the RFC 3986 §3.4 grammar. A literal `#` must be
+ * escaped because it would otherwise begin the fragment component.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeQuery (input) {
+  return encodeComponent(input, isQueryFragmentCharacter)
+}
+
+/**
+ * Encodes fragment data using the RFC 3986 §3.5 grammar.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeFragment (input) {
+  return encodeComponent(input, isQueryFragmentCharacter)
+}
+
+function isEscapeSafe (cp) {
+  return (
+    (cp >= 0x30 && cp <= 0x39) ||
+    (cp >= 0x41 && cp <= 0x5A) ||
+    (cp >= 0x61 && cp <= 0x7A) ||
+    cp === 0x2A || cp === 0x2B || cp === 0x2D || cp === 0x2E ||
+    cp === 0x2F || cp === 0x40 || cp === 0x5F
+  )
+}
+
+/**
+ * Normalizes the percent-encoding of a query or fragment component.
+ *
+ * Like `normalizePathEncoding`, but uses the query/fragment character set
+ * (which additionally allows `?`) and decodes `.` since it has no dot-segment
+ * meaning outside of a path.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function normalizeQueryFragmentEncoding (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    if (isQueryFragmentCharacter(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Escapes a component while preserving existing valid percent escapes.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function escapePreservingEscapes (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    output += escape(input[i])
+  }
+
+  return output
+}
+
+/**
+ * @param {import('../types/index').URIComponent} component
+ * @returns {string|undefined}
+ */
+function recomposeAuthority (component) {
+  const uriTokens = []
+
+  if (component.userinfo !== undefined) {
+    uriTokens.push(encodeUserinfo(component.userinfo))
+    uriTokens.push('@')
+  }
+
+  if (component.host !== undefined) {
+    let host = component.host
+    if (!isIPv4(host)) {
+      let ipV6res = normalizeIPv6(host)
+      if (ipV6res.isIPV6 !== true && ipV6res.isIPVFuture !== true) {
+        // Decode only unreserved bytes, once. In particular, keep %25 encoded
+        // so it cannot introduce a second escape during recomposition.
+        host = normalizePercentEncoding(host, true)
+        ipV6res = normalizeIPv6(host)
+      }
+      if (ipV6res.isIPV6 === true || ipV6res.isIPVFuture === true) {
+        host = `[${ipV6res.escapedHost}]`
+      } else {
+        host = reescapeHostDelimiters(host, false)
+      }
+    }
+    uriTokens.push(host)
+  }
+
+  if (typeof component.port === 'number' || typeof component.port === 'string') {
+    const port = String(component.port)
+    if (!isPort(port)) {
+      throw new TypeError('URI port is malformed.')
+    }
+    uriTokens.push(':')
+    uriTokens.push(port)
+  }
+
+  return uriTokens.length ? uriTokens.join('') : undefined
+};
+
+module.exports = {
+  nonSimpleDomain,
+  recomposeAuthority,
+  reescapeHostDelimiters,
+  normalizePercentEncoding,
+  normalizePathEncoding,
+  serializePathEncoding,
+  normalizeQueryFragmentEncoding,
+  encodeUserinfo,
+  encodeQuery,
+  encodeFragment,
+  escapePreservingEscapes,
+  removeDotSegments,
+  removeDotSegmentsRelative,
+  isIPv4,
+  isUUID,
+  normalizeIPv6,
+  stringArrayToHexStripped
+}
+
 
 /***/ }),
 
@@ -2652,22 +10589,22 @@ __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
+exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
 __webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
+exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
 __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 exports.As = publicApi.stringify;
 __webpack_unused_export__ = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
@@ -8581,6 +16518,20 @@ exports.visit = visit;
 exports.visitAsync = visitAsync;
 
 
+/***/ }),
+
+/***/ 3837:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#","description":"Meta-schema for $data reference (JSON AnySchema extension proposal)","type":"object","required":["$data"],"properties":{"$data":{"type":"string","anyOf":[{"format":"relative-json-pointer"},{"format":"json-pointer"}]}},"additionalProperties":false}');
+
+/***/ }),
+
+/***/ 2079:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://json-schema.org/draft-07/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"$comment":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":true,"readOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":true},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"propertyNames":{"format":"regex"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":true,"enum":{"type":"array","items":true,"minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"contentMediaType":{"type":"string"},"contentEncoding":{"type":"string"},"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":true}');
+
 /***/ })
 
 /******/ });
@@ -8618,6 +16569,18 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
 /******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
@@ -18244,12 +26207,18 @@ const taskSchema = strictObject({
     datasets: array(schemas_string().min(1)).default([]),
     /** Size of the task's model.yaml in exported packages (column definitions), to test large packages. */
     modelBytes: schemas_number().int().min(0).max(200_000_000).default(0),
-    /** Continuous (CDC) tasks stay RUNNING once started. */
+    /** Continuous (CDC) tasks stay RUNNING once started (`fullLoadOnly: false` in the package). */
     continuous: schemas_boolean().default(false),
+    /** Further task settings, shaped as the task type's schema (task.settings.<type>.schema.json). */
+    settings: record(schemas_string(), unknown()).optional(),
     /** Force this task to fail prepare / validate / its runs, with this message. */
     failPrepare: schemas_string().optional(),
     failValidate: schemas_string().optional(),
     failRun: schemas_string().optional()
+})
+    .refine((t) => t.targetConnection === undefined || ['REPLICATION', 'LAKE_LANDING'].includes(t.type), {
+    message: 'only REPLICATION and LAKE_LANDING tasks have a target connection (settings.targetEndpoint); the others write to the project platform',
+    path: ['targetConnection']
 });
 const projectSchema = strictObject({
     id: id.optional(),
@@ -18262,6 +26231,8 @@ const projectSchema = strictObject({
     cloudStagingConnection: connectionRef.optional(),
     /** Further binding variables the project declares, with their values in this tenant. */
     variables: record(schemas_string(), schemas_string().nullable()).default({}),
+    /** Project settings (DATA_PIPELINE), shaped as the project schema's `settings`. */
+    settings: record(schemas_string(), unknown()).optional(),
     tasks: array(taskSchema).default([])
 });
 const tenantSchema = strictObject({
@@ -18522,439 +26493,6 @@ const iso = (ms) => new Date(ms).toISOString();
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./src/simulator/state.ts
-
-/** Connection roles of a data task; each one is bound through a variable. */
-const TASK_CONNECTION_ROLES = (/* unused pure expression or super */ null && (['sourceConnection', 'targetConnection']));
-const newId = (bytes = 12) => (0,external_node_crypto_namespaceObject.randomBytes)(bytes).toString('hex');
-const connectionExpression = (spaceName, connectionName) => `{{id(connection, ${spaceName}.${connectionName})}}`;
-const EXPRESSION = /^\{\{\s*id\(\s*connection\s*,\s*([^.\s]+)\.(.+?)\s*\)\s*\}\}$/;
-/** Parse `{{id(connection, SPACE.NAME)}}`; undefined when the value is not a connection expression. */
-function parseConnectionExpression(value) {
-    if (typeof value !== 'string')
-        return undefined;
-    const m = EXPRESSION.exec(value.trim());
-    return m ? { space: m[1], name: m[2] } : undefined;
-}
-function findSpace(tenant, idOrName) {
-    return (tenant.spaces.find((s) => s.id === idOrName) ?? tenant.spaces.find((s) => s.name === idOrName));
-}
-function findConnection(tenant, spaceName, name) {
-    const space = tenant.spaces.find((s) => s.name === spaceName);
-    if (!space)
-        return undefined;
-    return tenant.connections.find((c) => c.spaceId === space.id && c.name === name);
-}
-/** Map every connection expression among the values to its id in this tenant (unresolved ones left out). */
-function computeNameToIdMap(tenant, values) {
-    const map = {};
-    for (const value of Object.values(values)) {
-        const ref = parseConnectionExpression(value);
-        if (!ref || value === null)
-            continue;
-        const conn = findConnection(tenant, ref.space, ref.name);
-        if (conn)
-            map[value] = conn.id;
-    }
-    return map;
-}
-const taskVar = (taskId, role) => `task.${taskId}.${role}`;
-function taskId(cfg) {
-    return cfg.id ?? cfg.name.replace(/[^A-Za-z0-9_-]+/g, '_');
-}
-function buildProject(tenant, cfg, now) {
-    const space = findSpace(tenant, cfg.space);
-    if (!space)
-        throw new Error(`no space ${cfg.space}`); // checked by parseConfig
-    const bindings = { projectName: cfg.name };
-    const declared = ['projectName'];
-    const expr = (ref) => {
-        const dot = ref.indexOf('.');
-        return connectionExpression(ref.slice(0, dot), ref.slice(dot + 1));
-    };
-    const connectionVars = {};
-    for (const role of ['platformConnection', 'cloudStagingConnection']) {
-        const ref = cfg[role];
-        if (ref === undefined)
-            continue;
-        connectionVars[role] = role;
-        bindings[role] = expr(ref);
-        declared.push(role);
-    }
-    const tasks = cfg.tasks.map((t) => {
-        const id = taskId(t);
-        const connectionVars = {};
-        for (const role of ['sourceConnection', 'targetConnection']) {
-            const ref = t[role];
-            if (ref === undefined)
-                continue;
-            const name = taskVar(id, role);
-            connectionVars[role] = name;
-            bindings[name] = expr(ref);
-            declared.push(name);
-        }
-        return {
-            id,
-            name: t.name,
-            type: t.type,
-            description: t.description,
-            connectionVars,
-            datasets: [...t.datasets],
-            settings: {},
-            continuous: t.continuous,
-            modelBytes: t.modelBytes,
-            ...(t.failPrepare !== undefined ? { failPrepare: t.failPrepare } : {}),
-            ...(t.failValidate !== undefined ? { failValidate: t.failValidate } : {}),
-            ...(t.failRun !== undefined ? { failRun: t.failRun } : {}),
-            prepared: true,
-            validated: true,
-            requiresRecreate: [],
-            reloadRequested: false,
-            runs: []
-        };
-    });
-    for (const [k, v] of Object.entries(cfg.variables)) {
-        bindings[k] = v;
-        if (!declared.includes(k))
-            declared.push(k);
-    }
-    const project = {
-        id: cfg.id ?? newId(),
-        name: cfg.name,
-        type: cfg.type,
-        platformType: cfg.platformType,
-        spaceId: space.id,
-        ownerId: tenant.ownerId,
-        description: cfg.description,
-        createdAt: now,
-        settings: {},
-        connectionVars,
-        bindings,
-        nameToIdMap: {},
-        declared,
-        tasks,
-        importCount: 0
-    };
-    project.nameToIdMap = computeNameToIdMap(tenant, bindings);
-    return project;
-}
-function buildTenant(cfg, now) {
-    const tenant = {
-        name: cfg.name,
-        id: newId(8),
-        host: cfg.host ?? `${cfg.name}.eu.qlikcloud.com`,
-        spaces: cfg.spaces.map((s) => ({
-            id: s.id ?? newId(),
-            name: s.name,
-            type: s.type,
-            description: s.description,
-            createdAt: now
-        })),
-        connections: [],
-        projects: [],
-        credentials: [],
-        tasks: [],
-        dataStores: [],
-        ownerId: `user-${newId(6)}`
-    };
-    const spaceId = (s) => findSpace(tenant, s).id;
-    tenant.connections = cfg.connections.map((c) => ({
-        id: c.id ?? newId(),
-        spaceId: spaceId(c.space),
-        name: c.name,
-        type: c.type,
-        reachable: c.reachable
-    }));
-    tenant.projects = cfg.projects.map((p) => buildProject(tenant, p, now));
-    cfg.apiKeys.forEach((k, i) => tenant.credentials.push({
-        id: `${cfg.name}-api-key-${i + 1}`,
-        kind: 'api-key',
-        secret: k.key ?? `sim_${cfg.name}_${newId(16)}`,
-        user: k.user,
-        readOnly: k.readOnly
-    }));
-    cfg.oauthClients.forEach((c, i) => tenant.credentials.push({
-        id: `${cfg.name}-oauth-client-${i + 1}`,
-        kind: 'oauth-client',
-        clientId: c.clientId ?? `${cfg.name}-client-${newId(6)}`,
-        secret: c.clientSecret ?? newId(24),
-        user: 'oauth-bot',
-        readOnly: c.readOnly
-    }));
-    const firstSpace = tenant.spaces[0]?.id ?? '';
-    tenant.tasks = cfg.tasks.map((t) => ({
-        id: t.id ?? newId(),
-        name: t.name,
-        resourceId: t.resourceId,
-        spaceId: t.space !== undefined ? spaceId(t.space) : firstSpace,
-        outcome: t.outcome,
-        ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}),
-        runs: [],
-        createdAt: now
-    }));
-    // Data stores: the configured ones plus one per connection, as a tenant's catalog would show.
-    tenant.dataStores = [
-        ...cfg.dataStores.map((d) => ({
-            id: d.id ?? newId(),
-            name: d.name,
-            type: d.type,
-            spaceId: d.space !== undefined ? spaceId(d.space) : firstSpace,
-            createdTime: now
-        })),
-        ...tenant.connections.map((c) => ({
-            id: newId(),
-            name: c.name,
-            type: c.type,
-            spaceId: c.spaceId,
-            createdTime: now
-        }))
-    ];
-    return tenant;
-}
-function buildTenants(cfg, nowMs) {
-    const now = new Date(nowMs).toISOString();
-    return cfg.tenants.map((t) => buildTenant(t, now));
-}
-
-;// CONCATENATED MODULE: ./src/simulator/actions.ts
-
-
-class ActionEngine {
-    actions = new Map();
-    create(plan, now) {
-        // Once a task fails, the tasks after it do not run: they are skipped.
-        let failedSeen = false;
-        const tasks = plan.tasks.map((t) => {
-            if (failedSeen && t.outcome === 'COMPLETED') {
-                return {
-                    ...t,
-                    outcome: 'SKIPPED',
-                    info: 'Skipped because an earlier task failed.'
-                };
-            }
-            if (t.outcome === 'FAILED')
-                failedSeen = true;
-            return t;
-        });
-        const outcome = plan.outcome ?? (tasks.some((t) => t.outcome === 'FAILED') ? 'FAILED' : 'COMPLETED');
-        let error = plan.error;
-        if (!error && outcome === 'FAILED') {
-            const failed = tasks.filter((t) => t.outcome === 'FAILED');
-            error = {
-                code: `DI-${plan.type.replace(/_/g, '-')}-FAILED`,
-                message: `${failed.length} of ${tasks.length} task(s) failed`,
-                details: failed.map((t) => `${t.name}: ${t.error?.message ?? 'failed'}`).join('; ')
-            };
-        }
-        const action = {
-            ...plan,
-            tasks,
-            outcome,
-            ...(error ? { error } : {}),
-            id: newId(16),
-            createdAt: now,
-            settled: false
-        };
-        this.actions.set(action.id, action);
-        return action;
-    }
-    get(id) {
-        return this.actions.get(id);
-    }
-    /** Actions of a project that have not ended yet. */
-    running(projectId, now) {
-        return [...this.actions.values()].filter((a) => a.projectId === projectId && !isFinal(this.stateAt(a, now)));
-    }
-    endTime(a) {
-        if (a.neverFinish)
-            return undefined;
-        return a.createdAt + a.pendingMs + Math.max(1, a.tasks.length) * a.taskMs;
-    }
-    stateAt(a, now) {
-        const elapsed = now - a.createdAt;
-        if (elapsed < a.pendingMs)
-            return 'PENDING';
-        const end = this.endTime(a);
-        if (end === undefined || now < end)
-            return 'EXECUTING';
-        return a.outcome;
-    }
-    /** Apply the side effects of every action that has ended by `now` (once each, in end order). */
-    settle(now) {
-        for (const a of this.actions.values()) {
-            if (a.settled)
-                continue;
-            if (!isFinal(this.stateAt(a, now)))
-                continue;
-            a.settled = true;
-            a.onSettled?.(a.outcome, a.tasks);
-        }
-    }
-    status(a, now, detailed) {
-        const state = this.stateAt(a, now);
-        const progress = { pending: 0, executing: 0, completed: 0, failed: 0, canceled: 0, skipped: 0 };
-        const details = [];
-        const runStart = a.createdAt + a.pendingMs;
-        a.tasks.forEach((t, i) => {
-            let s;
-            if (state === 'PENDING')
-                s = 'PENDING';
-            else if (isFinal(state))
-                s = t.outcome;
-            else {
-                const start = runStart + i * a.taskMs;
-                const end = start + a.taskMs;
-                const last = i === a.tasks.length - 1;
-                if (now < start)
-                    s = 'PENDING';
-                else if (now < end || (a.neverFinish && last))
-                    s = 'EXECUTING';
-                else
-                    s = t.outcome;
-            }
-            const key = s.toLowerCase();
-            progress[key] += 1;
-            const done = isFinal(s);
-            details.push({
-                taskId: t.taskId,
-                name: t.name,
-                state: s,
-                info: done ? (t.info ?? null) : null,
-                error: done ? (t.error ?? null) : null
-            });
-        });
-        const end = this.endTime(a);
-        return {
-            name: a.name,
-            type: a.type,
-            state,
-            startTime: state === 'PENDING' ? null : iso(runStart),
-            endTime: isFinal(state) && end !== undefined ? iso(end) : null,
-            error: isFinal(state) ? (a.error ?? null) : null,
-            taskProgress: progress,
-            taskDetails: detailed ? details : null
-        };
-    }
-}
-function isFinal(state) {
-    return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELED' || state === 'SKIPPED';
-}
-
-;// CONCATENATED MODULE: ./src/simulator/errors.ts
-
-function newTraceId() {
-    return (0,external_node_crypto_namespaceObject.randomBytes)(16).toString('hex');
-}
-/** An error the simulator answers in Qlik's shape. Thrown by handlers, rendered by the server. */
-class SimHttpError extends Error {
-    status;
-    items;
-    headers;
-    constructor(status, code, title, detail, opts = {}) {
-        super(`${status} ${title}${detail ? `: ${detail}` : ''}`);
-        this.status = status;
-        const first = { code, title, status };
-        if (detail !== undefined)
-            first.detail = detail;
-        if (opts.source)
-            first.source = opts.source;
-        this.items = [first, ...(opts.more ?? [])];
-        this.headers = opts.headers ?? {};
-    }
-    body(traceId) {
-        return { errors: this.items, traceId };
-    }
-}
-const badRequest = (detail, parameter) => new SimHttpError(400, 'HTTP-400', 'Bad Request', detail, parameter ? { source: { parameter } } : {});
-const notFound = (what) => new SimHttpError(404, 'HTTP-404', 'Not Found', what);
-const conflict = (detail) => new SimHttpError(409, 'HTTP-409', 'Conflict', detail);
-
-;// CONCATENATED MODULE: ./src/simulator/context.ts
-
-
-const ok = (json, status = 200, headers) => ({
-    status,
-    json,
-    ...(headers ? { headers } : {})
-});
-/** Parse the JSON body with a zod schema; a missing body counts as `{}` unless required. */
-function jsonBody(ctx, schema, required = false) {
-    let data = {};
-    const text = ctx.body.toString('utf8').trim();
-    if (text === '') {
-        if (required)
-            throw badRequest('A JSON request body is required.');
-    }
-    else {
-        try {
-            data = JSON.parse(text);
-        }
-        catch {
-            throw badRequest('The request body is not valid JSON.');
-        }
-    }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = issue ? formatPath(issue.path) : '';
-        throw badRequest(`Invalid request body at ${where}: ${issue?.message ?? 'invalid'}`, where);
-    }
-    return parsed.data;
-}
-function boolQuery(ctx, name) {
-    const v = ctx.url.searchParams.get(name);
-    if (v === null || v === '')
-        return false;
-    if (v === 'true')
-        return true;
-    if (v === 'false')
-        return false;
-    throw badRequest(`Query parameter '${name}' must be true or false.`, name);
-}
-function intQuery(ctx, name, def, min, max) {
-    const v = ctx.url.searchParams.get(name);
-    if (v === null || v === '')
-        return def;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-        throw badRequest(`Query parameter '${name}' must be an integer from ${min} to ${max}.`, name);
-    }
-    return n;
-}
-function project(ctx) {
-    const id = ctx.params.projectId;
-    const p = ctx.tenant.projects.find((x) => x.id === id);
-    if (!p)
-        throw notFound(`Data integration project '${id}' was not found.`);
-    return p;
-}
-/** Read the `zip` field of a multipart/form-data body. */
-async function multipartZip(ctx) {
-    const type = String(ctx.headers['content-type'] ?? '');
-    if (!type.toLowerCase().startsWith('multipart/form-data')) {
-        throw badRequest(`Expected a multipart/form-data body with a 'zip' field (got content type '${type || 'none'}').`);
-    }
-    let form;
-    try {
-        form = await new Response(ctx.body, { headers: { 'content-type': type } }).formData();
-    }
-    catch (e) {
-        throw badRequest(`The multipart body could not be parsed: ${e.message}`);
-    }
-    const field = form.get('zip');
-    if (field === null) {
-        const names = [...new Set([...form.keys()])].join(', ') || 'none';
-        throw badRequest(`The multipart field 'zip' is missing (fields sent: ${names}).`, 'zip');
-    }
-    const bytes = typeof field === 'string'
-        ? Buffer.from(field, 'binary')
-        : new Uint8Array(await field.arrayBuffer());
-    if (bytes.length > ctx.core.config.maxPackageBytes) {
-        throw badRequest(`The package is ${bytes.length} bytes; the limit is ${ctx.core.config.maxPackageBytes} bytes.`, 'zip');
-    }
-    return bytes;
-}
-
 ;// CONCATENATED MODULE: external "module"
 const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
 ;// CONCATENATED MODULE: ./node_modules/fflate/esm/index.mjs
@@ -21669,361 +29207,1804 @@ function unzipSync(data, opts) {
     return files;
 }
 
+;// CONCATENATED MODULE: ./src/package/enums.ts
+/**
+ * Qlik's published package schemas (qlik-oss/schemas, qtcp/) name some values differently from the
+ * REST API: the project schema says `QVD` where the API says `QLIK_QVD`, and the task schema says
+ * `LANDING_SAAS_MANAGED` where the API's data task says `LANDING`. Every translation between the
+ * two vocabularies goes through the maps below (tested in __tests__/package/enums.test.ts).
+ */
+/**
+ * API platform type -> the project schema's `properties.platformType`. QLIK_QVD_CUSTOMER_MANAGED has
+ * no name in the published enum: it is written as the API names it and fails schema validation.
+ */
+const PLATFORM_API_TO_SCHEMA = {
+    QLIK_QVD: 'QVD'
+};
+/**
+ * API data task type -> the task schema's `properties.type`. Types the API and the schema spell the
+ * same way are not listed. The lakehouse and streaming rows are our reading of Qlik's naming (the
+ * schema has no LAKEHOUSE_ or STREAMING_LAKE_ types); API types with no schema counterpart at all
+ * (DISTRIBUTION, REPLICATE_LANDING) are written as the API names them and fail schema validation.
+ */
+const TASK_TYPE_API_TO_SCHEMA = {
+    LANDING: 'LANDING_SAAS_MANAGED',
+    LAKEHOUSE_STORAGE: 'ICEBERG_STORAGE',
+    LAKEHOUSE_MIRROR: 'MIRROR',
+    STREAMING_LAKE_LANDING: 'STREAMING_LANDING',
+    STREAMING_TRANSFORM: 'ICEBERG_TRANSFORM'
+};
+const invert = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [v, k]));
+const PLATFORM_SCHEMA_TO_API = invert(PLATFORM_API_TO_SCHEMA);
+const TASK_TYPE_SCHEMA_TO_API = invert(TASK_TYPE_API_TO_SCHEMA);
+/** A platform type as the REST API names it, whichever vocabulary it came in. */
+function normalizePlatform(p) {
+    if (p === undefined || p === '')
+        return undefined;
+    const up = p.toUpperCase();
+    return PLATFORM_SCHEMA_TO_API[up] ?? up;
+}
+/**
+ * A platform type as the project schema names it; undefined for `NONE` (a DATA_MOVEMENT project
+ * leaves `platformType` out: the schema's enum has no NONE).
+ */
+function platformForSchema(apiPlatform) {
+    if (apiPlatform === 'NONE' || apiPlatform === '')
+        return undefined;
+    return PLATFORM_API_TO_SCHEMA[apiPlatform] ?? apiPlatform;
+}
+/** A data task type as the REST API names it, whichever vocabulary it came in. */
+function taskTypeForApi(t) {
+    return TASK_TYPE_SCHEMA_TO_API[t] ?? t;
+}
+/** A data task type as the task schema names it. */
+function taskTypeForSchema(t) {
+    return TASK_TYPE_API_TO_SCHEMA[t] ?? t;
+}
+
+// EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
+var ajv = __nccwpck_require__(2463);
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var ajv_formats_dist = __nccwpck_require__(2815);
+var dist_default = /*#__PURE__*/__nccwpck_require__.n(ajv_formats_dist);
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/bindings.schema.json
+const bindings_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"bindings.schema.json","title":"Bindings Configuration","description":"Schema for bindings mapping","type":"object","properties":{"variables":{"type":"object","description":"Variable bindings for project, task-type, and task-specific configurations","properties":{"cloudStagingConnection":{"type":["string","null"],"description":"Cloud staging connection identifier, used in the project configuration"},"platformConnection":{"type":["string","null"],"description":"Platform connection identifier, used in the project configuration"},"projectName":{"type":"string","description":"Name of the project, used in the project configuration"},"project.current.prefixSchema":{"type":"string","description":"Prefix schema for the current project, used in the project configuration"}},"patternProperties":{"^project\\\\.[^.]+\\\\.projectId$":{"type":"string","description":"referenced project identifier, used in the source selection configuration"},"^task-type\\\\.[^.]+\\\\.databaseName$":{"type":"string","description":"Database name for each task type"},"^task-type\\\\.[^.]+\\\\.databaseSelectionMethod$":{"type":"string","description":"Database selection method for each task type"},"^task-type\\\\.[^.]+\\\\.warehouseName$":{"type":"string","description":"Warehouse name for each task type"},"^task-type\\\\.[^.]+\\\\.warehouseSelectionMethod$":{"type":"string","description":"Warehouse selection method for each task type"},"^task-type\\\\.[^.]+\\\\.databricksVectorSearchEndpoint$":{"type":"string","description":"Databricks vector search endpoint for knowledgeMart and fileBasedKnowledgeMart task types"},"^task-type\\\\.[^.]+\\\\.indexDatabase$":{"type":"string","description":"Index database for knowledgeMart and fileBasedKnowledgeMart task types"},"^task-type\\\\.[^.]+\\\\.indexDatabaseSelectionMethod$":{"type":"string","description":"Index database selection method for knowledgeMart and fileBasedKnowledgeMart task types"},"^task-type\\\\.[^.]+\\\\.llmConnection$":{"type":["string","null"],"description":"LLM connection for knowledgeMart and fileBasedKnowledgeMart task types"},"^task-type\\\\.[^.]+\\\\.vectorDbConnection$":{"type":["string","null"],"description":"Vector database connection for knowledgeMart and fileBasedKnowledgeMart task types"},"^task-type\\\\.[^.]+\\\\.vectorDbTargetType$":{"type":"string","description":"Vector database target type for knowledgeMart and fileBasedKnowledgeMart task types"},"^task-type\\\\.[^.]+\\\\.lakehouseCluster$":{"type":["string","null"],"description":"Lakehouse cluster identifier for streaming storage task types"},"^task\\\\.[^.]+\\\\.warehouseName$":{"type":"string","description":"Task-specific warehouse name"},"^task\\\\.[^.]+\\\\.warehouseSelectionMethod$":{"type":"string","description":"Task-specific warehouse selection method"},"^task\\\\.[^.]+\\\\.databaseName$":{"type":"string","description":"Task-specific database name"},"^task\\\\.[^.]+\\\\.databaseSelectionMethod$":{"type":"string","description":"Task-specific database selection method"},"^task\\\\.[^.]+\\\\.snowflakeExternalVolume$":{"type":"string","description":"Task-specific Snowflake external volume name"},"^task\\\\.[^.]+\\\\.snowflakeOpenCatalog$":{"type":"string","description":"Task-specific Snowflake open catalog name"},"^task\\\\.[^.]+\\\\.taskSchema$":{"type":"string","description":"Task-specific schema name"},"^task\\\\.[^.]+\\\\.sourceConnection$":{"type":"string","description":"Task-specific source connection identifier"},"^task\\\\.[^.]+\\\\.targetConnection$":{"type":"string","description":"Task-specific target connection identifier"},"^task\\\\.[^.]+\\\\.database$":{"type":"string","description":"Task-specific database name, for registered tasks"},"^task\\\\.[^.]+\\\\.schema$":{"type":"string","description":"Task-specific schema name"},"^task\\\\.[^.]+\\\\.internalSchema$":{"type":"string","description":"Task-specific internal schema name"},"^task\\\\.[^.]+\\\\.schemaPattern$":{"type":"string","description":"Task-specific schema pattern"},"^task\\\\.[^.]+\\\\.targetSchema$":{"type":"string","description":"Task-specific target schema name"},"^task\\\\.[^.]+\\\\.targetStorageConnection$":{"type":["string","null"],"description":"Task-specific target storage connection identifier"},"^task\\\\.[^.]+\\\\.targetControlTableSchema$":{"type":"string","description":"Task-specific target control table schema name"},"^task\\\\.[^.]+\\\\.vectorDbConnection$":{"type":"string","description":"Task-specific vector database connection identifier"},"^task\\\\.[^.]+\\\\.llmConnection$":{"type":"string","description":"Task-specific LLM connection identifier"},"^task\\\\.[^.]+\\\\.indexName$":{"type":"string","description":"Task-specific index name"},"^task\\\\.[^.]+\\\\.indexSchema$":{"type":"string","description":"Task-specific index schema name"},"^task\\\\.[^.]+\\\\.indexDatabase$":{"type":"string","description":"Task-specific index database name"},"^task\\\\.[^.]+\\\\.maxNumberOfRecords$":{"type":"string","description":"Task-specific maximum number of records"},"^task\\\\.[^.]+\\\\.databricksVectorSearchEndpoint$":{"type":"string","description":"Task-specific Databricks vector search endpoint"},"^task\\\\.[^.]+\\\\.vectorDbTargetType$":{"type":"string","description":"Task-specific vector database target type"},"^task\\\\.[^.]+\\\\.snowflakeStorageIntegration$":{"type":"string","description":"Task-specific Snowflake storage integration"},"^task\\\\.[^.]+\\\\.cloudStagingConnection$":{"type":"string","description":"Task-specific cloud staging connection"},"^task\\\\.[^.]+\\\\.platformConnection$":{"type":"string","description":"Task-specific platform connection"},"^task\\\\.[^.]+\\\\.indexDatabaseSelectionMethod$":{"type":"string","description":"Task-specific index database selection method"},"^task\\\\.[^.]+\\\\.lakehouseCluster$":{"type":"string","description":"Task-specific lakehouse cluster identifier"},"^task\\\\.[^.]+\\\\.redshiftExternalSchema$":{"type":"string","description":"Task-specific Redshift external schema"}},"additionalProperties":false},"nameToIdMap":{"type":"object","description":"Mapping of placeholder names to actual IDs","patternProperties":{"^\\\\{\\\\{id\\\\(":{"type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24})$","description":"UUID identifier (36 chars with hyphens) or 24-character hex string identifier"}},"additionalProperties":false},"connectionProperties":{"type":"object","description":"Connection-specific properties and metadata","patternProperties":{"^task\\\\.[^.]+\\\\.sourceConnection$":{"type":"object","properties":{"type":{"type":"string","description":"Connection type identifier"},"kindId":{"type":"string","description":"Connection kind identifier (for external data providers)"}},"required":["type"],"additionalProperties":false},"^task\\\\.[^.]+\\\\.targetConnection$":{"type":"object","properties":{"type":{"type":"string","description":"Connection type identifier"},"kindId":{"type":"string","description":"Connection kind identifier (for external data providers)"}},"required":["type"],"additionalProperties":false}},"additionalProperties":false},"taskProperties":{"type":"object","description":"Task metadata including type and display name","patternProperties":{"^[a-zA-Z0-9_-]+$":{"type":"object","properties":{"type":{"type":"string","enum":["DATAMART","FILE_BASED_KNOWLEDGE_MART","ICEBERG_STORAGE","ICEBERG_TRANSFORM","KNOWLEDGE_MART","LAKE_LANDING","LANDING_SAAS_MANAGED","MIRROR","QVD_STORAGE","REGISTERED_DATA","REPLICATION","STORAGE","STREAMING_LANDING","TRANSFORM"],"description":"Type of the task"},"name":{"type":"string","description":"Display name of the task"}},"required":["type","name"],"additionalProperties":false}},"additionalProperties":false}},"required":["variables"],"additionalProperties":false}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.schema.json
+const newtaskdefaults_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.schema.json","title":"New Task Defaults Configuration","description":"Schema for new task (added from the UI) defaults configurations","type":"object","additionalProperties":false,"properties":{"datamart":{"$ref":"./newtaskdefaults.settings.datamart.schema.json"},"fileBasedKnowledgeMart":{"$ref":"./newtaskdefaults.settings.filebasedknowledgemart.schema.json"},"knowledgeMart":{"$ref":"./newtaskdefaults.settings.knowledgemart.schema.json"},"lakeLanding":{"$ref":"./newtaskdefaults.settings.lakelanding.schema.json"},"landing":{"$ref":"./newtaskdefaults.settings.landing.schema.json"},"qvdStorage":{"$ref":"./newtaskdefaults.settings.qvdstorage.schema.json"},"registered":{"$ref":"./newtaskdefaults.settings.registereddata.schema.json"},"storage":{"$ref":"./newtaskdefaults.settings.storage.schema.json"},"transform":{"$ref":"./newtaskdefaults.settings.transform.schema.json"},"icebergStorage":{"$ref":"./newtaskdefaults.settings.icebergstorage.schema.json"},"icebergTransform":{"$ref":"./newtaskdefaults.settings.icebergtransform.schema.json"},"streamingLanding":{"$ref":"./newtaskdefaults.settings.streaminglanding.schema.json"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.common.schema.json
+const newtaskdefaults_settings_common_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.common.schema.json","title":"Common Task Settings Definitions","description":"Shared definitions for task settings schemas to promote reusability and consistency","definitions":{"catalogIntegration":{"type":"object","description":"Catalog integration settings","additionalProperties":false,"properties":{"publishDatasets":{"type":"boolean","enum":[true,false],"description":"Whether to publish datasets to catalog","default":false}}},"databaseSelection":{"type":"object","description":"Database selection configuration","additionalProperties":false,"properties":{"databaseName":{"type":"string","description":"Name of the database"},"selectionMethod":{"type":"string","description":"Method for selecting the database"}}},"warehouseSelection":{"type":"object","description":"Warehouse selection configuration","additionalProperties":false,"properties":{"warehouseName":{"type":"string","description":"Name of the warehouse to use"},"selectionMethod":{"type":"string","description":"Method for selecting the warehouse"}}},"folderLocationType":{"type":"string","description":"Type of folder location","enum":["NONE","DATA_ASSET_NAME","ROOT_FOLDER","SPECIFIC_FOLDER"],"default":"DATA_ASSET_NAME"},"specificFolder":{"type":"string","description":"Specific folder path when folderLocationType is SPECIFIC_FOLDER"},"taskRunSchedule-EventBased":{"type":"object","description":"Schedule configuration for the task","additionalProperties":false,"properties":{"runInterval":{"type":"integer","description":"Run interval in minutes","minimum":0,"default":15},"schedulingType":{"type":"string","description":"Type of scheduling","enum":["NONE","EVENT_BASED","TIME_BASED"],"default":"EVENT_BASED"}}},"taskRunSchedule-TimeBased":{"type":"object","description":"Schedule configuration for the task","additionalProperties":false,"properties":{"runInterval":{"type":"integer","description":"Run interval in minutes","minimum":0,"default":15},"schedulingType":{"type":"string","description":"Type of scheduling","enum":["EVENT_BASED","TIME_BASED"],"default":"TIME_BASED"}}},"viewType":{"type":"string","description":"Type of view","enum":["DEFAULT","SECURE_VIEW"],"default":"DEFAULT"},"hasHistory":{"type":"boolean","enum":[true,false],"description":"Whether the storage maintains history","default":true},"hasLiveViews":{"type":"boolean","enum":[true,false],"description":"Whether the storage has live views","default":true},"materialized":{"type":"boolean","description":"Whether artifacts are materialized","enum":[true,false],"default":false},"tableUpdateInterval":{"type":"integer","description":"Interval in minutes for table updates","minimum":0,"default":15},"tableUpdateConcurrency":{"type":"integer","description":"Number of concurrent table updates","minimum":1,"default":10},"tableLoadInParallel":{"type":"integer","description":"Number of tables to load in parallel","minimum":1,"default":5},"icebergSettings":{"type":"object","description":"Settings for Iceberg tables","additionalProperties":false,"properties":{"snowflakeExternalVolume":{"type":"string","description":"Snowflake external volume name"},"folderLocationType":{"type":"string","description":"Type of folder location","enum":["NONE","DATA_ASSET_NAME","ROOT_FOLDER","SPECIFIC_FOLDER"],"default":"DATA_ASSET_NAME"},"specificFolder":{"type":"string","description":"Specific folder path when folderLocationType is SPECIFIC_FOLDER"},"enableOpenCatalogSync":{"type":"boolean","description":"Whether to enable open catalog sync","enum":[true,false],"default":false},"snowflakeOpenCatalog":{"type":"string","description":"Snowflake open catalog name"}}},"tableTypeSettings":{"type":"object","description":"Table type configuration","additionalProperties":false,"properties":{"tableType":{"type":"string","description":"Type of table","enum":["REGULAR","ICEBERG"],"default":"REGULAR"},"icebergSettings":{"$ref":"#/definitions/icebergSettings"}}},"indexArtifactsLocation":{"type":"object","description":"Location for index artifacts","additionalProperties":false,"properties":{"databaseSelection":{"type":"object","description":"Database selection for index artifacts","additionalProperties":false,"properties":{"databaseName":{"type":"string","description":"Name of the index database"},"selectionMethod":{"type":"string","description":"Method for selecting the index database"}}},"databricksVectorSearchEndpoint":{"type":"string","description":"Databricks vector search endpoint URL","default":"qlik_vector_search_endpoint"}}},"llmSettings":{"type":"object","description":"LLM configuration settings","additionalProperties":false,"properties":{"kindId":{"type":"string","description":"LLM kind identifier","example":"llm:SnowflakeCortex@1.0.0"},"parameters":{"type":"object","description":"LLM parameters","additionalProperties":false,"properties":{"embedding_model":{"type":"string","description":"Embedding model name","example":"nv-embed-qa-4"},"completion_model":{"type":"string","description":"Completion model name","example":"mistral-7b"}}}}},"vectorDbConnection":{"type":"string","description":"Vector database connection string"},"vectorDbTargetType":{"type":"string","description":"Target type for vector database"},"llmConnection":{"type":"string","description":"LLM connection string"},"proxySettings":{"type":"object","description":"Proxy configuration settings","additionalProperties":false,"properties":{"proxyOdbc":{"type":"boolean","enum":[true,false],"description":"Whether to use proxy for ODBC connections","default":false},"proxyStorage":{"type":"boolean","enum":[true,false],"description":"Whether to use proxy for storage connections","default":false}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.datamart.schema.json
+const newtaskdefaults_settings_datamart_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.datamart.schema.json","title":"Defaults for new Datamart Task","description":"Schema for datamart task default configuration","type":"object","additionalProperties":false,"properties":{"materialized":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/materialized"},"hasHistory":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/hasHistory"},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"tableUpdateInterval":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateInterval"},"tableUpdateConcurrency":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/warehouseSelection"}}},"taskRunSchedule":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/taskRunSchedule-EventBased"},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"databaseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/databaseSelection"},"tableTypeSettings":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableTypeSettings"},"viewType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/viewType"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.filebasedknowledgemart.schema.json
+const newtaskdefaults_settings_filebasedknowledgemart_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.filebasedknowledgemart.schema.json","title":"Defaults for new File-Based Knowledge Mart Task","description":"Schema for file-based knowledge mart task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"warehouseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/warehouseSelection"}}},"indexArtifactsLocation":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/indexArtifactsLocation"},"taskRunSchedule":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/taskRunSchedule-TimeBased"},"vectorDbTargetType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/vectorDbTargetType"},"vectorDbConnection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/vectorDbConnection"},"llmConnection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/llmConnection"},"llmSettings":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/llmSettings"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.icebergstorage.schema.json
+const newtaskdefaults_settings_icebergstorage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.icebergstorage.schema.json","title":"Defaults for new Streaming Storage Task","description":"Schema for streaming storage task default configuration","type":"object","additionalProperties":false,"properties":{"hasHistory":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/hasHistory"},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"lakehouseCluster":{"type":"string","description":"Name of the lakehouse cluster to use"}}},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.icebergtransform.schema.json
+const newtaskdefaults_settings_icebergtransform_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.icebergtransform.schema.json","title":"Defaults for new Streaming Transform Task","description":"Schema for streaming transform task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.knowledgemart.schema.json
+const newtaskdefaults_settings_knowledgemart_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.knowledgemart.schema.json","title":"Defaults for new Knowledge Mart Task","description":"Schema for knowledge mart task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"tableUpdateInterval":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateInterval"},"tableUpdateConcurrency":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/warehouseSelection"}}},"database":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/databaseSelection"},"viewType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/viewType"},"indexArtifactsLocation":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/indexArtifactsLocation"},"taskRunSchedule":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/taskRunSchedule-EventBased"},"vectorDbTargetType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/vectorDbTargetType"},"vectorDbConnection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/vectorDbConnection"},"llmConnection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/llmConnection"},"llmSettings":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/llmSettings"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.lakehousestorage.schema.json
+const newtaskdefaults_settings_lakehousestorage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.icebergstorage.schema.json","title":"Defaults for new Streaming Storage Task","description":"Schema for streaming storage task default configuration","type":"object","additionalProperties":false,"properties":{"hasHistory":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/hasHistory"},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"lakehouseCluster":{"type":"string","description":"Name of the lakehouse cluster to use"}}},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.lakelanding.schema.json
+const newtaskdefaults_settings_lakelanding_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.lakelanding.schema.json","title":"Defaults for new Lake Landing Task","description":"Schema for lake landing task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"tableLoadInParallel":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableLoadInParallel"}}},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.landing.schema.json
+const newtaskdefaults_settings_landing_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/newtaskdefaults.settings.landing.schema.json","title":"Defaults for new Landing Task","description":"Schema for Landing task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"tableLoadInParallel":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableLoadInParallel"},"changeProcessingInterval":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/changeProcessingInterval"},"warehouseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/warehouseSelection"}}},"proxySettings":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/proxySettings"},"databaseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/databaseSelection"},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.qvdstorage.schema.json
+const newtaskdefaults_settings_qvdstorage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.qvdstorage.schema.json","title":"Defaults for new QVD Storage Task","description":"Schema for QVD storage task default configuration","type":"object","additionalProperties":false,"properties":{"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.registereddata.schema.json
+const newtaskdefaults_settings_registereddata_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.registered.schema.json","title":"Defaults for new Registered Task","description":"Schema for registered task default configuration","type":"object","additionalProperties":false,"properties":{"incrementalSettings":{"type":"object","description":"Incremental loading settings","additionalProperties":false,"properties":{"registeredType":{"type":"string","description":"Type of registered incremental loading","enum":["NONE","REPLICATE","WATERMARK","STITCH"],"default":"NONE"},"useBatchTimeAsFromDate":{"type":"boolean","enum":[true,false],"description":"Whether to use batch time as from date","default":false},"useSameTableAsCt":{"type":"boolean","enum":[true,false],"description":"Whether to use same table as CT","default":false},"softDeleteSupport":{"type":"boolean","enum":[true,false],"description":"Whether soft delete is supported","default":false},"priorImageSupport":{"type":"boolean","enum":[true,false],"description":"Whether prior image is supported","default":false}}},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"databaseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/databaseSelection"},"viewType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/viewType"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.replicatelanding.schema.json
+const newtaskdefaults_settings_replicatelanding_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/newtaskdefaults.settings.replicatelanding.schema.json","title":"Defaults for new Replicate Landing Task","description":"Schema for Replicate Landing task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"lakehouseClusterId":{"type":"string","description":"Name of the lakehouse cluster to use"}}},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.storage.schema.json
+const newtaskdefaults_settings_storage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/newtaskdefaults.settings.storage.schema.json","title":"Defaults for new Storage Task","description":"Schema for Storage task default configuration","type":"object","additionalProperties":false,"properties":{"hasLiveViews":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/hasLiveViews"},"createConsumptionViews":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/createConsumptionViews"},"hasHistory":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/hasHistory"},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"tableUpdateInterval":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateInterval"},"tableUpdateConcurrency":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/warehouseSelection"}}},"taskRunSchedule":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/taskRunSchedule-TimeBased"},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"databaseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/databaseSelection"},"tableTypeSettings":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableTypeSettings"},"viewType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/viewType"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.streaminglakelanding.schema.json
+const newtaskdefaults_settings_streaminglakelanding_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/newtaskdefaults.settings.streaminglakelanding.schema.json","title":"Defaults for new Streaming Lake Landing Task","description":"Schema for Streaming Lake Landing task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"numberOfReadersTaskSettings":{"type":"object","description":"Number of readers settings","additionalProperties":false,"properties":{"numberOfReaders":{"type":"integer","description":"Number of readers","minimum":1,"default":1,"maximum":1000},"numberOfReadersType":{"type":"string","description":"Number of readers type","enum":["AUTOMATIC"],"default":"AUTOMATIC"}}},"lakehouseClusterId":{"type":"string","description":"Name of the lakehouse cluster to use"}}},"folderRetentionSettings":{"type":"object","description":"Folder retention configuration","additionalProperties":false,"properties":{"type":{"type":"string","description":"Retention type","enum":["NONE","DELETE","RETENTION"],"default":"NONE"},"daysOfRetention":{"type":"integer","description":"Number of retention days"}}},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.streaminglanding.schema.json
+const newtaskdefaults_settings_streaminglanding_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.streaminglanding.schema.json","title":"Defaults for new Streaming Landing Task","description":"Schema for streaming landing task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"numberOfReadersTaskSettings":{"type":"object","description":"Number of readers settings","additionalProperties":false,"properties":{"numberOfReaders":{"type":"integer","description":"Number of readers","minimum":1,"default":1,"maximum":1000},"numberOfReadersType":{"type":"string","description":"Number of readers type","enum":["AUTOMATIC"],"default":"AUTOMATIC"}}}}},"folderRetentionSettings":{"type":"object","description":"Folder retention configuration","additionalProperties":false,"properties":{"type":{"type":"string","description":"Retention type","enum":["NONE","DELETE","RETENTION"],"default":"NONE"},"daysOfRetention":{"type":"integer","description":"Number of retention days"}}},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.streamingtransform.schema.json
+const newtaskdefaults_settings_streamingtransform_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"newtaskdefaults.settings.icebergtransform.schema.json","title":"Defaults for new Streaming Transform Task","description":"Schema for streaming transform task default configuration","type":"object","additionalProperties":false,"properties":{"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"folderLocationType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/folderLocationType"},"specificFolder":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/specificFolder"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/newtaskdefaults.settings.transform.schema.json
+const newtaskdefaults_settings_transform_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/newtaskdefaults.settings.transform.schema.json","title":"Defaults for new Transform Task","description":"Schema for Transform task default configuration","type":"object","additionalProperties":false,"properties":{"materialized":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/materialized"},"hasHistory":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/hasHistory"},"hasLiveViews":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/hasLiveViews"},"createConsumptionViews":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/createConsumptionViews"},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"tableUpdateInterval":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateInterval"},"tableUpdateConcurrency":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/warehouseSelection"}}},"taskRunSchedule":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/taskRunSchedule-EventBased"},"catalogIntegration":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/catalogIntegration"},"databaseSelection":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/databaseSelection"},"tableTypeSettings":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/tableTypeSettings"},"viewType":{"$ref":"newtaskdefaults.settings.common.schema.json#/definitions/viewType"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/project.schema.json
+const project_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/project.schema.json","title":"Project Configuration","description":"Schema for project configuration","type":"object","required":["properties"],"properties":{"properties":{"type":"object","description":"Basic properties","required":["type"],"properties":{"exportVersion":{"type":"string","description":"Version of the export format","examples":["1.0"]},"name":{"type":"string","description":"Project name"},"space":{"type":"string","description":"Space ID in which the project is created, recommended to use reference like ref{project.current.spaceId}","examples":["ref{project.current.spaceId}"]},"type":{"type":"string","description":"Project type","enum":["DATA_MOVEMENT","DATA_PIPELINE"]},"description":{"type":"string","description":"Project description"},"platformType":{"type":"string","description":"Target platform type","enum":["QLIK_OPEN_LAKEHOUSE","SNOWFLAKE","BIGQUERY","SYNAPSE","QVD","DATABRICKS","REDSHIFT","MSSQL","FABRIC"],"enumDescriptions":["Qlik Open Lakehouse","Snowflake","Google BigQuery","Azure Synapse Analytics","Qlik Cloud","Databricks","Amazon Redshift","Microsoft SQL Server","Microsoft Fabric"]},"platformConnection":{"type":"string","description":"Target platform connection ID","examples":["{{platformConnection}}"]},"cloudStagingConnection":{"type":"string","description":"Cloud staging connection ID","examples":["{{cloudStagingConnection}}"]},"snowflakeStorageIntegration":{"type":"string","description":"Snowflake storage integration"}},"additionalProperties":false}},"allOf":[{"if":{"properties":{"properties":{"properties":{"type":{"const":"DATA_MOVEMENT"}}}}},"then":{"properties":{"properties":true},"additionalProperties":false}},{"if":{"properties":{"properties":{"properties":{"type":{"const":"DATA_PIPELINE"}}}}},"then":{"properties":{"properties":{"required":["type","platformType"]},"settings":{"type":"object","description":"Additional settings (valid for DATA_PIPELINE projects)","required":[],"properties":{"artifactsNaming":{"type":"object","description":"Naming conventions and prefixes/suffixes used when generating artifacts (tables, views, schemas)","required":[],"properties":{"suffixLiveViews":{"type":"string","description":"Suffix applied to live view names","default":"__live"},"suffixChangesView":{"type":"string","description":"Suffix applied to change table/view names","default":"__changes"},"suffixCurrentView":{"type":"string","description":"Suffix applied to current view names","default":""},"suffixHistoryViews":{"type":"string","description":"Suffix applied to history view names","default":"__history"},"suffixLiveHistoryViews":{"type":"string","description":"Suffix applied to live history view names","default":"__live_history"},"suffixInternalSchema":{"type":"string","description":"Suffix used for internal schema names","default":"__internal"},"prefixSchema":{"type":"string","description":"Prefix used when creating schemas for tasks"},"defaultSchemaNameOption":{"type":"string","description":"How to format schema names by default","enum":["NONE","LOWER_CASE","UPPER_CASE","NO_FURTHER_PROCESSING"],"default":"LOWER_CASE"}},"additionalProperties":false},"transformationSettings":{"type":"object","description":"Transformation settings for open lakehouse project","required":[],"properties":{"hashSaltStringSettings":{"type":"object","description":"hash salt string settings","required":[],"properties":{"mode":{"type":"string","description":"hash salt string mode","enum":["DEFAULT","CUSTOM"],"default":"DEFAULT"},"hashSaltString":{"type":"string","description":"hash salt string","default":""}},"additionalProperties":false}},"additionalProperties":false}},"additionalProperties":false}},"additionalProperties":false}}]}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.dataset.schema.json
+const task_dataset_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/task.dataset.schema.json","title":"Task Dataset Configuration","description":"Schema for task dataset configuration","type":"object","required":["properties"],"properties":{"properties":{"type":"object","description":"Basic properties","properties":{"id":{"type":"string","description":"Dataset unique identifier, to be used in other tasks","examples":["orders"]},"name":{"type":"string","description":"Dataset Display name","examples":["Orders"]},"description":{"type":"string","description":"Dataset description"},"type":{"type":"string","description":"dataset type","enum":["NONE","STORAGE","LANDING","CUSTOM","DIMENSION","FACT","EXTERNAL_TABLE","DATAFLOW","TRANSFORM_MODEL_BASED","DIRECTORY","DOCUMENT_SCHEMA","STREAMING_LANDING","ICEBERG_TRANSFORM"]},"inputDatasets":{"type":"array","description":"Array of input datasets, mandatory for task types other than landing, lake landing, landing_streaming and registered","items":{"type":"object","description":"Input dataset item","properties":{"type":{"type":"string","description":"Source dataset data object type","enum":["NONE","TABLE","VIEW"],"default":"TABLE"},"datasetId":{"type":"string","description":"Source dataset ID","examples":["$replicate$dbo_orders","$replicate$dbo_customers"]},"name":{"type":"string","description":"Source dataset Name","examples":["Orders"]},"projectId":{"type":"string","description":"Source dataset project ID (for cross-project datasets)"},"taskId":{"type":"string","description":"Source dataset task ID","examples":["replication-fbwa"]},"schema":{"type":"string","description":"Dataset schema","examples":["dbo"]},"database":{"type":"string","description":"Database name"}},"required":["taskId"],"additionalProperties":false}},"landingDatasetSettings":{"type":"object","description":"Settings specific to landing datasets","additionalProperties":false,"properties":{"loadOrder":{"type":"string","description":"Load order","enum":["NONE","LOWEST","LOWER","LOW","NORMAL","HIGH","HIGHER","HIGHEST"],"default":"NORMAL"},"loadParallelSettings":{"type":"object","description":"Parallel loading configuration","additionalProperties":false,"properties":{"loadParallel":{"type":"string","description":"Parallel loading mode","enum":["NONE","SEGMENTATION","PARTITIONS"],"default":"NONE"},"segmentationSettings":{"type":"object","description":"Segmentation configuration for parallel loading","additionalProperties":false,"properties":{"columnNames":{"type":"array","description":"Column names used for segmentation","items":{"type":"string"},"example":["CategoryID","CategoryName"]},"splitPoints":{"type":"array","description":"Split points for segmentation","items":{"type":"object","additionalProperties":false,"properties":{"values":{"type":"array","description":"Values defining the split point","items":{"type":"string"},"example":["1","a"]}}}}}}}}}},"datasetAttributes":{"type":"object","description":"Attributes specific to storage tasks","additionalProperties":false,"properties":{"materialized":{"type":"string","description":"Materialization setting","enum":["INHERIT","ON","OFF"],"default":"INHERIT"},"hasHistory":{"type":"string","description":"History tracking setting","enum":["INHERIT","ON","OFF"],"default":"INHERIT"},"hasLiveViews":{"type":"string","description":"Live views setting","enum":["INHERIT","ON","OFF"],"default":"INHERIT"},"hasChanges":{"type":"string","description":"Change tracking setting","enum":["INHERIT","ON","OFF"],"default":"INHERIT"},"hasStandardViewsWithHeaders":{"type":"string","description":"Standard views with headers setting","enum":["INHERIT","ON","OFF"],"default":"INHERIT"},"watermarkIncrementalSettings":{"type":"string","description":"Watermark incremental settings","enum":["INHERIT","ON","OFF"],"default":"INHERIT"},"createExternalArtifacts":{"type":"string","description":"Create external artifacts","enum":["INHERIT","ON","OFF"],"default":"INHERIT"}}},"tableDef":{"$ref":"#/$defs/TableDef"},"dimensionDatasetSettings":{"type":"object","description":"Settings specific to datamart datasets","additionalProperties":false,"properties":{"type":{"type":"string","description":"Dimension handling type","enum":["TYPE1","TYPE2"],"default":"TYPE1"},"rootDataEntityId":{"$ref":"#/$defs/DataEntityReference"},"mapping":{"type":"object","description":"Column mapping configuration for model-based datasets","properties":{"columns":{"type":"array","description":"Mapped output columns","items":{"$ref":"#/$defs/DatasetMappingColumn"}}},"additionalProperties":false},"fullyType2Sources":{"type":"boolean","description":"Whether all source datasets should be treated as type 2 sources","enum":[true,false],"default":false},"subtype":{"type":"string","description":"Dimension source subtype","enum":["MODEL_BASED"],"default":"MODEL_BASED"},"materializedSource":{"type":"boolean","description":"Whether the source for this dimension is materialized","enum":[true,false],"default":false}}},"factDatasetSettings":{"type":"object","description":"Settings specific to fact datasets","additionalProperties":false,"properties":{"type":{"type":"string","description":"Fact dataset behavior type","enum":["TRANSACTIONAL"],"default":"TRANSACTIONAL"},"rootDataEntityId":{"$ref":"#/$defs/DataEntityReference"},"entityRelationshipPath":{"type":"array","description":"Relationship path from the root entity to the fact entity","items":{"type":"string"},"examples":[["sur2-xnwp"]]},"mapping":{"type":"object","description":"Column mapping configuration for model-based fact datasets","properties":{"columns":{"type":"array","description":"Mapped fact output columns","items":{"$ref":"#/$defs/DatasetMappingColumn"}}},"additionalProperties":false},"subtype":{"type":"string","description":"Fact source subtype","enum":["MODEL_BASED"],"default":"MODEL_BASED"},"materializedSource":{"type":"boolean","description":"Whether the source for this fact dataset is materialized","enum":[true,false],"default":false}}},"documentDataEntitySettings":{"type":"object","description":"Settings specific to knowledge mart document-schema datasets","additionalProperties":false,"properties":{"repeatedDataEntities":{"type":"array","description":"Repeated data entities included in the document schema","items":{"type":"string"}},"type":{"type":"string","description":"Document entity handling type","enum":["TYPE1","TYPE2"],"default":"TYPE1"},"rootDataEntityId":{"$ref":"#/$defs/DataEntityReference"},"entityRelationshipPath":{"type":"array","description":"Relationship path from the root entity to the document entity","items":{"type":"string"}},"mapping":{"type":"object","description":"Column mapping configuration for model-based document datasets","properties":{"columns":{"type":"array","description":"Mapped document output columns","items":{"$ref":"#/$defs/DatasetMappingColumn"}}},"additionalProperties":false},"fullyType2Sources":{"type":"boolean","description":"Whether all source datasets should be treated as type 2 sources","enum":[true,false],"default":false},"checkedTreeNodesForDisplay":{"type":"array","description":"Tree nodes selected for display in the document schema","items":{"type":"string"}},"subtype":{"type":"string","description":"Document source subtype","enum":["MODEL_BASED"],"default":"MODEL_BASED"},"materializedSource":{"type":"boolean","description":"Whether the source for this document dataset is materialized","enum":[true,false],"default":false}}},"customDatasetSettings":{"type":"object","description":"Settings specific to custom SQL datasets","additionalProperties":false,"properties":{"customSql":{"$ref":"#/$defs/Expression"},"incremental":{"type":"boolean","description":"Whether the custom SQL dataset is incremental","enum":[true,false],"default":false}}},"dataflowDatasetSettings":{"type":"object","description":"Settings specific to dataflow datasets","additionalProperties":false,"properties":{"dataflowId":{"type":"string","description":"Identifier or expression referencing the backing dataflow"},"targetId":{"type":"string","description":"Identifier of the selected dataflow target"},"dataflowTargetState":{"type":"string","description":"Validation state of the selected dataflow target","enum":["NOT_VALID","VALID"],"default":"NOT_VALID"},"incremental":{"type":"boolean","description":"Whether the dataflow dataset runs incrementally","enum":[true,false],"default":false}}},"streamingLandingDatasetSettings":{"type":"object","description":"Settings specific to streaming landing datasets","additionalProperties":false,"properties":{"inputEntities":{"type":"object","description":"Input entities configuration with patterns and explicit selections","additionalProperties":false,"properties":{"includePatterns":{"type":"array","description":"Array of include patterns for entity selection","items":{"type":"string"}},"explicitlySelected":{"type":"array","description":"Array of explicitly selected entities","items":{"type":"string"}}}},"generalSettings":{"type":"object","description":"General settings for entity processing","additionalProperties":false,"properties":{"entityFolderRetentionSettings":{"type":"object","description":"Folder retention settings for entities","additionalProperties":false,"properties":{"attributeSourceValue":{"type":"string","description":"Source value for the attribute","enum":["INHERIT","CUSTOM"]},"folderRetentionSettings":{"type":"object","additionalProperties":false,"properties":{"type":{"type":"string","enum":["NONE","DELETE","RETENTION"]},"daysOfRetention":{"type":"integer","minimum":0,"default":1}}}}},"entityStartReadDataFrom":{"type":"object","description":"Configuration for where to start reading data","additionalProperties":false,"properties":{"attributeSourceValue":{"type":"string","enum":["INHERIT","CUSTOM"]},"startReadDataFrom":{"type":"string","enum":["EARLIEST_EVENT","NOW"],"default":"EARLIEST_EVENT"}}},"entityProcessFilesFromPastSettings":{"type":"object","description":"Settings for processing past files","additionalProperties":false,"properties":{"attributeSourceValue":{"type":"string","enum":["INHERIT","CUSTOM"]},"processPastFilesSettings":{"type":"object","additionalProperties":false,"properties":{"timeAmount":{"type":"integer","minimum":0,"default":1},"timeUnit":{"type":"string","enum":["MINUTES","HOURS","DAYS"],"default":"DAYS"}}}}},"entityDeleteFilesInSourceSettings":{"type":"object","description":"Settings for deleting files in source after load","additionalProperties":false,"properties":{"attributeSourceValue":{"type":"string","enum":["INHERIT","CUSTOM"]},"deleteFilesInSourceAfterLoad":{"type":"boolean","default":false}}},"entityStrategy":{"type":"string","description":"Entity processing strategy","enum":["NONE","SIMPLE","COMPLEX"]}}},"runtimeSettings":{"type":"object","description":"Runtime settings for the streaming dataset","additionalProperties":false,"properties":{"numberOfReadersSettings":{"type":"object","description":"Settings for number of concurrent readers","additionalProperties":false,"properties":{"numberOfReaders":{"type":"integer","minimum":0,"description":"Number of concurrent readers (0 = auto)"},"attributeSourceValue":{"type":"string","enum":["INHERIT","CUSTOM"]}}}}}}},"icebergTransformDatasetSettings":{"type":"object","description":"Settings specific to iceberg transform datasets","additionalProperties":false,"properties":{"generalSettings":{"type":"object","additionalProperties":false,"properties":{"entityLoadSettings":{"type":"object","additionalProperties":false,"properties":{"loadMode":{"type":"string","enum":["APPEND_ONLY","MERGE"],"default":"APPEND_ONLY"},"mergeSettings":{"type":"object","additionalProperties":false,"properties":{"softDelete":{"type":"boolean","default":false},"hasHistory":{"type":"boolean","default":false}}}}},"entityPartitionSettings":{"type":"object","additionalProperties":false,"properties":{"partitionColumnSettings":{"type":"array","items":{"type":"object"}}}},"retentionSettings":{"type":"object","additionalProperties":false,"properties":{"type":{"type":"string","enum":["NONE","RETENTION"],"default":"NONE"},"days":{"type":"integer","minimum":1,"default":1}}},"sortSettings":{"type":"object","additionalProperties":false,"properties":{"columns":{"type":"array","items":{"type":"object"}}}},"snapshotSettings":{"type":"object","additionalProperties":false,"properties":{"expirationValue":{"type":"integer","minimum":1,"default":2},"durationType":{"type":"string","enum":["NONE","MINUTE","HOUR","DAY"],"default":"HOUR"}}},"nestedFieldsHandling":{"type":"string","enum":["KEEP_NESTED_FIELDS","EXPAND_NESTED_FIELDS"],"default":"EXPAND_NESTED_FIELDS"}}},"viewDefinitionSettings":{"type":"object","additionalProperties":false,"properties":{"standardViewHeadersSettings":{"type":"object","additionalProperties":false,"properties":{"attributeSourceValue":{"type":"string","enum":["INHERIT","CUSTOM"]},"standardViewHeaders":{"type":"object","additionalProperties":false,"properties":{"hdrFromTimestamp":{"type":"boolean","enum":[true,false],"default":false}}}}}}}}},"virtualDataset":{"type":"boolean","description":"Indicates if this is a virtual dataset","enum":[true,false],"default":false}},"required":["name","id"],"additionalProperties":false},"sourceTable":{"type":"object","description":"Source table, for task types of landing, lake landing, landing_streaming and registered","properties":{"type":{"type":"string","description":"Type","enum":["NONE","TABLE","VIEW","DIRECTORY"],"default":"NONE"},"name":{"type":"string","description":"Dataset Display name","examples":["orders"]},"tableDef":{"$ref":"#/$defs/SourceTableDef"},"schema":{"type":"string","description":"Dataset schema","examples":["dbo"]},"database":{"type":"string","description":"Database name. valid for registered data tasks"}},"required":["type","name","schema"],"additionalProperties":false},"transformations":{"type":"object","description":"Transformation rules to be applied to the dataset","properties":{"newTableName":{"type":"string","description":"The new name for the transformed dataset","examples":["Orders1"]},"columnTransformations":{"type":"array","description":"An array of column transformation rules","items":{"type":"object","description":"An object representing a column transformation rule","properties":{"action":{"type":"string","description":"The type of transformation action to perform on the column","enum":["NONE","KEEP","DROP","ADD"]},"columnName":{"type":"string","description":"The name of the column being transformed","examples":["ShipCountry","newCol1"]},"newDataType":{"type":"object","description":"The new data type definition for the column","properties":{"type":{"type":"string","description":"The data type of the column","enum":["UNSPECIFIED","BOOLEAN","BYTES","DATE","TIME","DATETIME","INT1","INT2","INT4","INT8","REAL4","REAL8","UINT1","UINT2","UINT4","UINT8","NUMERIC","STRING","WSTRING","BLOB","CLOB","NCLOB","JSON"],"default":"UNSPECIFIED"},"length":{"type":"integer","description":"The length of the data type","default":0},"precision":{"type":"integer","description":"The precision of the data type","default":0},"scale":{"type":"integer","description":"The scale of the data type","default":0},"originalTypeFull":{"type":"string","description":"The original full type description"}},"required":["type"],"additionalProperties":false},"primaryKeyOrdinal":{"type":"integer","description":"The ordinal position in the primary key","default":0},"ordinal":{"type":"integer","description":"The ordinal position of the column","default":0},"nullable":{"type":"boolean","description":"Whether the column allows null values","enum":[true,false],"default":true},"markAsMetadata":{"type":"boolean","description":"Whether to mark the column as metadata","enum":[true,false],"default":false},"hash":{"type":"boolean","description":"Whether to hash the column","enum":[true,false],"default":false}},"required":["action"],"allOf":[{"if":{"properties":{"action":{"const":"ADD"}}},"then":{"properties":{"action":true,"columnName":true,"newDataType":true,"primaryKeyOrdinal":true,"ordinal":true,"nullable":true,"markAsMetadata":true,"hash":true,"expression":{"$ref":"#/$defs/Expression"},"addedColumnId":{"type":"string","description":"A unique identifier for the added column (applicable for ADD action)","examples":["5d94131f-d4dc-455b-b6e1-318f9ea100ec"]}},"required":["columnName","newDataType"],"additionalProperties":false}},{"if":{"properties":{"action":{"const":"DROP"}}},"then":{"properties":{"action":true,"columnName":true},"required":["columnName"],"additionalProperties":false}},{"if":{"properties":{"action":{"const":"KEEP"}}},"then":{"properties":{"action":true,"columnName":true,"newColumnName":{"type":"string","description":"The new name for the column when renaming it (applicable for KEEP action)","examples":["ShipPostalCode-ren"]},"primaryKeyOrdinal":true,"newDataType":true,"ordinal":true,"nullable":true,"markAsMetadata":true,"hash":true,"expression":{"$ref":"#/$defs/Expression"}},"required":["columnName"],"additionalProperties":false}}]}}},"required":[],"additionalProperties":false},"mappingSettings":{"type":"object","description":"Mappings settings for transform and custom datasets","properties":{"mappings":{"type":"array","description":"List of source-to-target mapping definitions","items":{"type":"object","properties":{"sourceDataEntityKey":{"type":"object","properties":{"type":{"type":"string","enum":["NONE","TABLE","VIEW"],"default":"NONE"},"datasetId":{"type":"string"},"name":{"type":"string"},"projectId":{"type":"string"},"taskId":{"type":"string"}},"additionalProperties":false},"mappingFields":{"type":"array","items":{"type":"object","properties":{"columnId":{"type":"string"},"expression":{"$ref":"#/$defs/Expression"}},"additionalProperties":false}},"id":{"type":"string"},"name":{"type":"string"},"description":{"type":"string"}},"additionalProperties":false}}},"additionalProperties":false}},"$defs":{"SourceTableDef":{"type":"object","description":"Detailed source table definition","properties":{"columns":{"type":"array","description":"Source table column definitions","items":{"$ref":"#/$defs/TableColumn"}},"datasetId":{"type":"string","description":"Source dataset identifier"},"dbTableId":{"type":"string","description":"Underlying database table identifier"},"entityId":{"type":"string","description":"Entity identifier"},"secureQri":{"type":"string"},"fullLoadOnly":{"type":"boolean"}},"additionalProperties":false},"TableColumn":{"type":"object","properties":{"name":{"type":"string"},"ordinal":{"type":"integer"},"nullable":{"type":"boolean"},"primaryKeyOrdinal":{"type":"integer"},"datatype":{"type":"object","properties":{"type":{"type":"string"},"length":{"type":"integer"},"precision":{"type":"integer"},"scale":{"type":"integer"},"originalType":{"type":"string"},"originalTypeFull":{"type":"string"}},"additionalProperties":false},"id":{"type":"string"},"flags":{"type":"string"},"properties":{"type":"object","properties":{"documentMetadata":{"type":"boolean"},"streamingProperties":{"type":"object","additionalProperties":false,"properties":{"nesting":{"type":"string","enum":["NONE","TOPLEVEL","INARRAY","NESTED"],"default":"TOPLEVEL"},"childrenIds":{"type":"array","items":{"type":"string"}},"hash":{"type":"boolean","default":false}}}},"additionalProperties":false}},"additionalProperties":false},"DataEntityReference":{"type":"object","description":"Reference to a source data entity","properties":{"type":{"type":"string","description":"Reference type","enum":["NONE","TABLE","VIEW"],"default":"NONE"},"entityId":{"type":"string","description":"Referenced entity identifier","examples":["sql1-xnwq"]},"name":{"type":"string","description":"Referenced entity name","examples":["sql1"]},"projectId":{"type":"string","description":"Referenced project identifier","examples":["{{ref(project.current.projectId)}}"]},"taskId":{"type":"string","description":"Referenced task identifier","examples":["transform--hgk"]},"datasetId":{"type":"string","description":"Referenced dataset identifier","examples":["transform--saa"]},"dataAppId":{"type":"string","description":"Referenced task or data app identifier","examples":["transform1-xnwk"]}},"additionalProperties":false},"DatasetMappingColumn":{"type":"object","description":"Mapped output column definition","properties":{"columnName":{"type":"string","description":"Output column name"},"type":{"type":"string","description":"Column role in the mapping","enum":["NONE","ROOT_PK"],"default":"NONE"},"expression":{"$ref":"#/$defs/Expression"}},"additionalProperties":false},"TableDef":{"type":"object","description":"Table definition for the dataset","properties":{"name":{"type":"string","description":"Table name"},"columns":{"type":"array","description":"Table column definitions","items":{"$ref":"#/$defs/TableColumn"}},"entityId":{"type":"string"},"secureQri":{"type":"string"},"fullLoadOnly":{"type":"boolean"}},"additionalProperties":false},"Expression":{"type":"object","description":"The expression used for the column value (applicable for ADD action)","properties":{"expressionStatement":{"type":"string","description":"The SQL-like expression statement"},"alias":{"type":"array","description":"An array of aliases for the expression","items":{"type":"object","description":"mapping of an alias to value","properties":{"name":{"type":"string","description":"The alias name","examples":["key1"]},"value":{"type":"string","description":"The alias value","examples":["value1"]}},"additionalProperties":false}}},"required":[],"additionalProperties":false}},"additionalProperties":false}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.model.schema.json
+const task_model_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.model.schema.json","title":"Task Model Configuration","description":"Schema for task model configuration","type":"object","required":["relationships"],"properties":{"relationships":{"type":"array","description":"Relationships array","items":{"type":"object","required":["sourceEntity","targetEntity","columnRelationships"],"properties":{"id":{"type":"string","description":"Model unique identifier, to be used in datamart task"},"name":{"type":"string","description":"Model Display name","examples":["Orders_OrderLines"]},"shortName":{"type":"string","description":"Short alias for the relationship"},"description":{"type":"string","description":"Model description"},"sourceEntity":{"type":"object","description":"Source entity in the model","required":["datasetId"],"properties":{"type":{"type":"string","description":"Type","enum":["NONE","CONNECTOR","TABLE","REPLICATE_TABLE","VIEW","REPLICATE_VIEW","TABLE_AND_VIEW","REPLICATE_BOTH","PRECOG,DIRECTORY"],"default":"NONE"},"name":{"type":"string","description":"Display name of the source dataset","examples":["Categories"]},"projectId":{"type":"string","description":"Project identifier containing the source dataset. Can use template reference syntax","examples":["{{ref(project.current.projectId)}}","my-project-id"]},"taskId":{"type":"string","description":"Task identifier containing the source dataset","examples":["transform1-sfim"]},"datasetId":{"type":"string","description":"Unique identifier of the source dataset","examples":["categories-ch_e"]}},"additionalProperties":false},"targetEntity":{"type":"object","description":"Target entity in the model","required":["datasetId"],"properties":{"type":{"type":"string","description":"Type","enum":["NONE","CONNECTOR","TABLE","REPLICATE_TABLE","VIEW","REPLICATE_VIEW","TABLE_AND_VIEW","REPLICATE_BOTH","PRECOG,DIRECTORY"],"default":"NONE"},"name":{"type":"string","description":"Display name of the target dataset","examples":["Categories"]},"projectId":{"type":"string","description":"Project identifier containing the target dataset. Can use template reference syntax","examples":["{{ref(project.current.projectId)}}","my-project-id"]},"taskId":{"type":"string","description":"Task identifier containing the target dataset","examples":["transform1-sfim"]},"datasetId":{"type":"string","description":"Unique identifier of the target dataset","examples":["categories-ch_e"]}},"additionalProperties":false},"columnRelationships":{"type":"array","description":"Array of column-to-column relationships defining how the entities are related","items":{"type":"object","description":"A single column relationship mapping","required":["sourceColumn","targetColumn","sourceColumnId","targetColumnId"],"properties":{"sourceColumn":{"type":"string","description":"Display name of the column in the source entity","examples":["CategoryID"]},"targetColumn":{"type":"string","description":"Display name of the column in the target entity","examples":["CategoryID"]},"sourceColumnId":{"type":"string","description":"Internal identifier of the source column (typically lowercase)","examples":["categoryid"]},"targetColumnId":{"type":"string","description":"Internal identifier of the target column (typically lowercase)","examples":["categoryid"]}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.schedule.schema.json
+const task_schedule_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.schedule.schema.json","title":"Task Schedule Configuration","description":"Schema for task scheduling configuration","type":"object","required":["scheduling"],"properties":{"scheduling":{"type":"array","description":"Scheduling array","items":{"type":"object","properties":{"description":{"type":"string","description":"Schedule description","examples":["Time based schedule running every 6 hours"]},"version":{"type":"string","description":"Schedule version","examples":["1"]},"enabled":{"type":"boolean","description":"Indicates if the schedule is enabled","enum":[true,false],"default":true},"schedulingType":{"type":"string","description":"Type of scheduling","enum":["NONE","TIME_BASED","EVENT_BASED","DATA_EVENTS_BASED"],"default":"NONE"},"timeBasedScheduling":{"type":"object","description":"Configuration for time-based schedules (RRULE or cron-like patterns)","properties":{"schedule":{"type":"array","items":{"type":"string"},"description":"One or more RFC-5545 RRULE strings or schedule expressions","examples":[["RRULE:FREQ=HOURLY;INTERVAL=6;BYMINUTE=16;BYSECOND=0"]]},"startDateTime":{"type":"string","format":"date-time","description":"Optional scheduled start datetime in ISO 8601 format (UTC recommended)","examples":["2024-12-17T06:16:00.000Z"]},"endDateTime":{"type":"string","format":"date-time","description":"Optional scheduled end datetime in ISO 8601 format (UTC recommended)","examples":["2025-12-17T06:16:00.000Z"]},"timezone":{"type":"string","description":"Timezone identifier for the schedule","examples":["Etc/UTC"]},"fullloadInterval":{"type":"integer","description":"Full load interval","default":0}},"required":["schedule"],"additionalProperties":false},"eventBasedScheduling":{"type":"object","description":"Configuration for event-based triggers","properties":{"eventSchedulingType":{"type":"string","description":"Type of event-based scheduling","enum":["ANY_INPUT_TASK","ANY_SELECTED_TASK"],"default":"ANY_INPUT_TASK"},"triggerApps":{"type":"array","description":"List of application identifiers that can trigger this schedule","items":{"type":"object","properties":{"projectId":{"type":"string","description":"Project ID, recommended to use reference like ref{project.current.projectId}","examples":["{{ref(project.current.projectId)}}"]},"dataAppId":{"type":"string","description":"Task ID","examples":["replication-fbwa"]}},"additionalProperties":false}}},"additionalProperties":false},"runOnReconnect":{"type":"string","description":"Behavior when reconnecting","enum":["ONSCHEDULED","IMMEDIATE"],"default":"IMMEDIATE"}},"required":["schedulingType"],"additionalProperties":false}}},"additionalProperties":false}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.schema.json
+const task_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft-07/schema#","$id":"task.schema.json","title":"Task Configuration","description":"Schema for task configuration","type":"object","required":["properties"],"oneOf":[{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"DATAMART"}}}]},"settings":{"$ref":"task.settings.datamart.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"FILE_BASED_KNOWLEDGE_MART"}}}]},"settings":{"$ref":"task.settings.filebasedknowledgemart.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"ICEBERG_STORAGE"}}}]},"settings":{"$ref":"task.settings.icebergstorage.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"ICEBERG_TRANSFORM"}}}]},"settings":{"$ref":"task.settings.icebergtransform.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"KNOWLEDGE_MART"}}}]},"settings":{"$ref":"task.settings.knowledgemart.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"LAKE_LANDING"}}}]},"settings":{"$ref":"task.settings.lakelanding.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"LANDING_SAAS_MANAGED"}}}]},"settings":{"$ref":"task.settings.landing.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"MIRROR"}}}]},"settings":{"$ref":"task.settings.mirror.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"QVD_STORAGE"}}}]},"settings":{"$ref":"task.settings.qvdstorage.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"REGISTERED_DATA"}}}]},"settings":{"$ref":"task.settings.registereddata.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"REPLICATION"}}}]},"settings":{"$ref":"task.settings.replication.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"STORAGE"}}}]},"settings":{"$ref":"task.settings.storage.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"STREAMING_LANDING"}}}]},"settings":{"$ref":"task.settings.streaminglanding.schema.json"}},"additionalProperties":false},{"properties":{"properties":{"allOf":[{"$ref":"#/$defs/BaseProperties"},{"properties":{"type":{"const":"TRANSFORM"}}}]},"settings":{"$ref":"task.settings.transform.schema.json"}},"additionalProperties":false}],"$defs":{"BaseProperties":{"type":"object","description":"Basic properties","required":["type"],"additionalProperties":false,"properties":{"name":{"type":"string","description":"Task name"},"id":{"type":"string","description":"Unique task identifier, to be used in other tasks","examples":["my_task_name-5ek3"]},"description":{"type":"string","description":"Task description"},"type":{"type":"string","description":"Task type","enum":["DATAMART","FILE_BASED_KNOWLEDGE_MART","ICEBERG_STORAGE","ICEBERG_TRANSFORM","KNOWLEDGE_MART","LAKE_LANDING","LANDING_SAAS_MANAGED","MIRROR","QVD_STORAGE","REGISTERED_DATA","REPLICATION","STORAGE","STREAMING_LANDING","TRANSFORM"]}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.common.schema.json
+const task_settings_common_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.common.schema.json","title":"Common Task Settings Definitions","description":"Shared definitions for task.settings schemas to promote reusability and consistency","definitions":{"fullLoadOnly-True":{"type":"boolean","description":"Indicates if only full load is performed (no CDC)","enum":[true,false],"default":true},"fullLoadOnly-False":{"type":"boolean","description":"Indicates if only full load is performed (no CDC)","enum":[true,false],"default":false},"viewType":{"type":"string","description":"Type of view","enum":["DEFAULT","SECURE_VIEW"],"default":"DEFAULT"},"ddlHandlingPolicy":{"type":"object","description":"DDL handling policy","additionalProperties":false,"properties":{"addColumn":{"type":"string","description":"Policy for adding columns","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"APPLY_TO_TARGET"},"changeColumnType":{"type":"string","description":"Policy for changing column type","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"IGNORE"},"renameTable":{"type":"string","description":"Policy for renaming tables","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"SUSPEND_TABLE"},"renameColumn":{"type":"string","description":"Policy for renaming columns","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"SUSPEND_TABLE"},"dropTable":{"type":"string","description":"Policy for dropping tables","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"IGNORE"},"dropColumn":{"type":"string","description":"Policy for dropping columns","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"IGNORE"},"truncateTable":{"type":"string","description":"Policy for truncating tables","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"IGNORE"},"createTable":{"type":"string","description":"Policy for creating tables","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"APPLY_TO_TARGET"},"addColumnRoot":{"type":"string","description":"Policy for adding root columns (for streaming transform task only)","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"APPLY_TO_TARGET"},"addColumnStruct":{"type":"string","description":"Policy for adding struct columns (for streaming transform task only)","enum":["APPLY_TO_TARGET","IGNORE","SUSPEND_TABLE","STOP_TASK"],"default":"APPLY_TO_TARGET"}}},"catalogIntegration":{"type":"object","description":"Catalog integration settings","additionalProperties":false,"properties":{"publishDatasets":{"type":"boolean","description":"Whether to publish datasets to catalog","enum":[true,false],"default":false}}},"artifactsLocationWithDatabase":{"type":"object","description":"Location for artifacts with database","additionalProperties":false,"properties":{"internalSchema":{"type":"string","description":"Internal schema reference"},"taskSchema":{"type":"string","description":"Task schema reference"},"databaseName":{"type":"string","description":"Database name reference"}}},"artifactsLocationWithDataAssetSchema":{"type":"object","description":"Location for artifacts with data asset schema","additionalProperties":false,"properties":{"dataAssetSchema":{"type":"string","description":"Data asset schema reference","example":"{{task.transform-of1w.dataAssetSchema}}"}}},"artifactsLocation":{"type":"object","description":"Location for artifacts (without database)","additionalProperties":false,"properties":{"internalSchema":{"type":"string","description":"Internal schema reference"},"taskSchema":{"type":"string","description":"Task schema reference"}}},"artifactsSettings-WithDeletedRows":{"type":"object","description":"Artifacts settings configuration","additionalProperties":false,"properties":{"liveViewsEnabled":{"type":"boolean","description":"Whether live views are enabled","enum":[true,false],"default":false},"historyEnabled":{"type":"boolean","description":"Whether history is enabled","enum":[true,false],"default":false},"materialized":{"type":"boolean","description":"Whether artifacts are materialized","enum":[true,false],"default":false},"changeTablesEnabled":{"type":"boolean","description":"Whether change tables are enabled","enum":[true,false],"default":false},"currentTableSuffix":{"type":"string","description":"Suffix for current tables","example":"__current"},"reloadType":{"type":"string","description":"Type of reload operation (TRUNCATE_AND_INSERT, COMPARE_AND_APPLY are not supported for iceberg transform tasks)","enum":["COMPARE_AND_APPLY_WITH_DELETED_ROWS","COMPARE_AND_APPLY_WITHOUT_DELETED_ROWS","DROP_AND_CREATE","TRUNCATE_AND_INSERT","COMPARE_AND_APPLY"],"default":"COMPARE_AND_APPLY_WITH_DELETED_ROWS"},"artifactsPrefix":{"type":"string","description":"Prefix for artifacts"}}},"artifactsSettings-Standard":{"type":"object","description":"Artifacts settings configuration","additionalProperties":false,"properties":{"liveViewsEnabled":{"type":"boolean","description":"Whether live views are enabled","enum":[true,false],"default":false},"historyEnabled":{"type":"boolean","description":"Whether history is enabled","enum":[true,false],"default":false},"materialized":{"type":"boolean","description":"Whether artifacts are materialized","enum":[true,false],"default":false},"changeTablesEnabled":{"type":"boolean","description":"Whether change tables are enabled","enum":[true,false],"default":false},"currentTableSuffix":{"type":"string","description":"Suffix for current tables","example":"__current"},"reloadType":{"type":"string","description":"Type of reload operation","enum":["COMPARE_AND_APPLY_WITH_DELETED_ROWS","COMPARE_AND_APPLY_WITHOUT_DELETED_ROWS","DROP_AND_CREATE","TRUNCATE_AND_INSERT","COMPARE_AND_APPLY"],"default":"COMPARE_AND_APPLY"},"artifactsPrefix":{"type":"string","description":"Prefix for artifacts"}}},"tableUpdateConcurrency":{"type":"integer","description":"Number of concurrent table updates","minimum":1,"default":10},"warehouseSelection":{"type":"object","description":"Warehouse selection configuration","additionalProperties":false,"properties":{"warehouseName":{"type":"string","description":"Warehouse name reference"}}},"icebergSettings":{"type":"object","description":"Settings for Iceberg tables","additionalProperties":false,"properties":{"snowflakeExternalVolume":{"type":"string","description":"Snowflake external volume name"},"folderLocationType":{"type":"string","description":"Type of folder location","enum":["NONE","DATA_ASSET_NAME","ROOT_FOLDER","SPECIFIC_FOLDER"],"default":"DATA_ASSET_NAME"},"specificFolder":{"type":"string","description":"Specific folder path when folderLocationType is SPECIFIC_FOLDER"},"enableOpenCatalogSync":{"type":"boolean","description":"Whether to enable open catalog sync","enum":[true,false],"default":false},"snowflakeOpenCatalog":{"type":"string","description":"Snowflake open catalog name"}}},"tableTypeSettings":{"type":"object","description":"Table type configuration","additionalProperties":false,"properties":{"tableType":{"type":"string","description":"Type of table","enum":["REGULAR","ICEBERG"],"default":"REGULAR"},"icebergSettings":{"$ref":"#/definitions/icebergSettings"}}},"locationSettings":{"type":"object","description":"Location settings configuration","properties":{"folderLocationType":{"type":"string","description":"Type of folder location","enum":["NONE","DATA_ASSET_NAME","ROOT_FOLDER","SPECIFIC_FOLDER"],"default":"DATA_ASSET_NAME"},"specificFolder":{"type":"string","description":"Path to specific folder when folderLocationType is SPECIFIC_FOLDER"}},"additionalProperties":false},"proxySettings":{"type":"object","description":"Proxy settings","additionalProperties":false,"properties":{"proxyOdbc":{"type":"boolean","description":"Enable ODBC proxy","enum":[true,false],"default":false},"proxyStorage":{"type":"boolean","description":"Enable storage proxy","enum":[true,false],"default":false}}},"applyChangesOptionsChangeProcessingTuning":{"type":"object","description":"Change processing tuning configuration for apply changes","additionalProperties":false,"properties":{"batchApplyEnabled":{"type":"boolean","description":"Is batch apply enabled","enum":[true,false],"default":false},"applyChangesMultipleTablesConcurrently":{"type":"boolean","description":"Apply changes to multiple tables concurrently","enum":[true,false],"default":false},"maxTables":{"type":"integer","description":"Maximum number of tables for concurrent change processing","default":5}}},"batchApply":{"type":"object","description":"Batch apply configuration","additionalProperties":false,"properties":{"applyIntervalMin":{"type":"integer","description":"Apply interval in minutes","default":1},"applyIntervalMax":{"type":"integer","description":"Apply interval max value","default":30},"forceApplyMemory":{"type":"integer","description":"Force apply memory","default":500}}},"batchSplitSize":{"type":"object","description":"Batch split size configuration","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Is batch split size checked","enum":[true,false],"default":false},"value":{"type":"integer","description":"Batch split size value","default":10000}}},"transactionalApply":{"type":"object","description":"Transactional apply configuration","additionalProperties":false,"properties":{"transactionMinChanges":{"type":"integer","description":"Transaction min changes","default":1000},"batchTransactionsMaxTime":{"type":"integer","description":"Batch Transaction max time","default":1}}},"transactionTuning-TotalMemoryTrue":{"type":"object","description":"Transaction tuning configuration with total memory enabled by default","additionalProperties":false,"properties":{"cacheSize":{"type":"integer","description":"Transaction cache size","default":50},"transactionTotalMemory":{"type":"object","description":"Transaction total memory","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Is transaction total checked","enum":[true,false],"default":true},"value":{"type":"integer","description":"Transaction total value","default":1024}}},"transactionDuration":{"type":"object","description":"Transaction duration configuration","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Is transaction duration checked","enum":[true,false],"default":false},"value":{"type":"integer","description":"Transaction duration value","default":60}}},"offloadTransactions":{"type":"object","description":"Offload transactions configuration","additionalProperties":false,"properties":{"storeRecoveryData":{"type":"boolean","description":"Store recovery data","enum":[true,false],"default":false},"applyUsingMerge":{"type":"boolean","description":"Apply using merge","enum":[true,false],"default":false},"optimizeInserts":{"type":"boolean","description":"Optimize inserts","enum":[true,false],"default":false},"deleteAndInsertOnPkUpdate":{"type":"boolean","description":"Delete and insert on primary key update","enum":[true,false],"default":false},"deleteAsTombstone":{"type":"boolean","description":"Delete as tombstone","enum":[true,false],"default":false}}}}},"transactionTuning-TotalMemoryFalse":{"type":"object","description":"Transaction tuning configuration with total memory disabled by default","additionalProperties":false,"properties":{"cacheSize":{"type":"integer","description":"Transaction cache size","default":50},"transactionTotalMemory":{"type":"object","description":"Transaction total memory settings","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Enable total memory for transaction","enum":[true,false],"default":false},"value":{"type":"integer","description":"Transaction total memory value","default":1024}}},"transactionDuration":{"type":"object","description":"Transaction duration settings","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Enable transaction duration setting","enum":[true,false],"default":false},"value":{"type":"integer","description":"Transaction duration value","default":60}}},"offloadTransactions":{"type":"object","description":"Offload transactions settings","additionalProperties":false,"properties":{"storeRecoveryData":{"type":"boolean","description":"Enable storing recovery data for offloaded transactions","enum":[true,false],"default":false},"applyUsingMerge":{"type":"boolean","description":"Enable applying changes using merge for offloaded transactions","enum":[true,false],"default":false},"optimizeInserts":{"type":"boolean","description":"Enable optimization of inserts for offloaded transactions","enum":[true,false],"default":false},"deleteAndInsertOnPkUpdate":{"type":"boolean","description":"Enable delete and insert on primary key update for offloaded transactions","enum":[true,false],"default":false},"deleteAsTombstone":{"type":"boolean","description":"Enable delete as tombstone for offloaded transactions","enum":[true,false],"default":false}}}}},"characterSubstitution":{"type":"object","description":"Character substitution settings","additionalProperties":false,"properties":{"sourceTargetCharacters":{"type":"array","description":"Source and target characters for substitution","items":{"type":"string","description":"Character for substitution"}},"validationSet":{"type":"object","description":"Validation set settings","additionalProperties":false,"properties":{"substituteCharacter":{"type":"integer","description":"Substitute character value"}}}}},"fileAttributesGeneral-Landing":{"type":"object","description":"File attributes for landing tasks","additionalProperties":false,"properties":{"maxFileSize":{"type":"integer","description":"Maximum file size","default":100},"useCompression":{"type":"boolean","description":"Whether to use compression","enum":[true,false],"default":false},"filesInBatch":{"type":"integer","description":"Number of files in a batch","default":30},"loadingMethod":{"type":"string","description":"Method used for loading files","enum":["BULK_LOADING","INSERT"],"default":"BULK_LOADING"}}},"fileAttributesGeneral-Replication":{"type":"object","description":"File attributes for replication tasks","additionalProperties":false,"properties":{"maxFileSize":{"type":"integer","description":"Maximum file size","default":100},"useCompression":{"type":"boolean","description":"Whether to use compression","enum":[true,false],"default":false},"filesInBatch":{"type":"integer","description":"Number of files in a batch","default":30},"loadingMethod":{"type":"string","description":"Method used for loading files","enum":["BULK_LOADING","SNOWPIPE_STREAMING"],"default":"BULK_LOADING"}}},"artifactsInfo":{"type":"object","description":"Artifacts information","additionalProperties":false,"properties":{"liveViews":{"$ref":"#/definitions/artifactsInfoLiveViews"},"headerColumnsPrefix":{"type":"string","description":"Prefix for header columns","default":"hdr__"},"history":{"$ref":"#/definitions/artifactsInfoHistory"},"changeTables":{"$ref":"#/definitions/artifactsInfoChangeTables"},"standardViewsWithHeaders":{"$ref":"#/definitions/artifactsInfoStandardViewsWithHeaders"},"current":{"$ref":"#/definitions/artifactsInfoCurrent"},"prefixForAllTablesAndViews":{"type":"string","description":"Prefix for all tables and views"}}},"artifactsInfoLiveViews":{"type":"object","description":"Live views artifacts configuration","additionalProperties":false,"properties":{"enabled":{"type":"boolean","description":"Enable or disable live views","enum":[true,false],"default":true},"currentSuffix":{"type":"string","description":"Suffix for current live views","default":"__live"},"historySuffix":{"type":"string","description":"Suffix for history live views","default":"__live_history"}}},"artifactsInfoHistory":{"type":"object","description":"History artifacts configuration","additionalProperties":false,"properties":{"historyViewsSuffix":{"type":"string","description":"Suffix for history views","example":"__history"},"fromDateColumnName":{"type":"string","description":"Column name for from date timestamp","example":"hdr__from_timestamp"},"toDateColumnName":{"type":"string","description":"Column name for to date timestamp","example":"hdr__to_timestamp"},"priorTablesSuffix":{"type":"string","description":"Suffix for prior tables","example":"__prior"}}},"artifactsInfoChangeTables":{"type":"object","description":"Change tables artifacts configuration","additionalProperties":false,"properties":{"enabled":{"type":"boolean","description":"Enable or disable change tables","enum":[true,false],"default":false},"tablesSuffix":{"type":"string","description":"Suffix for change tables","example":"__ct"},"viewsSuffix":{"type":"string","description":"Suffix for change views","example":"__changes"}}},"artifactsInfoStandardViewsWithHeaders":{"type":"object","description":"Standard views with headers configuration","additionalProperties":false,"properties":{"enabled":{"type":"boolean","description":"Enable or disable standard views with headers","enum":[true,false],"default":false},"suffix":{"type":"string","description":"Suffix for standard views with headers","example":"__whdr"}}},"artifactsInfoCurrent":{"type":"object","description":"Current artifacts configuration","additionalProperties":false,"properties":{"standardViewsSuffix":{"type":"string","description":"Suffix for current standard views"},"currentTablesSuffix":{"type":"string","description":"Suffix for current tables","example":"__current"}}},"errorHandlingEscalationCount":{"type":"object","description":"Escalation count configuration","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Is escalation count checked","enum":[true,false],"default":false},"value":{"type":"integer","description":"Escalation count value","default":50}}},"lobHandling":{"type":"object","description":"LOB handling configuration","additionalProperties":false,"properties":{"lobChunkSize":{"type":"integer","description":"Lob chunk size","default":64},"optimizeLobSizeEnabled":{"type":"boolean","description":"Enable optimization for LOB size","enum":[true,false],"default":false},"optimizeLobSize":{"type":"integer","description":"Optimization value for LOB size","default":1},"optimizeLobSizeHandlingUnit":{"type":"string","description":"Unit for LOB size optimization","enum":["NONE","KILOBYTE","MEGABYTE"],"default":"KILOBYTE"},"lobColumns":{"type":"string","description":"LOB columns handling policy","enum":["NONE","DO_NOT_REPLICATE_LOB_COLUMN","REPLICATE_LIMITED_LOB_COLUMN","REPLICATE_UNLIMITED_LOB_COLUMN"],"default":"REPLICATE_LIMITED_LOB_COLUMN"},"maximumLobSize":{"type":"integer","description":"maximumLobSize, for replication tasks only","default":8}}},"jsonHandling":{"type":"object","description":"JSON handling configuration","additionalProperties":false,"properties":{"automaticallyDiscoverJsonColumns":{"type":"boolean","description":"Enable automatic discovery of JSON columns","enum":[true,false],"default":false}}},"controlTableSelection":{"type":"array","description":"Control table selection configuration","items":{"type":"object","additionalProperties":false,"properties":{"tableId":{"type":"string","description":"control table ID","enum":["APPLY_EXCEPTIONS","REPLICATION_STATUS","SUSPENDED_TABLES","REPLICATION_HISTORY","CHANGE_DATA_PARTITIONS","DDL_HISTORY"]},"targetName":{"type":"string","description":"Control table target name","enum":["attrep_apply_exceptions","attrep_status","attrep_suspended_tables","attrep_history","attrep_cdc_partitions","attrep_ddl_history"]},"isChecked":{"type":"boolean","description":"Indicates if the control table is checked","enum":[true,false],"default":false}}}},"changeTableHeaderColumn":{"type":"array","description":"Header columns for change tables","items":{"type":"object","additionalProperties":false,"properties":{"id":{"type":"string","description":"Header column ID","enum":["CHANGE_SEQUENCE","CHANGE_OPERATION","CHANGE_MASK","STREAM_POSITION","OPERATION","TRANSACTION_ID","TIMESTAMP","PARTITION_NAME"]},"headerColumn":{"type":"string","description":"Header column name"},"isChecked":{"type":"boolean","description":"Indiciates whether the column is enabled","enum":[true,false],"default":true}},"required":["id","headerColumn"]}},"moreOptions":{"type":"array","description":"Additional options","items":{"type":"object","description":"Additional option item"}},"fullLoadOptionsTuning":{"type":"object","description":"Tuning options for full load operations","additionalProperties":false,"properties":{"maxTables":{"type":"integer","description":"Maximum number of tables to process concurrently during full load","default":5},"consistencyTimeout":{"type":"integer","description":"Timeout in seconds to wait for consistency during full load","default":600},"commitRate":{"type":"integer","description":"Number of records to process before committing during full load","default":10000}}},"dataProviderType":{"type":"string","description":"Data provider type","enum":["NONE","EXTERNAL_PROVIDER_1","EXTERNAL_PROVIDER_2","REPLICATE","EXTERNAL_PROVIDER_3"]},"maximumLobSize":{"type":"integer","description":"Maximum LOB size","default":8},"includeLobColumns":{"type":"boolean","description":"Whether to include LOB columns","enum":[true,false],"default":false},"cdcSettings":{"type":"object","description":"CDC settings","additionalProperties":false,"properties":{"cdcMode":{"type":"string","enum":["PERIODIC","ONCE"],"default":"PERIODIC"},"sourceCdcFetchIntervalSeconds":{"type":"integer","description":"CDC fetch interval in seconds","default":60}}},"initialLoadMode":{"type":"string","description":"Initial load mode","enum":["useCache","reload"],"default":"useCache"},"tableExistsHandling":{"type":"string","description":"Handling for existing tables","enum":["DROP_AND_CREATE","TRUNCATE","IGNORE"],"default":"DROP_AND_CREATE"},"createKeyOrUniqueIndex":{"type":"boolean","description":"Create key or unique index after full load","enum":[true,false],"default":false},"landingDwSettings":{"type":"object","description":"Landing data warehouse settings","additionalProperties":false,"properties":{"landingArtifactsLocation":{"type":"object","description":"Location for landing artifacts","additionalProperties":false,"properties":{"dataAssetSchema":{"type":"string","description":"Data asset schema"},"database":{"type":"string","description":"Database name"}}}}},"errorHandlingApplyConflicts":{"type":"object","description":"Apply conflicts error handling base","properties":{"insertPolicy":{"type":"string","description":"Insert policy","enum":["NONE","ERROR_POLICY_IGNORE_RECORD","ERROR_POLICY_MERGE_MODE","ERROR_POLICY_LOG_ERROR","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK","ERROR_POLICY_ALLOW_DUPLICATES"],"default":"ERROR_POLICY_LOG_ERROR"},"updatePolicy":{"type":"string","description":"Update policy","enum":["NONE","ERROR_POLICY_IGNORE_RECORD","ERROR_POLICY_UPSERT_MODE","ERROR_POLICY_LOG_ERROR","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK"],"default":"ERROR_POLICY_LOG_ERROR"},"deletePolicy":{"type":"string","description":"Delete policy","enum":["NONE","ERROR_POLICY_IGNORE_RECORD","ERROR_POLICY_LOG_ERROR","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK"],"default":"ERROR_POLICY_IGNORE_RECORD"},"escalationPolicy":{"type":"string","description":"Escalation policy","enum":["NONE","ERROR_POLICY_LOG_ERROR","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK"],"default":"ERROR_POLICY_LOG_ERROR"},"escalationCount":{"$ref":"#/definitions/errorHandlingEscalationCount"}}},"errorHandlingData":{"type":"object","description":"Data error handling","additionalProperties":false,"properties":{"truncationPolicyErrors":{"type":"string","description":"Truncation policy errors","enum":["NONE","ERROR_POLICY_IGNORE_RECORD","ERROR_POLICY_LOG_ERROR","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK"],"default":"ERROR_POLICY_LOG_ERROR"},"policyErrors":{"type":"string","description":"Policy errors","enum":["NONE","ERROR_POLICY_IGNORE_RECORD","ERROR_POLICY_LOG_ERROR","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK"],"default":"ERROR_POLICY_LOG_ERROR"},"escalationPolicy":{"type":"string","description":"Escalation policy","enum":["NONE","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK","ERROR_POLICY_LOG_ERROR"],"default":"ERROR_POLICY_SUSPEND_TABLE"},"escalationCount":{"$ref":"#/definitions/errorHandlingEscalationCount"}}},"errorHandlingTableError":{"type":"object","description":"Table error handling","additionalProperties":false,"properties":{"policyErrors":{"type":"string","description":"Policy errors","enum":["NONE","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK"],"default":"ERROR_POLICY_SUSPEND_TABLE"},"escalationPolicy":{"type":"string","description":"Escalation policy","enum":["NONE","ERROR_POLICY_LOG_ERROR","ERROR_POLICY_SUSPEND_TABLE","ERROR_POLICY_STOP_TASK"],"default":"ERROR_POLICY_STOP_TASK"},"escalationCount":{"$ref":"#/definitions/errorHandlingEscalationCount"},"retryCount":{"type":"integer","description":"Retry count","default":3}}},"errorHandlingEnvironmental":{"type":"object","description":"Environmental error handling","properties":{"interval":{"type":"integer","description":"Environmental interval","default":5},"maximumRetryCount":{"type":"object","description":"Maximum retry count","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Is maximum retry count checked","enum":[true,false],"default":true},"value":{"type":"integer","description":"Maximum retry count value","default":-1}}},"maximumRetrySettings":{"type":"object","description":"Maximum retry settings","additionalProperties":false,"properties":{"maximumRetry":{"type":"string","description":"Maximum retry","enum":["NONE","ALWAYS","CUSTOM"],"default":"ALWAYS"},"count":{"type":"integer","description":"Maximum retry count","default":0}}},"maximumRetryInterval":{"type":"object","description":"Maximum retry interval","additionalProperties":false,"properties":{"isChecked":{"type":"boolean","description":"Is maximum retry interval checked","enum":[true,false],"default":true},"value":{"type":"integer","description":"Maximum retry interval value","default":1800}}}},"additionalProperties":false},"stopTask":{"type":"object","description":"Stop task options","additionalProperties":false,"properties":{"beforeCachedChanges":{"type":"boolean","description":"Stop before cached changes","enum":[true,false],"default":false},"afterCachedChanges":{"type":"boolean","description":"Stop after cached changes","enum":[true,false],"default":false}}},"vectorDbTargetType":{"type":"string","description":"Target type for vector database"},"vectorDbConnection":{"type":"string","description":"Vector database connection string"},"llmConnection":{"type":"string","description":"LLM connection string"},"llmSettings":{"type":"object","description":"LLM configuration settings","additionalProperties":false,"properties":{"kindId":{"type":"string","description":"LLM kind identifier","example":"llm:SnowflakeCortex@1.0.0"},"parameters":{"type":"object","description":"LLM parameters","additionalProperties":false,"properties":{"embedding_model":{"type":"string","description":"Embedding model name","example":"nv-embed-qa-4"},"completion_model":{"type":"string","description":"Completion model name","example":"mistral-7b"}}}}},"indexArtifactsLocation":{"type":"object","description":"Location for index artifacts","additionalProperties":false,"properties":{"schema":{"type":"string","description":"Schema"},"name":{"type":"string","description":"Name"},"database":{"type":"string","description":"Database"},"databricksVectorSearchEndpoint":{"type":"string","description":"Databricks vector search endpoint URL"}}},"loadViewsSuffix":{"type":"string","description":"Suffix appended to load views for published documents","default":"__publish_doc_view"},"cdcViewsSuffix":{"type":"string","description":"Suffix appended to CDC views for published documents","default":"__publish_doc_cdc_view"},"outputDirectory":{"type":"string","description":"Directory path for output files"},"indexActionOnPrepare-RECREATE":{"type":"string","description":"Action to take on index during prepare phase","enum":["CREATE_IF_NOT_EXISTS","RECREATE"],"default":"RECREATE"},"indexActionOnPrepare-CREATE_IF_NOT_EXISTS":{"type":"string","description":"Action to take on index during prepare phase","enum":["CREATE_IF_NOT_EXISTS","RECREATE"],"default":"CREATE_IF_NOT_EXISTS"},"testAssistantSettings":{"type":"object","description":"Configuration settings for testing the AI assistant","additionalProperties":false,"properties":{"numberOfDocumentsRetrieved":{"type":"integer","description":"Number of documents to retrieve for context","minimum":1,"maximum":100,"default":2},"userPromptTemplate":{"type":"string","description":"Template for user prompts with placeholders for {context} and {question}","default":"Use the given context to answer the question. If you don\'t know the answer, say you don\'t know. Use three sentences maximum and keep the answer concise. \\nContext: {context}.\\n\\nQuestion: {question}\\nHelpful Answer:"},"filterConditions":{"type":"string","description":"JSON string containing filter conditions for document retrieval","example":"{ \'range\': { \'metadata.UnitsInStock\': { \'gt\': 39 } } } "},"documentRetrieval":{"type":"string","description":"Setting to enable or disable document retrieval","enum":["NONE","DOCUMENT_RETRIEVAL_ENABLED","DOCUMENT_RETRIEVAL_DISABLED"],"default":"DOCUMENT_RETRIEVAL_ENABLED"},"answerGeneration":{"type":"string","description":"Setting to enable or disable answer generation","enum":["NONE","ANSWER_GENERATION_ENABLED","ANSWER_GENERATION_DISABLED"],"default":"ANSWER_GENERATION_ENABLED"},"searchFunction":{"type":"string","description":"Custom search function configuration"}}},"workloadExecutionEngine":{"type":"object","description":"Workload execution engine configuration","additionalProperties":false,"properties":{"engineType":{"type":"string","description":"Workload execution engine type","enum":["DEFAULT"],"default":"DEFAULT"},"name":{"type":"string","description":"Workload execution engine name","example":"RND_WH"}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.datamart.schema.json
+const task_settings_datamart_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.datamart.schema.json","title":"Data Mart Task Settings","description":"Schema for Data Mart task settings configuration","type":"object","additionalProperties":false,"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-True"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-WithDeletedRows"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"properties":{"tableUpdateConcurrency":{"$ref":"task.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"tableTypeSettings":{"$ref":"task.settings.common.schema.json#/definitions/tableTypeSettings"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.filebasedknowledgemart.schema.json
+const task_settings_filebasedknowledgemart_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.filebasedknowledgemart.schema.json","title":"Knowledge Mart Task Settings","description":"Schema for Knowledge Mart task settings configuration","type":"object","additionalProperties":false,"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-False"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"properties":{"chunkSize":{"type":"integer","description":"Chunk size","default":2000},"chunkOverlap":{"type":"integer","description":"Chunk overlap","default":0},"bulkSize":{"type":"integer","description":"Bulk size","default":100},"filesLocation":{"type":"object","description":"Settings for file location configuration","additionalProperties":false,"properties":{"donePath":{"type":"string","description":"Path to directory for successfully processed files","default":"./done"},"failPath":{"type":"string","description":"Path to directory for failed file processing","default":"./fail"},"contextType":{"type":"string","description":"Type of context for file processing","enum":["NONE","MOVE_FILES","GLOBAL_TS","FULL_INFO"],"default":"GLOBAL_TS"},"deepScanLevel":{"type":"integer","description":"Depth level for scanning subdirectories (0 = current directory only)","minimum":0,"maximum":10,"default":1}}},"processingMethod":{"type":"string","description":"Processing method","enum":["ALL_FILES","NEW_FILES","NEW_AND_MODIFIED_FILES"],"default":"NEW_AND_MODIFIED_FILES"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"vectorDbTargetType":{"$ref":"task.settings.common.schema.json#/definitions/vectorDbTargetType"},"vectorDbConnection":{"$ref":"task.settings.common.schema.json#/definitions/vectorDbConnection"},"llmConnection":{"$ref":"task.settings.common.schema.json#/definitions/llmConnection"},"llmSettings":{"$ref":"task.settings.common.schema.json#/definitions/llmSettings"},"indexArtifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/indexArtifactsLocation"},"loadViewsSuffix":{"$ref":"task.settings.common.schema.json#/definitions/loadViewsSuffix"},"cdcViewsSuffix":{"$ref":"task.settings.common.schema.json#/definitions/cdcViewsSuffix"},"outputDirectory":{"$ref":"task.settings.common.schema.json#/definitions/outputDirectory"},"indexActionOnPrepare":{"$ref":"task.settings.common.schema.json#/definitions/indexActionOnPrepare-CREATE_IF_NOT_EXISTS"},"includedFilesPatterns":{"type":"string","description":"List of file patterns to include","default":"*.csv, *.tsv, *.json, *.avro"},"testAssistantSettings":{"$ref":"task.settings.common.schema.json#/definitions/testAssistantSettings"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.icebergstorage.schema.json
+const task_settings_icebergstorage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.icebergstorage.schema.json","title":"Streaming Storage Task Settings","description":"Schema for Streaming Storage task settings configuration","type":"object","additionalProperties":false,"properties":{"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocation"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"storageLocationSettings":{"$ref":"task.settings.common.schema.json#/definitions/locationSettings"},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"lakehouseCluster":{"type":"string","description":"Name of the lakehouse cluster to use"}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.icebergtransform.schema.json
+const task_settings_icebergtransform_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.icebergtransform.schema.json","title":"Streaming Transform Task Settings","description":"Schema for Streaming Transform task settings configuration","type":"object","additionalProperties":false,"properties":{"generalSettings":{"type":"object","description":"General settings","additionalProperties":false,"properties":{"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocation"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-WithDeletedRows"},"loadSettings":{"type":"object","description":"Settings for data loading behavior","properties":{"loadMode":{"type":"string","description":"Mode for loading data","enum":["APPEND_ONLY","MERGE"],"default":"MERGE"},"mergeSettings":{"type":"object","description":"Settings specific to merge load mode","properties":{"softDelete":{"type":"boolean","description":"Whether to use soft delete (mark as deleted) instead of hard delete","enum":[true,false],"default":false},"hasHistory":{"type":"boolean","description":"Whether to maintain historical records","enum":[true,false],"default":false}},"additionalProperties":false}},"additionalProperties":false},"storageLocationSettings":{"$ref":"task.settings.common.schema.json#/definitions/locationSettings"},"nestedFieldsHandling":{"type":"string","description":"How to handle nested fields in the data","enum":["KEEP_NESTED_FIELDS","EXPAND_NESTED_FIELDS"],"default":"KEEP_NESTED_FIELDS"},"targetTablePartition":{"type":"string","description":"Partitioning strategy for target table","enum":["NONE","EVENT_INGESTION_DATE"],"default":"EVENT_INGESTION_DATE"},"retentionSettings":{"type":"object","description":"Settings for data retention policy","properties":{"type":{"type":"string","description":"Type of retention policy","enum":["NONE","RETENTION"],"default":"NONE"},"days":{"type":"integer","description":"Number of days to retain data","minimum":1,"default":1}},"additionalProperties":false}}},"runtimeSettings":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"lakehouseClusterId":{"type":"string","description":"Lakehouse cluster Id"}}},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.knowledgemart.schema.json
+const task_settings_knowledgemart_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.knowledgemart.schema.json","title":"Knowledge Mart Task Settings","description":"Schema for Knowledge Mart task settings configuration","type":"object","additionalProperties":false,"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-False"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"properties":{"bulkSize":{"type":"integer","description":"Bulk size","default":100},"maxNumberOfRecords":{"type":"string","description":"Max number of records"},"tableUpdateConcurrency":{"$ref":"task.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"vectorDbTargetType":{"$ref":"task.settings.common.schema.json#/definitions/vectorDbTargetType"},"vectorDbConnection":{"$ref":"task.settings.common.schema.json#/definitions/vectorDbConnection"},"llmConnection":{"$ref":"task.settings.common.schema.json#/definitions/llmConnection"},"llmSettings":{"$ref":"task.settings.common.schema.json#/definitions/llmSettings"},"indexArtifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/indexArtifactsLocation"},"loadViewsSuffix":{"$ref":"task.settings.common.schema.json#/definitions/loadViewsSuffix"},"cdcViewsSuffix":{"$ref":"task.settings.common.schema.json#/definitions/cdcViewsSuffix"},"outputDirectory":{"$ref":"task.settings.common.schema.json#/definitions/outputDirectory"},"indexActionOnPrepare":{"$ref":"task.settings.common.schema.json#/definitions/indexActionOnPrepare-RECREATE"},"testAssistantSettings":{"$ref":"task.settings.common.schema.json#/definitions/testAssistantSettings"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.lakehousemirror.schema.json
+const task_settings_lakehousemirror_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/task.settings.lakehousemirror.schema.json","title":"Lakehouse Mirror Task Settings","description":"Schema for Lakehouse Mirror task settings configuration","type":"object","required":["artifactsLocation","platformConfig"],"properties":{"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"platformConfig":{"type":"object","description":"Platform settings","required":["connection","platformType"],"properties":{"platformType":{"type":"string","description":"Platform type","enum":["SNOWFLAKE","DATABRICKS","REDSHIFT"]},"connection":{"type":"string","description":"conenction reference"}}}},"allOf":[{"if":{"properties":{"platformConfig":{"properties":{"platformType":{"const":"SNOWFLAKE"}},"required":["platformType"]}},"required":["platformConfig"]},"then":{"additionalProperties":false,"required":["taskRuntime"],"properties":{"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"required":["warehouseSelection"],"properties":{"tableUpdateConcurrency":{"$ref":"task.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"platformConfig":{"type":"object","description":"Platform settings","additionalProperties":false,"required":["connection","platformType"],"properties":{"platformType":{"type":"string","description":"Platform type","const":"SNOWFLAKE"},"connection":{"type":"string","description":"conenction reference"},"snowflakeIcebergSettings":{"type":"object","description":"Snowflake iceberg settings","additionalProperties":false,"properties":{"snowflakeExternalVolume":{"type":"string","description":"Snowflake external volume"},"snowflakeCatalogIntegration":{"type":"string","description":"Snowflake catalog integration"},"refreshMethod":{"type":"string","description":"Refresh method","enum":["QLIK_MANAGED_REFRESH","AUTO_REFRESH"]}}}}}}}},{"if":{"properties":{"platformConfig":{"properties":{"platformType":{"const":"DATABRICKS"}},"required":["platformType"]}},"required":["platformConfig"]},"then":{"additionalProperties":false,"properties":{"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"platformConfig":{"type":"object","description":"Platform settings","additionalProperties":false,"required":["connection","platformType"],"properties":{"platformType":{"type":"string","description":"Platform type","const":"DATABRICKS"},"connection":{"type":"string","description":"conenction reference"},"databricksIcebergSettings":{"type":"object","description":"Databricks settings","additionalProperties":false,"properties":{"databricksForeignCatalog":{"type":"string","description":"Databricks foreign catalog"}}}}}}}},{"if":{"properties":{"platformConfig":{"properties":{"platformType":{"const":"REDSHIFT"}},"required":["platformType"]}},"required":["platformConfig"]},"then":{"additionalProperties":false,"properties":{"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"platformConfig":{"type":"object","description":"Platform settings","additionalProperties":false,"required":["connection","platformType"],"properties":{"platformType":{"type":"string","description":"Platform type","const":"REDSHIFT"},"connection":{"type":"string","description":"conenction reference"},"redshiftIcebergSettings":{"type":"object","description":"Redshift iceberg settings","additionalProperties":false,"properties":{"redshiftExternalSchema":{"type":"string","description":"Redshift external schema"}}}}}}}}]}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.lakehousestorage.schema.json
+const task_settings_lakehousestorage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.icebergstorage.schema.json","title":"Streaming Storage Task Settings","description":"Schema for Streaming Storage task settings configuration","type":"object","additionalProperties":false,"properties":{"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocation"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"storageLocationSettings":{"$ref":"task.settings.common.schema.json#/definitions/locationSettings"},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"lakehouseCluster":{"type":"string","description":"Name of the lakehouse cluster to use"}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.lakelanding.schema.json
+const task_settings_lakelanding_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.lakelanding.schema.json","title":"Lake Landing Task Configuration (Replication)","description":"Schema for Lake Landing task configuration","type":"object","additionalProperties":false,"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-False"},"targetEndpoint":{"type":"object","description":"Target endpoint configuration","properties":{"targetConnection":{"type":"string","description":"Target connection ID"},"targetSchema":{"type":"string","description":"Target schema name"},"targetControlTableSchema":{"type":"string","description":"Target control table schema name"}},"additionalProperties":false},"proxySettings":{"$ref":"task.settings.common.schema.json#/definitions/proxySettings"},"changeDataPartitioning":{"type":"object","description":"Change data partitioning","properties":{"mode":{"mode":"string","description":"Change data partitioning mode","enum":["PARTITION_OFF"],"default":"PARTITION_OFF"},"partitionEvery":{"type":"integer","description":"Change data partitioning interval","default":60}},"additionalProperties":false},"fullLoadOptions":{"type":"object","description":"Full load options","properties":{"tableExistsHandling":{"$ref":"task.settings.common.schema.json#/definitions/tableExistsHandling"},"afterFullLoadCompleted":{"type":"object","description":"Actions after full load is completed","properties":{"stopTask":{"$ref":"task.settings.common.schema.json#/definitions/stopTask"},"createKeyOrUniqueIndex":{"$ref":"task.settings.common.schema.json#/definitions/createKeyOrUniqueIndex"}},"additionalProperties":false},"fullLoadOptionsTuning":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOptionsTuning"}},"additionalProperties":false},"applyChangesOptions":{"type":"object","description":"Apply changes options","properties":{"changeProcessingTuning":{"$ref":"task.settings.common.schema.json#/definitions/applyChangesOptionsChangeProcessingTuning"}},"additionalProperties":false},"storeChangesOptions":{"type":"object","description":"Options for storing changes","properties":{"changeTableHeaderColumn":{"$ref":"task.settings.common.schema.json#/definitions/changeTableHeaderColumn"}},"additionalProperties":false},"errorHandling":{"type":"object","description":"Error handling configuration","properties":{"applyConflicts":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingApplyConflicts"},"data":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingData"},"tableError":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingTableError"},"environmental":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingEnvironmental"}},"additionalProperties":false},"metadata":{"type":"object","description":"Metadata configuration","properties":{"controlTableSelection":{"$ref":"task.settings.common.schema.json#/definitions/controlTableSelection"},"jsonHandling":{"$ref":"task.settings.common.schema.json#/definitions/jsonHandling"}},"additionalProperties":false},"changeProcessingTuning":{"type":"object","description":"Change processing tuning","properties":{"transactionTuning":{"$ref":"task.settings.common.schema.json#/definitions/transactionTuning-TotalMemoryFalse"},"transactionalApply":{"$ref":"task.settings.common.schema.json#/definitions/transactionalApply"}},"additionalProperties":false},"characterSubstitution":{"$ref":"task.settings.common.schema.json#/definitions/characterSubstitution"},"moreOptions":{"$ref":"task.settings.common.schema.json#/definitions/moreOptions"},"fileAttributes":{"type":"object","description":"File attributes","properties":{"general":{"type":"object","description":"General file attributes","properties":{"format":{"type":"string","description":"File format","examples":["CSV"],"enum":["NONE","CSV","JSON","PARQUET"],"default":"CSV"},"fieldDelimiter":{"type":"string","description":"Field delimiter"},"nullValue":{"type":"string","description":"Null value representation"},"recordDelimiter":{"type":"string","description":"Record delimiter"},"quoteCharacter":{"type":"string","description":"Quote character"},"quoteEscapeCharacter":{"type":"string","description":"Quote escape character"},"maxFileSize":{"type":"integer","description":"Maximum file size","default":1000000},"parquetMaxLobSize":{"type":"integer","description":"Parquet max LOB size","default":64},"parquetTimeStampUnit":{"type":"string","description":"Parquet timestamp unit"},"parquetVersion":{"type":"string","description":"Parquet version"},"compressFileUsing":{"type":"string","description":"Compression type"},"addMetadataHeader":{"type":"object","description":"Add metadata header settings","properties":{"withColumnName":{"type":"boolean","description":"Add column name to metadata header","enum":[true,false],"default":false},"withDataTypes":{"type":"boolean","description":"Add data types to metadata header","enum":[true,false],"default":false}},"additionalProperties":false}},"additionalProperties":false},"changeProcessing":{"type":"object","description":"Change processing settings","properties":{"applyWhenFullSizeReaches":{"type":"integer","description":"Apply changes when full size reaches value","default":32000},"applyWhenElapsedTimeReaches":{"type":"integer","description":"Apply changes when elapsed time reaches value","default":60}},"additionalProperties":false},"metadataFiles":{"type":"object","description":"Metadata files settings","properties":{"createInTargetFolder":{"type":"boolean","description":"Create metadata files in target folder","enum":[true,false],"default":false}},"additionalProperties":false}},"additionalProperties":false},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsInfo":{"$ref":"task.settings.common.schema.json#/definitions/artifactsInfo"},"dataProviderType":{"$ref":"task.settings.common.schema.json#/definitions/dataProviderType"},"landingDwSettings":{"$ref":"task.settings.common.schema.json#/definitions/landingDwSettings"},"landingStorageSettings":{"$ref":"task.settings.common.schema.json#/definitions/locationSettings"},"landingAppRuntime":{"type":"object","description":"Landing application runtime settings","properties":{"tableLoadInParallel":{"type":"integer","description":"Number of tables to load in parallel","default":5},"changeProcessingInterval":{"type":"integer","description":"Change processing interval","default":60},"sourceCdcFetchIntervalMinutes":{"type":"integer","description":"Source CDC fetch interval in minutes","default":60},"cdcSettings":{"$ref":"task.settings.common.schema.json#/definitions/cdcSettings"},"initialLoadMode":{"$ref":"task.settings.common.schema.json#/definitions/initialLoadMode"},"workloadExecutionEngine":{"$ref":"task.settings.common.schema.json#/definitions/workloadExecutionEngine"}},"additionalProperties":false},"maximumLobSize":{"$ref":"task.settings.common.schema.json#/definitions/maximumLobSize"},"includeLobColumns":{"$ref":"task.settings.common.schema.json#/definitions/includeLobColumns"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.landing.schema.json
+const task_settings_landing_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.landing.schema.json","title":"Landing CDC Task Settings","description":"Schema for Landing CDC task settings configuration","type":"object","additionalProperties":false,"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-True"},"artifactsInfo":{"$ref":"task.settings.common.schema.json#/definitions/artifactsInfo"},"errorHandling":{"type":"object","description":"Error handling configuration","additionalProperties":false,"properties":{"applyConflicts":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingApplyConflicts"},"data":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingData"},"tableError":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingTableError"},"environmental":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingEnvironmental"}}},"landingDwSettings":{"$ref":"task.settings.common.schema.json#/definitions/landingDwSettings"},"landingStorageSettings":{"$ref":"task.settings.common.schema.json#/definitions/locationSettings"},"landingAppRuntime":{"type":"object","description":"Landing application runtime settings","additionalProperties":false,"properties":{"tableLoadInParallel":{"type":"integer","description":"Number of tables to load in parallel","default":5},"changeProcessingInterval":{"type":"integer","description":"Change processing interval","default":60},"sourceCdcFetchIntervalMinutes":{"type":"integer","description":"Source CDC fetch interval in minutes","default":60},"cdcSettings":{"$ref":"task.settings.common.schema.json#/definitions/cdcSettings"},"initialLoadMode":{"$ref":"task.settings.common.schema.json#/definitions/initialLoadMode"},"workloadExecutionEngine":{"$ref":"task.settings.common.schema.json#/definitions/workloadExecutionEngine"}}},"maximumLobSize":{"$ref":"task.settings.common.schema.json#/definitions/maximumLobSize"},"includeLobColumns":{"$ref":"task.settings.common.schema.json#/definitions/includeLobColumns"},"landingType":{"type":"string","description":"Type of landing engine","enum":["REPLICATE","PRECOG"],"default":"REPLICATE"},"proxySettings":{"$ref":"task.settings.common.schema.json#/definitions/proxySettings"},"fileAttributes":{"type":"object","description":"File attributes","additionalProperties":false,"properties":{"general":{"$ref":"task.settings.common.schema.json#/definitions/fileAttributesGeneral-Landing"}}},"changeProcessingTuning":{"type":"object","description":"Change processing tuning configuration","additionalProperties":false,"properties":{"batchApply":{"$ref":"task.settings.common.schema.json#/definitions/batchApply"},"batchSplitSize":{"$ref":"task.settings.common.schema.json#/definitions/batchSplitSize"},"transactionTuning":{"$ref":"task.settings.common.schema.json#/definitions/transactionTuning-TotalMemoryTrue"},"transactionalApply":{"$ref":"task.settings.common.schema.json#/definitions/transactionalApply"}}},"applyChangesOptions":{"type":"object","description":"Apply changes options","additionalProperties":false,"properties":{"changeProcessingTuning":{"$ref":"task.settings.common.schema.json#/definitions/applyChangesOptionsChangeProcessingTuning"}}},"metadata":{"type":"object","description":"Metadata configuration","additionalProperties":false,"properties":{"lobHandling":{"$ref":"task.settings.common.schema.json#/definitions/lobHandling"},"controlTableSelection":{"$ref":"task.settings.common.schema.json#/definitions/controlTableSelection"},"jsonHandling":{"$ref":"task.settings.common.schema.json#/definitions/jsonHandling"}}},"characterSubstitution":{"$ref":"task.settings.common.schema.json#/definitions/characterSubstitution"},"moreOptions":{"$ref":"task.settings.common.schema.json#/definitions/moreOptions"},"storeChangesOptions":{"type":"object","description":"Options for storing changes","additionalProperties":false,"properties":{"changeTableHeaderColumn":{"$ref":"task.settings.common.schema.json#/definitions/changeTableHeaderColumn"}}},"fullLoadOptions":{"type":"object","description":"Full load options","additionalProperties":false,"properties":{"tableExistsHandling":{"$ref":"task.settings.common.schema.json#/definitions/tableExistsHandling"},"afterFullLoadCompleted":{"type":"object","description":"Actions after full load is completed","additionalProperties":false,"properties":{"createKeyOrUniqueIndex":{"$ref":"task.settings.common.schema.json#/definitions/createKeyOrUniqueIndex"}}},"fullLoadOptionsTuning":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOptionsTuning"}}},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.mirror.schema.json
+const task_settings_mirror_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.mirror.schema.json","title":"Mirror Task Settings","description":"Schema for Mirror task settings configuration","type":"object","additionalProperties":false,"properties":{"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-Standard"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"properties":{"tableUpdateConcurrency":{"$ref":"task.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"platformConfig":{"type":"object","description":"Platform settings","additionalProperties":false,"properties":{"platformType":{"type":"string","description":"Platform type","enum":["SNOWFLAKE","QLIK_OPEN_LAKEHOUSE"]},"connection":{"type":"string","description":"conenction reference"},"snowflakeIcebergSettings":{"type":"object","description":"Snowflake iceberg settings","additionalProperties":false,"properties":{"snowflakeExternalVolume":{"type":"string","description":"Snowflake external volume"},"snowflakeCatalogIntegration":{"type":"string","description":"Snowflake catalog integration"},"refreshMethod":{"type":"string","description":"Refresh method","enum":["QLIK_MANAGED_REFRESH","AUTO_REFRESH"]}}}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.qvdstorage.schema.json
+const task_settings_qvdstorage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.qvdstorage.schema.json","title":"QVD Storage Task Settings","description":"Schema for QVD storage task settings configuration","type":"object","additionalProperties":false,"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-True"},"folderLocationType":{"type":"string","description":"Type of folder location","enum":["NONE","DATA_ASSET_NAME","ROOT_FOLDER","SPECIFIC_FOLDER"],"default":"DATA_ASSET_NAME"},"specificFolder":{"type":"string","description":"Specific folder path when folderLocationType is SPECIFIC_FOLDER"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.registereddata.schema.json
+const task_settings_registereddata_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/task.settings.registereddata.schema.json","title":"Registered Data Task Settings","description":"Schema for Registered Data task settings configuration","type":"object","additionalProperties":false,"required":["artifactsLocation"],"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-True","description":"Defines the change detection to Compare with current storage (true) or Incremental using high watermark (false)"},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsSettings":{"type":"object","description":"Artifacts settings configuration","additionalProperties":false,"properties":{"liveViewsEnabled":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsLiveViewsEnabled"},"historyEnabled":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsHistoryEnabled"},"materialized":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsMaterialized"},"changeTablesEnabled":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsChangeTablesEnabled"},"currentTableSuffix":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsCurrentTableSuffix"},"reloadType":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsReloadType-Standard"},"createConsumptionViews":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsCreateConsumptionViews"},"artifactsPrefix":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsArtifactsPrefix"}}},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"properties":{"tableUpdateConcurrency":{"$ref":"task.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"tableTypeSettings":{"$ref":"task.settings.common.schema.json#/definitions/tableTypeSettings"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"},"incrementalSettings":{"type":"object","description":"Incremental loading settings","additionalProperties":false,"properties":{"registeredType":{"type":"string","description":"Type of registered incremental loading","enum":["NONE","REPLICATE","WATERMARK","STITCH"],"default":"NONE"},"watermarkColumnName":{"type":"object","description":"Column used as the watermark for incremental loading","additionalProperties":false,"properties":{"expressionStatement":{"type":"string","description":"Expression identifying the watermark column"}}},"useBatchTimeAsFromDate":{"type":"boolean","description":"Whether to use batch time as from date","enum":[true,false],"default":false},"fromDateColumnName":{"type":"object","description":"Column used as the from-date for incremental loading","additionalProperties":false,"properties":{"expressionStatement":{"type":"string","description":"Expression identifying the from-date column"}}},"useSameTableAsCt":{"type":"boolean","description":"Whether to use same table as CT","enum":[true,false],"default":false},"ctTableName":{"type":"object","description":"Name of the change table (CT) used for incremental loading","additionalProperties":false,"properties":{"expressionStatement":{"type":"string","description":"Expression identifying the CT table name"}}},"softDeleteSupport":{"type":"boolean","description":"Whether soft delete is supported","enum":[true,false],"default":false},"softDeleteExpression":{"type":"object","description":"Expression identifying soft-deleted rows","additionalProperties":false,"properties":{"expressionStatement":{"type":"string","description":"Expression evaluating whether a row was soft-deleted"}}},"priorImageSupport":{"type":"boolean","description":"Whether prior image is supported","enum":[true,false],"default":false},"priorImageExpression":{"type":"object","description":"Expression identifying prior-image (before) rows","additionalProperties":false,"properties":{"expressionStatement":{"type":"string","description":"Expression evaluating whether a row is a prior image"}}}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.replicatelanding.schema.json
+const task_settings_replicatelanding_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/task.settings.replicatelanding.schema.json","title":"Replicate Landing Task Settings","description":"Schema for Replicate Landing task settings configuration","type":"object","additionalProperties":false,"required":["taskRuntime"],"properties":{"generalSettings":{"type":"object","description":"General configuration for the task","additionalProperties":false,"properties":{"storageLocationSettings":{"$ref":"task.settings.common.schema.json#/definitions/locationSettings"},"deleteFilesInSourceAfterLoad":{"type":"boolean","description":"Whether to delete source files after successful loading","default":false},"automaticallyIncludeFutureTables":{"type":"boolean","description":"Whether to automatically include future tables","default":false}}},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"required":["lakehouseClusterId"],"properties":{"lakehouseClusterId":{"type":"string","description":"Lakehouse cluster Id"}}}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.replication.schema.json
+const task_settings_replication_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.replication.schema.json","title":"Replication Task Configuration (Replication)","description":"Schema for Replication task configuration","type":"object","additionalProperties":false,"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-False"},"targetEndpoint":{"type":"object","description":"Target endpoint configuration","properties":{"targetConnection":{"type":"string","description":"Target connection ID"},"targetSchema":{"type":"string","description":"Target schema name"},"targetStorageConnection":{"type":"string","description":"Target storage connection ID"},"targetControlTableSchema":{"type":"string","description":"Target control table schema name"}},"required":["targetConnection","targetSchema","targetStorageConnection"],"additionalProperties":false},"dataProviderType":{"$ref":"task.settings.common.schema.json#/definitions/dataProviderType"},"replicationAppRuntime":{"type":"object","description":"Replication runtime settings","properties":{"sourceCdcFetchIntervalMinutes":{"type":"integer","description":"Source CDC fetch interval in minutes","default":60},"cdcSettings":{"$ref":"task.settings.common.schema.json#/definitions/cdcSettings"},"initialLoadMode":{"$ref":"task.settings.common.schema.json#/definitions/initialLoadMode"}},"additionalProperties":false},"proxySettings":{"$ref":"task.settings.common.schema.json#/definitions/proxySettings"},"taskSettings":{"type":"object","description":"Task-specific settings","properties":{"fullLoad":{"type":"boolean","description":"Enable full load","enum":[true,false],"default":false},"applyChanges":{"type":"boolean","description":"Apply changes after full load","enum":[true,false],"default":false},"storeChanges":{"type":"boolean","description":"Store changes after full load","enum":[true,false],"default":false}},"additionalProperties":false},"fullLoadOptions":{"type":"object","description":"Full load options","properties":{"tableExistsHandling":{"$ref":"task.settings.common.schema.json#/definitions/tableExistsHandling"},"afterFullLoadCompleted":{"type":"object","description":"Actions after full load is completed","properties":{"stopTask":{"type":"object","description":"Stop task options","properties":{"beforeCachedChanges":{"type":"boolean","enum":[true,false],"default":false},"afterCachedChanges":{"type":"boolean","enum":[true,false],"default":false}},"additionalProperties":false},"createKeyOrUniqueIndex":{"$ref":"task.settings.common.schema.json#/definitions/createKeyOrUniqueIndex"}},"additionalProperties":false},"fullLoadOptionsTuning":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOptionsTuning"}},"additionalProperties":false},"applyChangesOptions":{"type":"object","description":"Apply changes options","properties":{"sourceTableDropped":{"type":"boolean","description":"Indicates if the source table was dropped","enum":[true,false],"default":false},"sourceTableTruncated":{"type":"boolean","description":"Indicates if the source table was truncated","enum":[true,false],"default":false},"sourceTableAltered":{"type":"boolean","description":"Indicates if the source table was altered","enum":[true,false],"default":false},"changeProcessingTuning":{"$ref":"task.settings.common.schema.json#/definitions/applyChangesOptionsChangeProcessingTuning"}},"additionalProperties":false},"storeChangesOptions":{"type":"object","description":"Options for storing changes","properties":{"ddlOptions":{"type":"boolean","description":"Enable DDL options for storing changes","enum":[true,false],"default":false},"onUpdate":{"type":"boolean","description":"Enable update handling for storing changes","enum":[true,false],"default":false},"changeTableCreation":{"type":"string","description":"Change table creation policy","enum":["DROP_AND_CREATE","TRUNCATE","IGNORE"],"default":"DROP_AND_CREATE"},"suffix":{"type":"string","description":"Suffix for change tables","examples":["__ct"]},"headerColumnPrefix":{"type":"string","description":"Prefix for header columns","examples":["header__"]},"changeDataPartitioning":{"type":"object","description":"Change data partitioning settings","properties":{"mode":{"type":"string","description":"Partitioning mode","enum":["PARTITION_OFF"],"default":"PARTITION_OFF"},"partitionEvery":{"type":"integer","description":"Partition every N units","default":60},"partitionBaseTime":{"type":"string","description":"Base time for partitioning","examples":["2025-11-13T07:06:29.262Z"]}},"additionalProperties":false},"changeTableHeaderColumn":{"$ref":"task.settings.common.schema.json#/definitions/changeTableHeaderColumn"}},"additionalProperties":false},"errorHandling":{"type":"object","description":"Error handling configuration","properties":{"applyConflicts":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingApplyConflicts"},"data":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingData"},"tableError":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingTableError"},"environmental":{"$ref":"task.settings.common.schema.json#/definitions/errorHandlingEnvironmental"}},"additionalProperties":false},"metadata":{"type":"object","description":"Metadata configuration","properties":{"lobHandling":{"$ref":"task.settings.common.schema.json#/definitions/lobHandling"},"targetControlTableTablespace":{"type":"string","description":"Target tablespace for control tables"},"targetControlTableIndexesTablespace":{"type":"string","description":"Target tablespace for control table indexes"},"historyTimeSlot":{"type":"integer","description":"Time slot for history retention","default":5},"targetControlTableSchema":{"type":"string","description":"Target schema for control tables"},"controlTableSelection":{"$ref":"task.settings.common.schema.json#/definitions/controlTableSelection"},"jsonHandling":{"$ref":"task.settings.common.schema.json#/definitions/jsonHandling"}},"additionalProperties":false},"changeProcessingTuning":{"type":"object","description":"Batch and transaction tuning options","properties":{"batchApply":{"$ref":"task.settings.common.schema.json#/definitions/batchApply"},"batchSplitSize":{"$ref":"task.settings.common.schema.json#/definitions/batchSplitSize"},"transactionTuning":{"$ref":"task.settings.common.schema.json#/definitions/transactionTuning-TotalMemoryFalse"},"transactionalApply":{"$ref":"task.settings.common.schema.json#/definitions/transactionalApply"}},"additionalProperties":false},"characterSubstitution":{"$ref":"task.settings.common.schema.json#/definitions/characterSubstitution"},"moreOptions":{"$ref":"task.settings.common.schema.json#/definitions/moreOptions"},"fileAttributes":{"type":"object","description":"File attributes","additionalProperties":false,"properties":{"general":{"$ref":"task.settings.common.schema.json#/definitions/fileAttributesGeneral-Replication"}}},"catalogSettings":{"type":"object","description":"Catalog settings","properties":{"publish":{"type":"boolean","description":"Whether to publish datasets to catalog","enum":[true,false],"default":false},"tags":{"type":"array","description":"Tags for catalog settings","items":{"type":"string","description":"Tag value for catalog"}}},"additionalProperties":false},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.storage.schema.json
+const task_settings_storage_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/task.settings.storage.schema.json","title":"Storage Task Settings","description":"Schema for Storage task settings configuration","type":"object","additionalProperties":false,"required":["artifactsLocation","taskRuntime"],"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-False"},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"},"artifactsSettings":{"type":"object","description":"Artifacts settings configuration","additionalProperties":false,"properties":{"liveViewsEnabled":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsLiveViewsEnabled"},"historyEnabled":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsHistoryEnabled"},"materialized":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsMaterialized"},"changeTablesEnabled":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsChangeTablesEnabled"},"currentTableSuffix":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsCurrentTableSuffix"},"reloadType":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsReloadType-Standard"},"createConsumptionViews":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsCreateConsumptionViews"},"artifactsPrefix":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettingsArtifactsPrefix"}}},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"required":["warehouseSelection"],"properties":{"tableUpdateConcurrency":{"$ref":"task.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"tableTypeSettings":{"$ref":"task.settings.common.schema.json#/definitions/tableTypeSettings"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.streaminglanding.schema.json
+const task_settings_streaminglanding_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.settings.streaminglanding.schema.json","title":"Streaming Landing Task Settings","description":"Schema for Streaming Landing task settings configuration","type":"object","additionalProperties":false,"properties":{"generalSettings":{"type":"object","description":"General configuration for the task","additionalProperties":false,"properties":{"storageLocationSettings":{"$ref":"task.settings.common.schema.json#/definitions/locationSettings"},"folderRetentionSettings":{"type":"object","description":"Settings for folder retention policy","properties":{"type":{"type":"string","description":"Retention type","enum":["NONE","DELETE","RETENTION"],"default":"NONE"},"daysOfRetention":{"type":"integer","description":"Number of retention days"}},"required":["type"],"additionalProperties":false},"startReadDataFrom":{"type":"string","description":"Starting point for reading data","enum":["EARLIEST_EVENT","NOW"],"default":"EARLIEST_EVENT"},"contentTypeSettings":{"type":"object","description":"Settings for content type and format","properties":{"format":{"type":"string","description":"Data format type","enum":["CSV","JSON","AVRO","AVRO_WITH_SCHEMA","TSV","REGEX","SPLIT_LINES","ORC","PARQUET","XML"],"default":"JSON"},"csvTypeSettings":{"type":"object","description":"Settings specific to CSV format","properties":{"header":{"type":"string","description":"Header row configuration","default":""},"recordDelimiter":{"type":"string","description":"Character used to delimit records","default":","},"quoteEscapeCharacter":{"type":"string","description":"Character used for quote escaping","default":"\\""},"nullValue":{"type":"string","description":"String representation of null values","default":""},"duplicateHeader":{"type":"boolean","description":"Whether to duplicate header in output","default":false},"automaticallyInferTypes":{"type":"boolean","description":"Whether to automatically infer data types","default":false}},"additionalProperties":false},"avroWithSchemaTypeSettings":{"type":"object","description":"Settings specific to Avro with schema format","properties":{"schemaRegistryUrl":{"type":"string","description":"URL of the schema registry","default":""}},"additionalProperties":false},"tsvTypeSettings":{"type":"object","description":"Settings specific to TSV format","properties":{"header":{"type":"string","description":"Header row configuration","default":""},"nullValue":{"type":"string","description":"String representation of null values","default":""},"duplicateHeader":{"type":"boolean","description":"Whether to duplicate header in output","default":false},"automaticallyInferTypes":{"type":"boolean","description":"Whether to automatically infer data types","default":false}},"additionalProperties":false},"regexTypeSettings":{"type":"object","description":"Settings specific to regex-based parsing","properties":{"pattern":{"type":"string","description":"Regular expression pattern for parsing","default":"(?<line>.*)"},"multiLine":{"type":"boolean","description":"Whether to use multi-line regex matching","default":false},"automaticallyInferTypes":{"type":"boolean","description":"Whether to automatically infer data types","default":false}},"additionalProperties":false},"splitLinesTypeSettings":{"type":"object","description":"Settings specific to split lines format","properties":{"pattern":{"type":"string","description":"Pattern for splitting lines","default":""}},"additionalProperties":false}},"required":[],"additionalProperties":false},"processPastFilesSettings":{"type":"object","description":"Settings for processing past files","properties":{"timeAmount":{"type":"integer","description":"Amount of time to look back","minimum":1,"default":1},"timeUnit":{"type":"string","description":"Unit of time for lookback","enum":["MINUTES","HOURS","DAYS"],"default":"DAYS"}},"required":["timeAmount","timeUnit"],"additionalProperties":false},"deleteFilesInSourceAfterLoad":{"type":"boolean","description":"Whether to delete source files after successful loading","default":false}}},"taskRuntime":{"type":"object","description":"Runtime configuration for the task","additionalProperties":false,"properties":{"numberOfReadersTaskSettings":{"type":"object","description":"Number of readers settings","additionalProperties":false,"properties":{"numberOfReaders":{"type":"integer","description":"Number of readers","minimum":1,"default":1,"maximum":1000},"numberOfReadersType":{"type":"string","description":"Number of readers type","enum":["AUTOMATIC"],"default":"AUTOMATIC"}}},"lakehouseClusterId":{"type":"string","description":"Lakehouse cluster Id"}}},"ddlHandlingPolicy":{"$ref":"task.settings.common.schema.json#/definitions/ddlHandlingPolicy"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.settings.transform.schema.json
+const task_settings_transform_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/task.settings.transform.schema.json","title":"Transform Task Settings","description":"Schema for Transform task settings configuration","type":"object","additionalProperties":false,"required":["artifactsLocation","taskRuntime"],"properties":{"fullLoadOnly":{"$ref":"task.settings.common.schema.json#/definitions/fullLoadOnly-True"},"artifactsSettings":{"$ref":"task.settings.common.schema.json#/definitions/artifactsSettings-WithDeletedRows"},"artifactsLocation":{"$ref":"task.settings.common.schema.json#/definitions/artifactsLocationWithDatabase"},"taskRuntime":{"type":"object","description":"Task runtime configuration","additionalProperties":false,"required":["warehouseSelection"],"properties":{"tableUpdateConcurrency":{"$ref":"task.settings.common.schema.json#/definitions/tableUpdateConcurrency"},"warehouseSelection":{"$ref":"task.settings.common.schema.json#/definitions/warehouseSelection"}}},"catalogIntegration":{"$ref":"task.settings.common.schema.json#/definitions/catalogIntegration"},"tableTypeSettings":{"$ref":"task.settings.common.schema.json#/definitions/tableTypeSettings"},"viewType":{"$ref":"task.settings.common.schema.json#/definitions/viewType"}}}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.sourceselection.schema.json
+const task_sourceselection_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/task.sourceselection.schema.json","title":"Task SourceSelection Configuration","description":"Schema for task sourceSelection configuration","type":"object","properties":{"sourceConnection":{"type":"string","description":"Source connection ID"},"includePatterns":{"type":"array","description":"List of tables/views patterns to include from the source","items":{"type":"object","description":"Include pattern item","properties":{"sourceProject":{"type":"string","description":"source project (for cross-project datasets)"},"sourceTask":{"type":"string","description":"source task","examples":["landing_cdc"]},"tablePattern":{"type":"string","description":"Pattern for table names","examples":["%customers"]},"schemaPattern":{"type":"string","description":"Pattern for schema names","examples":["%","dbo"]},"type":{"type":"string","description":"Type of data object (TABLE and View are used for a database source, RELOAD and CDC are for web application)","enum":["NONE","TABLE","VIEW","TABLE_AND_VIEW","RELOAD","CDC"],"default":"TABLE"}},"required":["tablePattern"],"additionalProperties":false},"examples":[[{"tablePattern":"%customers","schemaPattern":"dbo","type":"TABLE"}]]},"excludePatterns":{"type":"array","description":"List of tables/views patterns to exclude from the source","items":{"type":"object","description":"Exclude pattern item","properties":{"tablePattern":{"type":"string","description":"Pattern for table names","examples":["%customers"]},"schemaPattern":{"type":"string","description":"Pattern for schema names","examples":["%","dbo"]},"type":{"type":"string","description":"Type of data object","enum":["TABLE","VIEW"],"default":"TABLE"}},"required":["type","tablePattern"],"additionalProperties":false},"examples":[[{"tablePattern":"%customers","schemaPattern":"dbo","type":"TABLE"}]]},"explicitlySelected":{"type":"array","description":"List of explicitly selected tables/views","items":{"type":"object","description":"Explicitly selected item","properties":{"sourceProject":{"type":"string","description":"source project (for cross-project datasets)"},"sourceTask":{"type":"string","description":"source task","examples":["landing_cdc"]},"name":{"type":"string","description":"Name of the table or view","examples":["Employees","Categories"]},"schema":{"type":"string","description":"Schema name","examples":["dbo"]},"type":{"type":"string","description":"Type of data object (TABLE is for datasets that support CDC, VIEW is for full load only datasets)","enum":["NONE","CONNECTOR","TABLE","VIEW","TABLE_AND_VIEW","PRECOG","DIRECTORY"],"default":"TABLE"},"sourceTableId":{"type":"string","description":"Table identifier, to be used from other tasks","examples":["$replicate$dbo_employees"]},"database":{"type":"string","description":"Database name. valid for registered data tasks"}},"required":[],"additionalProperties":false},"examples":[[{"name":"Employees","schema":"dbo","type":"TABLE","sourceTableId":"$replicate$dbo_employees"}]]}},"required":[],"additionalProperties":false}');
+;// CONCATENATED MODULE: ./vendor/qlik-oss-schemas/qtcp/task.transformationdataflow.schema.json
+const task_transformationdataflow_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.transformationdataflow.schema.json","title":"Task transformation data flow Configuration","description":"Schema for task transformation data flow configuration","type":"object","properties":{"name":{"type":"string","description":"Transformation flow name","examples":["myflow1"]},"description":{"type":"string","description":"Transformation flow description"},"modelVersion":{"type":"string","description":"Model version"},"context":{"type":"object","description":"Model context","properties":{"projectId":{"type":"string","description":"Project identifier","examples":["{{ref(project.current.projectId)}}"]},"dataAppId":{"type":"string","description":"source task","examples":["transform_flow_3-iqus"]}},"required":[],"additionalProperties":false},"graph":{"type":"string","description":"graph data, json format"}},"required":[],"additionalProperties":false}');
+;// CONCATENATED MODULE: ./src/package/qtcp-schemas.ts
+// Generated by scripts/refresh-schemas.ts from vendor/qlik-oss-schemas/qtcp: do not edit.
+// Imported statically so that ncc bundles them and validation works offline.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Every vendored schema by file name. */
+const QTCP_SCHEMAS = {
+    'bindings.schema.json': bindings_schema_namespaceObject,
+    'newtaskdefaults.schema.json': newtaskdefaults_schema_namespaceObject,
+    'newtaskdefaults.settings.common.schema.json': newtaskdefaults_settings_common_schema_namespaceObject,
+    'newtaskdefaults.settings.datamart.schema.json': newtaskdefaults_settings_datamart_schema_namespaceObject,
+    'newtaskdefaults.settings.filebasedknowledgemart.schema.json': newtaskdefaults_settings_filebasedknowledgemart_schema_namespaceObject,
+    'newtaskdefaults.settings.icebergstorage.schema.json': newtaskdefaults_settings_icebergstorage_schema_namespaceObject,
+    'newtaskdefaults.settings.icebergtransform.schema.json': newtaskdefaults_settings_icebergtransform_schema_namespaceObject,
+    'newtaskdefaults.settings.knowledgemart.schema.json': newtaskdefaults_settings_knowledgemart_schema_namespaceObject,
+    'newtaskdefaults.settings.lakehousestorage.schema.json': newtaskdefaults_settings_lakehousestorage_schema_namespaceObject,
+    'newtaskdefaults.settings.lakelanding.schema.json': newtaskdefaults_settings_lakelanding_schema_namespaceObject,
+    'newtaskdefaults.settings.landing.schema.json': newtaskdefaults_settings_landing_schema_namespaceObject,
+    'newtaskdefaults.settings.qvdstorage.schema.json': newtaskdefaults_settings_qvdstorage_schema_namespaceObject,
+    'newtaskdefaults.settings.registereddata.schema.json': newtaskdefaults_settings_registereddata_schema_namespaceObject,
+    'newtaskdefaults.settings.replicatelanding.schema.json': newtaskdefaults_settings_replicatelanding_schema_namespaceObject,
+    'newtaskdefaults.settings.storage.schema.json': newtaskdefaults_settings_storage_schema_namespaceObject,
+    'newtaskdefaults.settings.streaminglakelanding.schema.json': newtaskdefaults_settings_streaminglakelanding_schema_namespaceObject,
+    'newtaskdefaults.settings.streaminglanding.schema.json': newtaskdefaults_settings_streaminglanding_schema_namespaceObject,
+    'newtaskdefaults.settings.streamingtransform.schema.json': newtaskdefaults_settings_streamingtransform_schema_namespaceObject,
+    'newtaskdefaults.settings.transform.schema.json': newtaskdefaults_settings_transform_schema_namespaceObject,
+    'project.schema.json': project_schema_namespaceObject,
+    'task.dataset.schema.json': task_dataset_schema_namespaceObject,
+    'task.model.schema.json': task_model_schema_namespaceObject,
+    'task.schedule.schema.json': task_schedule_schema_namespaceObject,
+    'task.schema.json': task_schema_namespaceObject,
+    'task.settings.common.schema.json': task_settings_common_schema_namespaceObject,
+    'task.settings.datamart.schema.json': task_settings_datamart_schema_namespaceObject,
+    'task.settings.filebasedknowledgemart.schema.json': task_settings_filebasedknowledgemart_schema_namespaceObject,
+    'task.settings.icebergstorage.schema.json': task_settings_icebergstorage_schema_namespaceObject,
+    'task.settings.icebergtransform.schema.json': task_settings_icebergtransform_schema_namespaceObject,
+    'task.settings.knowledgemart.schema.json': task_settings_knowledgemart_schema_namespaceObject,
+    'task.settings.lakehousemirror.schema.json': task_settings_lakehousemirror_schema_namespaceObject,
+    'task.settings.lakehousestorage.schema.json': task_settings_lakehousestorage_schema_namespaceObject,
+    'task.settings.lakelanding.schema.json': task_settings_lakelanding_schema_namespaceObject,
+    'task.settings.landing.schema.json': task_settings_landing_schema_namespaceObject,
+    'task.settings.mirror.schema.json': task_settings_mirror_schema_namespaceObject,
+    'task.settings.qvdstorage.schema.json': task_settings_qvdstorage_schema_namespaceObject,
+    'task.settings.registereddata.schema.json': task_settings_registereddata_schema_namespaceObject,
+    'task.settings.replicatelanding.schema.json': task_settings_replicatelanding_schema_namespaceObject,
+    'task.settings.replication.schema.json': task_settings_replication_schema_namespaceObject,
+    'task.settings.storage.schema.json': task_settings_storage_schema_namespaceObject,
+    'task.settings.streaminglanding.schema.json': task_settings_streaminglanding_schema_namespaceObject,
+    'task.settings.transform.schema.json': task_settings_transform_schema_namespaceObject,
+    'task.sourceselection.schema.json': task_sourceselection_schema_namespaceObject,
+    'task.transformationdataflow.schema.json': task_transformationdataflow_schema_namespaceObject
+};
+
+;// CONCATENATED MODULE: ./src/package/schemas.ts
+
+
+
+/**
+ * Qlik's published JSON Schemas (draft-07) of the package files, vendored in
+ * vendor/qlik-oss-schemas and bundled; validation never needs the network.
+ *
+ * The upstream files are not consistent about `$id` (some are bare file names, some full URLs, one
+ * differs from its file name) and one declares an https meta-schema URL: in memory every schema gets
+ * `$id` = BASE + its file name and the draft-07 `$schema`, so relative `$ref`s resolve the same way
+ * whatever the file says. The files themselves stay byte-for-byte as vendored.
+ */
+const BASE = 'https://raw.githubusercontent.com/qlik-oss/schemas/refs/heads/main/qtcp/';
+const normalized = Object.fromEntries(Object.entries(QTCP_SCHEMAS).map(([file, s]) => [
+    file,
+    { ...s, $id: BASE + file, $schema: 'http://json-schema.org/draft-07/schema#' }
+]));
+/**
+ * `$ref`s of the vendored files that point at a definition their target file does not have (the
+ * upstream files were copied at different commits: task.settings.storage refers to
+ * `artifactsSettingsLiveViewsEnabled` and others that task.settings.common at its commit lacks).
+ * Such a definition accepts any value, and the list is pinned by a test so that a refresh that
+ * fixes (or widens) the gap is noticed. Every other reference resolves.
+ */
+const UNRESOLVED_REFS = new Set();
+const patched = new Set();
+function walkRefs(node, file) {
+    if (Array.isArray(node))
+        return node.forEach((n) => walkRefs(n, file));
+    if (node === null || typeof node !== 'object')
+        return;
+    for (const [k, v] of Object.entries(node)) {
+        if (k === '$ref' && typeof v === 'string') {
+            const [target, pointer = ''] = v.split('#');
+            const targetFile = target ? target.replace(/^\.\//, '') : file;
+            const parts = pointer.split('/').filter(Boolean);
+            let parent = normalized[targetFile];
+            for (const part of parts.slice(0, -1))
+                parent = parent?.[part];
+            const last = parts[parts.length - 1];
+            if (parent && typeof parent === 'object' && last !== undefined && !(last in parent)) {
+                const accept = {};
+                patched.add(accept);
+                parent[last] = accept;
+            }
+            if (parent &&
+                typeof parent === 'object' &&
+                last !== undefined &&
+                patched.has(parent[last]))
+                UNRESOLVED_REFS.add(`${targetFile}#${pointer}`);
+        }
+        else
+            walkRefs(v, file);
+    }
+}
+for (const [file, s] of Object.entries(normalized)) {
+    // copy the definitions containers first so that patching never touches the imported objects
+    for (const key of ['definitions', '$defs'])
+        if (s[key])
+            s[key] = { ...s[key] };
+    void file;
+}
+for (const [file, s] of Object.entries(normalized))
+    walkRefs(s, file);
+// ajv-formats is CommonJS: its default export arrives as the module object under ESM interop.
+const addFormats = ((dist_default())["default"] ??
+    (dist_default()));
+let schemas_ajv;
+function instance() {
+    if (!schemas_ajv) {
+        // strict: false because the upstream files use annotation keywords ajv does not know
+        // (enumDescriptions, example); allErrors so that a user sees every problem at once.
+        schemas_ajv = new ajv.Ajv({ strict: false, allErrors: true, validateSchema: false });
+        addFormats(schemas_ajv, ['date-time', 'date', 'time', 'uri', 'email']);
+        for (const [file, s] of Object.entries(normalized))
+            schemas_ajv.addSchema(s, file);
+    }
+    return schemas_ajv;
+}
+const compiled = new Map();
+function validator(file) {
+    let v = compiled.get(file);
+    if (!v) {
+        v = instance().getSchema(BASE + file);
+        if (!v)
+            throw new Error(`No vendored schema ${file}`);
+        compiled.set(file, v);
+    }
+    return v;
+}
+/** Which schema governs which file of a package (YAML layout), by path inside the package. */
+function schemaFor(path) {
+    if (path === 'qtcp_project.yaml')
+        return 'project.schema.json';
+    if (path === 'qtcp_bindings_definition.json' || path === 'bindings.json')
+        return 'bindings.schema.json';
+    if (path === 'qtcp_tasks/newTaskDefaults.yaml')
+        return 'newtaskdefaults.schema.json';
+    const m = /^qtcp_tasks\/[^/]+\/(.+)$/.exec(path);
+    if (!m)
+        return undefined;
+    const rest = m[1];
+    if (rest === 'task.yaml')
+        return 'task.schema.json';
+    if (rest === 'sourceSelection.yaml')
+        return 'task.sourceselection.schema.json';
+    if (rest === 'schedule.yaml')
+        return 'task.schedule.schema.json';
+    if (rest === 'model.yaml')
+        return 'task.model.schema.json';
+    if (rest === 'transformationRules.yaml' && 'task.transformationrules.schema.json' in normalized)
+        return 'task.transformationrules.schema.json';
+    if (/^datasets\/[^/]+\.yaml$/.test(rest))
+        return 'task.dataset.schema.json';
+    if (/^transformationDataFlows\/[^/]+\.yaml$/.test(rest))
+        return 'task.transformationdataflow.schema.json';
+    return undefined;
+}
+function package_schemas_describe(e) {
+    const p = e.params;
+    let message = e.message ?? 'is not valid';
+    if (e.keyword === 'additionalProperties') {
+        const key = String(p.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1');
+        return { pointer: `${e.instancePath}/${key}`, message: 'is not a key the schema allows here' };
+    }
+    else if (e.keyword === 'enum') {
+        message = `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    else if (e.keyword === 'required') {
+        message = `is missing the required key '${String(p.missingProperty)}'`;
+    }
+    else if (e.keyword === 'const') {
+        message = `must be ${JSON.stringify(p.allowedValue)}`;
+    }
+    return { pointer: e.instancePath, message };
+}
+/**
+ * Validate a parsed document against a vendored schema. For task.yaml (whose schema picks the
+ * settings schema through `oneOf` on the type) the settings are validated against the schema of the
+ * task's own type, so that the user reads "settings/x is not allowed" instead of fourteen oneOf
+ * branches failing.
+ */
+function validateDocument(file, doc) {
+    if (file === 'task.schema.json')
+        return validateTask(doc);
+    const v = validator(file);
+    if (v(doc))
+        return [];
+    const errors = (v.errors ?? []).filter((e) => !COMBINATORS.has(e.keyword));
+    // a value of the wrong type also fails its enum: the type error says it
+    const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+    return dedupe(errors.filter((e) => !(e.keyword === 'enum' && typed.has(e.instancePath))).map(package_schemas_describe));
+}
+const COMBINATORS = new Set(['if', 'oneOf', 'anyOf', 'allOf', 'not']);
+function dedupe(list) {
+    const seen = new Set();
+    return list.filter((p) => {
+        const k = `${p.pointer}\u0000${p.message}`;
+        if (seen.has(k))
+            return false;
+        seen.add(k);
+        return true;
+    });
+}
+/** task.schema.json's routing: schema task type -> its settings schema file. */
+function taskSettingsSchemas() {
+    const task = normalized['task.schema.json'];
+    const out = {};
+    for (const branch of task.oneOf) {
+        const props = branch.properties;
+        const all = props.properties.allOf;
+        const type = (all[1]?.properties).type.const;
+        out[type] = props.settings.$ref;
+    }
+    return out;
+}
+function validateTask(doc) {
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+        return [{ pointer: '', message: 'must be a mapping with properties: and settings:' }];
+    }
+    const d = doc;
+    const problems = [];
+    for (const key of Object.keys(d)) {
+        if (key !== 'properties' && key !== 'settings')
+            problems.push({ pointer: `/${key}`, message: 'is not a key the schema allows here' });
+    }
+    if (!('properties' in d))
+        problems.push({ pointer: '', message: "is missing the required key 'properties'" });
+    const props = d.properties;
+    const task = normalized['task.schema.json'];
+    if (props !== undefined) {
+        compiledBase ??= instance().compile({
+            $id: BASE + 'task.properties.local.json',
+            ...task.$defs.BaseProperties
+        });
+        if (!compiledBase(props)) {
+            for (const e of compiledBase.errors ?? []) {
+                const p = package_schemas_describe(e);
+                problems.push({ pointer: `/properties${p.pointer}`, message: p.message });
+            }
+        }
+    }
+    const type = props?.type;
+    const settingsFile = typeof type === 'string' ? taskSettingsSchemas()[type] : undefined;
+    if (settingsFile && d.settings !== undefined) {
+        for (const p of validateDocument(settingsFile, d.settings))
+            problems.push({ pointer: `/settings${p.pointer}`, message: p.message });
+    }
+    return dedupe(problems);
+}
+let compiledBase;
+// ---------- defaults (MINIMAL leaves out values equal to the schema's defaults) ----------
+function resolve(ref, file) {
+    const [target, pointer = ''] = ref.split('#');
+    const targetFile = target ? target.replace(/^\.\//, '') : file;
+    let node = normalized[targetFile];
+    for (const part of pointer.split('/').filter(Boolean)) {
+        node = node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+    }
+    return node && typeof node === 'object' ? [node, targetFile] : undefined;
+}
+/** A subschema with its $ref followed and its allOf members merged (enough for defaults). */
+function flatten(schema, file) {
+    let s = schema;
+    let f = file;
+    for (let i = 0; i < 10 && typeof s.$ref === 'string'; i++) {
+        const r = resolve(s.$ref, f);
+        if (!r)
+            break;
+        const { $ref: _ref, ...rest } = s;
+        void _ref;
+        s = { ...r[0], ...rest };
+        f = r[1];
+    }
+    if (Array.isArray(s.allOf)) {
+        let props = { ...(s.properties ?? {}) };
+        for (const part of s.allOf) {
+            const [p] = flatten(part, f);
+            props = { ...props, ...(p.properties ?? {}) };
+        }
+        s = { ...s, properties: props };
+    }
+    return [s, f];
+}
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * `value` without the keys whose value equals the schema's default (recursively); objects left empty
+ * are dropped unless the schema requires them.
+ */
+function stripDefaults(value, schemaRef) {
+    const root = locate(schemaRef);
+    return root ? strip(value, ...root) : value;
+}
+/** `file.schema.json` or `file.schema.json#/json/pointer`, flattened. */
+function locate(schemaRef) {
+    const file = schemaRef.split('#')[0];
+    const r = schemaRef.includes('#')
+        ? resolve(schemaRef, file)
+        : normalized[file]
+            ? [normalized[file], file]
+            : undefined;
+    return r ? flatten(...r) : undefined;
+}
+function strip(value, schema, file) {
+    const props = schema.properties ?? {};
+    const required = new Set(schema.required ?? []);
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+        const sub = props[k];
+        if (!isObject(sub)) {
+            out[k] = v;
+            continue;
+        }
+        const [ps, pf] = flatten(sub, file);
+        if ('default' in ps && same(ps.default, v) && !required.has(k))
+            continue;
+        if (isObject(v) && isObject(ps.properties)) {
+            const inner = strip(v, ps, pf);
+            if (Object.keys(inner).length === 0 && !required.has(k) && Object.keys(v).length > 0)
+                continue;
+            out[k] = inner;
+            continue;
+        }
+        out[k] = v;
+    }
+    return out;
+}
+/** `value` with every absent key that has a schema default filled in, at the levels present. */
+function fillDefaults(value, schemaRef) {
+    const root = locate(schemaRef);
+    return root ? fill(value, ...root) : value;
+}
+function fill(value, schema, file) {
+    const props = schema.properties ?? {};
+    const out = { ...value };
+    for (const [k, sub] of Object.entries(props)) {
+        if (!isObject(sub))
+            continue;
+        const [ps, pf] = flatten(sub, file);
+        if (!(k in out)) {
+            if ('default' in ps)
+                out[k] = structuredClone(ps.default);
+            continue;
+        }
+        const v = out[k];
+        if (isObject(v) && isObject(ps.properties))
+            out[k] = fill(v, ps, pf);
+    }
+    return out;
+}
+/** The default of one top-level key of a schema (e.g. a task type's `fullLoadOnly`). */
+function defaultOf(schemaRef, key) {
+    const root = locate(schemaRef);
+    if (!root)
+        return undefined;
+    const [s, f] = root;
+    const sub = s.properties?.[key];
+    return isObject(sub) ? flatten(sub, f)[0].default : undefined;
+}
+/** The keys a (flattened) schema defines and the ones it requires. */
+function keysOf(schemaRef) {
+    const root = locate(schemaRef);
+    if (!root)
+        return { properties: [], required: [] };
+    return {
+        properties: Object.keys(root[0].properties ?? {}),
+        required: root[0].required ?? []
+    };
+}
+
+;// CONCATENATED MODULE: ./src/package/layout.ts
+
+
+
+
+/**
+ * Qlik's project package layout (qlik.dev "Declarative pipelines -> Project structure reference";
+ * JSON Schemas in vendor/qlik-oss-schemas): one parser for the simulator's import, the offline
+ * `validate` command, projects as code (package-dir) and the release plan.
+ *
+ *   qtcp_project.yaml                  properties: {exportVersion, name, space, type, platformType,
+ *                                      platformConnection, ...}; settings: (DATA_PIPELINE)
+ *   qtcp_bindings_definition.json      {variables: {name: ""}, taskProperties, ...}
+ *   bindings.json                      values (only in exports with includeBindings)
+ *   qtcp_tasks/newTaskDefaults.yaml
+ *   qtcp_tasks/<task name>/task.yaml   properties: {name, id, type, description}; settings:
+ *   qtcp_tasks/<task name>/sourceSelection.yaml, schedule.yaml, model.yaml, transformationRules.yaml,
+ *                          datasets/<name>.yaml, transformationDataFlows/<name>.yaml
+ *
+ * LEGACY packages (project.json + bindingsTemplate.json, deprecated by Qlik) are read too.
+ */
+const PROJECT_FILE = 'qtcp_project.yaml';
+const REGISTRY_FILE = 'qtcp_bindings_definition.json';
+const BINDINGS_FILE = 'bindings.json';
+const TASKS_DIR = 'qtcp_tasks';
+const NEW_TASK_DEFAULTS_FILE = 'qtcp_tasks/newTaskDefaults.yaml';
+const LEGACY_PROJECT_FILE = 'project.json';
+const LEGACY_REGISTRY_FILE = 'bindingsTemplate.json';
+/** qlik.dev's validate page: packages above this size are refused. */
+const PACKAGE_LIMIT_BYTES = (/* unused pure expression or super */ null && (10 * 1024 * 1024));
+class PackageFormatError extends Error {
+}
+const formatProblem = (p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}`;
+/** Unzip a package; structural problems (not a ZIP, corrupt) throw PackageFormatError. */
+function unzipPackage(zip) {
+    if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
+        throw new PackageFormatError('The package is not a ZIP archive (it does not start with "PK").');
+    }
+    try {
+        const files = unzipSync(zip);
+        for (const name of Object.keys(files))
+            if (name.endsWith('/'))
+                delete files[name];
+        return files;
+    }
+    catch (e) {
+        throw new PackageFormatError(`The package ZIP is corrupt or truncated (${e.message}).`);
+    }
+}
+/** `{{name}}` in a YAML value: a binding variable. `{{id(...)}}` and `{{ref(...)}}` are not. */
+const VARIABLE = /\{\{\s*([^{}()\s]+)\s*\}\}/g;
+/** A value that is exactly one variable reference. */
+function variableOf(value) {
+    if (typeof value !== 'string')
+        return undefined;
+    const m = /^\{\{\s*([^{}()\s]+)\s*\}\}$/.exec(value);
+    return m?.[1];
+}
+/** LEGACY packages wrote `{{variable:NAME}}`. */
+const legacyVariableOf = (value) => typeof value === 'string' ? /^\{\{variable:(.+)\}\}$/.exec(value)?.[1] : undefined;
+const asRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+function pointerPath(pointer) {
+    return pointer
+        .split('/')
+        .slice(1)
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+/** The 1-based line of a JSON pointer in YAML text (the deepest node that exists). */
+function lineOfPointer(text, pointer) {
+    const counter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter });
+    let node = doc.contents;
+    let offset = node?.range?.[0];
+    for (const part of pointerPath(pointer)) {
+        if ((0,dist/* isMap */.jh)(node)) {
+            const pair = node.items.find((i) => String(i.key?.value) === part);
+            if (!pair)
+                break;
+            offset = pair.key?.range?.[0] ?? offset;
+            node = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(node)) {
+            const item = node.items[Number(part)];
+            if (!item)
+                break;
+            offset = item.range?.[0] ?? offset;
+            node = item;
+        }
+        else
+            break;
+    }
+    return offset === undefined ? undefined : counter.linePos(offset).line;
+}
+function parseFile(files, path, problems) {
+    const data = files[path];
+    if (!data)
+        return {};
+    const text = strFromU8(data);
+    try {
+        if (path.endsWith('.json')) {
+            const doc = JSON.parse(text);
+            if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+                problems.push({ level: 'ERROR', file: path, pointer: '', message: 'must be a JSON object' });
+                return { text };
+            }
+            return { doc: doc, text };
+        }
+        const parsed = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true });
+        if (parsed.errors.length > 0) {
+            const err = parsed.errors[0];
+            const problem = {
+                level: 'ERROR',
+                file: path,
+                pointer: '',
+                message: `is not valid YAML: ${err.message.split('\n')[0]}`
+            };
+            const line = err.linePos?.[0]?.line;
+            if (line !== undefined)
+                problem.line = line;
+            problems.push(problem);
+            return { text };
+        }
+        const doc = parsed.toJS();
+        if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+            problems.push({ level: 'ERROR', file: path, pointer: '', message: 'must be a YAML mapping' });
+            return { text };
+        }
+        return { doc: doc, text };
+    }
+    catch (e) {
+        problems.push({
+            level: 'ERROR',
+            file: path,
+            pointer: '',
+            message: `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message}`
+        });
+        return { text };
+    }
+}
+function schemaProblems(path, parsed, problems) {
+    const schema = schemaFor(path);
+    if (!schema || !parsed.doc)
+        return;
+    for (const p of validateDocument(schema, parsed.doc)) {
+        const problem = { level: 'ERROR', file: path, pointer: p.pointer, message: p.message };
+        if (parsed.text !== undefined && !path.endsWith('.json')) {
+            const line = lineOfPointer(parsed.text, p.pointer);
+            if (line !== undefined)
+                problem.line = line;
+        }
+        problems.push(problem);
+    }
+}
+/** Every `{{variable}}` used in a document, with the pointer of its first use. */
+function variablesUsed(node, pointer, out) {
+    if (typeof node === 'string') {
+        for (const m of node.matchAll(VARIABLE)) {
+            const name = m[1];
+            if (!out.has(name))
+                out.set(name, pointer);
+        }
+    }
+    else if (Array.isArray(node)) {
+        node.forEach((v, i) => variablesUsed(v, `${pointer}/${i}`, out));
+    }
+    else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node))
+            variablesUsed(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+    }
+}
+function registryOf(parsed, path, problems) {
+    if (!parsed.doc)
+        return undefined;
+    const vars = parsed.doc.variables;
+    if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
+        problems.push({
+            level: 'ERROR',
+            file: path,
+            pointer: '/variables',
+            message: 'must be an object of variable names'
+        });
+        return undefined;
+    }
+    return vars;
+}
+const KNOWN_TASK_FILE = /^(task\.yaml|sourceSelection\.yaml|schedule\.yaml|model\.yaml|transformationRules\.yaml|datasets\/[^/]+\.yaml|transformationDataFlows\/[^/]+\.yaml)$/;
+/**
+ * Read and check a package's files. Problems are every schema violation (vendored schemas), every
+ * `{{variable}}` used but not declared in the registry, task folders without task.yaml, unreadable
+ * files; a definition is returned whenever the project file could be read, even with problems.
+ */
+function parseDefinition(files) {
+    const names = Object.keys(files).sort();
+    const problems = [];
+    const byPlace = (r) => {
+        // file by file, line by line: the order a reader fixes them in
+        r.problems.sort((a, b) => a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1);
+        return r;
+    };
+    if (PROJECT_FILE in files)
+        return byPlace(parseYamlLayout(files, names, problems));
+    if (LEGACY_PROJECT_FILE in files)
+        return byPlace(parseLegacy(files, names, problems));
+    throw new PackageFormatError(`This is not a data integration project package: it has neither ${PROJECT_FILE} nor ${LEGACY_PROJECT_FILE} at its root.`);
+}
+function parseYamlLayout(files, names, problems) {
+    const used = new Map();
+    const parseChecked = (path) => {
+        const parsed = parseFile(files, path, problems);
+        schemaProblems(path, parsed, problems);
+        if (parsed.doc && path.endsWith('.yaml')) {
+            const here = new Map();
+            variablesUsed(parsed.doc, '', here);
+            for (const [v, pointer] of here)
+                if (!used.has(v))
+                    used.set(v, { file: path, pointer });
+        }
+        return parsed;
+    };
+    const projectParsed = parseChecked(PROJECT_FILE);
+    const registryParsed = parseChecked(REGISTRY_FILE);
+    if (!(REGISTRY_FILE in files)) {
+        problems.push({
+            level: 'ERROR',
+            file: REGISTRY_FILE,
+            pointer: '',
+            message: 'is missing: every package declares its binding variables there'
+        });
+    }
+    const registry = registryOf(registryParsed, REGISTRY_FILE, problems) ?? {};
+    // bindings.json is informative (Qlik takes the target's values from the bindings API, never from
+    // this file): its schema problems are warnings, not reasons to refuse the package
+    const before = problems.length;
+    const bindingsParsed = parseChecked(BINDINGS_FILE);
+    for (const p of problems.slice(before))
+        if (p.file === BINDINGS_FILE)
+            p.level = 'WARNING';
+    const shipped = registryOf(bindingsParsed, BINDINGS_FILE, problems);
+    if (NEW_TASK_DEFAULTS_FILE in files)
+        parseChecked(NEW_TASK_DEFAULTS_FILE);
+    const props = asRecord(projectParsed.doc?.properties);
+    const projectConns = {};
+    for (const role of ['platformConnection', 'cloudStagingConnection']) {
+        const v = variableOf(props[role]);
+        if (v !== undefined)
+            projectConns[role] = v;
+    }
+    const nameVar = variableOf(props.name);
+    const project = {
+        type: typeof props.type === 'string' ? props.type : '',
+        platformType: normalizePlatform(typeof props.platformType === 'string' ? props.platformType : undefined) ??
+            'NONE',
+        description: typeof props.description === 'string' ? props.description : '',
+        settings: asRecord(projectParsed.doc?.settings),
+        connectionVars: projectConns
+    };
+    if (typeof props.name === 'string' && nameVar === undefined)
+        project.name = props.name;
+    const tasks = [];
+    const folders = [
+        ...new Set(names
+            .map((n) => new RegExp(`^${TASKS_DIR}/([^/]+)/`).exec(n)?.[1])
+            .filter((d) => d !== undefined))
+    ];
+    const ids = new Map();
+    for (const folder of folders) {
+        const dir = `${TASKS_DIR}/${folder}`;
+        const taskFile = `${dir}/task.yaml`;
+        for (const n of names.filter((x) => x.startsWith(`${dir}/`))) {
+            const rest = n.slice(dir.length + 1);
+            if (rest === 'task.yaml')
+                continue;
+            if (!KNOWN_TASK_FILE.test(rest)) {
+                problems.push({
+                    level: 'WARNING',
+                    file: n,
+                    pointer: '',
+                    message: 'is not part of the package layout; it is ignored'
+                });
+            }
+            else
+                parseChecked(n);
+        }
+        if (!(taskFile in files)) {
+            problems.push({
+                level: 'ERROR',
+                file: dir,
+                pointer: '',
+                message: 'task folder without task.yaml (every folder under qtcp_tasks/ is one task)'
+            });
+            continue;
+        }
+        const t = parseChecked(taskFile);
+        if (!t.doc)
+            continue;
+        const tp = asRecord(t.doc.properties);
+        if (typeof tp.id !== 'string' || tp.id === '') {
+            problems.push({
+                level: 'ERROR',
+                file: taskFile,
+                pointer: '/properties',
+                message: "needs 'id': the import matches tasks by id",
+                ...(t.text ? { line: lineOfPointer(t.text, '/properties') } : {})
+            });
+            continue;
+        }
+        const other = ids.get(tp.id);
+        if (other !== undefined) {
+            problems.push({
+                level: 'ERROR',
+                file: taskFile,
+                pointer: '/properties/id',
+                message: `task id '${tp.id}' is also used by ${other}`
+            });
+            continue;
+        }
+        ids.set(tp.id, taskFile);
+        const settings = asRecord(t.doc.settings);
+        const selection = parseFile(files, `${dir}/sourceSelection.yaml`, []);
+        const connectionVars = {};
+        const source = variableOf(selection.doc?.sourceConnection);
+        if (source !== undefined)
+            connectionVars.sourceConnection = source;
+        const target = variableOf(asRecord(settings.targetEndpoint).targetConnection);
+        if (target !== undefined)
+            connectionVars.targetConnection = target;
+        const datasetFiles = names.filter((n) => new RegExp(`^${layout_escape(dir)}/datasets/[^/]+\\.yaml$`).test(n));
+        // the source selection's order first, then the dataset files (sorted) it does not name
+        const selected = Array.isArray(selection.doc?.explicitlySelected)
+            ? selection.doc.explicitlySelected
+                .map((d) => asRecord(d).name)
+                .filter((n) => typeof n === 'string')
+            : [];
+        const fromFiles = datasetFiles.map((n) => {
+            const d = parseFile(files, n, []);
+            const name = asRecord(d.doc?.properties).name;
+            return typeof name === 'string' ? name : n.split('/').pop().replace(/\.yaml$/, '');
+        });
+        const datasets = [...new Set([...selected, ...fromFiles])];
+        tasks.push({
+            id: tp.id,
+            name: typeof tp.name === 'string' ? tp.name : folder,
+            type: taskTypeForApi(typeof tp.type === 'string' ? tp.type : ''),
+            description: typeof tp.description === 'string' ? tp.description : '',
+            folder,
+            connectionVars,
+            datasets,
+            settings,
+            modelBytes: files[`${dir}/model.yaml`]?.length ?? 0
+        });
+    }
+    for (const n of names) {
+        if (n === PROJECT_FILE || n === REGISTRY_FILE || n === BINDINGS_FILE)
+            continue;
+        if (n.startsWith(`${TASKS_DIR}/`)) {
+            if (n !== NEW_TASK_DEFAULTS_FILE && !/^qtcp_tasks\/[^/]+\//.test(n))
+                problems.push({
+                    level: 'WARNING',
+                    file: n,
+                    pointer: '',
+                    message: 'is not part of the package layout; it is ignored'
+                });
+            continue;
+        }
+        problems.push({
+            level: 'WARNING',
+            file: n,
+            pointer: '',
+            message: 'is not part of the package layout; it is ignored'
+        });
+    }
+    for (const [v, where] of used) {
+        if (!(v in registry)) {
+            const problem = {
+                level: 'ERROR',
+                file: where.file,
+                pointer: where.pointer,
+                message: `uses the variable {{${v}}}, which ${REGISTRY_FILE} does not declare`
+            };
+            const text = files[where.file] ? strFromU8(files[where.file]) : undefined;
+            const line = text ? lineOfPointer(text, where.pointer) : undefined;
+            if (line !== undefined)
+                problem.line = line;
+            problems.push(problem);
+        }
+    }
+    if (!projectParsed.doc)
+        return { problems };
+    // the registry lists tasks in the project's order; folders come sorted by name
+    const order = Object.keys(asRecord(registryParsed.doc?.taskProperties));
+    const rank = (id) => (order.includes(id) ? order.indexOf(id) : order.length);
+    tasks.sort((a, b) => rank(a.id) - rank(b.id));
+    const definition = {
+        format: 'YAML',
+        project,
+        tasks,
+        declared: Object.keys(registry),
+        files: names
+    };
+    if (shipped)
+        definition.shippedBindings = stringValues(shipped);
+    return { definition, problems };
+}
+const layout_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const stringValues = (vars) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : null]));
+function parseLegacy(files, names, problems) {
+    problems.push({
+        level: 'WARNING',
+        file: LEGACY_PROJECT_FILE,
+        pointer: '',
+        message: 'LEGACY (JSON) packages are deprecated by Qlik and will be removed; export with mode MINIMAL or ALL'
+    });
+    const doc = parseFile(files, LEGACY_PROJECT_FILE, problems).doc;
+    const registry = registryOf(parseFile(files, LEGACY_REGISTRY_FILE, problems), LEGACY_REGISTRY_FILE, problems) ??
+        {};
+    const shipped = registryOf(parseFile(files, BINDINGS_FILE, problems), BINDINGS_FILE, problems);
+    if (!doc)
+        return { problems };
+    const p = asRecord(doc.project);
+    const conns = {};
+    for (const role of ['platformConnection', 'cloudStagingConnection']) {
+        const v = legacyVariableOf(p[role]);
+        if (v !== undefined)
+            conns[role] = v;
+    }
+    const tasks = [];
+    const list = Array.isArray(doc.tasks) ? doc.tasks : [];
+    list.forEach((raw, i) => {
+        const t = asRecord(raw);
+        if (typeof t.id !== 'string' || typeof t.name !== 'string') {
+            problems.push({
+                level: 'ERROR',
+                file: LEGACY_PROJECT_FILE,
+                pointer: `/tasks/${i}`,
+                message: "a task needs 'id' and 'name'"
+            });
+            return;
+        }
+        const connectionVars = {};
+        for (const role of ['sourceConnection', 'targetConnection']) {
+            const v = legacyVariableOf(t[role]);
+            if (v !== undefined)
+                connectionVars[role] = v;
+        }
+        tasks.push({
+            id: t.id,
+            name: t.name,
+            type: typeof t.type === 'string' ? t.type : 'LANDING',
+            description: typeof t.description === 'string' ? t.description : '',
+            folder: '',
+            connectionVars,
+            datasets: Array.isArray(t.datasets)
+                ? t.datasets.map((d) => asRecord(d).name).filter((n) => typeof n === 'string')
+                : [],
+            settings: asRecord(t.settings),
+            modelBytes: 0
+        });
+    });
+    const used = [
+        ...Object.values(conns),
+        ...tasks.flatMap((t) => Object.values(t.connectionVars))
+    ];
+    for (const v of new Set(used)) {
+        if (!(v in registry))
+            problems.push({
+                level: 'ERROR',
+                file: LEGACY_REGISTRY_FILE,
+                pointer: '/variables',
+                message: `does not declare the variable '${v}' that ${LEGACY_PROJECT_FILE} uses`
+            });
+    }
+    const definition = {
+        format: 'LEGACY',
+        project: {
+            ...(typeof p.name === 'string' ? { name: p.name } : {}),
+            type: typeof p.type === 'string' ? p.type : '',
+            platformType: normalizePlatform(typeof p.platformType === 'string' ? p.platformType : undefined) ??
+                'NONE',
+            description: typeof p.description === 'string' ? p.description : '',
+            settings: asRecord(p.settings),
+            connectionVars: conns
+        },
+        tasks,
+        declared: Object.keys(registry),
+        files: names
+    };
+    if (shipped)
+        definition.shippedBindings = stringValues(shipped);
+    return { definition, problems };
+}
+
 ;// CONCATENATED MODULE: ./src/simulator/packages.ts
 
 
 
-const DEFAULT_PROJECT_SETTINGS = {
-    prefixSchema: false,
-    timezone: 'UTC',
-    historyEnabled: false
-};
-const DEFAULT_TASK_SETTINGS = {
-    loadMethod: 'FULL_LOAD',
-    changeProcessing: false,
-    parallelLoads: 4
-};
-class PackageError extends Error {
+
+
+
+const PROJECT_SETTINGS_SCHEMA = 'project.schema.json#/allOf/1/then/properties/settings';
+/** The settings schema file of a data task type (API vocabulary), if the schemas know the type. */
+function settingsSchemaOf(apiType) {
+    return taskSettingsSchemas()[taskTypeForSchema(apiType)];
 }
-const ref = (name) => `{{variable:${name}}}`;
-const REF = /^\{\{variable:(.+)\}\}$/;
-const refName = (value) => typeof value === 'string' ? REF.exec(value)?.[1] : undefined;
-function withoutDefaults(values, defaults) {
-    return Object.fromEntries(Object.entries(values).filter(([k, v]) => defaults[k] !== v));
+/** Types whose runs can be continuous (CDC): `fullLoadOnly: false` makes them so. */
+const CDC_TYPES = new Set(['LANDING', 'REPLICATION', 'LAKE_LANDING']);
+/** Whether a task runs continuously, from its settings (`fullLoadOnly`, or the type's default). */
+function continuousOf(apiType, settings) {
+    if (!CDC_TYPES.has(apiType))
+        return false;
+    const schema = settingsSchemaOf(apiType);
+    const full = settings.fullLoadOnly ?? (schema ? defaultOf(schema, 'fullLoadOnly') : true);
+    return full === false;
 }
-function taskSettings(t) {
-    return {
-        ...DEFAULT_TASK_SETTINGS,
-        ...(t.continuous ? { changeProcessing: true } : {}),
-        ...t.settings
-    };
+const hasKey = (schema, key) => schema !== undefined && keysOf(schema).properties.includes(key);
+const needs = (schema, key) => schema !== undefined && keysOf(schema).required.includes(key);
+const typeKey = (apiType) => apiType.toLowerCase().replace(/_/g, '');
+/**
+ * A task's settings as a tenant holds them when the simulator's configuration creates it: what its
+ * type's schema requires, `fullLoadOnly` from `continuous`, the project's variables placed where Qlik
+ * puts them (task-type.<type>.databaseName, task.<id>.databaseName / taskSchema / internalSchema /
+ * warehouseName), a target endpoint for replication, and the configuration's own settings on top.
+ */
+function initialTaskSettings(task, declared, targetVar) {
+    const schema = settingsSchemaOf(task.type);
+    const s = {};
+    if (schema && defaultOf(schema, 'fullLoadOnly') !== undefined && CDC_TYPES.has(task.type))
+        s.fullLoadOnly = !task.continuous;
+    const location = {};
+    const warehouse = {};
+    const pick = (suffix) => [`task.${task.id}.${suffix}`, `task-type.${typeKey(task.type)}.${suffix}`].find((v) => declared.includes(v));
+    for (const key of ['databaseName', 'taskSchema', 'internalSchema']) {
+        const v = pick(key);
+        if (v)
+            location[key] = `{{${v}}}`;
+    }
+    const wh = pick('warehouseName');
+    if (wh)
+        warehouse.warehouseName = `{{${wh}}}`;
+    if (hasKey(schema, 'artifactsLocation') &&
+        (Object.keys(location).length > 0 || needs(schema, 'artifactsLocation')))
+        s.artifactsLocation = location;
+    if (hasKey(schema, 'taskRuntime') &&
+        (Object.keys(warehouse).length > 0 || needs(schema, 'taskRuntime')))
+        s.taskRuntime = { warehouseSelection: warehouse };
+    if (targetVar && hasKey(schema, 'targetEndpoint')) {
+        const endpoint = keysOf(`${schema}#/properties/targetEndpoint`);
+        s.targetEndpoint = {
+            targetConnection: `{{${targetVar}}}`,
+            targetSchema: task.id,
+            // required by the replication schema; an empty value means "none" (no staging storage)
+            ...(endpoint.required.includes('targetStorageConnection')
+                ? { targetStorageConnection: '' }
+                : {})
+        };
+    }
+    return { ...s, ...(task.settings ?? {}) };
 }
-/** A model.yaml of about `bytes` bytes: column definitions with hard-to-compress descriptions. */
-function modelYaml(taskId, bytes) {
-    const out = new Uint8Array(bytes);
-    const head = strToU8(`# model of ${taskId}\ncolumns:\n`);
-    out.set(head.subarray(0, bytes));
+/** A DATA_PIPELINE project's settings when the configuration creates it. */
+function initialProjectSettings(type, declared, extra = {}) {
+    if (type !== 'DATA_PIPELINE')
+        return {};
+    const naming = {};
+    if (declared.includes('project.current.prefixSchema'))
+        naming.prefixSchema = '{{project.current.prefixSchema}}';
+    return { ...(Object.keys(naming).length > 0 ? { artifactsNaming: naming } : {}), ...extra };
+}
+// ---------- export ----------
+const packages_json = (v) => strToU8(JSON.stringify(v, null, 2) + '\n');
+const yaml = (v) => strToU8((0,dist/* stringify */.As)(v, { lineWidth: 0 }));
+const ref = (name) => `{{${name}}}`;
+/** A model.yaml of about `bytes` bytes: relationships with hard-to-compress descriptions. */
+function modelYaml(taskId, datasets, bytes) {
+    const relationships = [];
     let seed = 0x9e3779b9 ^ taskId.length;
-    let pos = head.length;
-    let col = 0;
-    while (pos < bytes) {
+    let size = 0;
+    const a = datasets[0] ?? 'a';
+    const b = datasets[1] ?? a;
+    while (size < bytes) {
         let desc = '';
         for (let i = 0; i < 48; i++) {
             seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
             desc += (seed >>> 28).toString(16);
         }
-        const line = strToU8(`  - { name: c${col++}, type: VARCHAR, description: "${desc}" }\n`);
-        out.set(line.subarray(0, Math.max(0, bytes - pos)), pos);
-        pos += line.length;
+        const n = relationships.length;
+        relationships.push({
+            id: `${taskId}-rel-${n}`,
+            name: `${a}_${b}_${n}`,
+            description: desc,
+            sourceEntity: { datasetId: a },
+            targetEntity: { datasetId: b },
+            columnRelationships: []
+        });
+        size += 200;
     }
-    return out;
+    return yaml({ relationships });
 }
-const packages_json = (v) => strToU8(JSON.stringify(v, null, 2));
-const yaml = (v) => strToU8((0,dist/* stringify */.As)(v));
-/** Build the ZIP the export endpoint answers with. */
+function taskFolder(t, used) {
+    // eslint-disable-next-line no-control-regex -- folder names must not carry control characters
+    let name = t.name.replace(/[/\\\u0000-\u001f]/g, '_').trim() || t.id;
+    if (name === '.' || name === '..' || name === 'newTaskDefaults.yaml')
+        name = t.id;
+    if (used.has(name))
+        name = `${name} (${t.id})`;
+    used.add(name);
+    return name;
+}
+const DATASET_TYPE = {
+    LANDING: 'LANDING',
+    STORAGE: 'STORAGE',
+    DATAMART: 'FACT',
+    TRANSFORM: 'TRANSFORM_MODEL_BASED'
+};
+/** Build the ZIP the export endpoint answers with. Same project, same mode: same bytes. */
 function buildPackage(project, mode, includeBindings) {
     const files = {};
     const registry = Object.fromEntries(project.declared.map((v) => [v, '']));
     const bindingsFile = {
         variables: Object.fromEntries(project.declared.map((v) => [v, project.bindings[v] === undefined ? '' : project.bindings[v]]))
     };
-    const projectSettings = { ...DEFAULT_PROJECT_SETTINGS, ...project.settings };
-    const projectConns = Object.fromEntries(Object.entries(project.connectionVars).map(([role, v]) => [role, ref(v)]));
+    const mtime = new Date(Date.UTC(2026, 0, 1));
     if (mode === 'LEGACY') {
-        files['project.json'] = packages_json({
+        const legacyRef = (name) => `{{variable:${name}}}`;
+        files[LEGACY_PROJECT_FILE] = packages_json({
             version: 1,
             project: {
                 name: project.name,
                 type: project.type,
                 platformType: project.platformType,
                 description: project.description,
-                ...projectConns,
-                settings: projectSettings
+                ...Object.fromEntries(Object.entries(project.connectionVars).map(([role, v]) => [role, legacyRef(v)])),
+                settings: project.settings
             },
             tasks: project.tasks.map((t) => ({
                 id: t.id,
                 name: t.name,
                 type: t.type,
                 description: t.description,
-                ...Object.fromEntries(Object.entries(t.connectionVars).map(([role, v]) => [role, ref(v)])),
+                ...Object.fromEntries(Object.entries(t.connectionVars).map(([role, v]) => [role, legacyRef(v)])),
                 datasets: t.datasets.map((name) => ({ name })),
-                settings: taskSettings(t)
+                settings: t.settings
             }))
         });
-        files['bindingsTemplate.json'] = packages_json({ variables: registry });
+        files[LEGACY_REGISTRY_FILE] = packages_json({ variables: registry });
         if (includeBindings)
-            files['bindings.json'] = packages_json(bindingsFile);
-        return zipSync(files, { level: 6, mtime: new Date(Date.UTC(2026, 0, 1)) });
+            files[BINDINGS_FILE] = packages_json(bindingsFile);
+        return zipSync(files, { level: 6, mtime });
     }
     const all = mode === 'ALL';
-    const projectDoc = {
-        name: ref('projectName'),
+    const platform = platformForSchema(project.platformType);
+    const properties = {
+        exportVersion: '1.0',
+        name: project.declared.includes('projectName') ? ref('projectName') : project.name,
+        space: 'ref{project.current.spaceId}',
         type: project.type,
-        platformType: project.platformType,
+        ...(platform !== undefined ? { platformType: platform } : {}),
         ...(all || project.description ? { description: project.description } : {}),
-        ...projectConns,
-        settings: all ? projectSettings : withoutDefaults(projectSettings, DEFAULT_PROJECT_SETTINGS)
+        ...Object.fromEntries(Object.entries(project.connectionVars).map(([role, v]) => [role, ref(v)]))
     };
-    files['qtcp_project.yaml'] = yaml({ formatVersion: '1.0', exportMode: mode, project: projectDoc });
-    files['qtcp_bindings_definition.json'] = packages_json({ variables: registry });
+    const projectDoc = { properties };
+    if (project.type === 'DATA_PIPELINE') {
+        projectDoc.settings = all
+            ? fillDefaults(project.settings, PROJECT_SETTINGS_SCHEMA)
+            : stripDefaults(project.settings, PROJECT_SETTINGS_SCHEMA);
+    }
+    files[PROJECT_FILE] = yaml(projectDoc);
+    files[REGISTRY_FILE] = packages_json({
+        variables: registry,
+        taskProperties: Object.fromEntries(project.tasks.map((t) => [t.id, { type: taskTypeForSchema(t.type), name: t.name }]))
+    });
     if (includeBindings)
-        files['bindings.json'] = packages_json(bindingsFile);
-    files['qtcp_tasks/newTaskDefaults.yaml'] = yaml({ settings: DEFAULT_TASK_SETTINGS });
+        files[BINDINGS_FILE] = packages_json(bindingsFile);
+    files[NEW_TASK_DEFAULTS_FILE] = yaml({});
+    const folders = new Set();
     for (const t of project.tasks) {
-        const dir = `qtcp_tasks/${t.id}`;
-        const settings = taskSettings(t);
+        const dir = `${TASKS_DIR}/${taskFolder(t, folders)}`;
+        const schema = settingsSchemaOf(t.type);
+        const settings = schema
+            ? all
+                ? fillDefaults(t.settings, schema)
+                : stripDefaults(t.settings, schema)
+            : t.settings;
         files[`${dir}/task.yaml`] = yaml({
+            properties: {
+                name: t.name,
+                id: t.id,
+                type: taskTypeForSchema(t.type),
+                ...(all || t.description ? { description: t.description } : {})
+            },
+            settings
+        });
+        const source = t.connectionVars.sourceConnection;
+        if (source !== undefined || (all && t.datasets.length > 0)) {
+            files[`${dir}/sourceSelection.yaml`] = yaml({
+                ...(source !== undefined ? { sourceConnection: ref(source) } : {}),
+                explicitlySelected: t.datasets.map((name) => (all ? { name, type: 'TABLE' } : { name }))
+            });
+        }
+        for (const d of t.datasets) {
+            files[`${dir}/datasets/${d}.yaml`] = yaml({
+                properties: { id: d, name: d, type: DATASET_TYPE[t.type] ?? 'CUSTOM' }
+            });
+        }
+        if (all)
+            files[`${dir}/schedule.yaml`] = yaml({ scheduling: [] });
+        if (t.modelBytes > 0)
+            files[`${dir}/model.yaml`] = modelYaml(t.id, t.datasets, t.modelBytes);
+    }
+    return zipSync(files, { level: 6, mtime });
+}
+class PackageError extends Error {
+}
+/**
+ * Read a package. Structural problems (not a ZIP, neither layout) throw PackageError; problems in
+ * the definitions are returned as reports (what validate-project-definitions answers): schema
+ * violations, undeclared variables, task folders without task.yaml, unknown types.
+ */
+function readPackage(zip) {
+    let parsed;
+    try {
+        parsed = parseDefinition(unzipPackage(zip));
+    }
+    catch (e) {
+        if (e instanceof PackageFormatError)
+            throw new PackageError(e.message);
+        throw e;
+    }
+    const reports = parsed.problems.map((p) => ({
+        level: p.level,
+        path: p.file,
+        reason: `${p.pointer ? `${p.pointer}: ` : ''}${p.message}`
+    }));
+    const def = parsed.definition;
+    if (def) {
+        const where = def.format === 'YAML' ? PROJECT_FILE : LEGACY_PROJECT_FILE;
+        if (!PROJECT_TYPES.includes(def.project.type)) {
+            reports.push({
+                level: 'ERROR',
+                path: where,
+                reason: `Unknown project type '${def.project.type}'.`
+            });
+        }
+        if (!PLATFORM_TYPES.includes(def.project.platformType)) {
+            reports.push({
+                level: 'ERROR',
+                path: where,
+                reason: `Unknown platform type '${def.project.platformType}'.`
+            });
+        }
+    }
+    if (!def || reports.some((r) => r.level === 'ERROR'))
+        return { reports };
+    const content = {
+        format: def.format,
+        project: {
+            name: def.project.name ?? '',
+            type: def.project.type,
+            platformType: def.project.platformType,
+            description: def.project.description,
+            settings: def.project.settings,
+            connectionVars: def.project.connectionVars
+        },
+        tasks: def.tasks.map((t) => ({
             id: t.id,
             name: t.name,
             type: t.type,
-            ...(all || t.description ? { description: t.description } : {}),
-            ...Object.fromEntries(Object.entries(t.connectionVars).map(([role, v]) => [role, ref(v)])),
-            settings: all ? settings : withoutDefaults(settings, DEFAULT_TASK_SETTINGS)
-        });
-        if (t.datasets.length > 0 || all) {
-            files[`${dir}/sourceSelection.yaml`] = yaml({
-                datasets: t.datasets.map((name) => ({ name }))
-            });
-            for (const d of t.datasets)
-                files[`${dir}/datasets/${d}.yaml`] = yaml({ name: d, columns: [] });
-        }
-        if (all)
-            files[`${dir}/schedule.yaml`] = yaml({ schedule: { enabled: false } });
-        if (t.modelBytes > 0)
-            files[`${dir}/model.yaml`] = modelYaml(t.id, t.modelBytes);
-    }
-    return zipSync(files, { level: 6, mtime: new Date(Date.UTC(2026, 0, 1)) });
-}
-function packages_unzip(zip) {
-    if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
-        throw new PackageError('The uploaded file is not a ZIP archive.');
-    }
-    try {
-        return unzipSync(zip);
-    }
-    catch (e) {
-        throw new PackageError(`The ZIP archive is corrupt or truncated (${e.message}).`);
-    }
-}
-const asRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-function readDoc(files, path, reports) {
-    const data = files[path];
-    if (!data)
-        return undefined;
-    try {
-        const text = strFromU8(data);
-        const doc = path.endsWith('.json') ? JSON.parse(text) : (0,dist/* parse */.qg)(text);
-        if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-            reports.push({ level: 'ERROR', path, reason: 'The file must contain a mapping.' });
-            return undefined;
-        }
-        return doc;
-    }
-    catch (e) {
-        reports.push({ level: 'ERROR', path, reason: `Cannot parse file: ${e.message}` });
-        return undefined;
-    }
-}
-function connectionVarsOf(doc, roles) {
-    const out = {};
-    for (const role of roles) {
-        const name = refName(doc[role]);
-        if (name !== undefined)
-            out[role] = name;
-    }
-    return out;
-}
-const datasetNames = (v) => Array.isArray(v)
-    ? v.map((d) => asRecord(d).name).filter((n) => typeof n === 'string')
-    : [];
-/**
- * Read a package. Structural problems (not a ZIP, neither format) throw PackageError; problems in
- * the definitions are returned as reports (what validate-project-definitions answers).
- */
-function readPackage(zip) {
-    const files = packages_unzip(zip);
-    const names = Object.keys(files).filter((n) => !n.endsWith('/'));
-    const reports = [];
-    const yamlFormat = 'qtcp_project.yaml' in files;
-    if (!yamlFormat && !('project.json' in files)) {
-        throw new PackageError('The archive is not a data integration project package: it has neither qtcp_project.yaml nor project.json.');
-    }
-    const registryPath = yamlFormat ? 'qtcp_bindings_definition.json' : 'bindingsTemplate.json';
-    const registryDoc = readDoc(files, registryPath, reports);
-    if (!(registryPath in files)) {
-        reports.push({ level: 'WARNING', path: registryPath, reason: 'No bindings registry found.' });
-    }
-    const declared = Object.keys(asRecord(registryDoc?.variables));
-    const bindingsDoc = readDoc(files, 'bindings.json', reports);
-    const bindings = bindingsDoc
-        ? Object.fromEntries(Object.entries(asRecord(bindingsDoc.variables)).map(([k, v]) => [
-            k,
-            typeof v === 'string' ? v : null
-        ]))
-        : undefined;
-    let project;
-    const tasks = [];
-    let exportMode;
-    if (!yamlFormat) {
-        reports.push({
-            level: 'WARNING',
-            path: 'project.json',
-            reason: 'LEGACY (JSON) packages are deprecated; export with mode MINIMAL or ALL.'
-        });
-        exportMode = 'LEGACY';
-        const doc = readDoc(files, 'project.json', reports);
-        if (doc) {
-            const p = asRecord(doc.project);
-            project = {
-                name: String(p.name ?? ''),
-                type: String(p.type ?? ''),
-                platformType: String(p.platformType ?? ''),
-                description: String(p.description ?? ''),
-                settings: asRecord(p.settings),
-                connectionVars: connectionVarsOf(p, ['platformConnection', 'cloudStagingConnection'])
-            };
-            const list = Array.isArray(doc.tasks) ? doc.tasks : [];
-            list.forEach((raw, i) => {
-                const t = asRecord(raw);
-                if (typeof t.id !== 'string' || typeof t.name !== 'string') {
-                    reports.push({
-                        level: 'ERROR',
-                        path: `project.json#/tasks/${i}`,
-                        reason: 'Task needs id and name.'
-                    });
-                    return;
-                }
-                const settings = asRecord(t.settings);
-                tasks.push({
-                    id: t.id,
-                    name: t.name,
-                    type: String(t.type ?? 'LANDING'),
-                    description: String(t.description ?? ''),
-                    connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
-                    datasets: datasetNames(t.datasets),
-                    settings,
-                    modelBytes: 0
-                });
-            });
-        }
-    }
-    else {
-        const doc = readDoc(files, 'qtcp_project.yaml', reports);
-        if (doc) {
-            const p = asRecord(doc.project);
-            const mode = doc.exportMode;
-            if (mode === 'MINIMAL' || mode === 'ALL')
-                exportMode = mode;
-            if (!('settings' in p)) {
-                reports.push({
-                    level: 'ERROR',
-                    path: 'qtcp_project.yaml',
-                    reason: "Missing required attribute 'settings'."
-                });
-            }
-            project = {
-                name: refName(p.name) === 'projectName' ? '' : String(p.name ?? ''),
-                type: String(p.type ?? ''),
-                platformType: String(p.platformType ?? ''),
-                description: String(p.description ?? ''),
-                settings: asRecord(p.settings),
-                connectionVars: connectionVarsOf(p, ['platformConnection', 'cloudStagingConnection'])
-            };
-        }
-        const taskDirs = [
-            ...new Set(names
-                .map((n) => /^qtcp_tasks\/([^/]+)\//.exec(n)?.[1])
-                .filter((d) => d !== undefined))
-        ];
-        for (const dir of taskDirs) {
-            const path = `qtcp_tasks/${dir}/task.yaml`;
-            if (!(path in files)) {
-                reports.push({
-                    level: 'ERROR',
-                    path: `qtcp_tasks/${dir}`,
-                    reason: 'Task folder without task.yaml.'
-                });
-                continue;
-            }
-            const t = readDoc(files, path, reports);
-            if (!t)
-                continue;
-            if (!('settings' in t)) {
-                reports.push({ level: 'ERROR', path, reason: "Missing required attribute 'settings'." });
-            }
-            if (typeof t.id !== 'string' || typeof t.name !== 'string') {
-                reports.push({ level: 'ERROR', path, reason: "Task needs 'id' and 'name'." });
-                continue;
-            }
-            const selection = readDoc(files, `qtcp_tasks/${dir}/sourceSelection.yaml`, reports);
-            const model = files[`qtcp_tasks/${dir}/model.yaml`];
-            const settings = asRecord(t.settings);
-            tasks.push({
-                id: t.id,
-                name: t.name,
-                type: String(t.type ?? 'LANDING'),
-                description: String(t.description ?? ''),
-                connectionVars: connectionVarsOf(t, ['sourceConnection', 'targetConnection']),
-                datasets: datasetNames(selection?.datasets),
-                settings,
-                modelBytes: model?.length ?? 0
-            });
-        }
-    }
-    if (project) {
-        const where = yamlFormat ? 'qtcp_project.yaml' : 'project.json';
-        if (!PROJECT_TYPES.includes(project.type)) {
-            reports.push({
-                level: 'ERROR',
-                path: where,
-                reason: `Unknown project type '${project.type}'.`
-            });
-        }
-        if (!PLATFORM_TYPES.includes(project.platformType)) {
-            reports.push({
-                level: 'ERROR',
-                path: where,
-                reason: `Unknown platform type '${project.platformType}'.`
-            });
-        }
-        // Every variable referenced in the definitions must be in the registry.
-        const used = [
-            ...Object.values(project.connectionVars),
-            ...tasks.flatMap((t) => Object.values(t.connectionVars))
-        ];
-        for (const v of used) {
-            if (!declared.includes(v)) {
-                reports.push({
-                    level: 'ERROR',
-                    path: registryPath,
-                    reason: `Variable '${v}' is used but not declared.`
-                });
-            }
-        }
-    }
-    const known = /^(qtcp_project\.yaml|qtcp_bindings_definition\.json|bindings\.json|project\.json|bindingsTemplate\.json|qtcp_tasks\/.*)$/;
-    for (const n of names) {
-        if (!known.test(n))
-            reports.push({ level: 'WARNING', path: n, reason: 'Unexpected file; it is ignored.' });
-    }
-    if (!project || reports.some((r) => r.level === 'ERROR'))
-        return { reports };
-    const content = {
-        format: yamlFormat ? 'YAML' : 'LEGACY',
-        project,
-        tasks,
-        declared,
-        files: names
+            description: t.description,
+            connectionVars: t.connectionVars,
+            datasets: t.datasets,
+            settings: t.settings,
+            modelBytes: t.modelBytes
+        })),
+        declared: def.declared,
+        files: def.files
     };
-    if (exportMode)
-        content.exportMode = exportMode;
-    if (bindings)
-        content.bindings = bindings;
+    if (def.shippedBindings)
+        content.bindings = def.shippedBindings;
     return { content, reports };
 }
 /** Import semantics: a setting the package carries replaces the current one; an absent one (MINIMAL) is kept. */
 function settingsToApply(current, fromPackage) {
     return { ...current, ...fromPackage };
+}
+
+;// CONCATENATED MODULE: ./src/simulator/state.ts
+
+
+/** Connection roles of a data task; each one is bound through a variable. */
+const TASK_CONNECTION_ROLES = (/* unused pure expression or super */ null && (['sourceConnection', 'targetConnection']));
+const newId = (bytes = 12) => (0,external_node_crypto_namespaceObject.randomBytes)(bytes).toString('hex');
+const connectionExpression = (spaceName, connectionName) => `{{id(connection, ${spaceName}.${connectionName})}}`;
+const EXPRESSION = /^\{\{\s*id\(\s*connection\s*,\s*([^.\s]+)\.(.+?)\s*\)\s*\}\}$/;
+/** Parse `{{id(connection, SPACE.NAME)}}`; undefined when the value is not a connection expression. */
+function parseConnectionExpression(value) {
+    if (typeof value !== 'string')
+        return undefined;
+    const m = EXPRESSION.exec(value.trim());
+    return m ? { space: m[1], name: m[2] } : undefined;
+}
+function findSpace(tenant, idOrName) {
+    return (tenant.spaces.find((s) => s.id === idOrName) ?? tenant.spaces.find((s) => s.name === idOrName));
+}
+function findConnection(tenant, spaceName, name) {
+    const space = tenant.spaces.find((s) => s.name === spaceName);
+    if (!space)
+        return undefined;
+    return tenant.connections.find((c) => c.spaceId === space.id && c.name === name);
+}
+/** Map every connection expression among the values to its id in this tenant (unresolved ones left out). */
+function computeNameToIdMap(tenant, values) {
+    const map = {};
+    for (const value of Object.values(values)) {
+        const ref = parseConnectionExpression(value);
+        if (!ref || value === null)
+            continue;
+        const conn = findConnection(tenant, ref.space, ref.name);
+        if (conn)
+            map[value] = conn.id;
+    }
+    return map;
+}
+const taskVar = (taskId, role) => `task.${taskId}.${role}`;
+function taskId(cfg) {
+    return cfg.id ?? cfg.name.replace(/[^A-Za-z0-9_-]+/g, '_');
+}
+function buildProject(tenant, cfg, now) {
+    const space = findSpace(tenant, cfg.space);
+    if (!space)
+        throw new Error(`no space ${cfg.space}`); // checked by parseConfig
+    const bindings = { projectName: cfg.name };
+    const declared = ['projectName'];
+    const expr = (ref) => {
+        const dot = ref.indexOf('.');
+        return connectionExpression(ref.slice(0, dot), ref.slice(dot + 1));
+    };
+    const connectionVars = {};
+    for (const role of ['platformConnection', 'cloudStagingConnection']) {
+        const ref = cfg[role];
+        if (ref === undefined)
+            continue;
+        connectionVars[role] = role;
+        bindings[role] = expr(ref);
+        declared.push(role);
+    }
+    const declaredVars = [...declared, ...Object.keys(cfg.variables)];
+    const tasks = cfg.tasks.map((t) => {
+        const id = taskId(t);
+        const connectionVars = {};
+        for (const role of ['sourceConnection', 'targetConnection']) {
+            const ref = t[role];
+            if (ref === undefined)
+                continue;
+            const name = taskVar(id, role);
+            connectionVars[role] = name;
+            bindings[name] = expr(ref);
+            declared.push(name);
+        }
+        return {
+            id,
+            name: t.name,
+            type: t.type,
+            description: t.description,
+            connectionVars,
+            datasets: [...t.datasets],
+            settings: initialTaskSettings({
+                id,
+                type: t.type,
+                continuous: t.continuous,
+                ...(t.settings ? { settings: t.settings } : {})
+            }, declaredVars, connectionVars.targetConnection),
+            continuous: false,
+            modelBytes: t.modelBytes,
+            ...(t.failPrepare !== undefined ? { failPrepare: t.failPrepare } : {}),
+            ...(t.failValidate !== undefined ? { failValidate: t.failValidate } : {}),
+            ...(t.failRun !== undefined ? { failRun: t.failRun } : {}),
+            prepared: true,
+            validated: true,
+            requiresRecreate: [],
+            reloadRequested: false,
+            runs: []
+        };
+    });
+    for (const [k, v] of Object.entries(cfg.variables)) {
+        bindings[k] = v;
+        if (!declared.includes(k))
+            declared.push(k);
+    }
+    const project = {
+        id: cfg.id ?? newId(),
+        name: cfg.name,
+        type: cfg.type,
+        platformType: cfg.platformType,
+        spaceId: space.id,
+        ownerId: tenant.ownerId,
+        description: cfg.description,
+        createdAt: now,
+        settings: initialProjectSettings(cfg.type, declaredVars, cfg.settings),
+        connectionVars,
+        bindings,
+        nameToIdMap: {},
+        declared,
+        tasks,
+        importCount: 0
+    };
+    project.nameToIdMap = computeNameToIdMap(tenant, bindings);
+    for (const t of project.tasks)
+        t.continuous = continuousOf(t.type, t.settings);
+    return project;
+}
+function buildTenant(cfg, now) {
+    const tenant = {
+        name: cfg.name,
+        id: newId(8),
+        host: cfg.host ?? `${cfg.name}.eu.qlikcloud.com`,
+        spaces: cfg.spaces.map((s) => ({
+            id: s.id ?? newId(),
+            name: s.name,
+            type: s.type,
+            description: s.description,
+            createdAt: now
+        })),
+        connections: [],
+        projects: [],
+        credentials: [],
+        tasks: [],
+        dataStores: [],
+        ownerId: `user-${newId(6)}`
+    };
+    const spaceId = (s) => findSpace(tenant, s).id;
+    tenant.connections = cfg.connections.map((c) => ({
+        id: c.id ?? newId(),
+        spaceId: spaceId(c.space),
+        name: c.name,
+        type: c.type,
+        reachable: c.reachable
+    }));
+    tenant.projects = cfg.projects.map((p) => buildProject(tenant, p, now));
+    cfg.apiKeys.forEach((k, i) => tenant.credentials.push({
+        id: `${cfg.name}-api-key-${i + 1}`,
+        kind: 'api-key',
+        secret: k.key ?? `sim_${cfg.name}_${newId(16)}`,
+        user: k.user,
+        readOnly: k.readOnly
+    }));
+    cfg.oauthClients.forEach((c, i) => tenant.credentials.push({
+        id: `${cfg.name}-oauth-client-${i + 1}`,
+        kind: 'oauth-client',
+        clientId: c.clientId ?? `${cfg.name}-client-${newId(6)}`,
+        secret: c.clientSecret ?? newId(24),
+        user: 'oauth-bot',
+        readOnly: c.readOnly
+    }));
+    const firstSpace = tenant.spaces[0]?.id ?? '';
+    tenant.tasks = cfg.tasks.map((t) => ({
+        id: t.id ?? newId(),
+        name: t.name,
+        resourceId: t.resourceId,
+        spaceId: t.space !== undefined ? spaceId(t.space) : firstSpace,
+        outcome: t.outcome,
+        ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}),
+        runs: [],
+        createdAt: now
+    }));
+    // Data stores: the configured ones plus one per connection, as a tenant's catalog would show.
+    tenant.dataStores = [
+        ...cfg.dataStores.map((d) => ({
+            id: d.id ?? newId(),
+            name: d.name,
+            type: d.type,
+            spaceId: d.space !== undefined ? spaceId(d.space) : firstSpace,
+            createdTime: now
+        })),
+        ...tenant.connections.map((c) => ({
+            id: newId(),
+            name: c.name,
+            type: c.type,
+            spaceId: c.spaceId,
+            createdTime: now
+        }))
+    ];
+    return tenant;
+}
+function buildTenants(cfg, nowMs) {
+    const now = new Date(nowMs).toISOString();
+    return cfg.tenants.map((t) => buildTenant(t, now));
+}
+
+;// CONCATENATED MODULE: ./src/simulator/actions.ts
+
+
+class ActionEngine {
+    actions = new Map();
+    create(plan, now) {
+        // Once a task fails, the tasks after it do not run: they are skipped.
+        let failedSeen = false;
+        const tasks = plan.tasks.map((t) => {
+            if (failedSeen && t.outcome === 'COMPLETED') {
+                return {
+                    ...t,
+                    outcome: 'SKIPPED',
+                    info: 'Skipped because an earlier task failed.'
+                };
+            }
+            if (t.outcome === 'FAILED')
+                failedSeen = true;
+            return t;
+        });
+        const outcome = plan.outcome ?? (tasks.some((t) => t.outcome === 'FAILED') ? 'FAILED' : 'COMPLETED');
+        let error = plan.error;
+        if (!error && outcome === 'FAILED') {
+            const failed = tasks.filter((t) => t.outcome === 'FAILED');
+            error = {
+                code: `DI-${plan.type.replace(/_/g, '-')}-FAILED`,
+                message: `${failed.length} of ${tasks.length} task(s) failed`,
+                details: failed.map((t) => `${t.name}: ${t.error?.message ?? 'failed'}`).join('; ')
+            };
+        }
+        const action = {
+            ...plan,
+            tasks,
+            outcome,
+            ...(error ? { error } : {}),
+            id: newId(16),
+            createdAt: now,
+            settled: false
+        };
+        this.actions.set(action.id, action);
+        return action;
+    }
+    get(id) {
+        return this.actions.get(id);
+    }
+    /** Actions of a project that have not ended yet. */
+    running(projectId, now) {
+        return [...this.actions.values()].filter((a) => a.projectId === projectId && !isFinal(this.stateAt(a, now)));
+    }
+    endTime(a) {
+        if (a.neverFinish)
+            return undefined;
+        return a.createdAt + a.pendingMs + Math.max(1, a.tasks.length) * a.taskMs;
+    }
+    stateAt(a, now) {
+        const elapsed = now - a.createdAt;
+        if (elapsed < a.pendingMs)
+            return 'PENDING';
+        const end = this.endTime(a);
+        if (end === undefined || now < end)
+            return 'EXECUTING';
+        return a.outcome;
+    }
+    /** Apply the side effects of every action that has ended by `now` (once each, in end order). */
+    settle(now) {
+        for (const a of this.actions.values()) {
+            if (a.settled)
+                continue;
+            if (!isFinal(this.stateAt(a, now)))
+                continue;
+            a.settled = true;
+            a.onSettled?.(a.outcome, a.tasks);
+        }
+    }
+    status(a, now, detailed) {
+        const state = this.stateAt(a, now);
+        const progress = { pending: 0, executing: 0, completed: 0, failed: 0, canceled: 0, skipped: 0 };
+        const details = [];
+        const runStart = a.createdAt + a.pendingMs;
+        a.tasks.forEach((t, i) => {
+            let s;
+            if (state === 'PENDING')
+                s = 'PENDING';
+            else if (isFinal(state))
+                s = t.outcome;
+            else {
+                const start = runStart + i * a.taskMs;
+                const end = start + a.taskMs;
+                const last = i === a.tasks.length - 1;
+                if (now < start)
+                    s = 'PENDING';
+                else if (now < end || (a.neverFinish && last))
+                    s = 'EXECUTING';
+                else
+                    s = t.outcome;
+            }
+            const key = s.toLowerCase();
+            progress[key] += 1;
+            const done = isFinal(s);
+            details.push({
+                taskId: t.taskId,
+                name: t.name,
+                state: s,
+                info: done ? (t.info ?? null) : null,
+                error: done ? (t.error ?? null) : null
+            });
+        });
+        const end = this.endTime(a);
+        return {
+            name: a.name,
+            type: a.type,
+            state,
+            startTime: state === 'PENDING' ? null : iso(runStart),
+            endTime: isFinal(state) && end !== undefined ? iso(end) : null,
+            error: isFinal(state) ? (a.error ?? null) : null,
+            taskProgress: progress,
+            taskDetails: detailed ? details : null
+        };
+    }
+}
+function isFinal(state) {
+    return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELED' || state === 'SKIPPED';
+}
+
+;// CONCATENATED MODULE: ./src/simulator/errors.ts
+
+function newTraceId() {
+    return (0,external_node_crypto_namespaceObject.randomBytes)(16).toString('hex');
+}
+/** An error the simulator answers in Qlik's shape. Thrown by handlers, rendered by the server. */
+class SimHttpError extends Error {
+    status;
+    items;
+    headers;
+    constructor(status, code, title, detail, opts = {}) {
+        super(`${status} ${title}${detail ? `: ${detail}` : ''}`);
+        this.status = status;
+        const first = { code, title, status };
+        if (detail !== undefined)
+            first.detail = detail;
+        if (opts.source)
+            first.source = opts.source;
+        this.items = [first, ...(opts.more ?? [])];
+        this.headers = opts.headers ?? {};
+    }
+    body(traceId) {
+        return { errors: this.items, traceId };
+    }
+}
+const badRequest = (detail, parameter) => new SimHttpError(400, 'HTTP-400', 'Bad Request', detail, parameter ? { source: { parameter } } : {});
+const notFound = (what) => new SimHttpError(404, 'HTTP-404', 'Not Found', what);
+const conflict = (detail) => new SimHttpError(409, 'HTTP-409', 'Conflict', detail);
+
+;// CONCATENATED MODULE: ./src/simulator/context.ts
+
+
+const ok = (json, status = 200, headers) => ({
+    status,
+    json,
+    ...(headers ? { headers } : {})
+});
+/** Parse the JSON body with a zod schema; a missing body counts as `{}` unless required. */
+function jsonBody(ctx, schema, required = false) {
+    let data = {};
+    const text = ctx.body.toString('utf8').trim();
+    if (text === '') {
+        if (required)
+            throw badRequest('A JSON request body is required.');
+    }
+    else {
+        try {
+            data = JSON.parse(text);
+        }
+        catch {
+            throw badRequest('The request body is not valid JSON.');
+        }
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue ? formatPath(issue.path) : '';
+        throw badRequest(`Invalid request body at ${where}: ${issue?.message ?? 'invalid'}`, where);
+    }
+    return parsed.data;
+}
+function boolQuery(ctx, name) {
+    const v = ctx.url.searchParams.get(name);
+    if (v === null || v === '')
+        return false;
+    if (v === 'true')
+        return true;
+    if (v === 'false')
+        return false;
+    throw badRequest(`Query parameter '${name}' must be true or false.`, name);
+}
+function intQuery(ctx, name, def, min, max) {
+    const v = ctx.url.searchParams.get(name);
+    if (v === null || v === '')
+        return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        throw badRequest(`Query parameter '${name}' must be an integer from ${min} to ${max}.`, name);
+    }
+    return n;
+}
+function project(ctx) {
+    const id = ctx.params.projectId;
+    const p = ctx.tenant.projects.find((x) => x.id === id);
+    if (!p)
+        throw notFound(`Data integration project '${id}' was not found.`);
+    return p;
+}
+/** Read the `zip` field of a multipart/form-data body. */
+async function multipartZip(ctx) {
+    const type = String(ctx.headers['content-type'] ?? '');
+    if (!type.toLowerCase().startsWith('multipart/form-data')) {
+        throw badRequest(`Expected a multipart/form-data body with a 'zip' field (got content type '${type || 'none'}').`);
+    }
+    let form;
+    try {
+        form = await new Response(ctx.body, { headers: { 'content-type': type } }).formData();
+    }
+    catch (e) {
+        throw badRequest(`The multipart body could not be parsed: ${e.message}`);
+    }
+    const field = form.get('zip');
+    if (field === null) {
+        const names = [...new Set([...form.keys()])].join(', ') || 'none';
+        throw badRequest(`The multipart field 'zip' is missing (fields sent: ${names}).`, 'zip');
+    }
+    const bytes = typeof field === 'string'
+        ? Buffer.from(field, 'binary')
+        : new Uint8Array(await field.arrayBuffer());
+    if (bytes.length > ctx.core.config.maxPackageBytes) {
+        throw badRequest(`The package is ${bytes.length} bytes; the limit is ${ctx.core.config.maxPackageBytes} bytes.`, 'zip');
+    }
+    return bytes;
 }
 
 ;// CONCATENATED MODULE: ./src/simulator/runtime.ts
@@ -22407,7 +31388,7 @@ function applyImport(tenant, p, pkg) {
         t.connectionVars = { ...pt.connectionVars };
         t.datasets = [...pt.datasets];
         t.settings = settingsToApply(t.settings, pt.settings);
-        t.continuous = t.settings.changeProcessing === true;
+        t.continuous = continuousOf(t.type, t.settings);
         t.modelBytes = pt.modelBytes;
         t.prepared = false;
         t.validated = false;
@@ -22731,7 +31712,7 @@ const diProjectRoutes = [
                     details: errors.map((e) => e.message).join(' | ')
                 }
                 : undefined;
-            return startAction(ctx, p, 'PROJECT_IMPORT', `Import ${pkg.format === 'YAML' ? (pkg.exportMode ?? 'YAML') : 'LEGACY'} package into ${p.name}`, tasks, (outcome) => {
+            return startAction(ctx, p, 'PROJECT_IMPORT', `Import ${pkg.format} package into ${p.name}`, tasks, (outcome) => {
                 if (outcome === 'COMPLETED')
                     applyImport(ctx.tenant, p, pkg);
             }, error);

@@ -24,7 +24,38 @@ const GUARD_ICON: Record<string, string> = {
   unknown: '❔'
 }
 
+/** Mode validate: the offline check, problem by problem. */
+function renderValidation(r: RunReport): string {
+  const v = r.validation
+  const ok = r.outcome === 'succeeded'
+  const lines = [
+    `## ${ok ? '✅' : '❌'} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`,
+    ''
+  ]
+  if (!v) {
+    lines.push(`> **Error:** ${esc(r.error ?? '')}`, '')
+    return lines.join('\n')
+  }
+  const errors = v.problems.filter((p) => p.level === 'ERROR').length
+  lines.push(
+    `\`${esc(v.source)}\`: ${v.files} file(s), ${v.bytes} bytes zipped, sha256 \`${v.sha256}\`; ` +
+      `${errors} error(s), ${v.problems.length - errors} warning(s). Checked offline against Qlik's published schemas.`,
+    ''
+  )
+  if (v.problems.length) {
+    lines.push('| | File | Line | Where | Problem |', '| --- | --- | --- | --- | --- |')
+    for (const p of v.problems)
+      lines.push(
+        `| ${p.level === 'ERROR' ? '❌' : '⚠️'} | ${esc(p.path ?? p.file)} | ${p.line ?? ''} | \`${esc(p.pointer || '/')}\` | ${esc(p.message)} |`
+      )
+    lines.push('')
+  }
+  if (v.leftOut.length) lines.push(`Not part of the package: ${esc(v.leftOut.join(', '))}`, '')
+  return lines.join('\n')
+}
+
 export function renderSummary(r: RunReport): string {
+  if (r.mode === 'validate') return renderValidation(r)
   const lines: string[] = []
   const title =
     r.outcome === 'succeeded'

@@ -67,10 +67,14 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
   }
 }
 
-/** Where a problem's file is, relative to the working directory (for annotations on the file). */
+/**
+ * Where a problem's file is, relative to the workspace (GITHUB_WORKSPACE in a runner, else the working
+ * directory): the path an annotation on the file needs.
+ */
 export function problemPath(ctx: StepContext, p: Problem): string | undefined {
   if (!ctx.o.packageDir || p.file.startsWith('(')) return undefined
-  return relative(process.cwd(), resolvePath(ctx.o.packageDir, p.file)).split('\\').join('/')
+  const base = ctx.deps.env.GITHUB_WORKSPACE || process.cwd()
+  return relative(base, resolvePath(ctx.o.packageDir, p.file)).split('\\').join('/')
 }
 
 /** Log each problem, as an annotation on its file and line when it is in a folder. */

@@ -1,0 +1,137 @@
+/**
+ * Projects as code through the bundles: dist/index.js (mode validate with annotations on the file
+ * and line, package-dir deploy, export-dir) and dist/cli/index.js (`validate`, exit 0 / 1 / 2).
+ */
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Simulator } from '../../src/simulator/server.js'
+import { runAction } from '../helpers/action.js'
+import { E2E_NODE, ROOT } from '../helpers/bundle.js'
+import { startDemo } from '../helpers/sim.js'
+
+const example = join(ROOT, 'examples', 'project')
+const supportBindings = join(ROOT, 'examples', 'bindings', 'support-prod.yaml')
+
+let sim: Simulator
+beforeEach(async () => {
+  sim = await startDemo()
+})
+afterEach(async () => {
+  await sim.close()
+})
+
+/** A workspace holding a copy of the example project under project/. */
+function workspace(): string {
+  const ws = mkdtempSync(join(tmpdir(), 'qdp-ws-'))
+  cpSync(example, join(ws, 'project'), { recursive: true })
+  return ws
+}
+
+async function cli(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn(E2E_NODE, [join(ROOT, 'dist/cli/index.js'), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', QLIK_ARTIFACT_DIR: join(cwd, '.out') },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { code, out }
+}
+
+it('mode validate annotates each problem on its file and line, fails the step, sends nothing', async () => {
+  const ws = workspace()
+  const task = join(ws, 'project', 'qtcp_tasks', 'Storage support', 'task.yaml')
+  writeFileSync(
+    task,
+    readFileSync(task, 'utf8').replace('tableUpdateConcurrency: 4', 'tableUpdateConcurrency: many')
+  )
+  const r = await runAction(
+    { mode: 'validate', 'package-dir': join(ws, 'project') },
+    { GITHUB_WORKSPACE: ws }
+  )
+  expect(r.code).toBe(1)
+  expect(r.stdout).toContain(
+    '::error title=Invalid project definition,file=project/qtcp_tasks/Storage support/task.yaml,line=10::qtcp_tasks/Storage support/task.yaml:10: /settings/taskRuntime/tableUpdateConcurrency: must be integer'
+  )
+  expect(r.summary).toContain('Qlik DI project package: not valid')
+  expect(r.summary).toContain(
+    '| ❌ | project/qtcp_tasks/Storage support/task.yaml | 10 | `/settings/taskRuntime/tableUpdateConcurrency` | must be integer |'
+  )
+  expect(sim.requests()).toEqual([])
+  const ok = await runAction(
+    { mode: 'validate', 'package-dir': example },
+    { GITHUB_WORKSPACE: ROOT }
+  )
+  expect(ok.code).toBe(0)
+  expect(ok.summary).toContain('Qlik DI project package: valid')
+}, 60000)
+
+it('deploys a project folder with package-dir, like an exported package', async () => {
+  const prod = sim.tenantInfo('prod')
+  const r = await runAction({
+    mode: 'deploy',
+    'package-dir': example,
+    'target-project': 'Support',
+    'target-tenant': prod.url,
+    'target-api-key': prod.apiKey,
+    'target-space': 'PROD_PIPELINES',
+    'bindings-file': supportBindings,
+    'poll-interval': '0.02'
+  })
+  expect(r.stderr).toBe('')
+  expect(r.code).toBe(0)
+  expect(r.outputs).toMatchObject({
+    'project-created': 'true',
+    'artifact-name': 'qlik-di-support-v1.2.3',
+    'validate-state': 'COMPLETED',
+    'zip-sha256': expect.stringMatching(/^[0-9a-f]{64}$/)
+  })
+  const project = sim.state('prod').projects.find((p) => p.name === 'Support')!
+  expect(project.tasks.map((t) => t.id)).toEqual(['landing_tickets', 'storage_support'])
+  expect(r.summary).toContain('export mode folder')
+}, 60000)
+
+it('export-dir writes the export as a folder the CLI then validates', async () => {
+  const dev = sim.tenantInfo('dev')
+  const ws = mkdtempSync(join(tmpdir(), 'qdp-ws-'))
+  const out = join(ws, 'pipelines', 'sales')
+  const r = await runAction({
+    mode: 'export',
+    'source-tenant': dev.url,
+    'source-api-key': dev.apiKey,
+    'source-project': 'Sales pipeline',
+    'export-dir': out,
+    'include-bindings': 'true'
+  })
+  expect(r.code).toBe(0)
+  expect(existsSync(join(out, 'qtcp_tasks', 'Storage sales', 'task.yaml'))).toBe(true)
+  expect(existsSync(join(out, 'bindings.json'))).toBe(false)
+  const valid = await cli(['validate', '--package-dir', out], ws)
+  expect(valid.code).toBe(0)
+  expect(valid.out).toContain('VALID')
+}, 60000)
+
+it('the CLI validate command: 0 valid, 1 invalid with every problem, 2 not a folder', async () => {
+  const ws = workspace()
+  expect((await cli(['validate', '--package-dir', 'project'], ws)).code).toBe(0)
+  writeFileSync(
+    join(ws, 'project', 'qtcp_bindings_definition.json'),
+    JSON.stringify({ variables: { projectName: '' } })
+  )
+  const bad = await cli(['validate', '--package-dir', 'project'], ws)
+  expect(bad.code).toBe(1)
+  expect(bad.out).toContain('INVALID')
+  expect(bad.out).toContain(
+    'qtcp_project.yaml:12: /properties/platformConnection: uses the variable {{platformConnection}}, which qtcp_bindings_definition.json does not declare'
+  )
+  const missing = await cli(['validate', '--package-dir', 'nope'], ws)
+  expect(missing.code).toBe(2)
+  expect(missing.out).toContain(`Input 'package-dir': no folder ${join(ws, 'nope')}.`)
+  const zip = await cli(['validate', '--zip-path', join(ws, 'project', 'qtcp_project.yaml')], ws)
+  expect(zip.code).toBe(2)
+  expect(zip.out).toContain('is not a ZIP archive')
+}, 60000)
