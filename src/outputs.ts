@@ -20,6 +20,11 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
   },
   { name: 'report-path', description: 'Path of the JSON report of the run.' },
   {
+    name: 'plan-path',
+    description:
+      'Dry run: path of the release plan in Markdown (what the package changes on the target), with the same plan as JSON beside it (.json); empty otherwise.'
+  },
+  {
     name: 'backup-artifact-name',
     description:
       'Name of the artifact holding the target project as it was before this run (empty when none was made).'
@@ -39,6 +44,7 @@ export function outputsOf(r: RunReport, reportPath: string): Record<string, stri
     'prepare-state': r.actions.prepare?.state ?? '',
     'validate-state': r.actions.validate?.state ?? '',
     'report-path': reportPath,
+    'plan-path': r.planPath ?? '',
     'backup-artifact-name': r.backup?.name ?? ''
   }
 }

@@ -12,6 +12,7 @@ import type {
 } from './pipeline/ports.js'
 import type { RunReport } from './pipeline/report.js'
 import { Pipeline } from './pipeline/run.js'
+import { planMarkdown } from './report/plan.js'
 import { QlikApi } from './qlik/api.js'
 import { QlikClient } from './qlik/client.js'
 
@@ -106,7 +107,8 @@ export function createPipeline(input: SetupInput): {
 }
 
 /**
- * Build the pipeline, run it, close its connections and write the JSON report to `reportPath`.
+ * Build the pipeline, run it, close its connections and write the JSON report to `reportPath` (and,
+ * for a dry run, the release plan beside it: qlik-di-promote-plan.md and .json).
  * A report that cannot be written is a warning, not a failure of the promotion.
  */
 export async function runPipeline(input: SetupInput, reportPath: string): Promise<RunReport> {
@@ -119,6 +121,13 @@ export async function runPipeline(input: SetupInput, reportPath: string): Promis
   }
   try {
     mkdirSync(dirname(reportPath), { recursive: true })
+    if (report.plan) {
+      // the release plan a workflow can post as a pull-request comment: Markdown, and JSON beside it
+      const planPath = join(dirname(reportPath), 'qlik-di-promote-plan.md')
+      writeFileSync(planPath, planMarkdown(report))
+      writeFileSync(planPath.replace(/\.md$/, '.json'), `${JSON.stringify(report.plan, null, 2)}\n`)
+      report.planPath = planPath
+    }
     writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   } catch (e) {
     input.reporter.warning(`Could not write the report to ${reportPath}: ${(e as Error).message}`)

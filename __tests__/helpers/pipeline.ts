@@ -6,7 +6,7 @@ import type { Reporter } from '../../src/pipeline/ports.js'
 import { realClock } from '../../src/pipeline/ports.js'
 import type { RunReport } from '../../src/pipeline/report.js'
 import { LocalArtifactStore } from '../../src/artifacts/local.js'
-import { createPipeline } from '../../src/setup.js'
+import { runPipeline } from '../../src/setup.js'
 import type { Simulator } from '../../src/simulator/server.js'
 
 export class MemoryReporter implements Reporter {
@@ -65,18 +65,18 @@ export async function runPromote(
 ): Promise<{ report: RunReport; log: MemoryReporter }> {
   const log = new MemoryReporter()
   const dir = mkdtempSync(join(tmpdir(), 'qdp-'))
-  const { pipeline, close } = createPipeline({
-    options: parseOptions(promoteInputs(sim, extra)),
-    reporter: log,
-    clock: realClock,
-    env,
-    onSecret: () => {},
-    artifacts: new LocalArtifactStore(artifactDir ?? join(dir, 'artifacts')),
-    workDir: join(dir, 'work')
-  })
-  try {
-    return { report: await pipeline.run(), log }
-  } finally {
-    await close()
-  }
+  // runPipeline: the same run as the action and the CLI, report and plan files included
+  const report = await runPipeline(
+    {
+      options: parseOptions(promoteInputs(sim, extra)),
+      reporter: log,
+      clock: realClock,
+      env,
+      onSecret: () => {},
+      artifacts: new LocalArtifactStore(artifactDir ?? join(dir, 'artifacts')),
+      workDir: join(dir, 'work')
+    },
+    join(dir, 'report.json')
+  )
+  return { report, log }
 }

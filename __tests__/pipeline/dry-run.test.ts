@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Simulator } from '../../src/simulator/server.js'
 import { renderSummary } from '../../src/report/summary.js'
 import { PROD_BINDINGS_YAML, runPromote } from '../helpers/pipeline.js'
@@ -11,7 +12,11 @@ afterEach(async () => {
   await sim.close()
 })
 
-const targetWrites = () => sim.requests({ tenant: 'prod' }).filter((r) => r.method !== 'GET')
+// export is a POST that changes nothing: the plan exports the target to compare with it
+const targetWrites = () =>
+  sim
+    .requests({ tenant: 'prod' })
+    .filter((r) => r.method !== 'GET' && !r.path.endsWith('/actions/export'))
 
 describe('dry run', () => {
   it('plans the creation with reads only on the target: zero POST/PUT/DELETE', async () => {
@@ -28,7 +33,11 @@ describe('dry run', () => {
     expect(
       sim.requests({ tenant: 'dev' }).some((r) => r.path.endsWith('validate-project-definitions'))
     ).toBe(true)
-    expect(renderSummary(report)).toContain('### Plan (dry run: nothing was changed)')
+    expect(renderSummary(report)).toContain('Release plan: Sales pipeline →')
+    expect(report.plan?.changes).toMatchObject({
+      targetExists: false,
+      tasks: { added: expect.arrayContaining([expect.objectContaining({ id: 'landing_orders' })]) }
+    })
   })
 
   it('diffs the bindings against the target: changed, unchanged, and resolved connections', async () => {
@@ -77,5 +86,51 @@ describe('dry run', () => {
     )
     expect(missing.report.outcome).toBe('failed')
     expect(targetWrites()).toEqual([])
+  })
+
+  it('shows a reviewer what the release changes: tasks added, changed (settings, datasets), on the target only', async () => {
+    expect((await runPromote(sim)).report.outcome).toBe('succeeded')
+    // the next release in dev: a setting changed, a dataset added, a task gone, a task new
+    const dev = sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!
+    const storage = dev.tasks.find((t) => t.id === 'storage_sales')!
+    storage.settings = {
+      ...storage.settings,
+      taskRuntime: { tableUpdateConcurrency: 4, warehouseSelection: {} }
+    }
+    dev.tasks.find((t) => t.id === 'landing_orders')!.datasets.push('returns')
+    const mart = dev.tasks.find((t) => t.id === 'mart_sales')!
+    dev.tasks = dev.tasks.filter((t) => t !== mart)
+    dev.tasks.push({ ...mart, id: 'mart_finance', name: 'Finance mart', datasets: ['fact_ledger'] })
+    sim.clearRequests()
+    const { report } = await runPromote(sim, { 'dry-run': 'true' })
+    expect(report.error).toBeUndefined()
+    expect(targetWrites()).toEqual([])
+    const d = report.plan!.changes!
+    expect(d.targetExists).toBe(true)
+    expect(d.tasks.added.map((t) => t.id)).toEqual(['mart_finance'])
+    expect(d.tasks.removed.map((t) => t.id)).toEqual(['mart_sales'])
+    expect(d.tasks.unchanged).toEqual(['landing_crm'])
+    expect(d.tasks.changed).toEqual([
+      expect.objectContaining({ id: 'landing_orders', datasetsAdded: ['returns'], settings: [] }),
+      expect.objectContaining({
+        id: 'storage_sales',
+        settings: [{ path: '/taskRuntime/tableUpdateConcurrency', from: 10, to: 4 }]
+      })
+    ])
+    const md = readFileSync(report.planPath!, 'utf8')
+    expect(md.startsWith('<!-- qlik-di-promote:plan -->')).toBe(true)
+    expect(md).toContain('| ➕ added | Finance mart (`mart_finance`) | DATAMART | 1 dataset(s) |')
+    expect(md).toContain(
+      '| ✏️ changed | Storage sales (`storage_sales`) | STORAGE | `/taskRuntime/tableUpdateConcurrency`: `10` → `4` |'
+    )
+    expect(md).toContain('datasets added: `returns`')
+    expect(md).toContain(
+      '| ⚠️ on the target only | Sales mart (`mart_sales`) | DATAMART | not in the package |'
+    )
+    expect(
+      JSON.parse(readFileSync(report.planPath!.replace(/\.md$/, '.json'), 'utf8')).changes
+    ).toEqual(d)
+    // binding values never appear in the plan, only names
+    expect(md).not.toContain('PROD_DATA.snowflake_prod')
   })
 })

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import { taskTypeForSchema } from './enums.js'
 import { QTCP_SCHEMAS } from './qtcp-schemas.js'
 
 /**
@@ -164,6 +165,14 @@ function dedupe(list: SchemaProblem[]): SchemaProblem[] {
     seen.add(k)
     return true
   })
+}
+
+/** The schema of a DATA_PIPELINE project's `settings:`. */
+export const PROJECT_SETTINGS_SCHEMA = 'project.schema.json#/allOf/1/then/properties/settings'
+
+/** The settings schema file of a data task type (API vocabulary), if the schemas know the type. */
+export function settingsSchemaOf(apiType: string): string | undefined {
+  return taskSettingsSchemas()[taskTypeForSchema(apiType)]
 }
 
 /** task.schema.json's routing: schema task type -> its settings schema file. */

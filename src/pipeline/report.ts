@@ -1,3 +1,4 @@
+import type { ReleaseDiff } from '../package/diff.js'
 import type { LedgerEntry } from './ledger.js'
 
 /** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
@@ -23,6 +24,8 @@ export interface DryRunPlan {
   steps: string[]
   problems: string[]
   canApply: boolean
+  /** What the package changes on the target (tasks, settings, datasets, variables). */
+  changes?: ReleaseDiff
 }
 
 export type StepState = 'succeeded' | 'failed' | 'skipped'
@@ -113,6 +116,8 @@ export interface RunReport {
   }
   /** export-dir: the exported package written as a folder. */
   exportDir?: { dir: string; written: string[]; removed: string[] }
+  /** Dry run: where the plan was written (Markdown; the JSON beside it). */
+  planPath?: string
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */
   badInput?: boolean
 }

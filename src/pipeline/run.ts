@@ -36,7 +36,7 @@ import { GUARDS, guardFailures, projectGuards, runGuards } from './steps/guards.
 import { LOAD, loadPackage } from './steps/load-package.js'
 import { CHECK, validateOffline } from './steps/offline.js'
 import { WRITE_FOLDER, writeExportDir } from './steps/export-dir.js'
-import { makePlan, PLAN, planLines } from './steps/plan.js'
+import { compareWithTarget, COMPARE, diffLine, makePlan, PLAN, planLines } from './steps/plan.js'
 import { PREFLIGHT, preflight } from './steps/preflight.js'
 import {
   CREATE,
@@ -249,8 +249,13 @@ export class Pipeline {
     })
 
     if (this.o.dryRun) {
+      const changes = await this.step(COMPARE, async (rec) => {
+        const d = await compareWithTarget(this.ctx, t, path)
+        rec.detail = diffLine(d)
+        return d
+      })
       await this.step(PLAN, async (rec) => {
-        const plan = makePlan(this.o, t, bindings, guards, connections)
+        const plan = makePlan(this.o, t, bindings, guards, connections, changes)
         this.report.plan = plan
         rec.detail = plan.canApply
           ? 'the promotion can be applied'

@@ -1,4 +1,5 @@
 import type { RunReport } from '../pipeline/report.js'
+import { planMarkdown } from './plan.js'
 
 /** The job summary (Markdown) of a run: steps, projects, artifact, bindings, per-task results. */
 
@@ -145,29 +146,7 @@ export function renderSummary(r: RunReport): string {
     if (b.missing.length) lines.push(`- ❌ Missing: ${b.missing.map((v) => `\`${v}\``).join(', ')}`)
     lines.push('')
   }
-  if (r.plan) {
-    const p = r.plan
-    const list = (xs: string[]): string =>
-      xs.length ? xs.map((v) => `\`${v}\``).join(', ') : 'none'
-    lines.push(
-      '### Plan (dry run: nothing was changed)',
-      '',
-      `- Target project: **${p.project}**`,
-      `- Bindings added: ${list(p.bindings.added)}`,
-      `- Bindings changed: ${list(p.bindings.changed)}`,
-      `- Bindings unchanged: ${list(p.bindings.unchanged)}`,
-      `- On the target, not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`,
-      ...p.connections.map((c) => `- Connection \`${c.variable}\`: ${c.status}`),
-      '',
-      'Steps a real run would take:',
-      '',
-      ...p.steps.map((st, i) => `${i + 1}. ${esc(st)}`),
-      '',
-      ...(p.problems.length
-        ? ['**Why it would fail:**', '', ...p.problems.map((x) => `- ${esc(x)}`), '']
-        : [])
-    )
-  }
+  if (r.plan) lines.push(planMarkdown(r))
   if (r.tasks.length) {
     lines.push('### Tasks', '', '| Action | Task | State | Message |', '| --- | --- | --- | --- |')
     for (const t of r.tasks)

@@ -14,11 +14,12 @@ import {
   unzipPackage
 } from '../package/layout.js'
 import {
+  PROJECT_SETTINGS_SCHEMA,
   defaultOf,
   fillDefaults,
   keysOf,
-  stripDefaults,
-  taskSettingsSchemas
+  settingsSchemaOf,
+  stripDefaults
 } from '../package/schemas.js'
 import { PLATFORM_TYPES, PROJECT_TYPES } from './config.js'
 import type { BindingValues, DataTask, Project } from './state.js'
@@ -31,13 +32,6 @@ import type { BindingValues, DataTask, Project } from './state.js'
  */
 
 export type ExportMode = 'MINIMAL' | 'ALL' | 'LEGACY'
-
-export const PROJECT_SETTINGS_SCHEMA = 'project.schema.json#/allOf/1/then/properties/settings'
-
-/** The settings schema file of a data task type (API vocabulary), if the schemas know the type. */
-export function settingsSchemaOf(apiType: string): string | undefined {
-  return taskSettingsSchemas()[taskTypeForSchema(apiType)]
-}
 
 /** Types whose runs can be continuous (CDC): `fullLoadOnly: false` makes them so. */
 const CDC_TYPES = new Set(['LANDING', 'REPLICATION', 'LAKE_LANDING'])

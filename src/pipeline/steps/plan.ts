@@ -1,8 +1,48 @@
+import { readFileSync } from 'node:fs'
+import { diffDefinitions, type ReleaseDiff } from '../../package/diff.js'
+import { PackageFormatError, parseDefinition, unzipPackage } from '../../package/layout.js'
 import type { Options } from '../../options.js'
-import type { ComputedBindings, TargetState } from '../context.js'
+import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import type { ConnectionCheck, DryRunPlan, GuardResult } from '../report.js'
+import { exportValidPackage } from './export.js'
 
 export const PLAN = 'Plan the changes (dry run)'
+export const COMPARE = 'Compare the package with the target'
+
+/**
+ * The release diff: the package against an export of the target project as it is now (export is
+ * a read; nothing changes on the target). A target that does not exist yet gets everything added.
+ */
+export async function compareWithTarget(
+  ctx: StepContext,
+  t: TargetState,
+  packagePath: string
+): Promise<ReleaseDiff> {
+  const read = (zip: Uint8Array, what: string) => {
+    try {
+      const def = parseDefinition(unzipPackage(zip)).definition
+      if (!def) throw new PackageFormatError(`${what} has no readable project definition`)
+      return def
+    } catch (e) {
+      if (e instanceof PackageFormatError) throw new Error(`${what}: ${e.message}`)
+      throw e
+    }
+  }
+  const next = read(new Uint8Array(readFileSync(packagePath)), 'The package')
+  if (!t.existing) return diffDefinitions(undefined, next)
+  const { zip } = await exportValidPackage(ctx, t.api, t.existing, 'ALL', false, COMPARE)
+  return diffDefinitions(read(zip, `The export of the target project ${t.existing.name}`), next)
+}
+
+export function diffLine(d: ReleaseDiff): string {
+  const t = d.tasks
+  return d.targetExists
+    ? `${t.changed.length} task(s) changed, ${t.added.length} added, ${t.removed.length} on the target only, ${t.unchanged.length} unchanged` +
+        (d.project.settings.length
+          ? `; ${d.project.settings.length} project setting(s) changed`
+          : '')
+    : `new project: ${t.added.length} task(s) added`
+}
 
 /** What a real run would do, learned with reads only. */
 export function makePlan(
@@ -10,7 +50,8 @@ export function makePlan(
   t: TargetState,
   b: ComputedBindings,
   guards: GuardResult[],
-  connections: ConnectionCheck[]
+  connections: ConnectionCheck[],
+  changes?: ReleaseDiff
 ): DryRunPlan {
   const steps = [
     t.existing
@@ -31,7 +72,8 @@ export function makePlan(
     guards,
     steps,
     problems,
-    canApply: problems.length === 0
+    canApply: problems.length === 0,
+    ...(changes ? { changes } : {})
   }
 }
 
@@ -39,6 +81,7 @@ export function planLines(p: DryRunPlan): string[] {
   const list = (xs: string[]): string => (xs.length ? xs.join(', ') : 'none')
   return [
     `Plan: ${p.project} the target project`,
+    ...(p.changes ? [`Changes: ${diffLine(p.changes)}`] : []),
     `Bindings added: ${list(p.bindings.added)}`,
     `Bindings changed: ${list(p.bindings.changed)}`,
     `Bindings unchanged: ${list(p.bindings.unchanged)}`,

@@ -1,0 +1,162 @@
+import type { ProjectDefinition, TaskDefinition } from './layout.js'
+import { fillDefaults, PROJECT_SETTINGS_SCHEMA, settingsSchemaOf } from './schemas.js'
+
+/**
+ * What a release changes: the package against what the target project holds now (its export).
+ * Settings are compared with the schema's defaults filled in on both sides, so a MINIMAL package
+ * (defaults left out) and an ALL export of the same project compare equal.
+ */
+
+export interface SettingChange {
+  /** JSON pointer inside the settings, e.g. /taskRuntime/tableUpdateConcurrency */
+  path: string
+  from?: unknown
+  to?: unknown
+}
+
+export interface TaskRef {
+  id: string
+  name: string
+  type: string
+  datasets: number
+}
+
+export interface TaskChange {
+  id: string
+  name: string
+  type: string
+  /** The name on the target, when the package renames the task. */
+  renamedFrom?: string
+  /** The type on the target, when it differs (Qlik refuses such an import). */
+  typeFrom?: string
+  settings: SettingChange[]
+  datasetsAdded: string[]
+  datasetsRemoved: string[]
+  /** Connection roles whose variable changed (sourceConnection, targetConnection). */
+  connections: string[]
+}
+
+export interface ReleaseDiff {
+  /** false when the target project does not exist yet: everything is added. */
+  targetExists: boolean
+  project: {
+    settings: SettingChange[]
+    descriptionChanged: boolean
+  }
+  tasks: {
+    added: TaskRef[]
+    removed: TaskRef[]
+    changed: TaskChange[]
+    unchanged: string[]
+  }
+  /** Variables the package declares that the target's package did not, and the reverse. */
+  variables: { added: string[]; removed: string[] }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+
+const escapePointer = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1')
+
+/** Leaf by leaf differences of two settings objects. */
+export function diffSettings(
+  from: Record<string, unknown>,
+  to: Record<string, unknown>,
+  base = ''
+): SettingChange[] {
+  const out: SettingChange[] = []
+  const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()
+  for (const k of keys) {
+    const path = `${base}/${escapePointer(k)}`
+    const a = from[k]
+    const b = to[k]
+    if (isObject(a) && isObject(b)) {
+      out.push(...diffSettings(a, b, path))
+      continue
+    }
+    if (JSON.stringify(a) === JSON.stringify(b)) continue
+    out.push({
+      path,
+      ...(a !== undefined ? { from: a } : {}),
+      ...(b !== undefined ? { to: b } : {})
+    })
+  }
+  return out
+}
+
+const effective = (t: TaskDefinition): Record<string, unknown> => {
+  const schema = settingsSchemaOf(t.type)
+  return schema ? fillDefaults(t.settings, schema) : t.settings
+}
+
+const ref = (t: TaskDefinition): TaskRef => ({
+  id: t.id,
+  name: t.name,
+  type: t.type,
+  datasets: t.datasets.length
+})
+
+export function diffDefinitions(
+  current: ProjectDefinition | undefined,
+  next: ProjectDefinition
+): ReleaseDiff {
+  const before = current?.tasks ?? []
+  const byId = new Map(before.map((t) => [t.id, t]))
+  const nextIds = new Set(next.tasks.map((t) => t.id))
+  const changed: TaskChange[] = []
+  const unchanged: string[] = []
+  const added: TaskRef[] = []
+  for (const t of next.tasks) {
+    const old = byId.get(t.id)
+    if (!old) {
+      added.push(ref(t))
+      continue
+    }
+    const c: TaskChange = {
+      id: t.id,
+      name: t.name,
+      type: t.type,
+      settings: diffSettings(effective(old), effective(t)),
+      datasetsAdded: t.datasets.filter((d) => !old.datasets.includes(d)),
+      datasetsRemoved: old.datasets.filter((d) => !t.datasets.includes(d)),
+      connections: (['sourceConnection', 'targetConnection'] as const).filter(
+        (r) => old.connectionVars[r] !== t.connectionVars[r]
+      )
+    }
+    if (old.name !== t.name) c.renamedFrom = old.name
+    if (old.type !== t.type) c.typeFrom = old.type
+    const any =
+      c.settings.length ||
+      c.datasetsAdded.length ||
+      c.datasetsRemoved.length ||
+      c.connections.length ||
+      c.renamedFrom !== undefined ||
+      c.typeFrom !== undefined
+    if (any) changed.push(c)
+    else unchanged.push(t.id)
+  }
+  const projectSettings = (d: ProjectDefinition | undefined): Record<string, unknown> =>
+    d && d.project.type === 'DATA_PIPELINE'
+      ? fillDefaults(d.project.settings, PROJECT_SETTINGS_SCHEMA)
+      : (d?.project.settings ?? {})
+  return {
+    targetExists: current !== undefined,
+    project: {
+      settings: current ? diffSettings(projectSettings(current), projectSettings(next)) : [],
+      descriptionChanged:
+        current !== undefined &&
+        next.project.description !== '' &&
+        current.project.description !== next.project.description
+    },
+    tasks: {
+      added,
+      removed: before.filter((t) => !nextIds.has(t.id)).map(ref),
+      changed,
+      unchanged
+    },
+    variables: {
+      added: next.declared.filter((v) => !(current?.declared ?? []).includes(v)),
+      removed: (current?.declared ?? []).filter((v) => !next.declared.includes(v))
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import type { SettingChange } from '../package/diff.js'
+import type { RunReport } from '../pipeline/report.js'
+
+/**
+ * The release plan of a dry run as Markdown a reviewer can read (job summary, pull-request comment):
+ * verdict, what the package changes on the target task by task, bindings, the checks, the steps.
+ * Binding values are never shown (names only); setting values are, because they are in git anyway.
+ */
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``
+const list = (xs: string[]): string => (xs.length ? xs.map(code).join(', ') : 'none')
+const value = (v: unknown): string => (v === undefined ? '–' : code(JSON.stringify(v)))
+const setting = (c: SettingChange): string => `${code(c.path)}: ${value(c.from)} → ${value(c.to)}`
+
+/** The hidden marker a workflow (or this action) finds its own comment by. */
+export const PLAN_MARKER = '<!-- qlik-di-promote:plan -->'
+
+export function planMarkdown(r: RunReport): string {
+  const p = r.plan
+  if (!p) return ''
+  const target = r.target
+  const lines: string[] = [
+    PLAN_MARKER,
+    `### ${p.canApply ? '✅' : '❌'} Release plan: ${esc(r.source?.projectName || target?.projectName || 'project')} → ${esc(target?.tenant ?? 'target')}`,
+    '',
+    p.canApply
+      ? 'Dry run: nothing was changed. A real run would apply the changes below.'
+      : '**A real run would fail** before changing anything:',
+    ''
+  ]
+  if (!p.canApply) lines.push(...p.problems.map((x) => `- ${esc(x)}`), '')
+  lines.push(
+    `- Target project: **${esc(target?.projectName ?? '')}** in space ${esc(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, \`${target?.projectId ?? ''}\``})`,
+    ...(r.package
+      ? [`- Package: ${r.package.format}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
+      : []),
+    ''
+  )
+  const d = p.changes
+  if (d) {
+    const t = d.tasks
+    lines.push('#### Tasks', '')
+    if (!t.added.length && !t.removed.length && !t.changed.length) {
+      lines.push(`No task changes (${t.unchanged.length} unchanged).`, '')
+    } else {
+      lines.push('| Change | Task | Type | What |', '| --- | --- | --- | --- |')
+      for (const a of t.added)
+        lines.push(
+          `| ➕ added | ${esc(a.name)} (${code(a.id)}) | ${a.type} | ${a.datasets} dataset(s) |`
+        )
+      for (const c of t.changed) {
+        const what = [
+          ...(c.renamedFrom !== undefined ? [`renamed from ${esc(c.renamedFrom)}`] : []),
+          ...(c.typeFrom !== undefined ? [`type ${c.typeFrom} → ${c.type}`] : []),
+          ...c.settings.map(setting),
+          ...(c.datasetsAdded.length ? [`datasets added: ${list(c.datasetsAdded)}`] : []),
+          ...(c.datasetsRemoved.length ? [`datasets removed: ${list(c.datasetsRemoved)}`] : []),
+          ...(c.connections.length ? [`connection variable changed: ${list(c.connections)}`] : [])
+        ]
+        lines.push(
+          `| ✏️ changed | ${esc(c.name)} (${code(c.id)}) | ${c.type} | ${esc(what.join('<br>'))} |`
+        )
+      }
+      for (const x of t.removed)
+        lines.push(
+          `| ⚠️ on the target only | ${esc(x.name)} (${code(x.id)}) | ${x.type} | not in the package |`
+        )
+      lines.push('')
+      if (t.unchanged.length) lines.push(`Unchanged: ${list(t.unchanged)}`, '')
+    }
+    if (d.project.settings.length || d.project.descriptionChanged) {
+      lines.push(
+        '#### Project settings',
+        '',
+        ...d.project.settings.map((c) => `- ${setting(c)}`),
+        ...(d.project.descriptionChanged ? ['- description changed'] : []),
+        ''
+      )
+    }
+    if (d.variables.added.length || d.variables.removed.length)
+      lines.push(
+        '#### Variables the package declares',
+        '',
+        `- New: ${list(d.variables.added)}`,
+        `- No longer declared: ${list(d.variables.removed)}`,
+        ''
+      )
+  }
+  lines.push(
+    '#### Bindings on the target',
+    '',
+    `- Added: ${list(p.bindings.added)}`,
+    `- Changed: ${list(p.bindings.changed)}`,
+    `- Unchanged: ${p.bindings.unchanged.length}`,
+    ...(p.bindings.undeclaredKept.length
+      ? [`- On the target, not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`]
+      : []),
+    ...p.connections.map((c) => `- Connection ${code(c.variable)}: ${c.status}`),
+    ''
+  )
+  const failed = p.guards.filter((g) => g.status !== 'passed')
+  lines.push(
+    `#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed`,
+    '',
+    ...failed.map(
+      (g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${esc(g.check)}: ${esc(g.detail)}`
+    ),
+    ...(failed.length ? [''] : []),
+    '<details><summary>Steps a real run would take</summary>',
+    '',
+    ...p.steps.map((st, i) => `${i + 1}. ${esc(st)}`),
+    '',
+    '</details>',
+    ''
+  )
+  return lines.join('\n')
+}
