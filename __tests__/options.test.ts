@@ -253,6 +253,7 @@ describe('action.yml', () => {
       'prepare-state',
       'validate-state',
       'report-path',
+      'plan-path',
       'backup-artifact-name'
     ])
   })
