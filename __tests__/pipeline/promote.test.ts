@@ -183,7 +183,7 @@ describe('promote pipeline against the simulator', () => {
   })
 
   it('LEGACY: pre-flight warnings are reported; without import-async it falls back to the synchronous import', async () => {
-    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 404 })
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', missingRoute: true })
     const { report, log } = await runPromote(sim, { 'export-mode': 'LEGACY' })
     expect(report.error).toBeUndefined()
     expect(log.text()).toContain(
@@ -200,10 +200,26 @@ describe('promote pipeline against the simulator', () => {
   })
 
   it('refuses to fall back for a YAML package when import-async is missing', async () => {
-    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 404 })
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', missingRoute: true })
     const { report } = await runPromote(sim)
     expect(report.error).toContain('has no import-async endpoint')
     expect(report.error).toContain('export-mode LEGACY')
+  })
+
+  it('a 404 from import-async is a project not found, not a missing endpoint: no fallback', async () => {
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 404 })
+    const { report } = await runPromote(sim, { 'export-mode': 'LEGACY' })
+    expect(report.outcome).toBe('failed')
+    expect(report.error).toContain('answered 404 Not Found')
+    expect(report.error).toContain(
+      'was not found: it may have been deleted or moved since it was looked up'
+    )
+    expect(report.error).not.toContain('has no import-async endpoint')
+    // the synchronous import was never tried
+    expect(sim.requests({ tenant: 'prod' }).some((r) => r.path.endsWith('/actions/import'))).toBe(
+      false
+    )
+    expect(report.ledger.entries.find((e) => e.kind === 'import')?.state).toBe('refused')
   })
 
   it('skips prepare and validate when told to', async () => {

@@ -237,17 +237,30 @@ export class QlikApi {
     )
   }
 
+  /**
+   * Start an import. A 404 means the project was not found (deleted since it was looked up?), not that
+   * the endpoint is missing: only an error that says the route itself is missing (a gateway's "page
+   * not found", "no endpoint") counts as an older API without import-async.
+   */
   async importAsync(id: string, zip: PackageBody): Promise<string> {
     const path = `/api/v1/di-projects/${enc(id)}/actions/import-async`
-    const r = await this.client.request({
-      method: 'POST',
-      path,
-      form: zipForm(zip),
-      idempotent: false,
-      timeoutMs: 300_000,
-      okStatuses: [404]
-    })
-    if (r.status === 404) throw new EndpointMissingError()
+    let r
+    try {
+      r = await this.client.request({
+        method: 'POST',
+        path,
+        form: zipForm(zip),
+        idempotent: false,
+        timeoutMs: 300_000
+      })
+    } catch (e) {
+      if (!(e instanceof QlikApiError) || e.status !== 404) throw e
+      if (routeMissing(e.details)) throw new EndpointMissingError()
+      throw new QlikApiError(
+        `${e.message} - the target project ${id} was not found: it may have been deleted or moved since it was looked up. Nothing was imported; run again to find or create it.`,
+        e.details
+      )
+    }
     return parse(this.client, 'POST', path, actionIdSchema, r.data).actionId
   }
 
@@ -342,6 +355,14 @@ export class QlikApi {
     if (r.status !== 200) return undefined
     return parse(this.client, 'GET', path, spaceSchema, r.data)
   }
+}
+
+/** Whether a 404 says the route itself is missing (rather than the resource it names). */
+export function routeMissing(d: { code?: string; title?: string; detail?: string }): boolean {
+  const text = `${d.title ?? ''} ${d.detail ?? ''}`
+  return /\b(no (such )?(endpoint|route)|(route|endpoint|page) not found|unknown (endpoint|route))\b/i.test(
+    text
+  )
 }
 
 /** The tenant has no import-async endpoint (older API). */

@@ -207,7 +207,9 @@ export const faultSchema = z.strictObject({
     })
     .optional(),
   /** For requests that start an asynchronous action: it stays EXECUTING forever. */
-  neverFinish: z.boolean().default(false)
+  neverFinish: z.boolean().default(false),
+  /** Answer as a tenant without this endpoint does (404 "No endpoint ..."), e.g. an older API. */
+  missingRoute: z.boolean().default(false)
 })
 
 export const configSchema = z.strictObject({
@@ -236,6 +238,10 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true)
     })
     .prefault({}),
+  /** Run history: run details older than this are purged (run datasets answer 410 Gone). */
+  runDetailsRetentionSeconds: z.number().int().positive().default(30 * 24 * 3600),
+  /** A run with more datasets than this answers 413 on its datasets endpoint (too large). */
+  runDatasetsLimit: z.number().int().positive().default(10_000),
   tokenTtlSeconds: z.number().int().positive().default(21600),
   /** Largest package the import and validate endpoints accept. */
   maxPackageBytes: z

@@ -18,6 +18,8 @@ export interface Core {
   tenants: Tenant[]
   events: CloudEvent[]
   tokens: Map<string, { credential: Credential; tenant: string; expiresAt: number }>
+  /** Count a request against a rate-limit tier for a key; throws 429 when over the limit. */
+  rateLimit(tenant: string, key: string, tier: Tier): void
 }
 
 export interface Ctx {

@@ -885,7 +885,8 @@ export const diProjectRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/actions/search',
-    tier: 'tier1',
+    // Tier 2 in the current reference (and @qlik/api 2.19)
+    tier: 'tier2',
     write: false,
     handler: (ctx) => {
       const p = getProject(ctx)
@@ -936,7 +937,7 @@ export const diProjectRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state',
-    tier: 'runtimeState',
+    tier: 'tier1',
     write: false,
     handler: (ctx) => {
       const p = getProject(ctx)
@@ -948,11 +949,31 @@ export const diProjectRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state/datasets',
-    tier: 'runtimeState',
+    tier: 'tier1',
     write: false,
     handler: (ctx) => {
       const p = getProject(ctx)
-      return ok({ datasets: datasetStates(ctx, findRun(ctx, task(ctx, p))) })
+      const t = task(ctx, p)
+      const run = findRun(ctx, t)
+      const cfg = ctx.core.config
+      // documented answers: 410 when the run's details were purged, 413 when they are too large
+      if (ctx.now - run.startedAt > cfg.runDetailsRetentionSeconds * 1000) {
+        throw new SimHttpError(
+          410,
+          'DI-RUN-PURGED',
+          'Gone',
+          `The details of run '${run.runId}' were purged (kept ${cfg.runDetailsRetentionSeconds} s); its state is still available.`
+        )
+      }
+      if (t.datasets.length > cfg.runDatasetsLimit) {
+        throw new SimHttpError(
+          413,
+          'DI-RUN-TOO-LARGE',
+          'Payload Too Large',
+          `Run '${run.runId}' has ${t.datasets.length} datasets, more than this endpoint returns (${cfg.runDatasetsLimit}); use the task's runtime state.`
+        )
+      }
+      return ok({ datasets: datasetStates(ctx, run) })
     }
   }
 ]

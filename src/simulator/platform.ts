@@ -101,7 +101,8 @@ export const platformRoutes: Route[] = [
   {
     method: 'POST',
     path: '/oauth/token',
-    tier: 'none',
+    // Tier 2, counted per client id (the route is public: no credential before the token)
+    tier: 'tier2',
     write: false,
     public: true,
     handler: (ctx) => {
@@ -126,6 +127,7 @@ export const platformRoutes: Route[] = [
         )
       }
       const body = parsed.data
+      ctx.core.rateLimit(ctx.tenant.name, `oauth-client:${body.client_id}`, 'tier2')
       if (body.grant_type !== 'client_credentials') {
         throw new SimHttpError(
           400,

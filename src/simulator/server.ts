@@ -86,7 +86,11 @@ export class Simulator {
       engine: new ActionEngine(),
       tenants: buildTenants(config, clock.now()),
       events: [],
-      tokens: new Map()
+      tokens: new Map(),
+      rateLimit: (tenant, key, tier) => {
+        const decision = this.limiter.check(tenant, key, tier, clock.now())
+        if (!decision.allowed) throw rateLimitError(decision.retryAfterSeconds)
+      }
     }
     this.limiter = new RateLimiter(config.rateLimits)
     for (const f of config.faults) this.faults.add(f)
@@ -260,6 +264,14 @@ export class Simulator {
       const fault = this.faults.match(tenant.name, method, url.pathname)
       if (fault) entry.fault = fault.rule.id
       if (fault && fault.rule.latencyMs > 0) await sleep(fault.rule.latencyMs)
+      if (fault?.rule.missingRoute) {
+        finish(404)
+        return sendError(
+          res,
+          new SimHttpError(404, 'HTTP-404', 'Not Found', `No endpoint ${method} ${url.pathname}.`),
+          traceId
+        )
+      }
       if (fault?.rule.status !== undefined) {
         const s = fault.rule.status
         const err =
