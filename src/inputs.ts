@@ -6,7 +6,12 @@ export function readActionInputs(): RawOptions {
   const raw: RawOptions = {}
   for (const spec of OPTION_SPECS) {
     const value = core.getInput(spec.name)
-    if (spec.secret && value !== '') core.setSecret(value)
+    if (spec.secret && value !== '') {
+      core.setSecret(value)
+      // a multi-line secret (a PEM key) is masked line by line too: logs are matched per line
+      for (const line of value.split(/\r?\n/))
+        if (line.trim().length >= 8) core.setSecret(line.trim())
+    }
     raw[spec.name] = value
   }
   return raw

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import type { TenantAuth } from './qlik/client.js'
+import { SigningKeyError, signingKey } from './qlik/jwt.js'
 
 /**
  * Every option of the action and the CLI, defined once in `optionsSchema` (zod): its default, its
@@ -98,6 +99,16 @@ export const optionsSchema = z.strictObject({
     description: 'OAuth machine-to-machine client secret for the source tenant.',
     secret: true
   }),
+  'source-private-key': text().meta({
+    default: '',
+    description:
+      'OAuth private key JWT for the source tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of source-client-id, instead of a client secret.',
+    secret: true
+  }),
+  'source-key-id': text().meta({
+    default: '',
+    description: 'The key id (kid) of source-private-key, as registered with the OAuth client.'
+  }),
   'source-project': text().meta({ default: '', description: 'Source project id or exact name.' }),
   'source-space': text().meta({
     default: '',
@@ -121,6 +132,16 @@ export const optionsSchema = z.strictObject({
     default: '',
     description: 'OAuth machine-to-machine client secret for the target tenant.',
     secret: true
+  }),
+  'target-private-key': text().meta({
+    default: '',
+    description:
+      'OAuth private key JWT for the target tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of target-client-id, instead of a client secret.',
+    secret: true
+  }),
+  'target-key-id': text().meta({
+    default: '',
+    description: 'The key id (kid) of target-private-key, as registered with the OAuth client.'
   }),
   'target-space': text().meta({
     default: '',
@@ -367,11 +388,12 @@ export function inputProblem(name: string, value: string, secret = false): strin
   const max = MAX_LENGTH[name] ?? (secret ? SECRET_MAX_LENGTH : DEFAULT_MAX_LENGTH)
   if (value.length > max)
     return `Input '${name}' is ${value.length} characters long; the most it takes is ${max}${secret ? '' : `: ${show(value, 40)}`}.`
-  const rx = name === 'bindings' ? CONTROL : CONTROL_OR_NEWLINE
+  // bindings and PEM private keys span lines
+  const rx = name === 'bindings' || name.endsWith('-private-key') ? CONTROL : CONTROL_OR_NEWLINE
   const at = value.search(rx)
   if (at >= 0) {
     const code = `U+${(value.codePointAt(at) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
-    return `Input '${name}' contains a control character (${code} at position ${at + 1})${secret ? '' : `: ${show(value, 40)}`}; remove it${name === 'bindings' ? '' : ' (this input is one line)'}.`
+    return `Input '${name}' contains a control character (${code} at position ${at + 1})${secret ? '' : `: ${show(value, 40)}`}; remove it${rx === CONTROL ? '' : ' (this input is one line)'}.`
   }
   return undefined
 }
@@ -465,6 +487,8 @@ export function parseOptions(raw: RawOptions): Options {
     const apiKey = get(`${side}-api-key`)
     const clientId = get(`${side}-client-id`)
     const clientSecret = get(`${side}-client-secret`)
+    const privateKey = get(`${side}-private-key`)
+    const keyId = get(`${side}-key-id`)
     if (!needed) return undefined
     if (url === '') {
       problems.push(
@@ -479,13 +503,37 @@ export function parseOptions(raw: RawOptions): Options {
       problems.push((e as Error).message)
       return undefined
     }
-    if (apiKey !== '' && (clientId !== '' || clientSecret !== '')) {
+    if (apiKey !== '' && (clientId !== '' || clientSecret !== '' || privateKey !== '')) {
       problems.push(
         `Inputs '${side}-api-key' and '${side}-client-id'/'${side}-client-secret' are both set: give one way to authenticate to the ${side} tenant.`
       )
       return undefined
     }
     if (apiKey !== '') return { ...parsed, auth: { kind: 'api-key', apiKey } }
+    if (privateKey !== '') {
+      if (clientSecret !== '') {
+        problems.push(
+          `Inputs '${side}-client-secret' and '${side}-private-key' are both set: an OAuth client authenticates with one of them.`
+        )
+        return undefined
+      }
+      const missing = [
+        ...(clientId === '' ? [`'${side}-client-id' (the OAuth client the key belongs to)`] : []),
+        ...(keyId === '' ? [`'${side}-key-id' (the kid Qlik requires in the JWT header)`] : [])
+      ]
+      if (missing.length > 0) {
+        problems.push(`Input '${side}-private-key' needs ${missing.join(' and ')}.`)
+        return undefined
+      }
+      try {
+        signingKey(privateKey)
+      } catch (e) {
+        if (!(e instanceof SigningKeyError)) throw e
+        problems.push(`Input '${side}-private-key' ${e.message}.`)
+        return undefined
+      }
+      return { ...parsed, auth: { kind: 'oauth-jwt', clientId, privateKey, keyId } }
+    }
     if (clientId !== '' && clientSecret !== '')
       return { ...parsed, auth: { kind: 'oauth', clientId, clientSecret } }
     if (clientId !== '' || clientSecret !== '') {
@@ -495,7 +543,7 @@ export function parseOptions(raw: RawOptions): Options {
       return undefined
     }
     problems.push(
-      `No credential for the ${side} tenant: set '${side}-api-key', or '${side}-client-id' and '${side}-client-secret'.`
+      `No credential for the ${side} tenant: set '${side}-api-key', or '${side}-client-id' with '${side}-client-secret' (or '${side}-private-key' and '${side}-key-id').`
     )
     return undefined
   }

@@ -26248,6 +26248,9 @@ const tenantSchema = strictObject({
     oauthClients: array(strictObject({
         clientId: schemas_string().min(4).optional(),
         clientSecret: schemas_string().min(8).optional(),
+        /** Private key JWT: the client's public key (PEM) and its key id (kid). */
+        publicKey: schemas_string().optional(),
+        keyId: schemas_string().optional(),
         readOnly: schemas_boolean().default(false)
     }))
         .default([{ readOnly: false }]),
@@ -26326,7 +26329,9 @@ const faultSchema = strictObject({
     })
         .optional(),
     /** For requests that start an asynchronous action: it stays EXECUTING forever. */
-    neverFinish: schemas_boolean().default(false)
+    neverFinish: schemas_boolean().default(false),
+    /** Answer as a tenant without this endpoint does (404 "No endpoint ..."), e.g. an older API. */
+    missingRoute: schemas_boolean().default(false)
 });
 const configSchema = strictObject({
     tenants: array(tenantSchema).min(1, 'at least one tenant is needed'),
@@ -26352,6 +26357,13 @@ const configSchema = strictObject({
         enabled: schemas_boolean().default(true)
     })
         .prefault({}),
+    /** Run history: run details older than this are purged (run datasets answer 410 Gone). */
+    runDetailsRetentionSeconds: schemas_number()
+        .int()
+        .positive()
+        .default(30 * 24 * 3600),
+    /** A run with more datasets than this answers 413 on its datasets endpoint (too large). */
+    runDatasetsLimit: schemas_number().int().positive().default(10_000),
     tokenTtlSeconds: schemas_number().int().positive().default(21600),
     /** Largest package the import and validate endpoints accept. */
     maxPackageBytes: schemas_number()
@@ -29454,6 +29466,7 @@ const QTCP_SCHEMAS = {
 
 
 
+
 /**
  * Qlik's published JSON Schemas (draft-07) of the package files, vendored in
  * vendor/qlik-oss-schemas and bundled; validation never needs the network.
@@ -29614,6 +29627,12 @@ function dedupe(list) {
         seen.add(k);
         return true;
     });
+}
+/** The schema of a DATA_PIPELINE project's `settings:`. */
+const PROJECT_SETTINGS_SCHEMA = 'project.schema.json#/allOf/1/then/properties/settings';
+/** The settings schema file of a data task type (API vocabulary), if the schemas know the type. */
+function settingsSchemaOf(apiType) {
+    return taskSettingsSchemas()[taskTypeForSchema(apiType)];
 }
 /** task.schema.json's routing: schema task type -> its settings schema file. */
 function taskSettingsSchemas() {
@@ -30280,11 +30299,6 @@ function parseLegacy(files, names, problems) {
 
 
 
-const PROJECT_SETTINGS_SCHEMA = 'project.schema.json#/allOf/1/then/properties/settings';
-/** The settings schema file of a data task type (API vocabulary), if the schemas know the type. */
-function settingsSchemaOf(apiType) {
-    return taskSettingsSchemas()[taskTypeForSchema(apiType)];
-}
 /** Types whose runs can be continuous (CDC): `fullLoadOnly: false` makes them so. */
 const CDC_TYPES = new Set(['LANDING', 'REPLICATION', 'LAKE_LANDING']);
 /** Whether a task runs continuously, from its settings (`fullLoadOnly`, or the type's default). */
@@ -30730,6 +30744,7 @@ function buildTenant(cfg, now) {
         kind: 'oauth-client',
         clientId: c.clientId ?? `${cfg.name}-client-${newId(6)}`,
         secret: c.clientSecret ?? newId(24),
+        ...(c.publicKey ? { publicKey: c.publicKey, keyId: c.keyId ?? 'key-1' } : {}),
         user: 'oauth-bot',
         readOnly: c.readOnly
     }));
@@ -31928,7 +31943,8 @@ const diProjectRoutes = [
     {
         method: 'POST',
         path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/actions/search',
-        tier: 'tier1',
+        // Tier 2 in the current reference (and @qlik/api 2.19)
+        tier: 'tier2',
         write: false,
         handler: (ctx) => {
             const p = project(ctx);
@@ -31970,7 +31986,7 @@ const diProjectRoutes = [
     {
         method: 'GET',
         path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state',
-        tier: 'runtimeState',
+        tier: 'tier1',
         write: false,
         handler: (ctx) => {
             const p = project(ctx);
@@ -31982,11 +31998,21 @@ const diProjectRoutes = [
     {
         method: 'GET',
         path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state/datasets',
-        tier: 'runtimeState',
+        tier: 'tier1',
         write: false,
         handler: (ctx) => {
             const p = project(ctx);
-            return ok({ datasets: datasetStates(ctx, findRun(ctx, task(ctx, p))) });
+            const t = task(ctx, p);
+            const run = findRun(ctx, t);
+            const cfg = ctx.core.config;
+            // documented answers: 410 when the run's details were purged, 413 when they are too large
+            if (ctx.now - run.startedAt > cfg.runDetailsRetentionSeconds * 1000) {
+                throw new SimHttpError(410, 'DI-RUN-PURGED', 'Gone', `The details of run '${run.runId}' were purged (kept ${cfg.runDetailsRetentionSeconds} s); its state is still available.`);
+            }
+            if (t.datasets.length > cfg.runDatasetsLimit) {
+                throw new SimHttpError(413, 'DI-RUN-TOO-LARGE', 'Payload Too Large', `Run '${run.runId}' has ${t.datasets.length} datasets, more than this endpoint returns (${cfg.runDatasetsLimit}); use the task's runtime state.`);
+            }
+            return ok({ datasets: datasetStates(ctx, run) });
         }
     }
 ];
@@ -32087,7 +32113,65 @@ class FaultSet {
     }
 }
 
+;// CONCATENATED MODULE: ./src/simulator/jwt-verify.ts
+
+/**
+ * The token endpoint's check of a private key JWT client assertion, as qlik.dev's reference
+ * describes it: assertion type, alg matching the registered key (RS256/RS512/ES384), kid, signature,
+ * iss = sub = client id, aud = the token URL, exp in the future and at most 5 minutes after iat, and a
+ * jti never seen before. Returns what is wrong, or undefined.
+ */
+function verifyAssertion(body, client, tokenUrl, nowMs, usedJti) {
+    if (body.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+        return 'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    const parts = (body.client_assertion ?? '').split('.');
+    if (parts.length !== 3)
+        return 'client_assertion is not a compact JWT';
+    let header;
+    let claims;
+    try {
+        header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+        claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    }
+    catch {
+        return 'the JWT header or claims are not JSON';
+    }
+    const key = (0,external_node_crypto_namespaceObject.createPublicKey)(client.publicKey);
+    const alg = String(header.alg);
+    const allowed = key.asymmetricKeyType === 'rsa' ? ['RS256', 'RS512'] : ['ES384'];
+    if (!allowed.includes(alg))
+        return `alg ${alg} does not match the registered ${key.asymmetricKeyType} key`;
+    if (header.kid !== client.keyId)
+        return `unknown kid ${String(header.kid)}`;
+    const input = Buffer.from(`${parts[0]}.${parts[1]}`);
+    const signature = Buffer.from(parts[2], 'base64url');
+    const ok = alg === 'ES384'
+        ? (0,external_node_crypto_namespaceObject.verify)('sha384', input, { key, dsaEncoding: 'ieee-p1363' }, signature)
+        : (0,external_node_crypto_namespaceObject.verify)(alg === 'RS512' ? 'sha512' : 'sha256', input, key, signature);
+    if (!ok)
+        return 'the signature does not verify with the registered public key';
+    if (claims.iss !== body.client_id || claims.sub !== body.client_id)
+        return 'iss and sub must both be the client id';
+    if (claims.aud !== tokenUrl)
+        return `aud must be ${tokenUrl}`;
+    const iat = Number(claims.iat);
+    const exp = Number(claims.exp);
+    if (!Number.isFinite(iat) || !Number.isFinite(exp))
+        return 'iat and exp are required';
+    if (exp - iat > 300)
+        return 'exp may be at most 5 minutes after iat';
+    if (exp * 1000 <= nowMs)
+        return 'the assertion has expired';
+    if (typeof claims.jti !== 'string' || claims.jti === '')
+        return 'jti is required';
+    if (usedJti.has(claims.jti))
+        return `jti ${claims.jti} was already used`;
+    usedJti.add(claims.jti);
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/simulator/platform.ts
+
 
 
 
@@ -32168,7 +32252,9 @@ function page(ctx, items, defLimit, maxLimit) {
 }
 const tokenSchema = object({
     client_id: schemas_string().min(1),
-    client_secret: schemas_string().min(1),
+    client_secret: schemas_string().min(1).optional(),
+    client_assertion_type: schemas_string().optional(),
+    client_assertion: schemas_string().optional(),
     grant_type: schemas_string(),
     scope: schemas_string().optional()
 });
@@ -32176,7 +32262,8 @@ const platformRoutes = [
     {
         method: 'POST',
         path: '/oauth/token',
-        tier: 'none',
+        // Tier 2, counted per client id (the route is public: no credential before the token)
+        tier: 'tier2',
         write: false,
         public: true,
         handler: (ctx) => {
@@ -32195,15 +32282,29 @@ const platformRoutes = [
             }
             const parsed = tokenSchema.safeParse(raw);
             if (!parsed.success) {
-                throw new SimHttpError(400, 'OAUTH-1', 'invalid_request', 'client_id, client_secret and grant_type are required.');
+                throw new SimHttpError(400, 'OAUTH-1', 'invalid_request', 'client_id, grant_type and client_secret (or client_assertion_type and client_assertion) are required.');
             }
             const body = parsed.data;
+            ctx.core.rateLimit(ctx.tenant.name, `oauth-client:${body.client_id}`, 'tier2');
             if (body.grant_type !== 'client_credentials') {
                 throw new SimHttpError(400, 'OAUTH-2', 'unsupported_grant_type', `Grant type '${body.grant_type}' is not supported for machine-to-machine clients; use client_credentials.`);
             }
-            const cred = ctx.tenant.credentials.find((c) => c.kind === 'oauth-client' &&
-                c.clientId === body.client_id &&
-                c.secret === body.client_secret);
+            let cred;
+            if (body.client_assertion !== undefined || body.client_assertion_type !== undefined) {
+                const client = ctx.tenant.credentials.find((c) => c.kind === 'oauth-client' && c.clientId === body.client_id && c.publicKey);
+                const problem = client
+                    ? verifyAssertion(body, client, `http://${String(ctx.headers.host)}/oauth/token`, ctx.now, ctx.core.usedJti)
+                    : 'no private key JWT client with this client_id';
+                if (problem)
+                    throw new SimHttpError(401, 'OAUTH-4', 'invalid_client', `Client assertion refused: ${problem}.`);
+                cred = client;
+            }
+            else {
+                cred = ctx.tenant.credentials.find((c) => c.kind === 'oauth-client' &&
+                    c.clientId === body.client_id &&
+                    body.client_secret !== undefined &&
+                    c.secret === body.client_secret);
+            }
             if (!cred)
                 throw new SimHttpError(401, 'OAUTH-3', 'invalid_client', 'Client authentication failed.');
             const token = `simtok_${newId(24)}`;
@@ -32490,7 +32591,13 @@ class Simulator {
             engine: new ActionEngine(),
             tenants: buildTenants(config, clock.now()),
             events: [],
-            tokens: new Map()
+            tokens: new Map(),
+            usedJti: new Set(),
+            rateLimit: (tenant, key, tier) => {
+                const decision = this.limiter.check(tenant, key, tier, clock.now());
+                if (!decision.allowed)
+                    throw rateLimitError(decision.retryAfterSeconds);
+            }
         };
         this.limiter = new RateLimiter(config.rateLimits);
         for (const f of config.faults)
@@ -32640,6 +32747,10 @@ class Simulator {
                 entry.fault = fault.rule.id;
             if (fault && fault.rule.latencyMs > 0)
                 await sleep(fault.rule.latencyMs);
+            if (fault?.rule.missingRoute) {
+                finish(404);
+                return sendError(res, new SimHttpError(404, 'HTTP-404', 'Not Found', `No endpoint ${method} ${url.pathname}.`), traceId);
+            }
             if (fault?.rule.status !== undefined) {
                 const s = fault.rule.status;
                 const err = s === 429

@@ -1,4 +1,5 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici'
+import { ASSERTION_TYPE, clientAssertion, signingKey, type SigningKey } from './jwt.js'
 import {
   decodeErrorBody,
   describeQlikError,
@@ -18,10 +19,14 @@ import {
 
 /** How the client authenticates to one tenant. */
 export interface TenantAuth {
-  kind: 'api-key' | 'oauth'
+  /** api-key; oauth: client id + secret; oauth-jwt: client id + private key JWT (key id = kid). */
+  kind: 'api-key' | 'oauth' | 'oauth-jwt'
   apiKey?: string
   clientId?: string
   clientSecret?: string
+  /** PEM private key (oauth-jwt). */
+  privateKey?: string
+  keyId?: string
 }
 
 export interface ClientLogger {
@@ -54,6 +59,7 @@ export interface RequestSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string
   query?: Record<string, string | boolean | number | undefined>
+  /** A JSON body, or a function giving it afresh for each attempt. */
   json?: unknown
   form?: FormData
   accept?: string
@@ -99,6 +105,7 @@ export function parseRetryAfter(
 
 export class QlikClient {
   readonly tenant: string
+  private signing?: SigningKey
   readonly baseUrl: string
   readonly host: string
   readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byRoute: {} }
@@ -166,21 +173,38 @@ export class QlikClient {
     let r: Reply<{ access_token?: unknown; expires_in?: unknown; expires_at?: unknown }>
     try {
       // Asking for a token changes nothing: safe to repeat after a reset or a 5xx.
+      // a JWT assertion is signed afresh for each attempt (new jti, short expiry)
       r = await this.request({
         ...spec,
         anonymous: true,
         idempotent: true,
-        json: {
-          client_id: auth.clientId,
-          client_secret: auth.clientSecret,
-          grant_type: 'client_credentials'
-        }
+        json: () =>
+          auth.kind === 'oauth-jwt'
+            ? {
+                client_id: auth.clientId,
+                grant_type: 'client_credentials',
+                client_assertion_type: ASSERTION_TYPE,
+                client_assertion: clientAssertion({
+                  clientId: auth.clientId as string,
+                  keyId: auth.keyId as string,
+                  key: (this.signing ??= signingKey(auth.privateKey as string)),
+                  audience: `${this.baseUrl}/oauth/token`,
+                  nowMs: this.opts.now()
+                })
+              }
+            : {
+                client_id: auth.clientId,
+                client_secret: auth.clientSecret,
+                grant_type: 'client_credentials'
+              }
       })
     } catch (e) {
       if (!(e instanceof QlikApiError)) throw e
       const hint =
         e.status === 401 || e.status === 400
-          ? ' Check the OAuth client id and secret for this tenant (Administration > OAuth, machine-to-machine client).'
+          ? auth.kind === 'oauth-jwt'
+            ? ' Check the OAuth client id, the key id (kid) and that the public key of this private key is registered with the client (Administration > OAuth).'
+            : ' Check the OAuth client id and secret for this tenant (Administration > OAuth, machine-to-machine client).'
           : ''
       throw new QlikApiError(`${e.message.replace(/\.$/, '')}.${hint}`, e.details)
     }
@@ -228,8 +252,9 @@ export class QlikClient {
       if (!spec.anonymous) headers.authorization = `Bearer ${await this.accessToken(false)}`
       let body: string | FormData | undefined
       if (spec.json !== undefined) {
+        const payload = typeof spec.json === 'function' ? (spec.json as () => unknown)() : spec.json
         headers['content-type'] = 'application/json'
-        body = JSON.stringify(spec.json)
+        body = JSON.stringify(payload)
       } else if (spec.form) body = spec.form
       this.stats.requests += 1
       this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1

@@ -113,6 +113,9 @@ const tenantSchema = z.strictObject({
       z.strictObject({
         clientId: z.string().min(4).optional(),
         clientSecret: z.string().min(8).optional(),
+        /** Private key JWT: the client's public key (PEM) and its key id (kid). */
+        publicKey: z.string().optional(),
+        keyId: z.string().optional(),
         readOnly: z.boolean().default(false)
       })
     )
@@ -239,7 +242,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /** Run history: run details older than this are purged (run datasets answer 410 Gone). */
-  runDetailsRetentionSeconds: z.number().int().positive().default(30 * 24 * 3600),
+  runDetailsRetentionSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(30 * 24 * 3600),
   /** A run with more datasets than this answers 413 on its datasets endpoint (too large). */
   runDatasetsLimit: z.number().int().positive().default(10_000),
   tokenTtlSeconds: z.number().int().positive().default(21600),

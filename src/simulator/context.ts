@@ -18,6 +18,8 @@ export interface Core {
   tenants: Tenant[]
   events: CloudEvent[]
   tokens: Map<string, { credential: Credential; tenant: string; expiresAt: number }>
+  /** jti of every client assertion accepted (a replayed assertion is refused). */
+  usedJti: Set<string>
   /** Count a request against a rate-limit tier for a key; throws 429 when over the limit. */
   rateLimit(tenant: string, key: string, tier: Tier): void
 }

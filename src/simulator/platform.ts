@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { verifyAssertion } from './jwt-verify.js'
 import { iso } from './clock.js'
 import { intQuery, ok, type Ctx, type Route } from './context.js'
 import { badRequest, notFound, SimHttpError } from './errors.js'
@@ -92,7 +93,9 @@ function page<T>(
 
 const tokenSchema = z.object({
   client_id: z.string().min(1),
-  client_secret: z.string().min(1),
+  client_secret: z.string().min(1).optional(),
+  client_assertion_type: z.string().optional(),
+  client_assertion: z.string().optional(),
   grant_type: z.string(),
   scope: z.string().optional()
 })
@@ -123,7 +126,7 @@ export const platformRoutes: Route[] = [
           400,
           'OAUTH-1',
           'invalid_request',
-          'client_id, client_secret and grant_type are required.'
+          'client_id, grant_type and client_secret (or client_assertion_type and client_assertion) are required.'
         )
       }
       const body = parsed.data
@@ -136,12 +139,37 @@ export const platformRoutes: Route[] = [
           `Grant type '${body.grant_type}' is not supported for machine-to-machine clients; use client_credentials.`
         )
       }
-      const cred = ctx.tenant.credentials.find(
-        (c) =>
-          c.kind === 'oauth-client' &&
-          c.clientId === body.client_id &&
-          c.secret === body.client_secret
-      )
+      let cred
+      if (body.client_assertion !== undefined || body.client_assertion_type !== undefined) {
+        const client = ctx.tenant.credentials.find(
+          (c) => c.kind === 'oauth-client' && c.clientId === body.client_id && c.publicKey
+        )
+        const problem = client
+          ? verifyAssertion(
+              body,
+              client,
+              `http://${String(ctx.headers.host)}/oauth/token`,
+              ctx.now,
+              ctx.core.usedJti
+            )
+          : 'no private key JWT client with this client_id'
+        if (problem)
+          throw new SimHttpError(
+            401,
+            'OAUTH-4',
+            'invalid_client',
+            `Client assertion refused: ${problem}.`
+          )
+        cred = client
+      } else {
+        cred = ctx.tenant.credentials.find(
+          (c) =>
+            c.kind === 'oauth-client' &&
+            c.clientId === body.client_id &&
+            body.client_secret !== undefined &&
+            c.secret === body.client_secret
+        )
+      }
       if (!cred)
         throw new SimHttpError(401, 'OAUTH-3', 'invalid_client', 'Client authentication failed.')
       const token = `simtok_${newId(24)}`

@@ -87,6 +87,7 @@ export class Simulator {
       tenants: buildTenants(config, clock.now()),
       events: [],
       tokens: new Map(),
+      usedJti: new Set(),
       rateLimit: (tenant, key, tier) => {
         const decision = this.limiter.check(tenant, key, tier, clock.now())
         if (!decision.allowed) throw rateLimitError(decision.retryAfterSeconds)

@@ -88,6 +88,9 @@ export interface Credential {
   kind: 'api-key' | 'oauth-client'
   secret: string
   clientId?: string
+  /** Private key JWT clients: the registered public key (PEM) and its kid. */
+  publicKey?: string
+  keyId?: string
   user: string
   readOnly: boolean
 }
@@ -310,6 +313,7 @@ function buildTenant(cfg: TenantConfig, now: string): Tenant {
       kind: 'oauth-client',
       clientId: c.clientId ?? `${cfg.name}-client-${newId(6)}`,
       secret: c.clientSecret ?? newId(24),
+      ...(c.publicKey ? { publicKey: c.publicKey, keyId: c.keyId ?? 'key-1' } : {}),
       user: 'oauth-bot',
       readOnly: c.readOnly
     })
