@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import type { SimulatorConfigInput } from '../../src/simulator/config.js'
@@ -83,3 +84,24 @@ export async function waitForAction(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+const spki = (k: KeyObject): string => String(k.export({ type: 'spki', format: 'pem' }))
+
+/** The demo with two private key JWT clients on prod: prod-rsa-client (kid rsa-2026), prod-ec-client (ec-2026). */
+export function withJwtClientsFor(rsa: KeyObject, ec: KeyObject): Partial<SimulatorConfigInput> {
+  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
+  return {
+    tenants: demo.tenants.map((t) =>
+      t.name === 'prod'
+        ? {
+            ...t,
+            oauthClients: [
+              ...(t.oauthClients as object[]),
+              { clientId: 'prod-rsa-client', publicKey: spki(rsa), keyId: 'rsa-2026' },
+              { clientId: 'prod-ec-client', publicKey: spki(ec), keyId: 'ec-2026' }
+            ]
+          }
+        : t
+    ) as SimulatorConfigInput['tenants']
+  }
+}

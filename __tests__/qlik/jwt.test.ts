@@ -2,10 +2,9 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { parseOptions, OptionsError } from '../../src/options.js'
 import { clientAssertion, signingKey } from '../../src/qlik/jwt.js'
 import { verifyAssertion } from '../../src/simulator/jwt-verify.js'
-import type { SimulatorConfigInput } from '../../src/simulator/config.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runPromote } from '../helpers/pipeline.js'
-import { demoConfig, startDemo } from '../helpers/sim.js'
+import { startDemo, withJwtClientsFor } from '../helpers/sim.js'
 
 const pem = (k: KeyObject, type: 'pkcs8' | 'spki'): string =>
   type === 'pkcs8'
@@ -14,29 +13,7 @@ const pem = (k: KeyObject, type: 'pkcs8' | 'spki'): string =>
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' })
 
-/** prod gets two private key JWT clients: one RSA, one EC P-384. */
-function withJwtClients(): Partial<SimulatorConfigInput> {
-  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
-  const prod = demo.tenants.find((t) => t.name === 'prod')!
-  return {
-    tenants: demo.tenants.map((t) =>
-      t === prod
-        ? {
-            ...prod,
-            oauthClients: [
-              ...(prod.oauthClients as object[]),
-              {
-                clientId: 'prod-rsa-client',
-                publicKey: pem(rsa.publicKey, 'spki'),
-                keyId: 'rsa-2026'
-              },
-              { clientId: 'prod-ec-client', publicKey: pem(ec.publicKey, 'spki'), keyId: 'ec-2026' }
-            ]
-          }
-        : t
-    ) as SimulatorConfigInput['tenants']
-  }
-}
+const withJwtClients = () => withJwtClientsFor(rsa.publicKey, ec.publicKey)
 
 let sim: Simulator
 beforeEach(async () => {
