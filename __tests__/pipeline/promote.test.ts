@@ -189,6 +189,7 @@ describe('promote pipeline against the simulator', () => {
     expect(log.text()).toContain(
       'warning: Pre-flight: project.json: LEGACY (JSON) packages are deprecated'
     )
+    expect(log.text()).toContain('warning: export-mode LEGACY is deprecated by Qlik')
     expect(log.text()).toContain('using the synchronous import for the LEGACY package')
     expect(
       sim
@@ -220,6 +221,15 @@ describe('promote pipeline against the simulator', () => {
       false
     )
     expect(report.ledger.entries.find((e) => e.kind === 'import')?.state).toBe('refused')
+  })
+
+  it('does not need the Location header of import-async (the spec does not promise it)', async () => {
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', omitHeaders: ['location'] })
+    const { report } = await runPromote(sim)
+    expect(report.error).toBeUndefined()
+    const imp = sim.requests({ tenant: 'prod' }).filter((r) => r.path.endsWith('/import-async'))
+    expect(imp.map((r) => [r.status, r.fault !== undefined])).toEqual([[202, true]])
+    expect(report.actions.import?.state).toBe('COMPLETED')
   })
 
   it('skips prepare and validate when told to', async () => {

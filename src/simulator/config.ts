@@ -212,7 +212,9 @@ export const faultSchema = z.strictObject({
   /** For requests that start an asynchronous action: it stays EXECUTING forever. */
   neverFinish: z.boolean().default(false),
   /** Answer as a tenant without this endpoint does (404 "No endpoint ..."), e.g. an older API. */
-  missingRoute: z.boolean().default(false)
+  missingRoute: z.boolean().default(false),
+  /** Leave these response headers out (e.g. ['location']: the spec does not promise it). */
+  omitHeaders: z.array(z.string().transform((h) => h.toLowerCase())).default([])
 })
 
 export const configSchema = z.strictObject({

@@ -288,6 +288,10 @@ export class Simulator {
         return sendError(res, err, traceId)
       }
       const result = await this.dispatch(tenant, req, url, method, body, entry, fault?.rule)
+      if (fault?.rule.omitHeaders.length && result.headers) {
+        for (const h of fault.rule.omitHeaders)
+          delete (result.headers as Record<string, unknown>)[h]
+      }
       finish(result.status)
       if (fault?.rule.reset || fault?.rule.truncate) {
         return sendBroken(res, result, fault.rule.reset ? 'reset' : 'truncate')

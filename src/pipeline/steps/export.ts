@@ -46,6 +46,10 @@ export async function exportPackage(
   api: QlikApi,
   src: Project
 ): Promise<{ info: PackageInfo; path: string }> {
+  if (ctx.o.exportMode === 'LEGACY')
+    ctx.log.warning(
+      "export-mode LEGACY is deprecated by Qlik and will be removed from the API: export with MINIMAL (recommended) or ALL, Qlik's YAML layout, and import it with import-async."
+    )
   const { zip, info } = await exportValidPackage(
     ctx,
     api,
