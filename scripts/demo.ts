@@ -1,7 +1,11 @@
 /**
- * `npm run demo`: start the simulator with its demo configuration and promote the dev "Sales
- * pipeline" project into prod's PROD_PIPELINES space with examples/bindings/prod.yaml, through the
- * same CLI engine users run. Exits with the promotion's exit code.
+ * `npm run demo`: start the simulator with its demo configuration and, through the same CLI engine
+ * users run:
+ *   1. promote the dev "Sales pipeline" project into prod's PROD_PIPELINES space
+ *      (examples/bindings/prod.yaml);
+ *   2. projects as code: check examples/project/ offline (`validate`), then deploy that folder to
+ *      prod as the "Support" project (`deploy --package-dir`, examples/bindings/support-prod.yaml).
+ * Exits with the first failing step's exit code.
  */
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -52,11 +56,54 @@ try {
       PROD_DATABASE: 'ANALYTICS'
     }
   )
-  const project = sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')
-  if (project) {
+  const env = {
+    ...process.env,
+    QLIK_TARGET_CLIENT_ID: prod.clientId,
+    QLIK_TARGET_CLIENT_SECRET: prod.clientSecret,
+    QLIK_ARTIFACT_DIR: join(work, 'artifacts')
+  }
+  if (code === 0) {
     process.stdout.write(
-      `\nIn the prod simulator now: project '${project.name}' (${project.id}) with ${project.tasks.length} tasks, ` +
-        `${project.tasks.filter((t) => t.prepared && t.validated).length} prepared and validated.\n`
+      "\n== Projects as code: examples/project/ (a folder in Qlik's layout) ==\n"
+    )
+    code = await main(
+      [
+        'validate',
+        '--package-dir',
+        'examples/project',
+        '--report-path',
+        join(work, 'validate.json')
+      ],
+      env
+    )
+  }
+  if (code === 0) {
+    code = await main(
+      [
+        'deploy',
+        '--package-dir',
+        'examples/project',
+        '--target-project',
+        'Support',
+        '--target-tenant',
+        prod.url,
+        '--target-space',
+        'PROD_PIPELINES',
+        '--bindings',
+        'examples/bindings/support-prod.yaml',
+        '--poll-interval',
+        '0.2',
+        '--report-path',
+        join(work, 'deploy-folder.json')
+      ],
+      env
+    )
+  }
+  process.stdout.write('\nIn the prod simulator now:\n')
+  for (const project of sim.state('prod').projects) {
+    process.stdout.write(
+      `  project '${project.name}' (${project.id}): ${project.tasks.length} tasks, ` +
+        `${project.tasks.filter((t) => t.prepared && t.validated).length} prepared and validated\n`
     )
   }
 } finally {
