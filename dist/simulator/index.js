@@ -26331,7 +26331,9 @@ const faultSchema = strictObject({
     /** For requests that start an asynchronous action: it stays EXECUTING forever. */
     neverFinish: schemas_boolean().default(false),
     /** Answer as a tenant without this endpoint does (404 "No endpoint ..."), e.g. an older API. */
-    missingRoute: schemas_boolean().default(false)
+    missingRoute: schemas_boolean().default(false),
+    /** Leave these response headers out (e.g. ['location']: the spec does not promise it). */
+    omitHeaders: array(schemas_string().transform((h) => h.toLowerCase())).default([])
 });
 const configSchema = strictObject({
     tenants: array(tenantSchema).min(1, 'at least one tenant is needed'),
@@ -32760,6 +32762,10 @@ class Simulator {
                 return sendError(res, err, traceId);
             }
             const result = await this.dispatch(tenant, req, url, method, body, entry, fault?.rule);
+            if (fault?.rule.omitHeaders.length && result.headers) {
+                for (const h of fault.rule.omitHeaders)
+                    delete result.headers[h];
+            }
             finish(result.status);
             if (fault?.rule.reset || fault?.rule.truncate) {
                 return sendBroken(res, result, fault.rule.reset ? 'reset' : 'truncate');

@@ -88,24 +88,33 @@ export async function savePackageArtifact(
   return ctx.deps.artifacts.save(name, [zipPath, manifestPath], dir, ctx.o.retentionDays)
 }
 
+/**
+ * Keep a package as an artifact with its manifest: an export of the source project, or (kind
+ * folder) a package built from package-dir.
+ */
 export async function storeArtifact(
   ctx: StepContext,
   src: Project,
   zipPath: string,
-  info: PackageInfo
+  info: PackageInfo,
+  origin: { kind: 'export' } | { kind: 'folder'; sourceDir: string } = { kind: 'export' }
 ): Promise<void> {
   const name = ctx.o.artifactName || defaultArtifactName(src.name, ctx.deps.run.ref)
   const run = ctx.deps.run
   const stored = await savePackageArtifact(ctx, name, ctx.deps.workDir, zipPath, {
-    kind: 'export',
-    ...(ctx.report.source?.tenant ? { sourceTenant: ctx.report.source.tenant } : {}),
-    projectId: src.id,
+    ...origin,
+    ...(origin.kind === 'export'
+      ? {
+          ...(ctx.report.source?.tenant ? { sourceTenant: ctx.report.source.tenant } : {}),
+          projectId: src.id,
+          exportMode: ctx.o.exportMode,
+          includeBindings: ctx.o.includeBindings
+        }
+      : {}),
     projectName: src.name,
     projectType: src.type,
     platformType: src.platformType,
     projectDescription: src.description ?? '',
-    exportMode: ctx.o.exportMode,
-    includeBindings: ctx.o.includeBindings,
     format: info.format,
     gitRef: run.ref,
     gitSha: run.sha,

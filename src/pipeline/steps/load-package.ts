@@ -6,8 +6,8 @@ import type { SourcePackage, StepContext } from '../context.js'
 import { InputError } from '../errors.js'
 import { readManifest, type Manifest } from '../manifest.js'
 import { parseDefinition, formatProblem } from '../../package/layout.js'
-import { defaultArtifactName, slug } from '../context.js'
-import { savePackageArtifact } from './export.js'
+import { slug } from '../context.js'
+import { storeArtifact } from './export.js'
 import { readAndCheck, reportProblems } from './offline.js'
 
 export const LOAD = 'Get the package'
@@ -191,7 +191,6 @@ async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
   const zipPath = join(ctx.deps.workDir, `${slug(name)}.zip`)
   writeFileSync(zipPath, checked.zip)
   const info = readPackageInfo(checked.zip)
-  const run = ctx.deps.run
   const src: Project = {
     id: '',
     name,
@@ -199,35 +198,7 @@ async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
     ...(info.platformType ? { platformType: info.platformType } : {}),
     ...(def?.project.description ? { description: def.project.description } : {})
   }
-  const stored = await savePackageArtifact(
-    ctx,
-    defaultArtifactName(name, run.ref),
-    ctx.deps.workDir,
-    zipPath,
-    {
-      kind: 'folder',
-      sourceDir: o.packageDir,
-      projectName: name,
-      projectType: src.type,
-      platformType: src.platformType,
-      projectDescription: src.description ?? '',
-      format: info.format,
-      gitRef: run.ref,
-      gitSha: run.sha,
-      repository: run.repository,
-      runId: run.runId,
-      packageSha256: info.sha256,
-      packageBytes: info.bytes,
-      declaredVariables: info.declared,
-      createdAt: new Date(ctx.deps.clock.now()).toISOString()
-    }
-  )
-  report.artifact = {
-    kind: ctx.deps.artifacts.kind,
-    ...(stored.id ? { id: stored.id } : {}),
-    name: stored.name,
-    location: stored.location
-  }
+  await storeArtifact(ctx, src, zipPath, info, { kind: 'folder', sourceDir: o.packageDir })
   report.package = {
     path: zipPath,
     sha256: info.sha256,
@@ -237,7 +208,7 @@ async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
     declared: info.declared
   }
   log.info(
-    `Package built from ${o.packageDir}: ${Object.keys(checked.files).length} file(s), ${info.bytes} bytes, sha256 ${info.sha256}; kept as ${ctx.deps.artifacts.kind} artifact '${stored.name}'` +
+    `Package built from ${o.packageDir}: ${Object.keys(checked.files).length} file(s), ${info.bytes} bytes, sha256 ${info.sha256}` +
       (checked.leftOut.length > 0 ? ` (left out: ${checked.leftOut.join(', ')})` : '')
   )
   return { src, info, path: zipPath, manifest: true, restoredBindings: {} }
