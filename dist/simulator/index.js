@@ -30010,8 +30010,14 @@ function parseDefinition(files) {
 }
 function parseYamlLayout(files, names, problems) {
     const used = new Map();
+    // each file is parsed and checked once; later reads of it take the parsed document
+    const seen = new Map();
     const parseChecked = (path) => {
+        const known = seen.get(path);
+        if (known)
+            return known;
         const parsed = parseFile(files, path, problems);
+        seen.set(path, parsed);
         schemaProblems(path, parsed, problems);
         if (parsed.doc && path.endsWith('.yaml')) {
             const here = new Map();
@@ -30121,7 +30127,7 @@ function parseYamlLayout(files, names, problems) {
         }
         ids.set(tp.id, taskFile);
         const settings = asRecord(t.doc.settings);
-        const selection = parseFile(files, `${dir}/sourceSelection.yaml`, []);
+        const selection = seen.get(`${dir}/sourceSelection.yaml`) ?? {};
         const connectionVars = {};
         const source = variableOf(selection.doc?.sourceConnection);
         if (source !== undefined)
@@ -30137,7 +30143,7 @@ function parseYamlLayout(files, names, problems) {
                 .filter((n) => typeof n === 'string')
             : [];
         const fromFiles = datasetFiles.map((n) => {
-            const d = parseFile(files, n, []);
+            const d = seen.get(n) ?? {};
             const name = asRecord(d.doc?.properties).name;
             return typeof name === 'string' ? name : n.split('/').pop().replace(/\.yaml$/, '');
         });

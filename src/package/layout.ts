@@ -276,8 +276,13 @@ function parseYamlLayout(
   problems: Problem[]
 ): { definition?: ProjectDefinition; problems: Problem[] } {
   const used = new Map<string, { file: string; pointer: string }>()
+  // each file is parsed and checked once; later reads of it take the parsed document
+  const seen = new Map<string, Parsed>()
   const parseChecked = (path: string): Parsed => {
+    const known = seen.get(path)
+    if (known) return known
     const parsed = parseFile(files, path, problems)
+    seen.set(path, parsed)
     schemaProblems(path, parsed, problems)
     if (parsed.doc && path.endsWith('.yaml')) {
       const here = new Map<string, string>()
@@ -382,7 +387,7 @@ function parseYamlLayout(
     }
     ids.set(tp.id, taskFile)
     const settings = asRecord(t.doc.settings)
-    const selection = parseFile(files, `${dir}/sourceSelection.yaml`, [])
+    const selection = seen.get(`${dir}/sourceSelection.yaml`) ?? {}
     const connectionVars: TaskDefinition['connectionVars'] = {}
     const source = variableOf(selection.doc?.sourceConnection)
     if (source !== undefined) connectionVars.sourceConnection = source
@@ -398,7 +403,7 @@ function parseYamlLayout(
           .filter((n): n is string => typeof n === 'string')
       : []
     const fromFiles = datasetFiles.map((n) => {
-      const d = parseFile(files, n, [])
+      const d = seen.get(n) ?? {}
       const name = asRecord(d.doc?.properties).name
       return typeof name === 'string' ? name : (n.split('/').pop() as string).replace(/\.yaml$/, '')
     })
