@@ -135,3 +135,45 @@ it('the CLI validate command: 0 valid, 1 invalid with every problem, 2 not a fol
   expect(zip.code).toBe(2)
   expect(zip.out).toContain('is not a ZIP archive')
 }, 60000)
+
+it('a dry run through the bundle writes the release plan to plan-path (Markdown and JSON)', async () => {
+  const prod = sim.tenantInfo('prod')
+  const target = {
+    mode: 'deploy',
+    'package-dir': example,
+    'target-project': 'Support',
+    'target-tenant': prod.url,
+    'target-api-key': prod.apiKey,
+    'target-space': 'PROD_PIPELINES',
+    'bindings-file': supportBindings,
+    'poll-interval': '0.02'
+  }
+  expect((await runAction(target)).code).toBe(0)
+  // the next version of the folder raises a setting
+  const ws = workspace()
+  const task = join(ws, 'project', 'qtcp_tasks', 'Storage support', 'task.yaml')
+  writeFileSync(
+    task,
+    readFileSync(task, 'utf8').replace('tableUpdateConcurrency: 4', 'tableUpdateConcurrency: 8')
+  )
+  sim.clearRequests()
+  const r = await runAction({ ...target, 'package-dir': join(ws, 'project'), 'dry-run': 'true' })
+  expect(r.code).toBe(0)
+  const md = readFileSync(r.outputs['plan-path']!, 'utf8')
+  expect(md).toContain(
+    '| ✏️ changed | Storage support (`storage_support`) | STORAGE | `/taskRuntime/tableUpdateConcurrency`: `4` → `8` |'
+  )
+  expect(md).toContain('Unchanged: `landing_tickets`')
+  const json = JSON.parse(readFileSync(r.outputs['plan-path']!.replace(/\.md$/, '.json'), 'utf8'))
+  expect(json.changes.tasks.changed[0].id).toBe('storage_support')
+  expect(r.summary).toContain('Release plan: Support →')
+  // only reads and the export reached the target
+  expect(
+    sim
+      .requests({ tenant: 'prod' })
+      .filter(
+        (q) =>
+          q.method !== 'GET' && !q.path.endsWith('/actions/export') && q.path !== '/oauth/token'
+      )
+  ).toEqual([])
+}, 60000)
