@@ -13,7 +13,28 @@ import { QlikApiError } from '../qlik/errors.js'
  */
 
 export type WriteKind =
-  'create-project' | 'set-bindings' | 'import' | 'prepare' | 'validate' | 'restore-bindings'
+  | 'create-project'
+  | 'set-bindings'
+  | 'import'
+  | 'prepare'
+  | 'validate'
+  | 'restore-bindings'
+  /** quiesce: stop a data task that was running before the deploy */
+  | 'stop-task'
+  /** resume: start again a data task this run stopped */
+  | 'resume-task'
+  /** run-tasks: start a data task after the deploy */
+  | 'run-task'
+  /** trigger-tasks: start a Tasks API task (e.g. an app reload) */
+  | 'trigger-task'
+
+/** Writes that concern one task: an entry per task (taskId), not one per run. */
+const PER_TASK: ReadonlySet<WriteKind> = new Set([
+  'stop-task',
+  'resume-task',
+  'run-task',
+  'trigger-task'
+])
 
 export type WriteState = 'not-sent' | 'done' | 'refused' | 'unknown'
 
@@ -33,6 +54,8 @@ export interface LedgerEntry {
   /** Names of the binding variables this write changed and added (set-bindings, restore). */
   changed?: string[]
   added?: string[]
+  /** The task of a per-task write (stop, resume, run, trigger). */
+  taskId?: string
   at?: string
 }
 
@@ -56,8 +79,15 @@ const LABEL: Record<WriteKind, string> = {
   import: 'import',
   prepare: 'prepare',
   validate: 'validate',
-  'restore-bindings': 'put the previous bindings back'
+  'restore-bindings': 'put the previous bindings back',
+  'stop-task': 'stop a running task',
+  'resume-task': 'start a stopped task again',
+  'run-task': 'run a task',
+  'trigger-task': 'trigger a task'
 }
+
+/** A per-task write in words: its `what` says which task. */
+const label = (e: LedgerEntry): string => (PER_TASK.has(e.kind) ? e.what : LABEL[e.kind])
 
 const names = (xs: string[] | undefined, max = 8): string =>
   !xs || xs.length === 0
@@ -70,13 +100,18 @@ export class Ledger {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Writes the run intends to send, in order; they stay `not-sent` until recorded. */
-  plan(tenant: string, kinds: Array<{ kind: WriteKind; what: string }>): void {
+  plan(tenant: string, kinds: Array<{ kind: WriteKind; what: string; taskId?: string }>): void {
     for (const k of kinds)
-      if (!this.find(k.kind)) this.entries.push({ ...k, tenant, state: 'not-sent' })
+      if (!this.find(k.kind, k.taskId)) this.entries.push({ ...k, tenant, state: 'not-sent' })
   }
 
-  find(kind: WriteKind): LedgerEntry | undefined {
-    return this.entries.find((e) => e.kind === kind)
+  find(kind: WriteKind, taskId?: string): LedgerEntry | undefined {
+    return this.entries.find((e) => e.kind === kind && e.taskId === taskId)
+  }
+
+  /** Every entry of a kind (the per-task writes have one per task). */
+  all(kind: WriteKind): LedgerEntry[] {
+    return this.entries.filter((e) => e.kind === kind)
   }
 
   /**
@@ -90,9 +125,15 @@ export class Ledger {
     send: () => Promise<T>,
     extra: Partial<LedgerEntry> = {}
   ): Promise<T> {
-    let entry = this.find(kind)
+    let entry = this.find(kind, extra.taskId)
     if (!entry) {
-      entry = { kind, tenant, what, state: 'not-sent' }
+      entry = {
+        kind,
+        tenant,
+        what,
+        state: 'not-sent',
+        ...(extra.taskId ? { taskId: extra.taskId } : {})
+      }
       this.entries.push(entry)
     }
     Object.assign(entry, { tenant, what, ...extra, at: new Date(this.now()).toISOString() })
@@ -117,15 +158,15 @@ export class Ledger {
    * was then found is `done`; an import-async the tenant does not have was `not-sent`.
    */
   settle(kind: WriteKind, state: WriteState, extra: Partial<LedgerEntry> = {}): void {
-    const e = this.find(kind)
+    const e = this.find(kind, extra.taskId)
     if (!e) return
     delete e.error
     Object.assign(e, extra, { state })
   }
 
   /** The final state of a started action, or 'unknown' when waiting for it failed. */
-  result(kind: WriteKind, result: string): void {
-    const e = this.find(kind)
+  result(kind: WriteKind, result: string, taskId?: string): void {
+    const e = this.find(kind, taskId)
     if (e) e.result = result
   }
 
@@ -145,7 +186,7 @@ export class Ledger {
       return [
         `Nothing was changed on ${host}: ${
           refused.length
-            ? `the only write sent (${refused.map((e) => LABEL[e.kind]).join(', ')}) was refused by the server.`
+            ? `the only write sent (${refused.map(label).join(', ')}) was refused by the server.`
             : 'no write was sent to it.'
         }`
       ]
@@ -156,15 +197,14 @@ export class Ledger {
       lines.push(
         `Not changed: ${notDone
           .map(
-            (e) =>
-              `${LABEL[e.kind]} (${e.state === 'refused' ? 'refused by the server' : 'not sent'})`
+            (e) => `${label(e)} (${e.state === 'refused' ? 'refused by the server' : 'not sent'})`
           )
           .join(', ')}.`
       )
     if (unknown.length)
       lines.push(
         `Outcome unknown: ${unknown
-          .map((e) => `${LABEL[e.kind]} (the answer was lost: it may or may not have happened)`)
+          .map((e) => `${label(e)} (the answer was lost: it may or may not have happened)`)
           .join('; ')}.`
       )
     if (f.failed) lines.push(...this.endState(f), ...this.restore(f))
@@ -232,6 +272,17 @@ export class Ledger {
       steps.push(
         'the previous bindings could not be put back: deploy the backup, which carries them'
       )
+    const notRunning = this.all('stop-task')
+      .filter((e) => e.state === 'done' || e.state === 'unknown')
+      .filter((e) => this.find('resume-task', e.taskId)?.state !== 'done')
+    if (notRunning.length)
+      steps.push(
+        `start again the task(s) this run stopped, which are not running now: ${notRunning
+          .map((e) => e.what.replace(/^stop task /, ''))
+          .join(
+            ', '
+          )} (POST /api/v1/di-projects/{projectId}/di-tasks/{taskId}/runtime/actions/start)`
+      )
     if (steps.length === 0) {
       return f.existed || this.find('create-project')?.state === 'done'
         ? [
@@ -256,6 +307,13 @@ function describeDone(e: LedgerEntry): string {
     }
     case 'restore-bindings':
       return `bindings put back as they were before this run${e.changed?.length ? `: ${e.changed.length} reverted${names(e.changed)}` : ''}`
+    case 'stop-task':
+      return `stopped ${e.what.replace(/^stop /, '')} (it was running)`
+    case 'resume-task':
+      return `started ${e.what.replace(/^start /, '').replace(/ again$/, '')} again${e.result ? ` (${e.result})` : ''}`
+    case 'run-task':
+    case 'trigger-task':
+      return `${e.kind === 'run-task' ? 'ran' : 'triggered'} ${e.what.replace(/^(run|trigger) /, '')}${e.result ? `: ${e.result}` : ''}`
     default: {
       const label = e.kind
       const id = e.actionId ? ` (action ${e.actionId})` : ''

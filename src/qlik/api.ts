@@ -93,6 +93,44 @@ export type DefinitionReport = z.infer<typeof reportSchema>
 const taskSchema = z.looseObject({ id: z.string(), name: z.string(), type: nullish(z.string()) })
 export type DataTask = z.infer<typeof taskSchema>
 
+const qlikErrorItem = z.looseObject({
+  code: nullish(z.string()),
+  title: nullish(z.string()),
+  detail: nullish(z.string())
+})
+export const runSchema = z.looseObject({
+  state: z.string(),
+  startTime: nullish(z.string()),
+  endTime: nullish(z.string()),
+  message: nullish(z.string()),
+  errors: nullish(z.array(qlikErrorItem)),
+  traceId: nullish(z.string())
+})
+export type TaskRun = z.infer<typeof runSchema>
+/** GET .../di-tasks/{id}/runtime/state */
+const runtimeStateSchema = z.looseObject({
+  name: nullish(z.string()),
+  type: nullish(z.string()),
+  lastRun: nullish(runSchema),
+  runReadiness: nullish(z.looseObject({ state: nullish(z.string()), message: nullish(z.string()) }))
+})
+export type RuntimeState = z.infer<typeof runtimeStateSchema>
+const runItemSchema = runSchema.extend({ runId: nullish(z.string()) })
+export type RunItem = z.infer<typeof runItemSchema>
+
+/** Tasks API (/api/v1/tasks): scheduled and chained jobs such as app reloads. */
+const qlikTaskSchema = z.looseObject({ id: z.string(), name: z.string(), resourceId: nullish(z.string()) })
+export type QlikTask = z.infer<typeof qlikTaskSchema>
+const qlikTaskRunSchema = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  startedAt: nullish(z.string()),
+  endedAt: nullish(z.string())
+})
+export type QlikTaskRun = z.infer<typeof qlikTaskRunSchema>
+const dataStoreSchema = z.looseObject({ id: z.string(), name: z.string(), type: nullish(z.string()) })
+export type DataStore = z.infer<typeof dataStoreSchema>
+
 function parse<T>(
   client: QlikClient,
   method: string,
@@ -315,6 +353,125 @@ export class QlikApi {
       ? r.data
       : ((r.data as { dataTasks?: unknown })?.dataTasks ?? [])
     return parse(this.client, 'GET', path, z.array(taskSchema), list)
+  }
+
+  // ---------- data task runtime ----------
+
+  private taskPath(projectId: string, taskId: string, rest: string): string {
+    return `/api/v1/di-projects/${enc(projectId)}/di-tasks/${enc(taskId)}${rest}`
+  }
+
+  async runtimeState(projectId: string, taskId: string): Promise<RuntimeState> {
+    const path = this.taskPath(projectId, taskId, '/runtime/state')
+    const r = await this.client.request({ method: 'GET', path, idempotent: true })
+    return parse(this.client, 'GET', path, runtimeStateSchema, r.data ?? {})
+  }
+
+  async startTask(projectId: string, taskId: string): Promise<void> {
+    await this.client.request({
+      method: 'POST',
+      path: this.taskPath(projectId, taskId, '/runtime/actions/start'),
+      idempotent: false
+    })
+  }
+
+  async stopTask(projectId: string, taskId: string): Promise<void> {
+    await this.client.request({
+      method: 'POST',
+      path: this.taskPath(projectId, taskId, '/runtime/actions/stop'),
+      idempotent: false
+    })
+  }
+
+  /** The most recent runs of a data task (run history; Tier 2). */
+  async searchRuns(projectId: string, taskId: string, limit = 5): Promise<RunItem[]> {
+    const path = this.taskPath(projectId, taskId, '/runtime/runs/actions/search')
+    const r = await this.client.request({
+      method: 'POST',
+      path,
+      json: { limit },
+      // a search changes nothing: safe to repeat
+      idempotent: true
+    })
+    return parse(
+      this.client,
+      'POST',
+      path,
+      z.looseObject({ runs: nullish(z.array(runItemSchema)) }),
+      r.data ?? {}
+    ).runs ?? []
+  }
+
+  // ---------- Tasks API ----------
+
+  /** Every Tasks API task of the tenant (paged through links.next). */
+  async listQlikTasks(): Promise<QlikTask[]> {
+    return this.pages('/api/v1/tasks', { limit: '100' }, qlikTaskSchema)
+  }
+
+  async startQlikTask(id: string): Promise<void> {
+    await this.client.request({
+      method: 'POST',
+      path: `/api/v1/tasks/${enc(id)}/actions/start`,
+      query: { source: 'qlik-di-promote' },
+      idempotent: false
+    })
+  }
+
+  /** The last run of a Tasks API task, or undefined when it never ran. */
+  async lastQlikTaskRun(id: string): Promise<QlikTaskRun | undefined> {
+    const path = `/api/v1/tasks/${enc(id)}/runs/last`
+    const r = await this.client.request({ method: 'GET', path, idempotent: true, okStatuses: [404] })
+    if (r.status === 404) return undefined
+    return parse(this.client, 'GET', path, qlikTaskRunSchema, r.data)
+  }
+
+  async qlikTaskRunLog(id: string, runId: string): Promise<string> {
+    const r = await this.client.request({
+      method: 'GET',
+      path: `/api/v1/tasks/${enc(id)}/runs/${enc(runId)}/log`,
+      accept: 'text/plain',
+      binary: true,
+      idempotent: true
+    })
+    return Buffer.from(r.bytes ?? new Uint8Array()).toString('utf8')
+  }
+
+  // ---------- data stores ----------
+
+  /** Every data store of the catalog (paged through links.next). */
+  async listDataStores(): Promise<DataStore[]> {
+    return this.pages('/api/v1/data-stores', { limit: '100' }, dataStoreSchema)
+  }
+
+  private async pages<T>(
+    first: string,
+    firstQuery: Record<string, string>,
+    item: z.ZodType<T>
+  ): Promise<T[]> {
+    const out: T[] = []
+    let path = first
+    let query: Record<string, string | undefined> = firstQuery
+    for (let page = 0; page < 100; page++) {
+      const r = await this.client.request({ method: 'GET', path, query, idempotent: true })
+      const body = parse(
+        this.client,
+        'GET',
+        path,
+        z.looseObject({
+          data: z.array(item).nullish(),
+          links: z.looseObject({ next: z.looseObject({ href: z.string() }).nullish() }).nullish()
+        }),
+        r.data
+      )
+      out.push(...(body.data ?? []))
+      const next = body.links?.next?.href
+      if (!next) break
+      const u = new URL(next, this.client.baseUrl)
+      path = u.pathname
+      query = Object.fromEntries(u.searchParams)
+    }
+    return out
   }
 
   /** Every space whose name contains `name` (the API searches by substring; callers filter exactly). */
