@@ -102,13 +102,35 @@ describe('options', () => {
       dryRun: false,
       backup: true,
       runTasks: 'none',
+      quiesce: false,
+      runHealthySeconds: 30,
+      triggerTasks: [],
+      expectDataStores: [],
       pollIntervalSeconds: 1,
       timeoutSeconds: 1800
     })
     expect(parseOptions({ ...base, 'export-mode': 'all' })).toMatchObject({ exportMode: 'ALL' })
-    expect(problems({ ...base, 'run-tasks': 'all' })[0]).toMatch(
-      /^Input 'run-tasks' is not supported by this version yet/
-    )
+    // run-tasks turns quiesce on unless told otherwise; lists are comma or line separated
+    expect(parseOptions({ ...base, 'run-tasks': 'all' })).toMatchObject({
+      runTasks: 'all',
+      quiesce: true
+    })
+    expect(
+      parseOptions({ ...base, 'run-tasks': 'Landing orders, mart_sales', quiesce: 'false' })
+    ).toMatchObject({ runTasks: ['Landing orders', 'mart_sales'], quiesce: false })
+    expect(
+      parseOptions({
+        ...base,
+        'trigger-tasks': 'Reload sales app\nOther',
+        'expect-data-stores': 'a,b'
+      })
+    ).toMatchObject({ triggerTasks: ['Reload sales app', 'Other'], expectDataStores: ['a', 'b'] })
+    expect(problems({ ...base, 'run-tasks': 'all', validate: 'false' })).toEqual([
+      "Input 'run-tasks' needs 'validate: true': tasks run only after the target project validated."
+    ])
+    expect(problems({ ...base, mode: 'export', 'trigger-tasks': 'x' })).toEqual([
+      "Inputs 'run-tasks', 'trigger-tasks' and 'expect-data-stores' act on the target: they are for modes promote and deploy, not 'export'."
+    ])
   })
 
   it('names the input in every problem, all at once', () => {

@@ -242,7 +242,27 @@ export const optionsSchema = z.strictObject({
   'run-tasks': text().meta({
     default: '',
     description:
-      'After validation, start tasks: empty (none), all, or a comma-separated list of task ids or names.'
+      'After validation, run data tasks and wait for them: empty (none), all (landing, then storage, then transform and marts), or a comma-separated list of task ids or names (in that order).'
+  }),
+  quiesce: choice(['auto', 'true', 'false'] as const, false).meta({
+    default: 'auto',
+    description:
+      'Stop the data tasks running on an existing target before the import and start exactly those again afterwards, whatever the outcome. auto: when run-tasks is set.'
+  }),
+  'run-healthy-seconds': number({ min: 0, max: 3600, integer: true }).meta({
+    default: '30',
+    description:
+      'A continuous (CDC) task counts as healthy when it is RUNNING and stays so this long.'
+  }),
+  'trigger-tasks': text().meta({
+    default: '',
+    description:
+      'After the data tasks: Tasks API tasks (e.g. app reloads) to start and wait for, a comma-separated list of ids or names.'
+  }),
+  'expect-data-stores': text().meta({
+    default: '',
+    description:
+      "At the end: data store names that must exist in the target's data stores catalog (comma-separated)."
   }),
   'poll-interval': number({ min: 0.01, max: 600 }).meta({
     default: '1',
@@ -340,6 +360,11 @@ export interface Options {
   allowRecreate: boolean
   validate: boolean
   runTasks: 'none' | 'all' | string[]
+  /** Resolved from 'quiesce' (auto: when run-tasks is set). */
+  quiesce: boolean
+  runHealthySeconds: number
+  triggerTasks: string[]
+  expectDataStores: string[]
   pollIntervalSeconds: number
   timeoutSeconds: number
   dryRun: boolean
@@ -376,6 +401,9 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/
 // eslint-disable-next-line no-control-regex -- finding them is the point
 const CONTROL_OR_NEWLINE = /[\u0000-\u001F\u007F-\u009F]/
 
+/** Inputs that may span lines: bindings, lists (one item per line or comma-separated); PEM keys too. */
+const MULTILINE = new Set(['bindings', 'run-tasks', 'trigger-tasks', 'expect-data-stores'])
+
 /** A value echoed in a message: control characters escaped, cut to a readable length. */
 export function show(value: string, max = 80): string {
   const cut = value.length > max ? value.slice(0, max) : value
@@ -388,8 +416,7 @@ export function inputProblem(name: string, value: string, secret = false): strin
   const max = MAX_LENGTH[name] ?? (secret ? SECRET_MAX_LENGTH : DEFAULT_MAX_LENGTH)
   if (value.length > max)
     return `Input '${name}' is ${value.length} characters long; the most it takes is ${max}${secret ? '' : `: ${show(value, 40)}`}.`
-  // bindings and PEM private keys span lines
-  const rx = name === 'bindings' || name.endsWith('-private-key') ? CONTROL : CONTROL_OR_NEWLINE
+  const rx = MULTILINE.has(name) || name.endsWith('-private-key') ? CONTROL : CONTROL_OR_NEWLINE
   const at = value.search(rx)
   if (at >= 0) {
     const code = `U+${(value.codePointAt(at) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
@@ -615,11 +642,25 @@ export function parseOptions(raw: RawOptions): Options {
             .split(/[,\n]/)
             .map((s) => s.trim())
             .filter(Boolean)
-  if (runTasks !== 'none') {
+  const list = (name: 'trigger-tasks' | 'expect-data-stores'): string[] =>
+    get(name)
+      .split(/[,\n]/)
+      .map((x) => x.trim())
+      .filter(Boolean)
+  const triggerTasks = list('trigger-tasks')
+  const expectDataStores = list('expect-data-stores')
+  const afterDeploy = runTasks !== 'none' || triggerTasks.length > 0 || expectDataStores.length > 0
+  if (afterDeploy && !needTarget) {
     problems.push(
-      "Input 'run-tasks' is not supported by this version yet: leave it empty and start the tasks from Qlik (or a later step) after the promotion."
+      `Inputs 'run-tasks', 'trigger-tasks' and 'expect-data-stores' act on the target: they are for modes promote and deploy, not '${mode}'.`
     )
   }
+  if (runTasks !== 'none' && v.validate === false) {
+    problems.push(
+      "Input 'run-tasks' needs 'validate: true': tasks run only after the target project validated."
+    )
+  }
+  const quiesce = v.quiesce === 'true' || (v.quiesce !== 'false' && runTasks !== 'none')
   const description = raw['project-description']?.trim()
   const projectType = v['project-type']
   const platformType = v['platform-type']
@@ -655,6 +696,10 @@ export function parseOptions(raw: RawOptions): Options {
     allowRecreate: bool('allow-recreate'),
     validate: bool('validate'),
     runTasks,
+    quiesce,
+    runHealthySeconds: v['run-healthy-seconds'] ?? 30,
+    triggerTasks,
+    expectDataStores,
     pollIntervalSeconds: v['poll-interval'] ?? 1,
     timeoutSeconds: v.timeout ?? 1800,
     dryRun: bool('dry-run'),

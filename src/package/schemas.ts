@@ -347,3 +347,14 @@ export function keysOf(schemaRef: string): { properties: string[]; required: str
     required: (root[0].required as string[] | undefined) ?? []
   }
 }
+
+/** Types whose runs can be continuous (CDC): `fullLoadOnly: false` makes them so. */
+export const CDC_TYPES = new Set(['LANDING', 'REPLICATION', 'LAKE_LANDING'])
+
+/** Whether a task runs continuously, from its settings (`fullLoadOnly`, or the type's default). */
+export function continuousOf(apiType: string, settings: Record<string, unknown>): boolean {
+  if (!CDC_TYPES.has(apiType)) return false
+  const schema = settingsSchemaOf(apiType)
+  const full = settings.fullLoadOnly ?? (schema ? defaultOf(schema, 'fullLoadOnly') : true)
+  return full === false
+}

@@ -45,6 +45,21 @@ export interface TaskResult {
   message?: string
 }
 
+/** One task run this run caused or watched, in the events vocabulary (seed 002). */
+export interface TaskRunRecord {
+  taskId: string
+  name: string
+  type: string
+  /** quiesce (stopped before the import), resume (started again), run (run-tasks), trigger (Tasks API) */
+  why: 'quiesce' | 'resume' | 'run' | 'trigger'
+  event: 'started' | 'completed' | 'failed' | 'stopped'
+  /** The run's state as the API says it (RUNNING, COMPLETED, FAILED, CANCELED, SUCCEEDED...). */
+  state: string
+  startTime?: string
+  endTime?: string
+  message?: string
+}
+
 export interface RunReport {
   version: 1
   mode: string
@@ -86,6 +101,10 @@ export interface RunReport {
   preflight?: Array<{ level: string; path: string; reason: string }>
   actions: Record<string, { actionId: string; state: string; elapsedMs: number; checks: number }>
   tasks: TaskResult[]
+  /** Task runs after (and around) the deploy: quiesce, resume, run-tasks, trigger-tasks. */
+  runs: TaskRunRecord[]
+  /** expect-data-stores: what the target's catalog has of them. */
+  dataStores?: { expected: string[]; found: string[]; missing: string[] }
   steps: StepRecord[]
   /** Checks made from reads before the first write to the target. */
   guards?: GuardResult[]
@@ -131,6 +150,7 @@ export function newReport(mode: string, dryRun: boolean, now: number): RunReport
     startedAt: new Date(now).toISOString(),
     actions: {},
     tasks: [],
+    runs: [],
     steps: [],
     ledger: { entries: [], account: [] }
   }

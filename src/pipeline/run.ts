@@ -35,6 +35,19 @@ import { FIND_SOURCE, findSource } from './steps/find-source.js'
 import { GUARDS, guardFailures, projectGuards, runGuards } from './steps/guards.js'
 import { LOAD, loadPackage } from './steps/load-package.js'
 import { CHECK, validateOffline } from './steps/offline.js'
+import {
+  checkDataStores,
+  DATA_STORES,
+  quiesce,
+  QUIESCE,
+  readTasks,
+  resume,
+  RESUME,
+  RUN_TASKS,
+  runTasks,
+  TRIGGER,
+  triggerTasks
+} from './steps/runtime.js'
 import { WRITE_FOLDER, writeExportDir } from './steps/export-dir.js'
 import { compareWithTarget, COMPARE, diffLine, makePlan, PLAN, planLines } from './steps/plan.js'
 import { PREFLIGHT, preflight } from './steps/preflight.js'
@@ -231,15 +244,23 @@ export class Pipeline {
       return b
     })
     this.bindings = bindings
-    const { guards, connections } = await this.step(GUARDS, async (rec) => {
+    const { guards, connections, runtime } = await this.step(GUARDS, async (rec) => {
       const g = await runGuards(this.ctx, t, src, info, bindings)
+      // tasks running on the target, run-tasks and trigger-tasks names: reads, checked with the rest
+      const needsTasks =
+        t.existing !== undefined || this.o.runTasks !== 'none' || this.o.triggerTasks.length > 0
+      const tasks = needsTasks
+        ? await readTasks(this.ctx, api, t.existing, path)
+        : { plan: { running: [], toRun: [], toTrigger: [] }, guards: [] }
+      g.guards.push(...tasks.guards)
+      this.report.guards = g.guards
       const failed = guardFailures(g.guards)
       rec.detail =
         failed ??
         `${g.guards.filter((x) => x.status === 'passed').length} of ${g.guards.length} passed, none failed`
       if (failed && !this.o.dryRun)
         throw new PipelineError(`Refused before any change: ${failed}`, GUARDS)
-      return g
+      return { ...g, runtime: tasks.plan }
     })
 
     await this.step(PREFLIGHT, async (rec) => {
@@ -255,7 +276,7 @@ export class Pipeline {
         return d
       })
       await this.step(PLAN, async (rec) => {
-        const plan = makePlan(this.o, t, bindings, guards, connections, changes)
+        const plan = makePlan(this.o, t, bindings, guards, connections, changes, runtime)
         this.report.plan = plan
         rec.detail = plan.canApply
           ? 'the promotion can be applied'
@@ -281,9 +302,33 @@ export class Pipeline {
             }
           ]),
       { kind: 'set-bindings', what: 'set the bindings' },
+      ...(this.o.quiesce
+        ? runtime.running.map((r) => ({
+            kind: 'stop-task' as const,
+            what: `stop task '${r.name}'`,
+            taskId: r.id
+          }))
+        : []),
       { kind: 'import', what: 'import the package' },
       ...(this.o.prepare ? [{ kind: 'prepare' as const, what: 'prepare' }] : []),
-      ...(this.o.validate ? [{ kind: 'validate' as const, what: 'validate' }] : [])
+      ...(this.o.validate ? [{ kind: 'validate' as const, what: 'validate' }] : []),
+      ...(this.o.quiesce
+        ? runtime.running.map((r) => ({
+            kind: 'resume-task' as const,
+            what: `start task '${r.name}' again`,
+            taskId: r.id
+          }))
+        : []),
+      ...runtime.toRun.map((r) => ({
+        kind: 'run-task' as const,
+        what: `run task '${r.name}'`,
+        taskId: r.id
+      })),
+      ...runtime.toTrigger.map((r) => ({
+        kind: 'trigger-task' as const,
+        what: `trigger task '${r.name}'`,
+        taskId: r.id
+      }))
     ])
 
     const project =
@@ -308,12 +353,46 @@ export class Pipeline {
     await this.step(CHECK_CONNECTIONS, async (rec) => {
       rec.detail = await checkConnections(this.ctx, api, project, t.space.name)
     })
-    await this.step(IMPORT, async () => importPackage(this.ctx, api, project, zip, info))
-    if (this.o.prepare) await this.step(PREPARE, async () => prepareProject(this.ctx, api, project))
-    else this.skip(PREPARE, "input 'prepare' is false")
-    if (this.o.validate)
-      await this.step(VALIDATE, async () => validateProject(this.ctx, api, project))
-    else this.skip(VALIDATE, "input 'validate' is false")
+    if (this.o.quiesce && runtime.running.length > 0)
+      await this.step(QUIESCE, async (rec) => {
+        rec.detail = await quiesce(this.ctx, api, project, runtime.running)
+      })
+    // whatever happens to the import, prepare and validate, the tasks this run stopped start again
+    let deployError: unknown
+    try {
+      await this.step(IMPORT, async () => importPackage(this.ctx, api, project, zip, info))
+      if (this.o.prepare)
+        await this.step(PREPARE, async () => prepareProject(this.ctx, api, project))
+      else this.skip(PREPARE, "input 'prepare' is false")
+      if (this.o.validate)
+        await this.step(VALIDATE, async () => validateProject(this.ctx, api, project))
+      else this.skip(VALIDATE, "input 'validate' is false")
+    } catch (e) {
+      deployError = e
+    }
+    if (this.ledger.all('stop-task').some((e) => e.state === 'done')) {
+      try {
+        await this.step(RESUME, async (rec) => {
+          rec.detail = await resume(this.ctx, api, project)
+        })
+      } catch (e) {
+        if (!deployError) throw e
+        this.deps.reporter.error((e as Error).message)
+      }
+    }
+    if (deployError) throw deployError
+    if (runtime.toRun.length > 0)
+      await this.step(RUN_TASKS, async (rec) => {
+        rec.detail = await runTasks(this.ctx, api, project, runtime.toRun)
+      })
+    if (runtime.toTrigger.length > 0)
+      await this.step(TRIGGER, async (rec) => {
+        rec.detail = await triggerTasks(this.ctx, api, runtime.toTrigger)
+      })
+    if (this.o.expectDataStores.length > 0)
+      await this.step(DATA_STORES, async (rec) => {
+        rec.detail = await checkDataStores(this.ctx, api)
+      })
   }
 
   /**

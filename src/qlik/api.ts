@@ -119,7 +119,11 @@ const runItemSchema = runSchema.extend({ runId: nullish(z.string()) })
 export type RunItem = z.infer<typeof runItemSchema>
 
 /** Tasks API (/api/v1/tasks): scheduled and chained jobs such as app reloads. */
-const qlikTaskSchema = z.looseObject({ id: z.string(), name: z.string(), resourceId: nullish(z.string()) })
+const qlikTaskSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  resourceId: nullish(z.string())
+})
 export type QlikTask = z.infer<typeof qlikTaskSchema>
 const qlikTaskRunSchema = z.looseObject({
   id: z.string(),
@@ -128,7 +132,11 @@ const qlikTaskRunSchema = z.looseObject({
   endedAt: nullish(z.string())
 })
 export type QlikTaskRun = z.infer<typeof qlikTaskRunSchema>
-const dataStoreSchema = z.looseObject({ id: z.string(), name: z.string(), type: nullish(z.string()) })
+const dataStoreSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  type: nullish(z.string())
+})
 export type DataStore = z.infer<typeof dataStoreSchema>
 
 function parse<T>(
@@ -393,13 +401,15 @@ export class QlikApi {
       // a search changes nothing: safe to repeat
       idempotent: true
     })
-    return parse(
-      this.client,
-      'POST',
-      path,
-      z.looseObject({ runs: nullish(z.array(runItemSchema)) }),
-      r.data ?? {}
-    ).runs ?? []
+    return (
+      parse(
+        this.client,
+        'POST',
+        path,
+        z.looseObject({ runs: nullish(z.array(runItemSchema)) }),
+        r.data ?? {}
+      ).runs ?? []
+    )
   }
 
   // ---------- Tasks API ----------
@@ -421,7 +431,12 @@ export class QlikApi {
   /** The last run of a Tasks API task, or undefined when it never ran. */
   async lastQlikTaskRun(id: string): Promise<QlikTaskRun | undefined> {
     const path = `/api/v1/tasks/${enc(id)}/runs/last`
-    const r = await this.client.request({ method: 'GET', path, idempotent: true, okStatuses: [404] })
+    const r = await this.client.request({
+      method: 'GET',
+      path,
+      idempotent: true,
+      okStatuses: [404]
+    })
     if (r.status === 404) return undefined
     return parse(this.client, 'GET', path, qlikTaskRunSchema, r.data)
   }

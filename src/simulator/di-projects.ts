@@ -313,6 +313,15 @@ function prepareTaskPlan(
   const base = { taskId: t.id, name: t.name }
   const fail = (error: ActionError): ActionTaskPlan => ({ ...base, outcome: 'FAILED', error })
   if (platformError) return fail(platformError)
+  const last = t.runs.at(-1)
+  if (last && isRunActive(runStateAt(last, ctx.now, ctx.core.config.timing))) {
+    // a running task cannot be prepared (its tables are in use): stop it first
+    return fail({
+      code: 'DI-TASK-RUNNING',
+      message: `Task '${t.name}' is running (run ${last.runId}); stop it before preparing.`,
+      details: 'POST .../runtime/actions/stop, wait until it is stopped, then prepare.'
+    })
+  }
   const conn = taskConnectionProblem(ctx.tenant, p, t)
   if (conn) return fail(conn)
   if (t.failPrepare !== undefined) {

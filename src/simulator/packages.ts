@@ -14,6 +14,8 @@ import {
   unzipPackage
 } from '../package/layout.js'
 import {
+  CDC_TYPES,
+  continuousOf,
   PROJECT_SETTINGS_SCHEMA,
   defaultOf,
   fillDefaults,
@@ -24,6 +26,8 @@ import {
 import { PLATFORM_TYPES, PROJECT_TYPES } from './config.js'
 import type { BindingValues, DataTask, Project } from './state.js'
 
+export { continuousOf }
+
 /**
  * Project packages as the simulator exports and imports them, in Qlik's published layout (see
  * src/package/layout.ts): MINIMAL leaves out every value equal to the schema's default, ALL writes
@@ -32,17 +36,6 @@ import type { BindingValues, DataTask, Project } from './state.js'
  */
 
 export type ExportMode = 'MINIMAL' | 'ALL' | 'LEGACY'
-
-/** Types whose runs can be continuous (CDC): `fullLoadOnly: false` makes them so. */
-const CDC_TYPES = new Set(['LANDING', 'REPLICATION', 'LAKE_LANDING'])
-
-/** Whether a task runs continuously, from its settings (`fullLoadOnly`, or the type's default). */
-export function continuousOf(apiType: string, settings: Record<string, unknown>): boolean {
-  if (!CDC_TYPES.has(apiType)) return false
-  const schema = settingsSchemaOf(apiType)
-  const full = settings.fullLoadOnly ?? (schema ? defaultOf(schema, 'fullLoadOnly') : true)
-  return full === false
-}
 
 const hasKey = (schema: string | undefined, key: string): boolean =>
   schema !== undefined && keysOf(schema).properties.includes(key)

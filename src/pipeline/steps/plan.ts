@@ -5,6 +5,7 @@ import type { Options } from '../../options.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import type { ConnectionCheck, DryRunPlan, GuardResult } from '../report.js'
 import { exportValidPackage } from './export.js'
+import type { RuntimePlan } from './runtime.js'
 
 export const PLAN = 'Plan the changes (dry run)'
 export const COMPARE = 'Compare the package with the target'
@@ -51,8 +52,10 @@ export function makePlan(
   b: ComputedBindings,
   guards: GuardResult[],
   connections: ConnectionCheck[],
-  changes?: ReleaseDiff
+  changes?: ReleaseDiff,
+  runtime?: RuntimePlan
 ): DryRunPlan {
+  const names = (xs: Array<{ name: string }>): string => xs.map((x) => x.name).join(', ')
   const steps = [
     t.existing
       ? `Reuse project ${t.existing.name} (${t.existing.id})`
@@ -60,9 +63,20 @@ export function makePlan(
     ...(t.existing && o.backup ? ['Back up the target project (export ALL with bindings)'] : []),
     `Set ${Object.keys(b.values).length} binding variable(s)`,
     'Check the connections',
+    ...(o.quiesce && runtime?.running.length
+      ? [`Stop ${runtime.running.length} running task(s): ${names(runtime.running)}`]
+      : []),
     'Import the package (import-async)',
     ...(o.prepare ? [`Prepare (allowRecreate ${o.allowRecreate})`] : []),
-    ...(o.validate ? ['Validate'] : [])
+    ...(o.validate ? ['Validate'] : []),
+    ...(o.quiesce && runtime?.running.length
+      ? [`Start again the task(s) stopped: ${names(runtime.running)}`]
+      : []),
+    ...(runtime?.toRun.length ? [`Run and wait for: ${names(runtime.toRun)}`] : []),
+    ...(runtime?.toTrigger.length ? [`Trigger and wait for: ${names(runtime.toTrigger)}`] : []),
+    ...(o.expectDataStores.length
+      ? [`Check the data stores catalog for: ${o.expectDataStores.join(', ')}`]
+      : [])
   ]
   const problems = guards.filter((g) => g.status === 'failed').map((g) => `${g.detail}.`)
   return {
