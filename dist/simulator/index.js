@@ -29802,6 +29802,16 @@ function keysOf(schemaRef) {
         required: root[0].required ?? []
     };
 }
+/** Types whose runs can be continuous (CDC): `fullLoadOnly: false` makes them so. */
+const CDC_TYPES = new Set(['LANDING', 'REPLICATION', 'LAKE_LANDING']);
+/** Whether a task runs continuously, from its settings (`fullLoadOnly`, or the type's default). */
+function continuousOf(apiType, settings) {
+    if (!CDC_TYPES.has(apiType))
+        return false;
+    const schema = settingsSchemaOf(apiType);
+    const full = settings.fullLoadOnly ?? (schema ? defaultOf(schema, 'fullLoadOnly') : true);
+    return full === false;
+}
 
 ;// CONCATENATED MODULE: ./src/package/layout.ts
 
@@ -30307,16 +30317,7 @@ function parseLegacy(files, names, problems) {
 
 
 
-/** Types whose runs can be continuous (CDC): `fullLoadOnly: false` makes them so. */
-const CDC_TYPES = new Set(['LANDING', 'REPLICATION', 'LAKE_LANDING']);
-/** Whether a task runs continuously, from its settings (`fullLoadOnly`, or the type's default). */
-function continuousOf(apiType, settings) {
-    if (!CDC_TYPES.has(apiType))
-        return false;
-    const schema = settingsSchemaOf(apiType);
-    const full = settings.fullLoadOnly ?? (schema ? defaultOf(schema, 'fullLoadOnly') : true);
-    return full === false;
-}
+
 const hasKey = (schema, key) => schema !== undefined && keysOf(schema).properties.includes(key);
 const needs = (schema, key) => schema !== undefined && keysOf(schema).required.includes(key);
 const typeKey = (apiType) => apiType.toLowerCase().replace(/_/g, '');
@@ -31451,6 +31452,15 @@ function prepareTaskPlan(ctx, p, t, allowRecreate, platformError) {
     const fail = (error) => ({ ...base, outcome: 'FAILED', error });
     if (platformError)
         return fail(platformError);
+    const last = t.runs.at(-1);
+    if (last && isRunActive(runStateAt(last, ctx.now, ctx.core.config.timing))) {
+        // a running task cannot be prepared (its tables are in use): stop it first
+        return fail({
+            code: 'DI-TASK-RUNNING',
+            message: `Task '${t.name}' is running (run ${last.runId}); stop it before preparing.`,
+            details: 'POST .../runtime/actions/stop, wait until it is stopped, then prepare.'
+        });
+    }
     const conn = taskConnectionProblem(ctx.tenant, p, t);
     if (conn)
         return fail(conn);

@@ -115,7 +115,14 @@ const runtimeStateSchema = z.looseObject({
   runReadiness: nullish(z.looseObject({ state: nullish(z.string()), message: nullish(z.string()) }))
 })
 export type RuntimeState = z.infer<typeof runtimeStateSchema>
-const runItemSchema = runSchema.extend({ runId: nullish(z.string()) })
+/** An item of the run history search (its own shape: status, errorMessage). */
+const runItemSchema = z.looseObject({
+  runId: nullish(z.string()),
+  status: nullish(z.string()),
+  startTime: nullish(z.string()),
+  endTime: nullish(z.string()),
+  errorMessage: nullish(z.string())
+})
 export type RunItem = z.infer<typeof runItemSchema>
 
 /** Tasks API (/api/v1/tasks): scheduled and chained jobs such as app reloads. */

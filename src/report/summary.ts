@@ -147,6 +147,36 @@ export function renderSummary(r: RunReport): string {
     lines.push('')
   }
   if (r.plan) lines.push(planMarkdown(r))
+  if (r.runs.length) {
+    const EVENT: Record<string, string> = {
+      completed: '✅',
+      started: '▶️',
+      stopped: '⏹️',
+      failed: '❌'
+    }
+    lines.push(
+      '### Task runs',
+      '',
+      '| Why | Task | Event | State | Start | End | Message |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...r.runs.map(
+        (x) =>
+          `| ${x.why} | ${esc(x.name)} | ${EVENT[x.event] ?? ''} ${x.event} | ${x.state} | ${x.startTime ?? ''} | ${x.endTime ?? ''} | ${esc(x.message ?? '')} |`
+      ),
+      ''
+    )
+  }
+  if (r.dataStores) {
+    lines.push(
+      '### Data stores',
+      '',
+      `- Found: ${r.dataStores.found.map((n) => `\`${n}\``).join(', ') || 'none'}`,
+      ...(r.dataStores.missing.length
+        ? [`- ❌ Missing: ${r.dataStores.missing.map((n) => `\`${n}\``).join(', ')}`]
+        : []),
+      ''
+    )
+  }
   if (r.tasks.length) {
     lines.push('### Tasks', '', '| Action | Task | State | Message |', '| --- | --- | --- | --- |')
     for (const t of r.tasks)

@@ -322,7 +322,12 @@ async function failureWords(
   try {
     const runs = await api.searchRuns(projectId, t.id, 3)
     history = runs.length
-      ? ` Recent runs: ${runs.map((r) => `${r.runId ?? '?'} ${r.state}${r.startTime ? ` at ${r.startTime}` : ''}`).join(', ')}.`
+      ? ` Recent runs: ${runs
+          .map(
+            (r) =>
+              `${r.runId ?? '?'} ${r.status ?? '?'}${r.startTime ? ` at ${r.startTime}` : ''}${r.errorMessage ? ` (${r.errorMessage})` : ''}`
+          )
+          .join(', ')}.`
       : ''
   } catch {
     // the history is a help, not a condition
