@@ -3,8 +3,12 @@
  * users run:
  *   1. promote the dev "Sales pipeline" project into prod's PROD_PIPELINES space
  *      (examples/bindings/prod.yaml);
- *   2. projects as code: check examples/project/ offline (`validate`), then deploy that folder to
- *      prod as the "Support" project (`deploy --package-dir`, examples/bindings/support-prod.yaml).
+ *      and run its data tasks (landing, storage, mart), then the "Reload sales app" job downstream;
+ *   2. promote the continuous "Orders replication" project and start its CDC task;
+ *   3. projects as code: check examples/project/ offline (`validate`), then deploy that folder to
+ *      prod as the "Support" project (`deploy --package-dir`, examples/bindings/support-prod.yaml)
+ *      and run its tasks.
+ * It ends with the data tasks running (CDC) or completed (batch) on prod.
  * Exits with the first failing step's exit code.
  */
 import { mkdtempSync, readFileSync } from 'node:fs'
@@ -42,6 +46,10 @@ try {
       'PROD_PIPELINES',
       '--bindings',
       'examples/bindings/prod.yaml',
+      '--run-tasks',
+      'all',
+      '--trigger-tasks',
+      'Reload sales app',
       '--poll-interval',
       '0.2',
       '--report-path',
@@ -61,6 +69,32 @@ try {
     QLIK_TARGET_CLIENT_ID: prod.clientId,
     QLIK_TARGET_CLIENT_SECRET: prod.clientSecret,
     QLIK_ARTIFACT_DIR: join(work, 'artifacts')
+  }
+  if (code === 0) {
+    process.stdout.write('\n== A continuous replication, started and healthy ==\n')
+    code = await main(
+      [
+        '--source-tenant',
+        dev.url,
+        '--source-project',
+        'Orders replication',
+        '--target-tenant',
+        prod.url,
+        '--target-space',
+        'PROD_PIPELINES',
+        '--bindings',
+        'examples/bindings/replication-prod.yaml',
+        '--run-tasks',
+        'all',
+        '--run-healthy-seconds',
+        '2',
+        '--poll-interval',
+        '0.2',
+        '--report-path',
+        join(work, 'replication.json')
+      ],
+      { ...env, QLIK_SOURCE_API_KEY: dev.apiKey }
+    )
   }
   if (code === 0) {
     process.stdout.write(
@@ -91,6 +125,10 @@ try {
         'PROD_PIPELINES',
         '--bindings',
         'examples/bindings/support-prod.yaml',
+        '--run-tasks',
+        'all',
+        '--run-healthy-seconds',
+        '2',
         '--poll-interval',
         '0.2',
         '--report-path',
@@ -101,9 +139,19 @@ try {
   }
   process.stdout.write('\nIn the prod simulator now:\n')
   for (const project of sim.state('prod').projects) {
+    const runs = project.tasks.map((t) => {
+      const run = t.runs.at(-1)
+      const state = !run
+        ? 'not run'
+        : run.stoppedAt !== undefined
+          ? 'stopped'
+          : run.endsAt === undefined
+            ? 'RUNNING (continuous)'
+            : run.outcome
+      return `${t.name}: ${state}`
+    })
     process.stdout.write(
-      `  project '${project.name}' (${project.id}): ${project.tasks.length} tasks, ` +
-        `${project.tasks.filter((t) => t.prepared && t.validated).length} prepared and validated\n`
+      `  project '${project.name}' (${project.id}): ${project.tasks.filter((t) => t.prepared && t.validated).length}/${project.tasks.length} tasks prepared and validated; ${runs.join(', ')}\n`
     )
   }
 } finally {
