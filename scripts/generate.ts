@@ -8,6 +8,7 @@ import { stringify } from 'yaml'
 import { withTables } from '../src/docs.js'
 import { OPTION_SPECS } from '../src/options.js'
 import { OUTPUT_SPECS } from '../src/outputs.js'
+import { projectsJsonSchema } from '../src/pipeline/projects.js'
 import { bindingsJsonSchema } from '../src/pipeline/bindings.js'
 
 const doc = {
@@ -34,6 +35,11 @@ mkdirSync(new URL('../schemas/', import.meta.url), { recursive: true })
 writeFileSync(
   new URL('../schemas/bindings.schema.json', import.meta.url),
   `${JSON.stringify(bindingsJsonSchema(), null, 2)}\n`
+)
+
+writeFileSync(
+  new URL('../schemas/projects.schema.json', import.meta.url),
+  `${JSON.stringify(projectsJsonSchema(), null, 2)}\n`
 )
 
 const readme = new URL('../README.md', import.meta.url)

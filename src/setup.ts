@@ -13,6 +13,10 @@ import type {
 import type { RunReport } from './pipeline/report.js'
 import { Pipeline } from './pipeline/run.js'
 import { planMarkdown } from './report/plan.js'
+import { InputError } from './pipeline/errors.js'
+import { loadProjectsFile, runProjectSet } from './pipeline/projects.js'
+import { newReport } from './pipeline/report.js'
+import { slug } from './pipeline/context.js'
 import { QlikApi } from './qlik/api.js'
 import { QlikClient } from './qlik/client.js'
 
@@ -112,25 +116,67 @@ export function createPipeline(input: SetupInput): {
  * A report that cannot be written is a warning, not a failure of the promotion.
  */
 export async function runPipeline(input: SetupInput, reportPath: string): Promise<RunReport> {
-  const { pipeline, close } = createPipeline(input)
-  let report: RunReport
-  try {
-    report = await pipeline.run()
-  } finally {
-    await close()
+  const runOne = async (options: Options, workDir?: string): Promise<RunReport> => {
+    const { pipeline, close } = createPipeline({
+      ...input,
+      options,
+      ...(workDir ? { workDir } : {})
+    })
+    try {
+      return await pipeline.run()
+    } finally {
+      await close()
+    }
   }
+  let report: RunReport
+  if (input.options.projectsFile) {
+    let entries
+    try {
+      entries = loadProjectsFile(input.options.projectsFile)
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e
+      report = newReport(input.options.mode, input.options.dryRun, input.clock.now())
+      report.outcome = 'failed'
+      report.error = e.message
+      report.badInput = true
+      report.failedStep = e.step
+      report.ledger.account = []
+      writeReport(input, report, reportPath)
+      return report
+    }
+    const root =
+      input.workDir ??
+      join(input.env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
+    report = await runProjectSet(input.options, entries, async (o, e) => {
+      input.reporter.info(`== Project ${e.name} ==`)
+      return runOne(o, join(root, slug(e.name)))
+    })
+  } else report = await runOne(input.options)
+  writeReport(input, report, reportPath)
+  return report
+}
+
+function writeReport(input: SetupInput, report: RunReport, reportPath: string): void {
   try {
     mkdirSync(dirname(reportPath), { recursive: true })
-    if (report.plan) {
-      // the release plan a workflow can post as a pull-request comment: Markdown, and JSON beside it
+    // the release plan a workflow can post as a pull-request comment: Markdown, and JSON beside it
+    // (a set of projects: every project's plan, in order)
+    const plans = report.projectReports
+      ? report.projectReports.filter((x) => x.report.plan).map((x) => x.report)
+      : report.plan
+        ? [report]
+        : []
+    if (plans.length > 0) {
       const planPath = join(dirname(reportPath), 'qlik-di-promote-plan.md')
-      writeFileSync(planPath, planMarkdown(report))
-      writeFileSync(planPath.replace(/\.md$/, '.json'), `${JSON.stringify(report.plan, null, 2)}\n`)
+      writeFileSync(planPath, plans.map((r) => planMarkdown(r)).join('\n'))
+      const json = report.projectReports
+        ? report.projectReports.map((x) => ({ project: x.name, plan: x.report.plan ?? null }))
+        : report.plan
+      writeFileSync(planPath.replace(/\.md$/, '.json'), `${JSON.stringify(json, null, 2)}\n`)
       report.planPath = planPath
     }
     writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   } catch (e) {
     input.reporter.warning(`Could not write the report to ${reportPath}: ${(e as Error).message}`)
   }
-  return report
 }

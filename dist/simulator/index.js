@@ -26211,6 +26211,11 @@ const taskSchema = strictObject({
     continuous: schemas_boolean().default(false),
     /** Further task settings, shaped as the task type's schema (task.settings.<type>.schema.json). */
     settings: record(schemas_string(), unknown()).optional(),
+    /**
+     * Cross-project reference: this task selects its datasets from a task of another project of
+     * the same tenant (on a target, the upstream project must be imported first, as Qlik requires).
+     */
+    upstream: strictObject({ project: schemas_string().min(1), task: schemas_string().min(1) }).optional(),
     /** Force this task to fail prepare / validate / its runs, with this message. */
     failPrepare: schemas_string().optional(),
     failValidate: schemas_string().optional(),
@@ -30158,7 +30163,18 @@ function parseYamlLayout(files, names, problems) {
             return typeof name === 'string' ? name : n.split('/').pop().replace(/\.yaml$/, '');
         });
         const datasets = [...new Set([...selected, ...fromFiles])];
+        const cross = (Array.isArray(selection.doc?.explicitlySelected) ? selection.doc.explicitlySelected : [])
+            .map((d) => asRecord(d))
+            .find((d) => variableOf(d.sourceProject) !== undefined);
         tasks.push({
+            ...(cross
+                ? {
+                    upstream: {
+                        projectVar: variableOf(cross.sourceProject),
+                        taskId: typeof cross.sourceTask === 'string' ? cross.sourceTask : ''
+                    }
+                }
+                : {}),
             id: tp.id,
             name: typeof tp.name === 'string' ? tp.name : folder,
             type: taskTypeForApi(typeof tp.type === 'string' ? tp.type : ''),
@@ -30496,10 +30512,15 @@ function buildPackage(project, mode, includeBindings) {
             settings
         });
         const source = t.connectionVars.sourceConnection;
-        if (source !== undefined || (all && t.datasets.length > 0)) {
+        const up = t.upstream;
+        if (source !== undefined || up || (all && t.datasets.length > 0)) {
             files[`${dir}/sourceSelection.yaml`] = yaml({
                 ...(source !== undefined ? { sourceConnection: ref(source) } : {}),
-                explicitlySelected: t.datasets.map((name) => (all ? { name, type: 'TABLE' } : { name }))
+                explicitlySelected: t.datasets.map((name) => ({
+                    ...(up ? { sourceProject: ref(up.projectVar), sourceTask: up.taskId } : {}),
+                    name,
+                    ...(all ? { type: 'TABLE' } : {})
+                }))
             });
         }
         for (const d of t.datasets) {
@@ -30574,6 +30595,7 @@ function readPackage(zip) {
             connectionVars: t.connectionVars,
             datasets: t.datasets,
             settings: t.settings,
+            ...(t.upstream ? { upstream: t.upstream } : {}),
             modelBytes: t.modelBytes
         })),
         declared: def.declared,
@@ -30626,6 +30648,11 @@ function computeNameToIdMap(tenant, values) {
     return map;
 }
 const taskVar = (taskId, role) => `task.${taskId}.${role}`;
+/** The binding variable of a cross-project reference: `project.<slug of its name>.projectId`. */
+const upstreamVar = (projectName) => `project.${projectName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')}.projectId`;
 function taskId(cfg) {
     return cfg.id ?? cfg.name.replace(/[^A-Za-z0-9_-]+/g, '_');
 }
@@ -30711,6 +30738,15 @@ function buildProject(tenant, cfg, now) {
     project.nameToIdMap = computeNameToIdMap(tenant, bindings);
     for (const t of project.tasks)
         t.continuous = continuousOf(t.type, t.settings);
+    cfg.tasks.forEach((tc, i) => {
+        if (!tc.upstream)
+            return;
+        const v = upstreamVar(tc.upstream.project);
+        const task = project.tasks[i];
+        task.upstream = { projectVar: v, taskId: tc.upstream.task };
+        if (!project.declared.includes(v))
+            project.declared.push(v);
+    });
     return project;
 }
 function buildTenant(cfg, now) {
@@ -30741,6 +30777,15 @@ function buildTenant(cfg, now) {
         reachable: c.reachable
     }));
     tenant.projects = cfg.projects.map((p) => buildProject(tenant, p, now));
+    // cross-project references are bound to the upstream project's id in this tenant
+    for (const p of tenant.projects)
+        for (const t of p.tasks) {
+            if (!t.upstream || p.bindings[t.upstream.projectVar] !== undefined)
+                continue;
+            const up = tenant.projects.find((x) => upstreamVar(x.name) === t.upstream?.projectVar);
+            if (up)
+                p.bindings[t.upstream.projectVar] = up.id;
+        }
     cfg.apiKeys.forEach((k, i) => tenant.credentials.push({
         id: `${cfg.name}-api-key-${i + 1}`,
         kind: 'api-key',
@@ -31373,6 +31418,22 @@ function importErrors(tenant, p, pkg) {
                 errors.push(problem);
         }
     }
+    // Qlik: upstream projects referenced by this one must be imported first
+    for (const t of pkg.tasks) {
+        if (!t.upstream)
+            continue;
+        const id = p.bindings[t.upstream.projectVar];
+        if (id === undefined || id === '' || id === null)
+            continue; // reported as DI-BINDING-MISSING
+        const up = tenant.projects.find((x) => x.id === id);
+        if (!up || !up.tasks.some((x) => x.id === t.upstream?.taskId)) {
+            errors.push({
+                code: 'DI-IMPORT-UPSTREAM-MISSING',
+                message: `Task '${t.name}' selects datasets from task '${t.upstream.taskId}' of project ${id} (${t.upstream.projectVar}), which ${up ? 'has no such task' : 'does not exist in this tenant'}: import the upstream project first`,
+                details: 'Import the upstream project first, then bind its id to this variable.'
+            });
+        }
+    }
     return errors.slice(0, 50);
 }
 function applyImport(tenant, p, pkg) {
@@ -31410,6 +31471,10 @@ function applyImport(tenant, p, pkg) {
         if (pt.description !== '')
             t.description = pt.description;
         t.connectionVars = { ...pt.connectionVars };
+        if (pt.upstream)
+            t.upstream = { ...pt.upstream };
+        else
+            delete t.upstream;
         t.datasets = [...pt.datasets];
         t.settings = settingsToApply(t.settings, pt.settings);
         t.continuous = continuousOf(t.type, t.settings);

@@ -62,6 +62,11 @@ export interface TaskDefinition {
   connectionVars: Partial<Record<'sourceConnection' | 'targetConnection', string>>
   datasets: string[]
   settings: Record<string, unknown>
+  /**
+   * Cross-project reference: the datasets come from a task of another project, named by the
+   * variable holding that project's id (`sourceProject: "{{project.<name>.projectId}}"`).
+   */
+  upstream?: { projectVar: string; taskId: string }
   /** Size of model.yaml in bytes (0 when absent). */
   modelBytes: number
 }
@@ -408,7 +413,20 @@ function parseYamlLayout(
       return typeof name === 'string' ? name : (n.split('/').pop() as string).replace(/\.yaml$/, '')
     })
     const datasets = [...new Set([...selected, ...fromFiles])]
+    const cross = (
+      Array.isArray(selection.doc?.explicitlySelected) ? selection.doc.explicitlySelected : []
+    )
+      .map((d) => asRecord(d))
+      .find((d) => variableOf(d.sourceProject) !== undefined)
     tasks.push({
+      ...(cross
+        ? {
+            upstream: {
+              projectVar: variableOf(cross.sourceProject) as string,
+              taskId: typeof cross.sourceTask === 'string' ? cross.sourceTask : ''
+            }
+          }
+        : {}),
       id: tp.id,
       name: typeof tp.name === 'string' ? tp.name : folder,
       type: taskTypeForApi(typeof tp.type === 'string' ? tp.type : ''),

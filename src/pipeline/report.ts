@@ -135,6 +135,15 @@ export interface RunReport {
   }
   /** export-dir: the exported package written as a folder. */
   exportDir?: { dir: string; written: string[]; removed: string[] }
+  /** projects-file: every project of the set and how it ended (done, failed, not-started). */
+  projects?: Array<{
+    name: string
+    state: 'done' | 'failed' | 'not-started'
+    targetProjectId?: string
+    error?: string
+  }>
+  /** projects-file: the report of each project that ran, in order. */
+  projectReports?: Array<{ name: string; report: RunReport }>
   /** Dry run: where the plan was written (Markdown; the JSON beside it). */
   planPath?: string
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */

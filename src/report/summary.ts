@@ -55,7 +55,38 @@ function renderValidation(r: RunReport): string {
   return lines.join('\n')
 }
 
+/** projects-file: the set's table, then each project's own summary, folded. */
+function renderSet(r: RunReport): string {
+  const ICON = { done: '✅', failed: '❌', 'not-started': '⏸️' } as const
+  const lines = [
+    `## ${r.outcome === 'succeeded' ? '✅' : '❌'} Qlik DI projects: ${r.outcome === 'succeeded' ? (r.dryRun ? 'dry run: the set can be promoted' : 'the set was promoted') : r.dryRun ? 'dry run: the set would fail' : 'the set failed'}`,
+    ''
+  ]
+  if (r.error) lines.push(`> **Error:** ${esc(r.error.split('\n')[0] ?? '')}`, '')
+  lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |')
+  ;(r.projects ?? []).forEach((p, i) =>
+    lines.push(
+      `| ${i + 1} | ${esc(p.name)} | ${ICON[p.state]} ${p.state} | ${p.targetProjectId ? `\`${p.targetProjectId}\`` : ''} | ${esc(p.error ?? '')} |`
+    )
+  )
+  lines.push('')
+  for (const x of r.projectReports ?? []) {
+    const { projectReports: _a, projects: _b, ...own } = x.report
+    void _a
+    void _b
+    lines.push(
+      `<details><summary>${esc(x.name)}</summary>`,
+      '',
+      renderSummary(own),
+      '</details>',
+      ''
+    )
+  }
+  return lines.join('\n')
+}
+
 export function renderSummary(r: RunReport): string {
+  if (r.projectReports) return renderSet(r)
   if (r.mode === 'validate') return renderValidation(r)
   const lines: string[] = []
   const title =

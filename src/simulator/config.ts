@@ -65,6 +65,11 @@ const taskSchema = z
     continuous: z.boolean().default(false),
     /** Further task settings, shaped as the task type's schema (task.settings.<type>.schema.json). */
     settings: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Cross-project reference: this task selects its datasets from a task of another project of
+     * the same tenant (on a target, the upstream project must be imported first, as Qlik requires).
+     */
+    upstream: z.strictObject({ project: z.string().min(1), task: z.string().min(1) }).optional(),
     /** Force this task to fail prepare / validate / its runs, with this message. */
     failPrepare: z.string().optional(),
     failValidate: z.string().optional(),

@@ -223,6 +223,20 @@ function importErrors(tenant: Tenant, p: Project, pkg: PackageContent): ActionEr
       if (problem && problem.code !== 'DI-CONNECTION-UNREACHABLE') errors.push(problem)
     }
   }
+  // Qlik: upstream projects referenced by this one must be imported first
+  for (const t of pkg.tasks) {
+    if (!t.upstream) continue
+    const id = p.bindings[t.upstream.projectVar]
+    if (id === undefined || id === '' || id === null) continue // reported as DI-BINDING-MISSING
+    const up = tenant.projects.find((x) => x.id === id)
+    if (!up || !up.tasks.some((x) => x.id === t.upstream?.taskId)) {
+      errors.push({
+        code: 'DI-IMPORT-UPSTREAM-MISSING',
+        message: `Task '${t.name}' selects datasets from task '${t.upstream.taskId}' of project ${id} (${t.upstream.projectVar}), which ${up ? 'has no such task' : 'does not exist in this tenant'}: import the upstream project first`,
+        details: 'Import the upstream project first, then bind its id to this variable.'
+      })
+    }
+  }
   return errors.slice(0, 50)
 }
 
@@ -259,6 +273,8 @@ function applyImport(tenant: Tenant, p: Project, pkg: PackageContent): void {
     t.type = pt.type as DataTask['type']
     if (pt.description !== '') t.description = pt.description
     t.connectionVars = { ...pt.connectionVars }
+    if (pt.upstream) t.upstream = { ...pt.upstream }
+    else delete t.upstream
     t.datasets = [...pt.datasets]
     t.settings = settingsToApply(t.settings, pt.settings)
     t.continuous = continuousOf(t.type, t.settings)

@@ -250,10 +250,15 @@ export function buildPackage(
       settings
     })
     const source = t.connectionVars.sourceConnection
-    if (source !== undefined || (all && t.datasets.length > 0)) {
+    const up = t.upstream
+    if (source !== undefined || up || (all && t.datasets.length > 0)) {
       files[`${dir}/sourceSelection.yaml`] = yaml({
         ...(source !== undefined ? { sourceConnection: ref(source) } : {}),
-        explicitlySelected: t.datasets.map((name) => (all ? { name, type: 'TABLE' } : { name }))
+        explicitlySelected: t.datasets.map((name) => ({
+          ...(up ? { sourceProject: ref(up.projectVar), sourceTask: up.taskId } : {}),
+          name,
+          ...(all ? { type: 'TABLE' } : {})
+        }))
       })
     }
     for (const d of t.datasets) {
@@ -277,6 +282,7 @@ export interface PackageTask {
   connectionVars: DataTask['connectionVars']
   datasets: string[]
   settings: Record<string, unknown>
+  upstream?: DataTask['upstream']
   /** Size of model.yaml (kept so an imported project exports the same way). */
   modelBytes: number
 }
@@ -365,6 +371,7 @@ export function readPackage(zip: Uint8Array): {
       connectionVars: t.connectionVars,
       datasets: t.datasets,
       settings: t.settings,
+      ...(t.upstream ? { upstream: t.upstream } : {}),
       modelBytes: t.modelBytes
     })),
     declared: def.declared,

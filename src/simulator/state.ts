@@ -47,6 +47,8 @@ export interface DataTask {
   connectionVars: Partial<Record<TaskConnectionRole, string>>
   datasets: string[]
   settings: Record<string, unknown>
+  /** Datasets selected from a task of another project: the variable holding that project's id. */
+  upstream?: { projectVar: string; taskId: string }
   continuous: boolean
   /** Size of model.yaml in exports. */
   modelBytes: number
@@ -182,6 +184,13 @@ export function computeNameToIdMap(tenant: Tenant, values: BindingValues): Recor
 
 export const taskVar = (taskId: string, role: string): string => `task.${taskId}.${role}`
 
+/** The binding variable of a cross-project reference: `project.<slug of its name>.projectId`. */
+export const upstreamVar = (projectName: string): string =>
+  `project.${projectName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')}.projectId`
+
 function taskId(cfg: TaskConfig): string {
   return cfg.id ?? cfg.name.replace(/[^A-Za-z0-9_-]+/g, '_')
 }
@@ -267,6 +276,13 @@ function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project 
   }
   project.nameToIdMap = computeNameToIdMap(tenant, bindings)
   for (const t of project.tasks) t.continuous = continuousOf(t.type, t.settings)
+  cfg.tasks.forEach((tc, i) => {
+    if (!tc.upstream) return
+    const v = upstreamVar(tc.upstream.project)
+    const task = project.tasks[i] as DataTask
+    task.upstream = { projectVar: v, taskId: tc.upstream.task }
+    if (!project.declared.includes(v)) project.declared.push(v)
+  })
   return project
 }
 
@@ -298,6 +314,13 @@ function buildTenant(cfg: TenantConfig, now: string): Tenant {
     reachable: c.reachable
   }))
   tenant.projects = cfg.projects.map((p) => buildProject(tenant, p, now))
+  // cross-project references are bound to the upstream project's id in this tenant
+  for (const p of tenant.projects)
+    for (const t of p.tasks) {
+      if (!t.upstream || p.bindings[t.upstream.projectVar] !== undefined) continue
+      const up = tenant.projects.find((x) => upstreamVar(x.name) === t.upstream?.projectVar)
+      if (up) p.bindings[t.upstream.projectVar] = up.id
+    }
   cfg.apiKeys.forEach((k, i) =>
     tenant.credentials.push({
       id: `${cfg.name}-api-key-${i + 1}`,

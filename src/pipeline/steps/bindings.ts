@@ -63,6 +63,12 @@ export async function computeBindings(
   ) {
     overlay.projectName = t.name
   }
+  // projects-file: a reference to an upstream project of the set gets that project's target id
+  for (const v of info.declared) {
+    const key = /^project\.([^.]+)\.projectId$/.exec(v)?.[1]
+    const id = key !== undefined ? ctx.o.upstreamProjects?.[key] : undefined
+    if (id !== undefined && input.values[v] === undefined) overlay[v] = id
+  }
   const merged = mergeBindings(current, overlay, info.declared)
   ctx.report.bindings = {
     source: input.source,

@@ -1,0 +1,184 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stringify } from 'yaml'
+import type { SimulatorConfigInput } from '../../src/simulator/config.js'
+import type { Simulator } from '../../src/simulator/server.js'
+import { renderSummary } from '../../src/report/summary.js'
+import { runPromote } from '../helpers/pipeline.js'
+import { demoConfig, startDemo } from '../helpers/sim.js'
+
+/** dev gets three projects: Hub <- Marts <- Reports (each selects datasets from the one before). */
+function threeProjects(): Partial<SimulatorConfigInput> {
+  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
+  const project = (name: string, tasks: object[]) => ({
+    name,
+    space: 'DEV_PIPELINES',
+    type: 'DATA_PIPELINE',
+    platformType: 'SNOWFLAKE',
+    platformConnection: 'DEV_DATA.snowflake_dev',
+    tasks
+  })
+  return {
+    tenants: demo.tenants.map((t) =>
+      t.name === 'dev'
+        ? {
+            ...t,
+            projects: [
+              project('Hub', [
+                {
+                  id: 'landing_hub',
+                  name: 'Landing hub',
+                  type: 'LANDING',
+                  sourceConnection: 'DEV_SOURCES.orders_postgres',
+                  datasets: ['orders']
+                }
+              ]),
+              project('Marts', [
+                {
+                  id: 'mart_orders',
+                  name: 'Orders mart',
+                  type: 'DATAMART',
+                  datasets: ['orders'],
+                  upstream: { project: 'Hub', task: 'landing_hub' }
+                }
+              ]),
+              project('Reports', [
+                {
+                  id: 'report_orders',
+                  name: 'Orders report',
+                  type: 'DATAMART',
+                  datasets: ['orders'],
+                  upstream: { project: 'Marts', task: 'mart_orders' }
+                }
+              ])
+            ]
+          }
+        : t
+    ) as SimulatorConfigInput['tenants']
+  }
+}
+
+const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
+
+function file(projects: object[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'qdp-set-'))
+  const path = join(dir, 'projects.yaml')
+  writeFileSync(path, stringify({ projects }))
+  return path
+}
+
+const set = () =>
+  file([
+    // listed dependent-first on purpose: the order comes from dependsOn
+    { name: 'Reports', dependsOn: ['Marts'], bindings: platform },
+    { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
+    {
+      name: 'Hub',
+      bindings: {
+        ...platform,
+        'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
+      }
+    }
+  ])
+
+const noSingle = { 'source-project': '', bindings: '' }
+
+let sim: Simulator
+beforeEach(async () => {
+  sim = await startDemo(threeProjects())
+})
+afterEach(async () => {
+  await sim.close()
+})
+
+describe('projects-file: several projects in dependency order', () => {
+  it('promotes upstream first and binds each reference to the upstream target id', async () => {
+    const { report, log } = await runPromote(sim, { ...noSingle, 'projects-file': set() })
+    expect(report.error).toBeUndefined()
+    expect(report.projects?.map((p) => [p.name, p.state])).toEqual([
+      ['Hub', 'done'],
+      ['Marts', 'done'],
+      ['Reports', 'done']
+    ])
+    const prod = sim.state('prod').projects
+    const hub = prod.find((p) => p.name === 'Hub')!
+    const marts = prod.find((p) => p.name === 'Marts')!
+    expect(marts.bindings['project.hub.projectId']).toBe(hub.id)
+    expect(prod.find((p) => p.name === 'Reports')!.bindings['project.marts.projectId']).toBe(
+      marts.id
+    )
+    expect(log.text().indexOf('== Project Hub ==')).toBeLessThan(
+      log.text().indexOf('== Project Reports ==')
+    )
+    const md = renderSummary(report)
+    expect(md).toContain('Qlik DI projects: the set was promoted')
+    expect(md).toContain('| 1 | Hub | ✅ done |')
+    expect(md).toContain('<details><summary>Reports</summary>')
+  })
+
+  it('Qlik refuses a dependent project imported before its upstream one (the simulator too)', async () => {
+    const { report } = await runPromote(sim, {
+      'source-project': 'Marts',
+      bindings: JSON.stringify({ ...platform, 'project.hub.projectId': 'no-such-project' })
+    })
+    expect(report.outcome).toBe('failed')
+    expect(report.error).toContain(
+      "Task 'Orders mart' selects datasets from task 'landing_hub' of project no-such-project (project.hub.projectId), which does not exist in this tenant: import the upstream project first"
+    )
+  })
+
+  it('stops at the first failure, with every project state', async () => {
+    sim.injectFault({
+      tenant: 'prod',
+      path: '/actions/import-async',
+      after: 1,
+      times: 1,
+      actionOutcome: { state: 'FAILED', message: 'Table ORDERS is locked' }
+    })
+    const { report } = await runPromote(sim, { ...noSingle, 'projects-file': set() })
+    expect(report.outcome).toBe('failed')
+    expect(report.projects?.map((p) => p.state)).toEqual(['done', 'failed', 'not-started'])
+    expect(report.error).toMatch(
+      /^Project 'Marts' \(2 of 3\) failed; the set stopped there \(Hub: done, Marts: failed, Reports: not-started\)\./
+    )
+    expect(
+      sim
+        .state('prod')
+        .projects.map((p) => p.name)
+        .sort()
+    ).toEqual(['Hub', 'Marts'])
+  })
+
+  it('refuses a cycle and an unknown dependency before any request', async () => {
+    const cycle = file([
+      { name: 'Hub', dependsOn: ['Reports'] },
+      { name: 'Marts', dependsOn: ['Hub'] },
+      { name: 'Reports', dependsOn: ['Marts'] }
+    ])
+    const a = await runPromote(sim, { ...noSingle, 'projects-file': cycle })
+    expect(a.report.badInput).toBe(true)
+    expect(a.report.error).toContain(
+      'the dependencies form a cycle: Hub -> Reports -> Marts -> Hub'
+    )
+    const unknown = file([{ name: 'Marts', dependsOn: ['Hubb'] }])
+    const b = await runPromote(sim, { ...noSingle, 'projects-file': unknown })
+    expect(b.report.error).toContain("'Marts' depends on 'Hubb', which the file does not list")
+    expect(sim.requests()).toEqual([])
+  })
+
+  it('a dry run plans every project, upstream ones not created yet', async () => {
+    const { report } = await runPromote(sim, {
+      ...noSingle,
+      'projects-file': set(),
+      'dry-run': 'true'
+    })
+    expect(report.error).toBeUndefined()
+    expect(report.projectReports?.map((x) => x.report.plan?.project)).toEqual([
+      'create',
+      'create',
+      'create'
+    ])
+    expect(sim.state('prod').projects).toEqual([])
+  })
+})
