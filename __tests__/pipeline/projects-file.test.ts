@@ -2,62 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import type { SimulatorConfigInput } from '../../src/simulator/config.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { renderSummary } from '../../src/report/summary.js'
 import { runPromote } from '../helpers/pipeline.js'
-import { demoConfig, startDemo } from '../helpers/sim.js'
-
-/** dev gets three projects: Hub <- Marts <- Reports (each selects datasets from the one before). */
-function threeProjects(): Partial<SimulatorConfigInput> {
-  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
-  const project = (name: string, tasks: object[]) => ({
-    name,
-    space: 'DEV_PIPELINES',
-    type: 'DATA_PIPELINE',
-    platformType: 'SNOWFLAKE',
-    platformConnection: 'DEV_DATA.snowflake_dev',
-    tasks
-  })
-  return {
-    tenants: demo.tenants.map((t) =>
-      t.name === 'dev'
-        ? {
-            ...t,
-            projects: [
-              project('Hub', [
-                {
-                  id: 'landing_hub',
-                  name: 'Landing hub',
-                  type: 'LANDING',
-                  sourceConnection: 'DEV_SOURCES.orders_postgres',
-                  datasets: ['orders']
-                }
-              ]),
-              project('Marts', [
-                {
-                  id: 'mart_orders',
-                  name: 'Orders mart',
-                  type: 'DATAMART',
-                  datasets: ['orders'],
-                  upstream: { project: 'Hub', task: 'landing_hub' }
-                }
-              ]),
-              project('Reports', [
-                {
-                  id: 'report_orders',
-                  name: 'Orders report',
-                  type: 'DATAMART',
-                  datasets: ['orders'],
-                  upstream: { project: 'Marts', task: 'mart_orders' }
-                }
-              ])
-            ]
-          }
-        : t
-    ) as SimulatorConfigInput['tenants']
-  }
-}
+import { startDemo, threeProjects } from '../helpers/sim.js'
 
 const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
 

@@ -1,0 +1,77 @@
+/** projects-file through dist/index.js: three projects, the dependent one listed first; a cycle. */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stringify } from 'yaml'
+import type { Simulator } from '../../src/simulator/server.js'
+import { runAction } from '../helpers/action.js'
+import { startDemo, threeProjects } from '../helpers/sim.js'
+
+let sim: Simulator
+beforeEach(async () => {
+  sim = await startDemo(threeProjects())
+})
+afterEach(async () => {
+  await sim.close()
+})
+
+const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
+
+function projectsFile(projects: object[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'qdp-set-')), 'projects.yaml')
+  writeFileSync(path, stringify({ projects }))
+  return path
+}
+
+function inputs(file: string): Record<string, string> {
+  const dev = sim.tenantInfo('dev')
+  const prod = sim.tenantInfo('prod')
+  return {
+    'source-tenant': dev.url,
+    'source-api-key': dev.apiKey,
+    'target-tenant': prod.url,
+    'target-api-key': prod.apiKey,
+    'target-space': 'PROD_PIPELINES',
+    'projects-file': file,
+    'poll-interval': '0.02'
+  }
+}
+
+it('promotes three projects upstream first, though the dependent one is listed first', async () => {
+  const r = await runAction(
+    inputs(
+      projectsFile([
+        { name: 'Reports', dependsOn: ['Marts'], bindings: platform },
+        { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
+        {
+          name: 'Hub',
+          bindings: {
+            ...platform,
+            'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
+          }
+        }
+      ])
+    )
+  )
+  expect(r.stderr).toBe('')
+  expect(r.code).toBe(0)
+  expect(r.summary).toContain('| 1 | Hub | ✅ done |')
+  expect(r.summary).toContain('| 3 | Reports | ✅ done |')
+  const prod = sim.state('prod').projects
+  expect(prod.map((p) => p.name)).toEqual(['Hub', 'Marts', 'Reports'])
+  expect(r.outputs['target-project-id']).toBe(prod.find((p) => p.name === 'Reports')!.id)
+}, 90000)
+
+it('refuses a cycle before any request, naming it', async () => {
+  const r = await runAction(
+    inputs(
+      projectsFile([
+        { name: 'Hub', dependsOn: ['Marts'] },
+        { name: 'Marts', dependsOn: ['Hub'] }
+      ])
+    )
+  )
+  expect(r.code).not.toBe(0)
+  expect(r.stdout).toContain('the dependencies form a cycle: Hub -> Marts -> Hub')
+  expect(sim.requests()).toEqual([])
+}, 60000)
