@@ -216,7 +216,7 @@ export const optionsSchema = z.strictObject({
   'projects-file': text().meta({
     default: '',
     description:
-      'mode promote: a YAML file listing several projects (source, target, bindings, dependsOn), promoted in dependency order; see schemas/projects.schema.json.'
+      'A YAML file listing several projects (source, target, bindings, dependsOn), promoted in dependency order (promote), exported as one artifact (export) or deployed from it (deploy); see schemas/projects.schema.json.'
   }),
   'export-dir': text().meta({
     default: '',
@@ -587,9 +587,15 @@ export function parseOptions(raw: RawOptions): Options {
   const target = tenant('target', needTarget)
   const sourceProject = get('source-project')
   const projectsFile = get('projects-file')
-  if (projectsFile !== '' && mode !== 'promote')
+  if (projectsFile !== '' && mode === 'validate')
+    problems.push("Input 'projects-file' is for modes promote, export and deploy, not 'validate'.")
+  if (
+    projectsFile !== '' &&
+    mode === 'deploy' &&
+    (get('zip-path') !== '' || get('package-dir') !== '')
+  )
     problems.push(
-      `Input 'projects-file' works with mode promote in this version (export and deploy of a set are not built yet), not '${mode}'.`
+      "With 'projects-file', mode deploy takes the set's packages from 'artifact-name' (the artifact a mode export with the same projects-file made), not from 'zip-path' or 'package-dir'."
     )
   if (projectsFile !== '' && (sourceProject !== '' || get('target-project') !== ''))
     problems.push(

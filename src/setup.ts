@@ -15,6 +15,7 @@ import { Pipeline } from './pipeline/run.js'
 import { planMarkdown } from './report/plan.js'
 import { InputError } from './pipeline/errors.js'
 import { loadProjectsFile, runProjectSet } from './pipeline/projects.js'
+import { deploySet, exportSet } from './pipeline/project-set.js'
 import { newReport } from './pipeline/report.js'
 import { slug } from './pipeline/context.js'
 import { QlikApi } from './qlik/api.js'
@@ -73,6 +74,19 @@ class LazyGitHubArtifactStore implements ArtifactStore {
   }
 }
 
+/** The artifact store: the one given, GitHub's in a runner, else a local directory. */
+function artifactStore(input: SetupInput): ArtifactStore {
+  const env = input.env
+  return (
+    input.artifacts ??
+    (env.ACTIONS_RUNTIME_TOKEN
+      ? new LazyGitHubArtifactStore()
+      : new LocalArtifactStore(
+          env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote', 'artifacts')
+        ))
+  )
+}
+
 export function createPipeline(input: SetupInput): {
   pipeline: Pipeline
   close: () => Promise<void>
@@ -81,13 +95,7 @@ export function createPipeline(input: SetupInput): {
   const workDir =
     input.workDir ??
     join(env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
-  const artifacts =
-    input.artifacts ??
-    (env.ACTIONS_RUNTIME_TOKEN
-      ? new LazyGitHubArtifactStore()
-      : new LocalArtifactStore(
-          env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote', 'artifacts')
-        ))
+  const artifacts = artifactStore(input)
   const source = api('source', options.source, input)
   const target = api('target', options.target, input)
   const pipeline = new Pipeline({
@@ -116,11 +124,16 @@ export function createPipeline(input: SetupInput): {
  * A report that cannot be written is a warning, not a failure of the promotion.
  */
 export async function runPipeline(input: SetupInput, reportPath: string): Promise<RunReport> {
-  const runOne = async (options: Options, workDir?: string): Promise<RunReport> => {
+  const runOne = async (
+    options: Options,
+    workDir?: string,
+    artifacts?: ArtifactStore
+  ): Promise<RunReport> => {
     const { pipeline, close } = createPipeline({
       ...input,
       options,
-      ...(workDir ? { workDir } : {})
+      ...(workDir ? { workDir } : {}),
+      ...(artifacts ? { artifacts } : {})
     })
     try {
       return await pipeline.run()
@@ -128,32 +141,51 @@ export async function runPipeline(input: SetupInput, reportPath: string): Promis
       await close()
     }
   }
-  let report: RunReport
-  if (input.options.projectsFile) {
-    let entries
-    try {
-      entries = loadProjectsFile(input.options.projectsFile)
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e
-      report = newReport(input.options.mode, input.options.dryRun, input.clock.now())
-      report.outcome = 'failed'
-      report.error = e.message
-      report.badInput = true
-      report.failedStep = e.step
-      report.ledger.account = []
-      writeReport(input, report, reportPath)
-      return report
-    }
-    const root =
-      input.workDir ??
-      join(input.env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
-    report = await runProjectSet(input.options, entries, async (o, e) => {
-      input.reporter.info(`== Project ${e.name} ==`)
-      return runOne(o, join(root, slug(e.name)))
-    })
-  } else report = await runOne(input.options)
+  const report = input.options.projectsFile
+    ? await runSet(input, runOne)
+    : await runOne(input.options)
   writeReport(input, report, reportPath)
   return report
+}
+
+/** projects-file: read the set (bad input before any request), then promote, export or deploy it. */
+async function runSet(
+  input: SetupInput,
+  runOne: (o: Options, workDir?: string, artifacts?: ArtifactStore) => Promise<RunReport>
+): Promise<RunReport> {
+  const o = input.options
+  const root =
+    input.workDir ??
+    join(input.env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
+  const each = (x: Options, workDir: string, artifacts?: ArtifactStore): Promise<RunReport> => {
+    input.reporter.info(`== Project ${x.sourceProject} ==`)
+    return runOne(x, workDir, artifacts)
+  }
+  const run = runContext(input.env)
+  try {
+    const entries = loadProjectsFile(o.projectsFile)
+    if (o.mode === 'export')
+      return await exportSet(
+        o,
+        entries,
+        artifactStore(input),
+        root,
+        run,
+        () => input.clock.now(),
+        each
+      )
+    if (o.mode === 'deploy')
+      return await deploySet(o, entries, artifactStore(input), root, run.repository, each)
+    return await runProjectSet(o, entries, (x, e) => each(x, join(root, slug(e.name))))
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e
+    const report = newReport(o.mode, o.dryRun, input.clock.now())
+    report.outcome = 'failed'
+    report.error = e.message
+    report.badInput = true
+    report.failedStep = e.step
+    return report
+  }
 }
 
 function writeReport(input: SetupInput, report: RunReport, reportPath: string): void {

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import type { Simulator } from '../../src/simulator/server.js'
 import { renderSummary } from '../../src/report/summary.js'
+import { loadProjectsFile } from '../../src/pipeline/projects.js'
 import { runPromote } from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
 
@@ -128,5 +129,78 @@ describe('projects-file: several projects in dependency order', () => {
       'create'
     ])
     expect(sim.state('prod').projects).toEqual([])
+  })
+
+  it('build once, deploy many: one artifact with every package and set.json, deployed in order', async () => {
+    const artifacts = mkdtempSync(join(tmpdir(), 'qdp-set-artifacts-'))
+    const path = set()
+    const exp = await runPromote(
+      sim,
+      { ...noSingle, mode: 'export', 'projects-file': path, 'artifact-name': 'release-set' },
+      {},
+      artifacts
+    )
+    expect(exp.report.error).toBeUndefined()
+    expect(exp.report.artifact?.name).toBe('release-set')
+    const held = readdirSync(join(artifacts, 'release-set')).sort()
+    expect(held).toEqual([
+      'hub.manifest.json',
+      'hub.zip',
+      'marts.manifest.json',
+      'marts.zip',
+      'reports.manifest.json',
+      'reports.zip',
+      'set.json'
+    ])
+    const manifest = JSON.parse(readFileSync(join(artifacts, 'release-set', 'set.json'), 'utf8'))
+    expect(manifest.projects.map((p: { name: string }) => p.name)).toEqual([
+      'Hub',
+      'Marts',
+      'Reports'
+    ])
+    expect(sim.requests({ tenant: 'prod' })).toEqual([])
+
+    const dep = await runPromote(
+      sim,
+      {
+        ...noSingle,
+        mode: 'deploy',
+        'source-tenant': '',
+        'source-api-key': '',
+        'projects-file': path,
+        'artifact-name': 'release-set'
+      },
+      {},
+      artifacts
+    )
+    expect(dep.report.error).toBeUndefined()
+    expect(dep.report.projects?.map((p) => p.state)).toEqual(['done', 'done', 'done'])
+    expect(
+      dep.report.projectReports?.map((x) =>
+        x.report.steps[0]?.detail?.endsWith('matches the manifest')
+      )
+    ).toEqual([true, true, true])
+    expect(sim.state('prod').projects.map((p) => p.name)).toEqual(['Hub', 'Marts', 'Reports'])
+    // a set artifact that lacks a project of the file is refused before any request
+    sim.clearRequests()
+    const more = file([{ name: 'Hub' }, { name: 'Finance' }])
+    const refused = await runPromote(
+      sim,
+      { ...noSingle, mode: 'deploy', 'projects-file': more, 'artifact-name': 'release-set' },
+      {},
+      artifacts
+    )
+    expect(refused.report.badInput).toBe(true)
+    expect(refused.report.error).toContain(
+      "lists 'Finance', which artifact 'release-set' does not hold"
+    )
+    expect(sim.requests({ tenant: 'prod' })).toEqual([])
+  })
+
+  it('the example projects file is valid and ordered', () => {
+    const entries = loadProjectsFile(
+      new URL('../../examples/projects.yaml', import.meta.url).pathname
+    )
+    expect(entries.map((e) => e.name)).toEqual(['Orders hub', 'Sales marts', 'Finance reports'])
   })
 })
