@@ -498,29 +498,7 @@ export class QlikApi {
 
   /** Every space whose name contains `name` (the API searches by substring; callers filter exactly). */
   async findSpaces(name: string): Promise<Space[]> {
-    const out: Space[] = []
-    let path = '/api/v1/spaces'
-    let query: Record<string, string | undefined> = { name, limit: '100' }
-    for (let page = 0; page < 50; page++) {
-      const r = await this.client.request({ method: 'GET', path, query, idempotent: true })
-      const body = parse(
-        this.client,
-        'GET',
-        path,
-        z.looseObject({
-          data: z.array(spaceSchema).nullish(),
-          links: z.looseObject({ next: z.looseObject({ href: z.string() }).nullish() }).nullish()
-        }),
-        r.data
-      )
-      out.push(...(body.data ?? []))
-      const next = body.links?.next?.href
-      if (!next) break
-      const u = new URL(next, this.client.baseUrl)
-      path = u.pathname
-      query = Object.fromEntries(u.searchParams)
-    }
-    return out
+    return this.pages('/api/v1/spaces', { name, limit: '100' }, spaceSchema)
   }
 
   async getSpace(id: string): Promise<Space | undefined> {
