@@ -57,3 +57,26 @@ it('the examples promote through this action', () => {
   for (const f of examples)
     expect(readFileSync(join(ROOT, f), 'utf8')).toContain('uses: owner/qlik-di-promote@v1')
 })
+
+it('dependabot updates npm and the actions, grouped', () => {
+  const doc = parse(readFileSync(join(ROOT, '.github/dependabot.yml'), 'utf8')) as {
+    version: number
+    updates: Array<{ 'package-ecosystem': string; directory: string; groups?: object }>
+  }
+  expect(doc.version).toBe(2)
+  expect(doc.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm'])
+  for (const u of doc.updates) expect(Object.keys(u.groups ?? {}).length).toBeGreaterThan(0)
+})
+
+it('the release workflow runs on version tags and moves the major tag', () => {
+  const text = readFileSync(join(ROOT, '.github/workflows/release.yml'), 'utf8')
+  const doc = parse(text) as { on: { push: { tags: string[] } }; permissions: object }
+  expect(doc.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+'])
+  expect(doc.permissions).toEqual({ contents: 'write' })
+  expect(text).toContain('git push --force origin "refs/tags/$major"')
+  // the CHANGELOG has a section the release notes can be cut from
+  expect(readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8')).toMatch(
+    /^## \[\d+\.\d+\.\d+\] - \d{4}-\d\d-\d\d$/m
+  )
+  expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toContain('MIT License')
+})
