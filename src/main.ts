@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readActionInputs } from './inputs.js'
@@ -6,6 +7,7 @@ import { OptionsError, parseOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ActionReporter } from './report/action-reporter.js'
+import { pullRequestOf, upsertPlanComment } from './report/pr-comment.js'
 import { renderSummary } from './report/summary.js'
 import { runPipeline } from './setup.js'
 
@@ -44,11 +46,38 @@ export async function run(): Promise<void> {
       core.warning(`Could not write the job summary: ${(e as Error).message}`)
     }
   }
+  await commentPlan(options.githubToken, report.planPath, env)
   if (report.outcome === 'failed') core.setFailed(report.error ?? 'The promotion failed.')
   else {
     for (const line of report.ledger.account) core.info(line)
     core.info(
       report.dryRun ? 'Dry run finished: no write was sent to the target.' : 'Promotion finished.'
+    )
+  }
+}
+
+/** A dry run on a pull request with github-token: the plan as one pull-request comment. */
+async function commentPlan(
+  token: string,
+  planPath: string | undefined,
+  env: NodeJS.ProcessEnv
+): Promise<void> {
+  const pr = pullRequestOf(env)
+  if (!planPath || !pr) return
+  if (!token) {
+    core.info(
+      "The release plan is not posted on the pull request: set 'github-token' (pull-requests: write) to post it."
+    )
+    return
+  }
+  try {
+    const r = await upsertPlanComment(token, pr, readFileSync(planPath, 'utf8'))
+    core.info(
+      `Release plan ${r.updated ? 'updated' : 'posted'} on pull request #${pr.number}: ${r.url}`
+    )
+  } catch (e) {
+    core.warning(
+      `Could not post the release plan on pull request #${pr.number} (needs pull-requests: write): ${(e as Error).message}`
     )
   }
 }

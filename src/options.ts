@@ -229,7 +229,8 @@ export const optionsSchema = z.strictObject({
   }),
   'github-token': text().meta({
     default: '',
-    description: 'Token to download an artifact of another workflow run (actions: read).',
+    description:
+      "Token to download an artifact of another workflow run (actions: read) and, on a pull request, to post the dry run's release plan as one comment updated in place (pull-requests: write).",
     secret: true
   }),
   prepare: flag().meta({
