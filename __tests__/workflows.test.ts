@@ -30,7 +30,7 @@ describe.each(files)('%s', (file) => {
     const declared = new Set(OPTION_SPECS.map((s) => s.name))
     for (const job of Object.values(doc.jobs)) {
       for (const step of job.steps ?? []) {
-        if (!step.uses?.includes('qlik-di-promote')) continue
+        if (!step.uses?.includes('qlik-di-promote') && step.uses !== './') continue
         for (const input of Object.keys(step.with ?? {}))
           expect({ file, input, declared: declared.has(input) }).toEqual({
             file,
