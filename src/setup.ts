@@ -19,6 +19,7 @@ import { deploySet, exportSet } from './pipeline/project-set.js'
 import { newReport } from './pipeline/report.js'
 import { slug } from './pipeline/context.js'
 import { QlikApi } from './qlik/api.js'
+import type { WaitOptions } from './pipeline/wait.js'
 import { QlikClient } from './qlik/client.js'
 
 /** Build the pipeline's parts from options: shared by the action and the CLI. */
@@ -31,7 +32,9 @@ export interface SetupInput {
   onSecret: (s: string) => void
   artifacts?: ArtifactStore
   workDir?: string
-  polling?: { firstDelayMs: number; maxDelayMs: number; factor: number }
+  polling?: Partial<
+    Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>
+  >
 }
 
 export function runContext(env: NodeJS.ProcessEnv): RunContext {

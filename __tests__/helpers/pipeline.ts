@@ -74,7 +74,9 @@ export async function runPromote(
       env,
       onSecret: () => {},
       artifacts: new LocalArtifactStore(artifactDir ?? join(dir, 'artifacts')),
-      workDir: join(dir, 'work')
+      workDir: join(dir, 'work'),
+      // the simulator's actions take milliseconds here: no 500 ms floor between status checks
+      polling: { floorMs: 10 }
     },
     join(dir, 'report.json')
   )

@@ -26347,6 +26347,8 @@ const configSchema = strictObject({
         actionPendingMs: schemas_number().int().min(0).default(150),
         /** How long each task of an action stays EXECUTING. */
         actionTaskMs: schemas_number().int().min(0).default(250),
+        /** Task durations vary by up to this fraction of actionTaskMs (0 = all equal), e.g. 0.5. */
+        actionTaskSpread: schemas_number().min(0).max(0.95).default(0),
         /** Per action type overrides of actionTaskMs, e.g. { PROJECT_IMPORT: 500 }. */
         actionTaskMsByType: record(schemas_string(), schemas_number().int().min(0)).default({}),
         /** How long a data task run (or a Tasks API run) takes. */
@@ -30867,12 +30869,23 @@ class ActionEngine {
                 details: failed.map((t) => `${t.name}: ${t.error?.message ?? 'failed'}`).join('; ')
             };
         }
+        const id = newId(16);
+        const spread = Math.min(0.95, Math.max(0, plan.taskSpread ?? 0));
+        const durations = tasks.map((_, i) => {
+            // a deterministic value in [-1, 1] per action and task
+            let h = 2166136261;
+            for (const c of `${id}:${i}`)
+                h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+            const u = (h / 0xffffffff) * 2 - 1;
+            return Math.max(1, Math.round(plan.taskMs * (1 + spread * u)));
+        });
         const action = {
             ...plan,
             tasks,
+            durations,
             outcome,
             ...(error ? { error } : {}),
-            id: newId(16),
+            id,
             createdAt: now,
             settled: false
         };
@@ -30889,7 +30902,8 @@ class ActionEngine {
     endTime(a) {
         if (a.neverFinish)
             return undefined;
-        return a.createdAt + a.pendingMs + Math.max(1, a.tasks.length) * a.taskMs;
+        const run = a.durations.reduce((x, y) => x + y, 0);
+        return a.createdAt + a.pendingMs + (a.tasks.length === 0 ? a.taskMs : run);
     }
     stateAt(a, now) {
         const elapsed = now - a.createdAt;
@@ -30917,14 +30931,14 @@ class ActionEngine {
         const details = [];
         const runStart = a.createdAt + a.pendingMs;
         a.tasks.forEach((t, i) => {
+            const start = runStart + a.durations.slice(0, i).reduce((x, y) => x + y, 0);
+            const end = start + (a.durations[i] ?? a.taskMs);
             let s;
             if (state === 'PENDING')
                 s = 'PENDING';
             else if (isFinal(state))
                 s = t.outcome;
             else {
-                const start = runStart + i * a.taskMs;
-                const end = start + a.taskMs;
                 const last = i === a.tasks.length - 1;
                 if (now < start)
                     s = 'PENDING';
@@ -30941,7 +30955,9 @@ class ActionEngine {
                 name: t.name,
                 state: s,
                 info: done ? (t.info ?? null) : null,
-                error: done ? (t.error ?? null) : null
+                error: done ? (t.error ?? null) : null,
+                startTime: s !== 'PENDING' && s !== 'SKIPPED' ? iso(start) : null,
+                endTime: done && s !== 'SKIPPED' ? iso(Math.min(end, this.endTime(a) ?? end)) : null
             });
         });
         const end = this.endTime(a);
@@ -31352,6 +31368,7 @@ function startAction(ctx, p, type, name, tasks, onSettled, error) {
         tasks,
         pendingMs: timing.actionPendingMs,
         taskMs: timing.actionTaskMsByType[type] ?? timing.actionTaskMs,
+        taskSpread: timing.actionTaskSpread,
         ...(error ? { error, outcome: 'FAILED' } : {}),
         ...(onSettled ? { onSettled } : {})
     };

@@ -4,6 +4,7 @@ import type { Bindings, Project, QlikApi, Space } from '../qlik/api.js'
 import type { BindingValues, MergedBindings } from './bindings.js'
 import type { Ledger } from './ledger.js'
 import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
+import type { WaitOptions } from './wait.js'
 import type { RunReport } from './report.js'
 
 /** What every step gets: the options, the ports, the report being built and the ledger. */
@@ -19,7 +20,9 @@ export interface PipelineDeps {
   workDir: string
   run: RunContext
   /** Override the polling policy (the benchmark compares fixed intervals with the default). */
-  polling?: { firstDelayMs: number; maxDelayMs: number; factor: number }
+  polling?: Partial<
+    Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>
+  >
 }
 
 export interface StepContext {

@@ -1,23 +1,66 @@
 import { FINAL_STATES, type ActionStatus, type QlikApi } from '../qlik/api.js'
 
 /**
- * Waiting on an asynchronous Qlik action: the first status check `firstDelayMs` after the request,
- * later checks spaced out geometrically (x`factor`) up to `maxDelayMs`, so a short action is noticed
- * quickly and a long one costs few requests; a line whenever the state or the task counts change;
- * bounded by `timeoutMs`.
+ * Waiting on an asynchronous Qlik action. The first status check comes `firstDelayMs` after the
+ * request. Then, with `estimate` (the default), the next check is placed where the status says the
+ * action will end: the tasks that finished give an average task time (their start and end times),
+ * the running task's start and the pending tasks' count give the expected end, and the check comes
+ * just after it; past that moment checks come densely, then spread out again. Without an estimate
+ * (still PENDING, or no task finished yet) the wait doubles with the time the current task has
+ * run. Never closer than `floorMs` (2 a second: the Tier 1 budget is shared by parallel jobs), never
+ * further than `maxDelayMs`. Without `estimate`, checks are spaced out geometrically (x`factor`).
+ * A line whenever the state or the task counts change; bounded by `timeoutMs`.
  */
 
 export interface WaitOptions {
   firstDelayMs: number
   maxDelayMs: number
   factor: number
+  /** Place checks where the status says the action will end (default true). */
+  estimate?: boolean
+  /** Closest two checks may be (default 500 ms). */
+  floorMs?: number
   timeoutMs: number
   sleep: (ms: number) => Promise<void>
   now: () => number
   log: (line: string) => void
 }
 
-export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.05 }
+export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.05, estimate: true, floorMs: 500 }
+
+/** Just after the expected end: what the estimate aims at. */
+const AFTER_END_MS = 80
+
+/**
+ * When the action is expected to end (ms since epoch), from its status: the average duration of
+ * the finished tasks, the running task's start, the pending tasks. Undefined when nothing can be
+ * told yet (PENDING, or no task has finished).
+ */
+export function expectedEnd(s: ActionStatus): number | undefined {
+  const tasks = s.taskDetails ?? []
+  const ms = (t: string | null | undefined): number | undefined => {
+    const v = t ? Date.parse(t) : NaN
+    return Number.isFinite(v) ? v : undefined
+  }
+  const finished = tasks
+    .map((t) => [ms(t.startTime), ms(t.endTime)] as const)
+    .filter((x): x is readonly [number, number] => x[0] !== undefined && x[1] !== undefined)
+  if (finished.length === 0) return undefined
+  const avg = finished.reduce((n, [a, b]) => n + (b - a), 0) / finished.length
+  const running = tasks.filter((t) => t.state === 'EXECUTING')
+  const pending = tasks.filter((t) => t.state === 'PENDING').length
+  const lastEnd = Math.max(...finished.map(([, b]) => b))
+  const runningEnds = running.map((t) => (ms(t.startTime) ?? lastEnd) + avg)
+  const from = runningEnds.length ? Math.max(...runningEnds) : lastEnd
+  return from + pending * avg
+}
+
+/** The current task's start (to double the wait with the time it has run). */
+function currentStart(s: ActionStatus): number | undefined {
+  const t = (s.taskDetails ?? []).find((x) => x.state === 'EXECUTING')
+  const v = t?.startTime ? Date.parse(t.startTime) : NaN
+  return Number.isFinite(v) ? v : undefined
+}
 
 export class ActionTimeoutError extends Error {
   constructor(
@@ -62,6 +105,7 @@ export async function waitForAction(
   let delay = opts.firstDelayMs
   let lastLine = ''
   let checks = 0
+  let overdue = 0
   for (;;) {
     const remaining = opts.timeoutMs - (opts.now() - start)
     await opts.sleep(Math.max(0, Math.min(delay, remaining)))
@@ -83,7 +127,23 @@ export async function waitForAction(
         Math.round(opts.timeoutMs / 1000),
         api.tenant
       )
-    delay = Math.min(opts.maxDelayMs, delay * opts.factor)
+    if (opts.estimate) {
+      const floor = opts.floorMs ?? 500
+      const now = Date.now() // the server's times are wall-clock times
+      const end = expectedEnd(status)
+      if (end !== undefined && end + AFTER_END_MS > now) {
+        overdue = 0
+        delay = end + AFTER_END_MS - now
+      } else if (end !== undefined) {
+        // past the expected end: densely at first, then spreading out
+        overdue += 1
+        delay = floor * 1.5 ** (overdue - 1)
+      } else {
+        const started = currentStart(status)
+        delay = started !== undefined ? Math.max(now - started, delay) : delay * 1.5
+      }
+      delay = Math.min(opts.maxDelayMs, Math.max(floor, delay))
+    } else delay = Math.min(opts.maxDelayMs, delay * opts.factor)
   }
 }
 

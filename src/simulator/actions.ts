@@ -45,6 +45,8 @@ export interface ActionPlan {
   neverFinish?: boolean
   pendingMs: number
   taskMs: number
+  /** Task durations vary by up to this fraction of taskMs (0: all equal), deterministically. */
+  taskSpread?: number
   /** Called once when the action ends, with its final outcome and per-task outcomes. */
   onSettled?: (outcome: FinalState, tasks: ActionTaskPlan[]) => void
 }
@@ -52,6 +54,8 @@ export interface ActionPlan {
 export interface Action extends ActionPlan {
   id: string
   createdAt: number
+  /** How long each task runs (taskMs, varied by taskSpread). */
+  durations: number[]
   outcome: FinalState
   settled: boolean
 }
@@ -77,6 +81,8 @@ export interface ActionStatus {
     state: ActionState
     info: string | null
     error: ActionError | null
+    startTime: string | null
+    endTime: string | null
   }> | null
 }
 
@@ -108,12 +114,22 @@ export class ActionEngine {
         details: failed.map((t) => `${t.name}: ${t.error?.message ?? 'failed'}`).join('; ')
       }
     }
+    const id = newId(16)
+    const spread = Math.min(0.95, Math.max(0, plan.taskSpread ?? 0))
+    const durations = tasks.map((_, i) => {
+      // a deterministic value in [-1, 1] per action and task
+      let h = 2166136261
+      for (const c of `${id}:${i}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
+      const u = (h / 0xffffffff) * 2 - 1
+      return Math.max(1, Math.round(plan.taskMs * (1 + spread * u)))
+    })
     const action: Action = {
       ...plan,
       tasks,
+      durations,
       outcome,
       ...(error ? { error } : {}),
-      id: newId(16),
+      id,
       createdAt: now,
       settled: false
     }
@@ -134,7 +150,8 @@ export class ActionEngine {
 
   endTime(a: Action): number | undefined {
     if (a.neverFinish) return undefined
-    return a.createdAt + a.pendingMs + Math.max(1, a.tasks.length) * a.taskMs
+    const run = a.durations.reduce((x, y) => x + y, 0)
+    return a.createdAt + a.pendingMs + (a.tasks.length === 0 ? a.taskMs : run)
   }
 
   stateAt(a: Action, now: number): ActionState {
@@ -161,12 +178,12 @@ export class ActionEngine {
     const details: NonNullable<ActionStatus['taskDetails']> = []
     const runStart = a.createdAt + a.pendingMs
     a.tasks.forEach((t, i) => {
+      const start = runStart + a.durations.slice(0, i).reduce((x, y) => x + y, 0)
+      const end = start + (a.durations[i] ?? a.taskMs)
       let s: ActionState
       if (state === 'PENDING') s = 'PENDING'
       else if (isFinal(state)) s = t.outcome
       else {
-        const start = runStart + i * a.taskMs
-        const end = start + a.taskMs
         const last = i === a.tasks.length - 1
         if (now < start) s = 'PENDING'
         else if (now < end || (a.neverFinish && last)) s = 'EXECUTING'
@@ -180,7 +197,9 @@ export class ActionEngine {
         name: t.name,
         state: s,
         info: done ? (t.info ?? null) : null,
-        error: done ? (t.error ?? null) : null
+        error: done ? (t.error ?? null) : null,
+        startTime: s !== 'PENDING' && s !== 'SKIPPED' ? iso(start) : null,
+        endTime: done && s !== 'SKIPPED' ? iso(Math.min(end, this.endTime(a) ?? end)) : null
       })
     })
     const end = this.endTime(a)

@@ -230,6 +230,8 @@ export const configSchema = z.strictObject({
       actionPendingMs: z.number().int().min(0).default(150),
       /** How long each task of an action stays EXECUTING. */
       actionTaskMs: z.number().int().min(0).default(250),
+      /** Task durations vary by up to this fraction of actionTaskMs (0 = all equal), e.g. 0.5. */
+      actionTaskSpread: z.number().min(0).max(0.95).default(0),
       /** Per action type overrides of actionTaskMs, e.g. { PROJECT_IMPORT: 500 }. */
       actionTaskMsByType: z.record(z.string(), z.number().int().min(0)).default({}),
       /** How long a data task run (or a Tasks API run) takes. */

@@ -157,6 +157,7 @@ function startAction(
     tasks,
     pendingMs: timing.actionPendingMs,
     taskMs: timing.actionTaskMsByType[type] ?? timing.actionTaskMs,
+    taskSpread: timing.actionTaskSpread,
     ...(error ? { error, outcome: 'FAILED' as FinalState } : {}),
     ...(onSettled ? { onSettled } : {})
   }
