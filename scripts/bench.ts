@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: performance of a promotion against the simulator, not part of the tests.
- * Side by side, in one run: the default polling (first check after poll-interval, then 5% further
- * apart each, up to 10 s) against fixed polling every 2 s and every 10 s. Reports the overhead beyond
+ * Side by side, in one run: the default polling (first check after poll-interval, then just after
+ * the end the status predicts) against fixed polling every 2 s and every 10 s, on short and long
+ * actions whose task durations vary. Reports the overhead beyond
  * the simulator's own action durations, status requests per action, how late the finish of each
  * action is noticed, bundle start-up time, and the peak RSS of the bundled CLI promoting a ~10 MB
  * package. Flags: --quick (shorter actions), --only=polling|startup|memory. Targets: overhead <= 1 s + 5% of server time; noticed within 10% of the action's elapsed

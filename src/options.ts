@@ -273,7 +273,7 @@ export const optionsSchema = z.strictObject({
   'poll-interval': number({ min: 0.01, max: 600 }).meta({
     default: '1',
     description:
-      'Seconds before the first status check of an asynchronous action; later checks are spaced out by 5% each, up to 10 s apart.'
+      'Seconds before the first status check of an asynchronous action; later checks go just after the end its status predicts, at most 2 a second and at least every 10 s.'
   }),
   timeout: number({ min: 1, max: 86400 }).meta({
     default: '1800',
