@@ -6,8 +6,8 @@ import { FINAL_STATES, type ActionStatus, type QlikApi } from '../qlik/api.js'
  * action will end: the tasks that finished give an average task time (their start and end times),
  * the running task's start and the pending tasks' count give the expected end, and the check comes
  * just after it; past that moment checks come densely, then spread out again. Without an estimate
- * (still PENDING, or no task finished yet) the wait doubles with the time the current task has
- * run. Never closer than `floorMs` (2 a second: the Tier 1 budget is shared by parallel jobs), never
+ * (still PENDING, or no task finished yet) the wait doubles (and is at least as long as the
+ * running task has run). Never closer than `floorMs` (2 a second: the Tier 1 budget is shared by parallel jobs), never
  * further than `maxDelayMs`. Without `estimate`, checks are spaced out geometrically (x`factor`).
  * A line whenever the state or the task counts change; bounded by `timeoutMs`.
  */
@@ -139,8 +139,10 @@ export async function waitForAction(
         overdue += 1
         delay = floor * 1.5 ** (overdue - 1)
       } else {
+        // nothing finished yet: a task takes at least as long as the running one has run, and
+        // waiting twice as long as last time learns at least one task's time in a few checks
         const started = currentStart(status)
-        delay = started !== undefined ? Math.max(now - started, delay) : delay * 1.5
+        delay = started !== undefined ? Math.max(now - started, delay * 2) : delay * 1.5
       }
       delay = Math.min(opts.maxDelayMs, Math.max(floor, delay))
     } else delay = Math.min(opts.maxDelayMs, delay * opts.factor)
