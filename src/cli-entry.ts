@@ -1,12 +1,5 @@
 #!/usr/bin/env node
-import { main } from './cli.js'
+// The command line from the sources (`npm run promote`); the bundle's is dist/cli/index.js.
+import { runCommandLine } from './cli-run.js'
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (e: unknown) => {
-    process.stderr.write(`qlik-di-promote: unexpected error: ${(e as Error).stack ?? String(e)}\n`)
-    process.exitCode = 1
-  }
-)
+runCommandLine()

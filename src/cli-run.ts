@@ -1,0 +1,16 @@
+import { main } from './cli.js'
+
+/** Run the command line with this process's arguments; the exit code is main's. */
+export function runCommandLine(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (e: unknown) => {
+      process.stderr.write(
+        `qlik-di-promote: unexpected error: ${(e as Error).stack ?? String(e)}\n`
+      )
+      process.exitCode = 1
+    }
+  )
+}
