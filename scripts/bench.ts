@@ -9,7 +9,7 @@
  * time and never more than 10 s late; peak RSS < 150 MB.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
@@ -270,10 +270,24 @@ for (const r of rows) {
   )
 }
 const s = section('startup') ? startup() : undefined
-if (s)
+if (s) {
   console.log(
     `\nStart-up (median of 5): action bundle ${s.action.toFixed(0)} ms, CLI bundle ${s.cli.toFixed(0)} ms, simulator bundle ${s.simulator.toFixed(0)} ms`
   )
+  // what users download with the action: every file of dist/ (the CLI is a stub of the same bundle)
+  const sizes = (dir: string): Array<[string, number]> =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? sizes(join(dir, e.name))
+        : e.name.endsWith('.js')
+          ? [[join(dir, e.name), statSync(join(ROOT, dir, e.name)).size] as [string, number]]
+          : []
+    )
+  const all = sizes('dist')
+  console.log(
+    `Bundle sizes: ${all.map(([f, n]) => `${f} ${(n / 1e6).toFixed(2)} MB`).join(', ')}; total ${(all.reduce((t, [, n]) => t + n, 0) / 1e6).toFixed(1)} MB`
+  )
+}
 const m = section('memory') ? await memory() : undefined
 if (m)
   console.log(
