@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
-import { PROD_BINDINGS_YAML } from '../helpers/pipeline.js'
+import { promoteInputs } from '../helpers/pipeline.js'
 import { startDemo } from '../helpers/sim.js'
 
 interface Comment {
@@ -74,19 +74,10 @@ it('posts the plan once and updates the same comment on the next push', async ()
     GITHUB_EVENT_PATH: event,
     GITHUB_API_URL: apiUrl
   }
-  const dev = sim.tenantInfo('dev')
-  const prod = sim.tenantInfo('prod')
-  const inputs = {
-    'source-tenant': dev.url,
-    'source-api-key': dev.apiKey,
-    'source-project': 'Sales pipeline',
-    'target-tenant': prod.url,
-    'target-api-key': prod.apiKey,
-    'target-space': 'PROD_PIPELINES',
-    bindings: PROD_BINDINGS_YAML,
+  const inputs = promoteInputs(sim, {
     'dry-run': 'true',
     'github-token': 'ghs_fake_token_for_tests_0001'
-  }
+  }) as Record<string, string>
   const first = await runAction(inputs, env)
   expect(first.code).toBe(0)
   expect(first.stdout).toContain('Release plan posted on pull request #7')
@@ -109,21 +100,11 @@ it('posts the plan once and updates the same comment on the next push', async ()
 it('without github-token it says how to get the comment, and does not fail', async () => {
   const event = join(mkdtempSync(join(tmpdir(), 'qdp-event-')), 'event.json')
   writeFileSync(event, JSON.stringify({ pull_request: { number: 7 } }))
-  const dev = sim.tenantInfo('dev')
-  const prod = sim.tenantInfo('prod')
-  const r = await runAction(
-    {
-      'source-tenant': dev.url,
-      'source-api-key': dev.apiKey,
-      'source-project': 'Sales pipeline',
-      'target-tenant': prod.url,
-      'target-api-key': prod.apiKey,
-      'target-space': 'PROD_PIPELINES',
-      bindings: PROD_BINDINGS_YAML,
-      'dry-run': 'true'
-    },
-    { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_API_URL: apiUrl }
-  )
+  const r = await runAction(promoteInputs(sim, { 'dry-run': 'true' }) as Record<string, string>, {
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: event,
+    GITHUB_API_URL: apiUrl
+  })
   expect(r.code).toBe(0)
   expect(r.stdout).toContain("set 'github-token' (pull-requests: write) to post it")
 }, 60000)

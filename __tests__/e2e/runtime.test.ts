@@ -2,7 +2,7 @@
 import type { Simulator } from '../../src/simulator/server.js'
 import type { SimulatorConfigInput } from '../../src/simulator/config.js'
 import { runAction } from '../helpers/action.js'
-import { PROD_BINDINGS_YAML } from '../helpers/pipeline.js'
+import { promoteInputs } from '../helpers/pipeline.js'
 import { demoConfig, startDemo } from '../helpers/sim.js'
 
 let sim: Simulator
@@ -32,21 +32,8 @@ task.replicate_orders.sourceConnection: "{{id(connection, PROD_SOURCES.orders_po
 task.replicate_orders.targetConnection: "{{id(connection, PROD_DATA.sqlserver_replica_prod)}}"
 `
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  const dev = sim.tenantInfo('dev')
-  const prod = sim.tenantInfo('prod')
-  return {
-    'source-tenant': dev.url,
-    'source-api-key': dev.apiKey,
-    'source-project': 'Sales pipeline',
-    'target-tenant': prod.url,
-    'target-api-key': prod.apiKey,
-    'target-space': 'PROD_PIPELINES',
-    bindings: PROD_BINDINGS_YAML,
-    'poll-interval': '0.02',
-    ...extra
-  }
-}
+const inputs = (extra: Record<string, string> = {}): Record<string, string> =>
+  promoteInputs(sim, extra) as Record<string, string>
 
 const lastRunState = (project: string, taskId: string): string => {
   const t = sim
