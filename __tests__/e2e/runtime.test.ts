@@ -1,27 +1,12 @@
 /** After the deploy, through dist/index.js: quiesce/resume, run-tasks, trigger-tasks, data stores. */
 import type { Simulator } from '../../src/simulator/server.js'
-import type { SimulatorConfigInput } from '../../src/simulator/config.js'
 import { runAction } from '../helpers/action.js'
 import { promoteInputs } from '../helpers/pipeline.js'
-import { demoConfig, startDemo } from '../helpers/sim.js'
+import { startDemo, withDownstream } from '../helpers/sim.js'
 
 let sim: Simulator
 beforeEach(async () => {
-  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
-  sim = await startDemo({
-    tenants: demo.tenants.map((t) =>
-      t.name === 'prod'
-        ? {
-            ...t,
-            tasks: [
-              { name: 'Reload sales app', resourceId: 'app-sales-prod', space: 'PROD_PIPELINES' },
-              { name: 'Reload finance app', outcome: 'FAILED' }
-            ],
-            dataStores: [{ name: 'ANALYTICS.SALES', space: 'PROD_DATA' }]
-          }
-        : t
-    ) as SimulatorConfigInput['tenants']
-  })
+  sim = await startDemo(withDownstream())
 })
 afterEach(async () => {
   await sim.close()

@@ -156,3 +156,28 @@ export function threeProjects(): Partial<SimulatorConfigInput> {
     ) as SimulatorConfigInput['tenants']
   }
 }
+
+/**
+ * The demo with prod's Tasks API jobs (a reload that succeeds, one that fails) and data stores
+ * ANALYTICS.SALES and ANALYTICS.CUSTOMERS: what run-tasks, trigger-tasks and expect-data-stores act on.
+ */
+export function withDownstream(): Partial<SimulatorConfigInput> {
+  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
+  return {
+    tenants: demo.tenants.map((t) =>
+      t.name === 'prod'
+        ? {
+            ...t,
+            tasks: [
+              { name: 'Reload sales app', resourceId: 'app-sales-prod', space: 'PROD_PIPELINES' },
+              { name: 'Reload finance app', outcome: 'FAILED' }
+            ],
+            dataStores: [
+              { name: 'ANALYTICS.SALES', space: 'PROD_DATA' },
+              { name: 'ANALYTICS.CUSTOMERS', space: 'PROD_DATA' }
+            ]
+          }
+        : t
+    ) as SimulatorConfigInput['tenants']
+  }
+}

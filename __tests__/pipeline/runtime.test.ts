@@ -1,8 +1,7 @@
 import type { Simulator } from '../../src/simulator/server.js'
 import { renderSummary } from '../../src/report/summary.js'
 import { runPromote } from '../helpers/pipeline.js'
-import { demoConfig, startDemo } from '../helpers/sim.js'
-import type { SimulatorConfigInput } from '../../src/simulator/config.js'
+import { startDemo, withDownstream } from '../helpers/sim.js'
 
 /** The demo's continuous replication project, promoted to prod. */
 const REPLICATION = {
@@ -108,28 +107,8 @@ describe('quiesce and resume around a deploy', () => {
 })
 
 describe('run-tasks, trigger-tasks, expect-data-stores', () => {
-  const config = (): Partial<SimulatorConfigInput> => {
-    const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
-    return {
-      tenants: demo.tenants.map((t) =>
-        t.name === 'prod'
-          ? {
-              ...t,
-              tasks: [
-                { name: 'Reload sales app', resourceId: 'app-sales-prod', space: 'PROD_PIPELINES' },
-                { name: 'Reload finance app', outcome: 'FAILED' }
-              ],
-              dataStores: [
-                { name: 'ANALYTICS.SALES', space: 'PROD_DATA' },
-                { name: 'ANALYTICS.CUSTOMERS', space: 'PROD_DATA' }
-              ]
-            }
-          : t
-      ) as SimulatorConfigInput['tenants']
-    }
-  }
   beforeEach(async () => {
-    sim = await startDemo(config())
+    sim = await startDemo(withDownstream())
   })
 
   it('runs every task in order (landing, storage, mart), triggers the reload, finds the data stores', async () => {
