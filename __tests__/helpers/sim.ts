@@ -16,6 +16,19 @@ export function demoConfig(overrides: Partial<SimulatorConfigInput> = {}): Simul
   }
 }
 
+/** The demo configuration with one tenant's fields replaced or added. */
+export function withTenant(
+  name: string,
+  patch: (tenant: Record<string, unknown>) => Record<string, unknown>
+): Partial<SimulatorConfigInput> {
+  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
+  return {
+    tenants: demo.tenants.map((t) =>
+      t.name === name ? { ...t, ...patch(t) } : t
+    ) as SimulatorConfigInput['tenants']
+  }
+}
+
 export async function startDemo(
   overrides: Partial<SimulatorConfigInput> = {},
   opts: StartOptions = {}
@@ -89,26 +102,17 @@ const spki = (k: KeyObject): string => String(k.export({ type: 'spki', format: '
 
 /** The demo with two private key JWT clients on prod: prod-rsa-client (kid rsa-2026), prod-ec-client (ec-2026). */
 export function withJwtClientsFor(rsa: KeyObject, ec: KeyObject): Partial<SimulatorConfigInput> {
-  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
-  return {
-    tenants: demo.tenants.map((t) =>
-      t.name === 'prod'
-        ? {
-            ...t,
-            oauthClients: [
-              ...(t.oauthClients as object[]),
-              { clientId: 'prod-rsa-client', publicKey: spki(rsa), keyId: 'rsa-2026' },
-              { clientId: 'prod-ec-client', publicKey: spki(ec), keyId: 'ec-2026' }
-            ]
-          }
-        : t
-    ) as SimulatorConfigInput['tenants']
-  }
+  return withTenant('prod', (t) => ({
+    oauthClients: [
+      ...(t.oauthClients as object[]),
+      { clientId: 'prod-rsa-client', publicKey: spki(rsa), keyId: 'rsa-2026' },
+      { clientId: 'prod-ec-client', publicKey: spki(ec), keyId: 'ec-2026' }
+    ]
+  }))
 }
 
 /** dev gets three projects: Hub <- Marts <- Reports (each selects datasets from the one before). */
 export function threeProjects(): Partial<SimulatorConfigInput> {
-  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
   const project = (name: string, tasks: object[]) => ({
     name,
     space: 'DEV_PIPELINES',
@@ -117,44 +121,37 @@ export function threeProjects(): Partial<SimulatorConfigInput> {
     platformConnection: 'DEV_DATA.snowflake_dev',
     tasks
   })
-  return {
-    tenants: demo.tenants.map((t) =>
-      t.name === 'dev'
-        ? {
-            ...t,
-            projects: [
-              project('Hub', [
-                {
-                  id: 'landing_hub',
-                  name: 'Landing hub',
-                  type: 'LANDING',
-                  sourceConnection: 'DEV_SOURCES.orders_postgres',
-                  datasets: ['orders']
-                }
-              ]),
-              project('Marts', [
-                {
-                  id: 'mart_orders',
-                  name: 'Orders mart',
-                  type: 'DATAMART',
-                  datasets: ['orders'],
-                  upstream: { project: 'Hub', task: 'landing_hub' }
-                }
-              ]),
-              project('Reports', [
-                {
-                  id: 'report_orders',
-                  name: 'Orders report',
-                  type: 'DATAMART',
-                  datasets: ['orders'],
-                  upstream: { project: 'Marts', task: 'mart_orders' }
-                }
-              ])
-            ]
-          }
-        : t
-    ) as SimulatorConfigInput['tenants']
-  }
+  return withTenant('dev', () => ({
+    projects: [
+      project('Hub', [
+        {
+          id: 'landing_hub',
+          name: 'Landing hub',
+          type: 'LANDING',
+          sourceConnection: 'DEV_SOURCES.orders_postgres',
+          datasets: ['orders']
+        }
+      ]),
+      project('Marts', [
+        {
+          id: 'mart_orders',
+          name: 'Orders mart',
+          type: 'DATAMART',
+          datasets: ['orders'],
+          upstream: { project: 'Hub', task: 'landing_hub' }
+        }
+      ]),
+      project('Reports', [
+        {
+          id: 'report_orders',
+          name: 'Orders report',
+          type: 'DATAMART',
+          datasets: ['orders'],
+          upstream: { project: 'Marts', task: 'mart_orders' }
+        }
+      ])
+    ]
+  }))
 }
 
 /**
@@ -162,22 +159,14 @@ export function threeProjects(): Partial<SimulatorConfigInput> {
  * ANALYTICS.SALES and ANALYTICS.CUSTOMERS: what run-tasks, trigger-tasks and expect-data-stores act on.
  */
 export function withDownstream(): Partial<SimulatorConfigInput> {
-  const demo = demoConfig() as { tenants: Array<Record<string, unknown>> }
-  return {
-    tenants: demo.tenants.map((t) =>
-      t.name === 'prod'
-        ? {
-            ...t,
-            tasks: [
-              { name: 'Reload sales app', resourceId: 'app-sales-prod', space: 'PROD_PIPELINES' },
-              { name: 'Reload finance app', outcome: 'FAILED' }
-            ],
-            dataStores: [
-              { name: 'ANALYTICS.SALES', space: 'PROD_DATA' },
-              { name: 'ANALYTICS.CUSTOMERS', space: 'PROD_DATA' }
-            ]
-          }
-        : t
-    ) as SimulatorConfigInput['tenants']
-  }
+  return withTenant('prod', () => ({
+    tasks: [
+      { name: 'Reload sales app', resourceId: 'app-sales-prod', space: 'PROD_PIPELINES' },
+      { name: 'Reload finance app', outcome: 'FAILED' }
+    ],
+    dataStores: [
+      { name: 'ANALYTICS.SALES', space: 'PROD_DATA' },
+      { name: 'ANALYTICS.CUSTOMERS', space: 'PROD_DATA' }
+    ]
+  }))
 }

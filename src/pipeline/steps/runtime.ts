@@ -271,15 +271,17 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
         `Start ${name} again`
       )
       ctx.ledger.result('resume-task', s.lastRun?.state ?? 'unknown', e.taskId)
-      ctx.report.runs.push({
-        taskId: e.taskId as string,
-        name: name.replace(/^'|'$/g, ''),
-        type: s.type ?? '',
-        why: 'resume',
-        event: event(s.lastRun?.state ?? ''),
-        state: s.lastRun?.state ?? 'unknown',
-        ...(s.lastRun?.startTime ? { startTime: s.lastRun.startTime } : {})
-      })
+      record(
+        ctx,
+        {
+          id: e.taskId as string,
+          name: name.replace(/^'|'$/g, ''),
+          type: s.type ?? '',
+          continuous: false
+        },
+        'resume',
+        s
+      )
     } catch (err) {
       failures.push(`${name}: ${(err as Error).message}`)
     }
