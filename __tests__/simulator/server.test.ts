@@ -52,6 +52,26 @@ const PROD_BINDINGS = {
   'project.current.prefixSchema': null
 }
 
+it('recalculated bindings fill declared variables in the answer only: a GET saves nothing', async () => {
+  const dev = client(sim, 'dev')
+  const src = (await dev('GET', '/api/v1/di-projects')).json.projects.find(
+    (p: { name: string }) => p.name === 'Sales pipeline'
+  )
+  const path = `/api/v1/di-projects/${src.id}/bindings`
+  expect((await dev('PUT', path, { variables: { projectName: 'Sales pipeline' } })).status).toBe(
+    200
+  )
+  const recalculated = (await dev('GET', `${path}?recalculate=true`)).json
+  expect(recalculated.variables).toMatchObject({
+    projectName: 'Sales pipeline',
+    'task.landing_orders.sourceConnection': ''
+  })
+  expect((await dev('GET', path)).json).toEqual({
+    variables: { projectName: 'Sales pipeline' },
+    nameToIdMap: {}
+  })
+})
+
 async function createTarget(): Promise<string> {
   const prod = client(sim, 'prod')
   const r = await prod('POST', '/api/v1/di-projects', {

@@ -31872,13 +31872,14 @@ const diProjectRoutes = [
         write: false,
         handler: (ctx) => {
             const p = project(ctx);
-            if (boolQuery(ctx, 'recalculate')) {
-                for (const v of p.declared)
-                    if (!(v in p.bindings))
-                        p.bindings[v] = '';
-                p.nameToIdMap = computeNameToIdMap(ctx.tenant, p.bindings);
-            }
-            return ok({ variables: { ...p.bindings }, nameToIdMap: { ...p.nameToIdMap } });
+            if (!boolQuery(ctx, 'recalculate'))
+                return ok({ variables: { ...p.bindings }, nameToIdMap: { ...p.nameToIdMap } });
+            // recalculated for the answer only: a GET changes nothing that is saved
+            const variables = { ...p.bindings };
+            for (const v of p.declared)
+                if (!(v in variables))
+                    variables[v] = '';
+            return ok({ variables, nameToIdMap: computeNameToIdMap(ctx.tenant, variables) });
         }
     },
     {
