@@ -106,7 +106,7 @@ describe('options', () => {
       runHealthySeconds: 30,
       triggerTasks: [],
       expectDataStores: [],
-      pollIntervalSeconds: 1,
+      pollIntervalSeconds: 2,
       timeoutSeconds: 1800
     })
     expect(parseOptions({ ...base, 'export-mode': 'all' })).toMatchObject({ exportMode: 'ALL' })

@@ -5,7 +5,7 @@
  * actions whose task durations vary. Reports the overhead beyond
  * the simulator's own action durations, status requests per action, how late the finish of each
  * action is noticed, bundle start-up time, and the peak RSS of the bundled CLI promoting a ~10 MB
- * package. Flags: --quick (shorter actions), --only=polling|startup|memory. Targets: overhead <= 1 s + 5% of server time; noticed within 10% of the action's elapsed
+ * package. Flags: --quick (shorter actions), --only=polling|model|startup|memory. Targets: overhead <= 1 s + 5% of server time; noticed within 10% of the action's elapsed
  * time and never more than 10 s late; peak RSS < 150 MB.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -14,13 +14,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { LocalArtifactStore } from '../src/artifacts/local.js'
-import { parseOptions } from '../src/options.js'
+import { OPTION_SPECS, parseOptions } from '../src/options.js'
 import { realClock, type Reporter } from '../src/pipeline/ports.js'
 import type { RunReport } from '../src/pipeline/report.js'
 import { createPipeline } from '../src/setup.js'
 import { DEFAULT_WAIT } from '../src/pipeline/wait.js'
 import type { SimulatorConfigInput } from '../src/simulator/config.js'
 import { Simulator } from '../src/simulator/server.js'
+import { defaultPolling, fixedPolling, MODEL_PROFILES, simulate } from './poll-model.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
 const quick = process.argv.includes('--quick')
@@ -39,6 +40,9 @@ const PROFILES = [
 let PENDING_MS = PROFILES[1]!.pendingMs
 let TASK_MS = PROFILES[1]!.taskMs
 const ACTION_MS = (): number => PENDING_MS + 4 * TASK_MS
+// the first check of the default polling: the poll-interval input's default
+const DEFAULT_FIRST_CHECK_MS =
+  1000 * Number(OPTION_SPECS.find((o) => o.name === 'poll-interval')?.default ?? NaN)
 
 const silent: Reporter = {
   info: () => {},
@@ -128,7 +132,7 @@ async function polling(profile: string): Promise<Row[]> {
     // the action's default policy, as the pipeline uses it
     {
       strategy: 'default (estimate from the status, floor 0.5 s)',
-      polling: { firstDelayMs: 1000, ...DEFAULT_WAIT }
+      polling: { firstDelayMs: DEFAULT_FIRST_CHECK_MS, ...DEFAULT_WAIT }
     },
     {
       strategy: 'fixed every 2 s',
@@ -268,6 +272,29 @@ for (const r of rows) {
   console.log(
     `| ${r.strategy} | ${fmt(r.wallMs)} | ${fmt(r.serverMs)} | ${fmt(r.overheadMs)} ${pass(overheadOk)} | ${r.checksPerAction.toFixed(1)} | ${fmt(r.maxLateMs)} (${r.maxLatePct.toFixed(1)}%) ${pass(lateOk)} |`
   )
+}
+if (section('model')) {
+  // the same comparison on many simulated actions (virtual time): means, not one run's luck
+  const TRIALS = 4000
+  console.log(
+    `\nModel (scripts/poll-model.ts): ${TRIALS} simulated actions per cell; checks per action / mean lateness / worst lateness`
+  )
+  console.log(
+    '| actions | spread | default | fixed every 2 s | fixed every 10 s | default beats 2 s |'
+  )
+  console.log('| --- | --- | --- | --- | --- | --- |')
+  const cell = (r: { checks: number; meanLateMs: number; maxLateMs: number }): string =>
+    `${r.checks.toFixed(2)} / ${fmt(r.meanLateMs)} / ${fmt(r.maxLateMs)}`
+  for (const p of MODEL_PROFILES)
+    for (const spread of [0.2, 0.5, 0.8]) {
+      const d = simulate(defaultPolling, p, spread, TRIALS)
+      const f2 = simulate(fixedPolling(2000), p, spread, TRIALS)
+      const f10 = simulate(fixedPolling(10_000), p, spread, TRIALS)
+      const wins = d.checks < f2.checks && d.meanLateMs < f2.meanLateMs
+      console.log(
+        `| ${p.name} | +-${spread * 100}% | ${cell(d)} | ${cell(f2)} | ${cell(f10)} | ${wins ? 'yes' : 'no'} |`
+      )
+    }
 }
 const s = section('startup') ? startup() : undefined
 if (s) {

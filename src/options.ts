@@ -271,9 +271,9 @@ export const optionsSchema = z.strictObject({
       "At the end: data store names that must exist in the target's data stores catalog (comma-separated)."
   }),
   'poll-interval': number({ min: 0.01, max: 600 }).meta({
-    default: '1',
+    default: '2',
     description:
-      'Seconds before the first status check of an asynchronous action; later checks go just after the end its status predicts, at most 2 a second and at least every 10 s.'
+      'Seconds before the first status check of an asynchronous action; later checks follow the end its status predicts (sparse far from it, dense near it), at most 2 a second and at least every 10 s.'
   }),
   timeout: number({ min: 1, max: 86400 }).meta({
     default: '1800',
@@ -725,7 +725,7 @@ export function parseOptions(raw: RawOptions): Options {
     runHealthySeconds: v['run-healthy-seconds'] ?? 30,
     triggerTasks,
     expectDataStores,
-    pollIntervalSeconds: v['poll-interval'] ?? 1,
+    pollIntervalSeconds: v['poll-interval'] ?? 2,
     timeoutSeconds: v.timeout ?? 1800,
     dryRun: bool('dry-run'),
     onFailure: v['on-failure'] ?? 'restore',

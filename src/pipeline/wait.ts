@@ -2,13 +2,18 @@ import { FINAL_STATES, type ActionStatus, type QlikApi } from '../qlik/api.js'
 
 /**
  * Waiting on an asynchronous Qlik action. The first status check comes `firstDelayMs` after the
- * request. Then, with `estimate` (the default), the next check is placed where the status says the
- * action will end: the tasks that finished give an average task time (their start and end times),
- * the running task's start and the pending tasks' count give the expected end, and the check comes
- * just after it; past that moment checks come densely, then spread out again. Without an estimate
- * (still PENDING, or no task finished yet) the wait doubles (and is at least as long as the
- * running task has run). Never closer than `floorMs` (2 a second: the Tier 1 budget is shared by parallel jobs), never
- * further than `maxDelayMs`. Without `estimate`, checks are spaced out geometrically (x`factor`).
+ * request. Then, with `estimate` (the default), checks go where the status says the action will
+ * end: the finished tasks' start and end times give the average task time and how much it varies,
+ * the running task's start and the pending tasks give the expected end and its uncertainty
+ * (`endEstimate`). Far from the end the checks are sparse (the next one where the uncertain window
+ * opens, one standard deviation before the expected end); inside the window they are dense (one
+ * standard deviation apart, at least a quarter of the time the action has run, at most 1.25 s), and
+ * spread out again once the end is far overdue. Before any task has finished, the wait is three
+ * times what the running task has run while other tasks are still to come (learning one task's
+ * time is what matters), else a quarter of the time the action has run. Never closer than
+ * `floorMs` (2 a second: the Tier 1 budget is shared by parallel jobs), never further than
+ * `maxDelayMs`. Without `estimate`, checks are spaced out geometrically (x`factor`).
+ * `scripts/poll-model.ts` measures the policy on thousands of simulated actions (`npm run bench`).
  * A line whenever the state or the task counts change; bounded by `timeoutMs`.
  */
 
@@ -28,8 +33,16 @@ export interface WaitOptions {
 
 export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.05, estimate: true, floorMs: 500 }
 
-/** Just after the expected end: what the estimate aims at. */
-const AFTER_END_MS = 80
+/** Task durations vary at least this much (coefficient of variation) until more is measured. */
+const PRIOR_CV = 0.2
+/** How much the error of the measured average task time adds to the end's uncertainty. */
+const MEAN_ERROR_WEIGHT = 0.1
+/** Inside the uncertain window: checks at most this far apart... */
+const WINDOW_STEP_MAX_MS = 1250
+/** ...and at least this share of the time the action has run (short actions: fewer checks). */
+const ELAPSED_SHARE = 0.25
+/** Before any task finished, with more to come: wait this many times what the running task ran. */
+const FIRST_TASK_FACTOR = 3
 
 /**
  * When the action is expected to end (ms since epoch), from its status: the average duration of
@@ -53,6 +66,28 @@ export function expectedEnd(s: ActionStatus): number | undefined {
   const runningEnds = running.map((t) => (ms(t.startTime) ?? lastEnd) + avg)
   const from = runningEnds.length ? Math.max(...runningEnds) : lastEnd
   return from + pending * avg
+}
+
+/**
+ * The expected end and its standard deviation (ms): each task still to run varies like the finished
+ * ones (at least PRIOR_CV), and the average itself is uncertain when few tasks finished.
+ */
+export function endEstimate(s: ActionStatus): { end: number; sigma: number } | undefined {
+  const end = expectedEnd(s)
+  if (end === undefined) return undefined
+  const tasks = s.taskDetails ?? []
+  const times = tasks
+    .map((t) => (t.startTime && t.endTime ? Date.parse(t.endTime) - Date.parse(t.startTime) : NaN))
+    .filter((x) => Number.isFinite(x))
+  const n = times.length
+  const mean = times.reduce((a, b) => a + b, 0) / n
+  const sd = n >= 2 ? Math.sqrt(times.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0
+  const cv = Math.max(PRIOR_CV, mean > 0 ? sd / mean : 0)
+  const left = Math.max(
+    1,
+    tasks.filter((t) => t.state === 'PENDING' || t.state === 'EXECUTING').length
+  )
+  return { end, sigma: cv * mean * Math.sqrt(left + (MEAN_ERROR_WEIGHT * left * left) / n) }
 }
 
 /** The current task's start (to double the wait with the time it has run). */
@@ -95,6 +130,49 @@ const counts = (s: ActionStatus): string => {
   return parts.join(', ')
 }
 
+/** The policy of status checks: how long to wait before the next one, given the last status. */
+export function pollSchedule(
+  opts: Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>
+): { first: number; next: (status: ActionStatus, now: number, elapsedMs: number) => number } {
+  let delay = opts.firstDelayMs
+  return {
+    first: delay,
+    /**
+     * `now`: wall-clock ms since epoch (the server's task times are wall-clock times);
+     * `elapsedMs`: since the action was started.
+     */
+    next(status: ActionStatus, now: number, elapsedMs: number): number {
+      if (!opts.estimate) {
+        delay = Math.min(opts.maxDelayMs, delay * opts.factor)
+        return delay
+      }
+      const floor = opts.floorMs ?? 500
+      const est = endEstimate(status)
+      if (est) {
+        const windowOpens = est.end - est.sigma
+        const step = Math.max(
+          floor,
+          Math.min(WINDOW_STEP_MAX_MS, Math.max(est.sigma, ELAPSED_SHARE * elapsedMs))
+        )
+        if (windowOpens > now + floor) delay = windowOpens - now
+        else if (now - est.end > 3 * est.sigma)
+          // far past what the task times explain: spread out with the time overdue
+          delay = Math.max(step, ELAPSED_SHARE * (now - est.end))
+        else delay = step
+      } else {
+        const started = currentStart(status)
+        const more = (status.taskDetails ?? []).some((t) => t.state === 'PENDING')
+        if (started === undefined) delay *= 1.5
+        else if (more) delay = Math.max(delay, FIRST_TASK_FACTOR * (now - started))
+        // the only task, and no time to learn from: never notice later than a quarter of the run
+        else delay = Math.min(FIRST_TASK_FACTOR * (now - started), ELAPSED_SHARE * elapsedMs)
+      }
+      delay = Math.min(opts.maxDelayMs, Math.max(floor, delay))
+      return delay
+    }
+  }
+}
+
 export async function waitForAction(
   api: QlikApi,
   actionId: string,
@@ -102,10 +180,10 @@ export async function waitForAction(
   opts: WaitOptions
 ): Promise<WaitResult> {
   const start = opts.now()
-  let delay = opts.firstDelayMs
+  const schedule = pollSchedule(opts)
+  let delay = schedule.first
   let lastLine = ''
   let checks = 0
-  let overdue = 0
   for (;;) {
     const remaining = opts.timeoutMs - (opts.now() - start)
     await opts.sleep(Math.max(0, Math.min(delay, remaining)))
@@ -127,25 +205,7 @@ export async function waitForAction(
         Math.round(opts.timeoutMs / 1000),
         api.tenant
       )
-    if (opts.estimate) {
-      const floor = opts.floorMs ?? 500
-      const now = Date.now() // the server's times are wall-clock times
-      const end = expectedEnd(status)
-      if (end !== undefined && end + AFTER_END_MS > now) {
-        overdue = 0
-        delay = end + AFTER_END_MS - now
-      } else if (end !== undefined) {
-        // past the expected end: densely at first, then spreading out
-        overdue += 1
-        delay = floor * 1.5 ** (overdue - 1)
-      } else {
-        // nothing finished yet: a task takes at least as long as the running one has run, and
-        // waiting twice as long as last time learns at least one task's time in a few checks
-        const started = currentStart(status)
-        delay = started !== undefined ? Math.max(now - started, delay * 2) : delay * 1.5
-      }
-      delay = Math.min(opts.maxDelayMs, Math.max(floor, delay))
-    } else delay = Math.min(opts.maxDelayMs, delay * opts.factor)
+    delay = schedule.next(status, Date.now(), elapsedMs)
   }
 }
 
