@@ -146,24 +146,27 @@ describe('the default schedule', () => {
     expect(next(s, 12_000)).toBe(10_000) // capped at 10 s
     expect(next(s, 35_000)).toBeCloseTo(end - sigma - t0 - 35_000, 3)
   })
-  it('is dense inside the window: one sigma or a quarter of the time run, at most 1.25 s', () => {
+  it('is dense inside the window: one sigma or a tenth of the time run, at most 1 s', () => {
     const s = status([
       task('COMPLETED', 0, 10_000),
       task('COMPLETED', 10_000, 20_000),
       task('COMPLETED', 20_000, 30_000),
       task('EXECUTING', 30_000)
     ])
-    // end 40 s, sigma 0.2 * 10 s * sqrt(1 + 0.1 / 3) = 2.03 s: at 39 s, 1.25 s (the cap)
-    expect(next(s, 39_000)).toBe(1250)
-    // a short action: tasks of 1 s, at 3.8 s, 1 s run so far, sigma 0.2 s
+    // end 40 s, sigma 0.2 * 10 s * sqrt(1 + 0.1 / 3) = 2.03 s: at 39 s, 1 s (the cap)
+    expect(next(s, 39_000)).toBe(1000)
+    // a short action: tasks of 1 s, the last started at 3 s: end 4 s +- 0.2 s, so the window
+    // opens half a sigma before, at 3.9 s
     const short = status([
       task('COMPLETED', 0, 1000),
       task('COMPLETED', 1000, 2000),
       task('COMPLETED', 2000, 3000),
       task('EXECUTING', 3000)
     ])
-    expect(next(short, 3_900, 3_900)).toBe(975) // a quarter of 3.9 s
+    expect(next(short, 3_900, 8_000)).toBe(800) // a tenth of the 8 s run since the request
     expect(next(short, 3_900, 1_000)).toBe(500) // never under the floor
+    // earlier, the next check goes to where the window opens: 4 s - 0.5 * 0.203 s
+    expect(next(short, 3_000, 3_000)).toBeCloseTo(4_000 - 0.5 * 203.3 - 3_000, 0)
   })
   it('spreads out again once the end is far overdue', () => {
     const s = status([task('COMPLETED', 0, 10_000), task('EXECUTING', 10_000)])

@@ -5,14 +5,14 @@ import { FINAL_STATES, type ActionStatus, type QlikApi } from '../qlik/api.js'
  * request. Then, with `estimate` (the default), checks go where the status says the action will
  * end: the finished tasks' start and end times give the average task time and how much it varies,
  * the running task's start and the pending tasks give the expected end and its uncertainty
- * (`endEstimate`). Far from the end the checks are sparse (the next one where the uncertain window
- * opens, one standard deviation before the expected end); inside the window they are dense (one
- * standard deviation apart, at least a quarter of the time the action has run, at most 1.25 s), and
- * spread out again once the end is far overdue. Before any task has finished, the wait is three
- * times what the running task has run while other tasks are still to come (learning one task's
- * time is what matters), else a quarter of the time the action has run. Never closer than
- * `floorMs` (2 a second: the Tier 1 budget is shared by parallel jobs), never further than
- * `maxDelayMs`. Without `estimate`, checks are spaced out geometrically (x`factor`).
+ * (`endEstimate`). Far from the end the checks are sparse: the next one where the uncertain window
+ * opens (half a standard deviation before the expected end, a whole one when that is 2 s or more).
+ * Inside the window they are dense (one standard deviation apart, at least a tenth of the time the
+ * action has run, at most 1 s), and they spread out again once the end is far overdue. Before any
+ * task has finished, the wait is three times what the running task has run while other tasks are
+ * still to come (learning one task's time is what matters), else a quarter of the time the action
+ * has run. Never closer than `floorMs` (2 a second: the Tier 1 budget is shared by parallel
+ * jobs), never further than `maxDelayMs`. Without `estimate`, checks are spaced out geometrically (x`factor`).
  * `scripts/poll-model.ts` measures the policy on thousands of simulated actions (`npm run bench`).
  * A line whenever the state or the task counts change; bounded by `timeoutMs`.
  */
@@ -37,9 +37,18 @@ export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.05, estimate: true, 
 const PRIOR_CV = 0.2
 /** How much the error of the measured average task time adds to the end's uncertainty. */
 const MEAN_ERROR_WEIGHT = 0.1
-/** Inside the uncertain window: checks at most this far apart... */
-const WINDOW_STEP_MAX_MS = 1250
+/**
+ * The uncertain window opens this many standard deviations before the expected end: half of one
+ * while the uncertainty is small (an end before the window costs little lateness), a whole one from
+ * WINDOW_WIDE_SIGMA_MS up (there it would cost more than a check).
+ */
+const WINDOW_SIGMAS = { min: 0.5, max: 1 }
+const WINDOW_WIDE_SIGMA_MS = 2000
+/** Inside the window: checks one standard deviation apart, at most this far... */
+const WINDOW_STEP_MAX_MS = 1000
 /** ...and at least this share of the time the action has run (short actions: fewer checks). */
+const WINDOW_STEP_SHARE = 0.1
+/** With nothing to learn from (one task), or far overdue: wait this share of the time run. */
 const ELAPSED_SHARE = 0.25
 /** Before any task finished, with more to come: wait this many times what the running task ran. */
 const FIRST_TASK_FACTOR = 3
@@ -149,10 +158,14 @@ export function pollSchedule(
       const floor = opts.floorMs ?? 500
       const est = endEstimate(status)
       if (est) {
-        const windowOpens = est.end - est.sigma
+        const z = Math.min(
+          WINDOW_SIGMAS.max,
+          Math.max(WINDOW_SIGMAS.min, est.sigma / WINDOW_WIDE_SIGMA_MS)
+        )
+        const windowOpens = est.end - z * est.sigma
         const step = Math.max(
           floor,
-          Math.min(WINDOW_STEP_MAX_MS, Math.max(est.sigma, ELAPSED_SHARE * elapsedMs))
+          Math.min(WINDOW_STEP_MAX_MS, Math.max(est.sigma, WINDOW_STEP_SHARE * elapsedMs))
         )
         if (windowOpens > now + floor) delay = windowOpens - now
         else if (now - est.end > 3 * est.sigma)
