@@ -60,6 +60,8 @@ function demo(): SimulatorConfigInput {
     actionPendingMs: PENDING_MS,
     actionTaskMs: TASK_MS,
     actionTaskSpread: SPREAD,
+    // every strategy waits on the same task durations (the n-th action of each run is alike)
+    actionTaskSeed: 'bench',
     taskRunMs: 1000,
     taskStartingMs: 100
   }

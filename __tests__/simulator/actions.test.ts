@@ -16,6 +16,38 @@ const plan = (over: Partial<ActionPlan> = {}): ActionPlan => ({
   ...over
 })
 
+describe('task durations', () => {
+  const many = {
+    taskMs: 1000,
+    tasks: Array.from({ length: 40 }, (_, i) => ({
+      taskId: `t${i}`,
+      name: `T${i}`,
+      outcome: 'COMPLETED' as const
+    }))
+  }
+  it('vary within the spread around taskMs, and are all equal without one', () => {
+    const varied = new ActionEngine().create(plan({ ...many, taskSpread: 0.5 }), 0).durations
+    expect(Math.min(...varied)).toBeGreaterThanOrEqual(500)
+    expect(Math.max(...varied)).toBeLessThanOrEqual(1500)
+    expect(new Set(varied).size).toBeGreaterThan(30)
+    expect(new Set(new ActionEngine().create(plan(many), 0).durations)).toEqual(new Set([1000]))
+  })
+  it('repeat across engines with the same seed (the n-th action per tenant), differ without', () => {
+    const run = (seed?: string) => {
+      const e = new ActionEngine()
+      const p = plan({ ...many, taskSpread: 0.5, ...(seed ? { taskSeed: seed } : {}) })
+      return [e.create(p, 0).durations, e.create(p, 0).durations]
+    }
+    const [a1, a2] = run('bench')
+    const [b1, b2] = run('bench')
+    expect(b1).toEqual(a1)
+    expect(b2).toEqual(a2)
+    expect(a2).not.toEqual(a1) // the second action is not a copy of the first
+    expect(run('other')[0]).not.toEqual(a1)
+    expect(run()[0]).not.toEqual(run()[0])
+  })
+})
+
 describe('async action state machine', () => {
   it('moves PENDING -> EXECUTING (task by task) -> COMPLETED with timestamps', () => {
     const clock = new ManualClock()

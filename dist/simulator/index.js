@@ -26349,6 +26349,11 @@ const configSchema = strictObject({
         actionTaskMs: schemas_number().int().min(0).default(250),
         /** Task durations vary by up to this fraction of actionTaskMs (0 = all equal), e.g. 0.5. */
         actionTaskSpread: schemas_number().min(0).max(0.95).default(0),
+        /**
+         * With a seed, the spread follows the seed and each action's ordinal on its tenant instead of
+         * the action's random id: two simulators with the same seed run the same task durations.
+         */
+        actionTaskSeed: schemas_string().optional(),
         /** Per action type overrides of actionTaskMs, e.g. { PROJECT_IMPORT: 500 }. */
         actionTaskMsByType: record(schemas_string(), schemas_number().int().min(0)).default({}),
         /** How long a data task run (or a Tasks API run) takes. */
@@ -30844,6 +30849,8 @@ function buildTenants(cfg, nowMs) {
 
 class ActionEngine {
     actions = new Map();
+    /** Actions created so far per tenant (the ordinal a taskSeed varies durations by). */
+    created = new Map();
     create(plan, now) {
         // Once a task fails, the tasks after it do not run: they are skipped.
         let failedSeen = false;
@@ -30870,11 +30877,14 @@ class ActionEngine {
             };
         }
         const id = newId(16);
+        const ordinal = (this.created.get(plan.tenant) ?? 0) + 1;
+        this.created.set(plan.tenant, ordinal);
+        const key = plan.taskSeed !== undefined ? `${plan.taskSeed}:${plan.tenant}:${ordinal}` : id;
         const spread = Math.min(0.95, Math.max(0, plan.taskSpread ?? 0));
         const durations = tasks.map((_, i) => {
-            // a deterministic value in [-1, 1] per action and task
+            // a deterministic value in [-1, 1] per action (or seed and ordinal) and task
             let h = 2166136261;
-            for (const c of `${id}:${i}`)
+            for (const c of `${key}:${i}`)
                 h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
             const u = (h / 0xffffffff) * 2 - 1;
             return Math.max(1, Math.round(plan.taskMs * (1 + spread * u)));
@@ -31369,6 +31379,7 @@ function startAction(ctx, p, type, name, tasks, onSettled, error) {
         pendingMs: timing.actionPendingMs,
         taskMs: timing.actionTaskMsByType[type] ?? timing.actionTaskMs,
         taskSpread: timing.actionTaskSpread,
+        ...(timing.actionTaskSeed !== undefined ? { taskSeed: timing.actionTaskSeed } : {}),
         ...(error ? { error, outcome: 'FAILED' } : {}),
         ...(onSettled ? { onSettled } : {})
     };

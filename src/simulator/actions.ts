@@ -47,6 +47,11 @@ export interface ActionPlan {
   taskMs: number
   /** Task durations vary by up to this fraction of taskMs (0: all equal), deterministically. */
   taskSpread?: number
+  /**
+   * With a seed, the variation follows the seed and the action's ordinal on its tenant instead of
+   * its random id: simulators with the same seed run the same durations (fair comparisons).
+   */
+  taskSeed?: string
   /** Called once when the action ends, with its final outcome and per-task outcomes. */
   onSettled?: (outcome: FinalState, tasks: ActionTaskPlan[]) => void
 }
@@ -88,6 +93,8 @@ export interface ActionStatus {
 
 export class ActionEngine {
   private readonly actions = new Map<string, Action>()
+  /** Actions created so far per tenant (the ordinal a taskSeed varies durations by). */
+  private readonly created = new Map<string, number>()
 
   create(plan: ActionPlan, now: number): Action {
     // Once a task fails, the tasks after it do not run: they are skipped.
@@ -115,11 +122,14 @@ export class ActionEngine {
       }
     }
     const id = newId(16)
+    const ordinal = (this.created.get(plan.tenant) ?? 0) + 1
+    this.created.set(plan.tenant, ordinal)
+    const key = plan.taskSeed !== undefined ? `${plan.taskSeed}:${plan.tenant}:${ordinal}` : id
     const spread = Math.min(0.95, Math.max(0, plan.taskSpread ?? 0))
     const durations = tasks.map((_, i) => {
-      // a deterministic value in [-1, 1] per action and task
+      // a deterministic value in [-1, 1] per action (or seed and ordinal) and task
       let h = 2166136261
-      for (const c of `${id}:${i}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
+      for (const c of `${key}:${i}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
       const u = (h / 0xffffffff) * 2 - 1
       return Math.max(1, Math.round(plan.taskMs * (1 + spread * u)))
     })

@@ -232,6 +232,11 @@ export const configSchema = z.strictObject({
       actionTaskMs: z.number().int().min(0).default(250),
       /** Task durations vary by up to this fraction of actionTaskMs (0 = all equal), e.g. 0.5. */
       actionTaskSpread: z.number().min(0).max(0.95).default(0),
+      /**
+       * With a seed, the spread follows the seed and each action's ordinal on its tenant instead of
+       * the action's random id: two simulators with the same seed run the same task durations.
+       */
+      actionTaskSeed: z.string().optional(),
       /** Per action type overrides of actionTaskMs, e.g. { PROJECT_IMPORT: 500 }. */
       actionTaskMsByType: z.record(z.string(), z.number().int().min(0)).default({}),
       /** How long a data task run (or a Tasks API run) takes. */

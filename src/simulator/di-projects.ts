@@ -158,6 +158,7 @@ function startAction(
     pendingMs: timing.actionPendingMs,
     taskMs: timing.actionTaskMsByType[type] ?? timing.actionTaskMs,
     taskSpread: timing.actionTaskSpread,
+    ...(timing.actionTaskSeed !== undefined ? { taskSeed: timing.actionTaskSeed } : {}),
     ...(error ? { error, outcome: 'FAILED' as FinalState } : {}),
     ...(onSettled ? { onSettled } : {})
   }
