@@ -12,7 +12,8 @@ import { FINAL_STATES, type ActionStatus, type QlikApi } from '../qlik/api.js'
  * task has finished, the wait is three times what the running task has run while other tasks are
  * still to come (learning one task's time is what matters), else a quarter of the time the action
  * has run. Never closer than `floorMs` (2 a second: the Tier 1 budget is shared by parallel
- * jobs), never further than `maxDelayMs`. Without `estimate`, checks are spaced out geometrically (x`factor`).
+ * jobs), never further than `maxDelayMs`. Without `estimate`, checks are spaced out geometrically
+ * (x`factor`).
  * `scripts/poll-model.ts` measures the policy on thousands of simulated actions (`npm run bench`).
  * A line whenever the state or the task counts change; bounded by `timeoutMs`.
  */
@@ -99,7 +100,7 @@ export function endEstimate(s: ActionStatus): { end: number; sigma: number } | u
   return { end, sigma: cv * mean * Math.sqrt(left + (MEAN_ERROR_WEIGHT * left * left) / n) }
 }
 
-/** The current task's start (to double the wait with the time it has run). */
+/** The running task's start (how long it has run so far). */
 function currentStart(s: ActionStatus): number | undefined {
   const t = (s.taskDetails ?? []).find((x) => x.state === 'EXECUTING')
   const v = t?.startTime ? Date.parse(t.startTime) : NaN
