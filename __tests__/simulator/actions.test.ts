@@ -25,11 +25,19 @@ describe('task durations', () => {
       outcome: 'COMPLETED' as const
     }))
   }
-  it('vary within the spread around taskMs, and are all equal without one', () => {
-    const varied = new ActionEngine().create(plan({ ...many, taskSpread: 0.5 }), 0).durations
+  it('vary within the spread around taskMs, each task independently, and are equal without one', () => {
+    // seeded, so the assertions are deterministic
+    const varied = new ActionEngine().create(
+      plan({ ...many, taskSpread: 0.5, taskSeed: 't' }),
+      0
+    ).durations
     expect(Math.min(...varied)).toBeGreaterThanOrEqual(500)
     expect(Math.max(...varied)).toBeLessThanOrEqual(1500)
     expect(new Set(varied).size).toBeGreaterThan(30)
+    // independent draws on [500, 1500] differ from their neighbour by ~333 ms on average; a
+    // correlated hash had left neighbouring tasks a few ms apart
+    const steps = varied.slice(1).map((d, i) => Math.abs(d - (varied[i] as number)))
+    expect(steps.reduce((a, b) => a + b, 0) / steps.length).toBeGreaterThan(200)
     expect(new Set(new ActionEngine().create(plan(many), 0).durations)).toEqual(new Set([1000]))
   })
   it('repeat across engines with the same seed (the n-th action per tenant), differ without', () => {

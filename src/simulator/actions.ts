@@ -130,6 +130,13 @@ export class ActionEngine {
       // a deterministic value in [-1, 1] per action (or seed and ordinal) and task
       let h = 2166136261
       for (const c of `${key}:${i}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
+      // FNV alone leaves neighbouring tasks (keys differing in the last character) close together:
+      // a final avalanche (murmur3's fmix32) makes each task's variation independent of the last
+      h ^= h >>> 16
+      h = Math.imul(h, 0x85ebca6b)
+      h ^= h >>> 13
+      h = Math.imul(h, 0xc2b2ae35)
+      h = (h ^ (h >>> 16)) >>> 0
       const u = (h / 0xffffffff) * 2 - 1
       return Math.max(1, Math.round(plan.taskMs * (1 + spread * u)))
     })
