@@ -31,11 +31,13 @@ const section = (name: string): boolean => !only || only === name
 // the estimate is not fitted to equal task times. Two profiles: short actions (about 6 s, like a
 // small project) and long ones (--quick: about 15 s; otherwise about a minute).
 const SPREAD = 0.5
+// Short actions are close calls (about 3 checks each), so they are measured on several promotions
+// (each with other task durations, the same for every strategy); long ones on one.
 const PROFILES = [
-  { name: 'short', pendingMs: 600, taskMs: 1350 },
+  { name: 'short', pendingMs: 600, taskMs: 1350, runs: 4 },
   quick
-    ? { name: 'long', pendingMs: 1000, taskMs: 3500 }
-    : { name: 'long', pendingMs: 5000, taskMs: 14_000 }
+    ? { name: 'long', pendingMs: 1000, taskMs: 3500, runs: 1 }
+    : { name: 'long', pendingMs: 5000, taskMs: 14_000, runs: 1 }
 ]
 let PENDING_MS = PROFILES[1]!.pendingMs
 let TASK_MS = PROFILES[1]!.taskMs
@@ -52,7 +54,7 @@ const silent: Reporter = {
   group: (_n, fn) => fn()
 }
 
-function demo(): SimulatorConfigInput {
+function demo(seed: string): SimulatorConfigInput {
   const cfg = parse(
     readFileSync(join(ROOT, 'src/simulator/demo.yaml'), 'utf8')
   ) as SimulatorConfigInput
@@ -61,7 +63,7 @@ function demo(): SimulatorConfigInput {
     actionTaskMs: TASK_MS,
     actionTaskSpread: SPREAD,
     // every strategy waits on the same task durations (the n-th action of each run is alike)
-    actionTaskSeed: 'bench',
+    actionTaskSeed: seed,
     taskRunMs: 1000,
     taskStartingMs: 100
   }
@@ -111,10 +113,13 @@ async function promoteOnce(
 
 interface Row {
   strategy: string
+  promotions: number
   wallMs: number
   serverMs: number
+  /** Per promotion. */
   overheadMs: number
   checksPerAction: number
+  meanLateMs: number
   maxLateMs: number
   maxLatePct: number
 }
@@ -129,7 +134,7 @@ async function serverDuration(sim: Simulator, actionId: string): Promise<number>
   return PENDING_MS + Date.parse(s.endTime) - Date.parse(s.startTime)
 }
 
-async function polling(profile: string): Promise<Row[]> {
+async function polling(profile: string, runs: number): Promise<Row[]> {
   const strategies = [
     // the action's default policy, as the pipeline uses it
     {
@@ -147,26 +152,40 @@ async function polling(profile: string): Promise<Row[]> {
   ]
   const rows: Row[] = []
   for (const s of strategies) {
-    const sim = await Simulator.start(demo())
-    try {
-      const { report, wall } = await promoteOnce(sim, s.polling, 'PROD_PIPELINES')
-      const actions = Object.values(report.actions)
-      const server = await Promise.all(actions.map((a) => serverDuration(sim, a.actionId)))
-      const serverMs = server.reduce((n, x) => n + x, 0)
-      const late = actions.map((a, i) => Math.max(0, a.elapsedMs - (server[i] as number)))
-      const latePct = actions.map((_, i) => (100 * (late[i] as number)) / (server[i] as number))
-      rows.push({
-        strategy: `${profile}: ${s.strategy}`,
-        wallMs: wall,
-        serverMs,
-        overheadMs: wall - serverMs,
-        checksPerAction: actions.reduce((n, a) => n + a.checks, 0) / actions.length,
-        maxLateMs: Math.max(...late),
-        maxLatePct: Math.max(...latePct)
-      })
-    } finally {
-      await sim.close()
+    let wall = 0
+    let serverMs = 0
+    let checks = 0
+    const late: number[] = []
+    const latePct: number[] = []
+    for (let run = 0; run < runs; run++) {
+      const sim = await Simulator.start(demo(`bench-${run}`))
+      try {
+        const r = await promoteOnce(sim, s.polling, 'PROD_PIPELINES')
+        const actions = Object.values(r.report.actions)
+        const server = await Promise.all(actions.map((a) => serverDuration(sim, a.actionId)))
+        wall += r.wall
+        serverMs += server.reduce((n, x) => n + x, 0)
+        checks += actions.reduce((n, a) => n + a.checks, 0)
+        actions.forEach((a, i) => {
+          const l = Math.max(0, a.elapsedMs - (server[i] as number))
+          late.push(l)
+          latePct.push((100 * l) / (server[i] as number))
+        })
+      } finally {
+        await sim.close()
+      }
     }
+    rows.push({
+      strategy: `${profile}: ${s.strategy}`,
+      promotions: runs,
+      wallMs: wall,
+      serverMs,
+      overheadMs: (wall - serverMs) / runs,
+      checksPerAction: checks / late.length,
+      meanLateMs: late.reduce((n, x) => n + x, 0) / late.length,
+      maxLateMs: Math.max(...late),
+      maxLatePct: Math.max(...latePct)
+    })
   }
   return rows
 }
@@ -195,7 +214,7 @@ function startup(): { action: number; cli: number; simulator: number } {
 }
 
 async function memory(): Promise<{ packageBytes: number; maxRssMb: number; ok: boolean }> {
-  const cfg = demo()
+  const cfg = demo('bench')
   cfg.timing = { actionPendingMs: 100, actionTaskMs: 200, taskRunMs: 100, taskStartingMs: 10 }
   const dev = cfg.tenants.find((t) => t.name === 'dev')!
   const sales = dev.projects!.find((p) => p.name === 'Sales pipeline')!
@@ -253,7 +272,7 @@ const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 const pass = (ok: boolean): string => (ok ? 'ok' : 'MISSED')
 
 console.log(
-  `Benchmark: 3 actions per promotion (4 tasks each, durations +-${SPREAD * 100}%), short and long profiles${quick ? ' (--quick)' : ''}; node ${process.version}\n`
+  `Benchmark: 3 actions per promotion (4 tasks each, durations +-${SPREAD * 100}%), short (${PROFILES[0]!.runs} promotions) and long profiles${quick ? ' (--quick)' : ''}; node ${process.version}\n`
 )
 const rows: Row[] = []
 if (section('polling'))
@@ -261,18 +280,18 @@ if (section('polling'))
     PENDING_MS = p.pendingMs
     TASK_MS = p.taskMs
     console.error(`polling: ${p.name} actions, about ${fmt(ACTION_MS())} each`)
-    rows.push(...(await polling(p.name)))
+    rows.push(...(await polling(p.name, p.runs)))
   }
 if (rows.length)
   console.log(
-    '| polling | wall | server | overhead (target <= 1 s + 5%) | checks/action | latest notice (target <= 10% and <= 10 s) |'
+    '| polling | promotions | wall | server | overhead per promotion (target <= 1 s + 5%) | checks/action | mean lateness | latest notice (target <= 10% and <= 10 s) |'
   )
-if (rows.length) console.log('| --- | --- | --- | --- | --- | --- |')
+if (rows.length) console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const r of rows) {
-  const overheadOk = r.overheadMs <= 1000 + 0.05 * r.serverMs
+  const overheadOk = r.overheadMs <= 1000 + (0.05 * r.serverMs) / r.promotions
   const lateOk = r.maxLatePct <= 10 && r.maxLateMs <= 10_000
   console.log(
-    `| ${r.strategy} | ${fmt(r.wallMs)} | ${fmt(r.serverMs)} | ${fmt(r.overheadMs)} ${pass(overheadOk)} | ${r.checksPerAction.toFixed(1)} | ${fmt(r.maxLateMs)} (${r.maxLatePct.toFixed(1)}%) ${pass(lateOk)} |`
+    `| ${r.strategy} | ${r.promotions} | ${fmt(r.wallMs)} | ${fmt(r.serverMs)} | ${fmt(r.overheadMs)} ${pass(overheadOk)} | ${r.checksPerAction.toFixed(2)} | ${fmt(r.meanLateMs)} | ${fmt(r.maxLateMs)} (${r.maxLatePct.toFixed(1)}%) ${pass(lateOk)} |`
   )
 }
 if (section('model')) {
