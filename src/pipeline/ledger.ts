@@ -12,29 +12,28 @@ import { QlikApiError } from '../qlik/errors.js'
  * may claim that the target was not changed.
  */
 
-export type WriteKind =
-  | 'create-project'
-  | 'set-bindings'
-  | 'import'
-  | 'prepare'
-  | 'validate'
-  | 'restore-bindings'
+/**
+ * Every kind of write, once: its words in the account, and whether it concerns one task (an entry
+ * per task, whose `what` says which) rather than the run.
+ */
+const WRITES = {
+  'create-project': { label: 'create the project' },
+  'set-bindings': { label: 'set the bindings' },
+  import: { label: 'import' },
+  prepare: { label: 'prepare' },
+  validate: { label: 'validate' },
+  'restore-bindings': { label: 'put the previous bindings back' },
   /** quiesce: stop a data task that was running before the deploy */
-  | 'stop-task'
+  'stop-task': { label: 'stop a running task', perTask: true },
   /** resume: start again a data task this run stopped */
-  | 'resume-task'
+  'resume-task': { label: 'start a stopped task again', perTask: true },
   /** run-tasks: start a data task after the deploy */
-  | 'run-task'
+  'run-task': { label: 'run a task', perTask: true },
   /** trigger-tasks: start a Tasks API task (e.g. an app reload) */
-  | 'trigger-task'
+  'trigger-task': { label: 'trigger a task', perTask: true }
+} as const satisfies Record<string, { label: string; perTask?: true }>
 
-/** Writes that concern one task: an entry per task (taskId), not one per run. */
-const PER_TASK: ReadonlySet<WriteKind> = new Set([
-  'stop-task',
-  'resume-task',
-  'run-task',
-  'trigger-task'
-])
+export type WriteKind = keyof typeof WRITES
 
 export type WriteState = 'not-sent' | 'done' | 'refused' | 'unknown'
 
@@ -73,21 +72,11 @@ export interface AccountFacts {
   keptBindings?: string
 }
 
-const LABEL: Record<WriteKind, string> = {
-  'create-project': 'create the project',
-  'set-bindings': 'set the bindings',
-  import: 'import',
-  prepare: 'prepare',
-  validate: 'validate',
-  'restore-bindings': 'put the previous bindings back',
-  'stop-task': 'stop a running task',
-  'resume-task': 'start a stopped task again',
-  'run-task': 'run a task',
-  'trigger-task': 'trigger a task'
-}
-
 /** A per-task write in words: its `what` says which task. */
-const label = (e: LedgerEntry): string => (PER_TASK.has(e.kind) ? e.what : LABEL[e.kind])
+const label = (e: LedgerEntry): string => {
+  const w: { label: string; perTask?: true } = WRITES[e.kind]
+  return w.perTask ? e.what : w.label
+}
 
 const names = (xs: string[] | undefined, max = 8): string =>
   !xs || xs.length === 0

@@ -11,54 +11,19 @@ import type {
 import { explain, InputError, PipelineError } from './errors.js'
 import { Ledger } from './ledger.js'
 import { newReport, type RunReport, type StepRecord } from './report.js'
-import {
-  IMPORT,
-  importPackage,
-  PREPARE,
-  prepareProject,
-  VALIDATE,
-  validateProject
-} from './steps/actions.js'
-import { BACKUP, backupTarget, rollbackHint } from './steps/backup.js'
-import {
-  CHECK_CONNECTIONS,
-  checkConnections,
-  COMPUTE,
-  computeBindings,
-  RESTORE,
-  restoreBindings,
-  SET,
-  setBindings
-} from './steps/bindings.js'
+import { plannedSteps, plannedWrites, runDeploySteps, type DeployState } from './deploy-steps.js'
+import { rollbackHint } from './steps/backup.js'
+import { COMPUTE, computeBindings, RESTORE, restoreBindings } from './steps/bindings.js'
 import { EXPORT, exportPackage, storeArtifact } from './steps/export.js'
+import { WRITE_FOLDER, writeExportDir } from './steps/export-dir.js'
 import { FIND_SOURCE, findSource } from './steps/find-source.js'
 import { GUARDS, guardFailures, projectGuards, runGuards } from './steps/guards.js'
 import { LOAD, loadPackage } from './steps/load-package.js'
 import { CHECK, validateOffline } from './steps/offline.js'
-import {
-  checkDataStores,
-  DATA_STORES,
-  quiesce,
-  QUIESCE,
-  readTasks,
-  resume,
-  RESUME,
-  RUN_TASKS,
-  runTasks,
-  TRIGGER,
-  triggerTasks
-} from './steps/runtime.js'
-import { WRITE_FOLDER, writeExportDir } from './steps/export-dir.js'
 import { compareWithTarget, COMPARE, diffLine, makePlan, PLAN, planLines } from './steps/plan.js'
 import { PREFLIGHT, preflight } from './steps/preflight.js'
-import {
-  CREATE,
-  createTarget,
-  FIND_PROJECT,
-  FIND_SPACE,
-  findTargetProject,
-  findTargetSpace
-} from './steps/target.js'
+import { readTasks } from './steps/task-plan.js'
+import { FIND_PROJECT, FIND_SPACE, findTargetProject, findTargetSpace } from './steps/target.js'
 
 /**
  * The runner: runs the steps in order, records each in the report, keeps the ledger of writes to
@@ -276,7 +241,8 @@ export class Pipeline {
         return d
       })
       await this.step(PLAN, async (rec) => {
-        const plan = makePlan(this.o, t, bindings, guards, connections, changes, runtime)
+        const steps = plannedSteps({ o: this.o, t, bindings, runtime })
+        const plan = makePlan(guards, connections, steps, t, bindings, changes)
         this.report.plan = plan
         rec.detail = plan.canApply
           ? 'the promotion can be applied'
@@ -292,107 +258,16 @@ export class Pipeline {
     }
 
     // The writes, in order; the ledger lists them as not sent until they are.
-    this.ledger.plan(api.host, [
-      ...(t.existing
-        ? []
-        : [
-            {
-              kind: 'create-project' as const,
-              what: `create project '${t.name}' in space ${t.space.name}`
-            }
-          ]),
-      { kind: 'set-bindings', what: 'set the bindings' },
-      ...(this.o.quiesce
-        ? runtime.running.map((r) => ({
-            kind: 'stop-task' as const,
-            what: `stop task '${r.name}'`,
-            taskId: r.id
-          }))
-        : []),
-      { kind: 'import', what: 'import the package' },
-      ...(this.o.prepare ? [{ kind: 'prepare' as const, what: 'prepare' }] : []),
-      ...(this.o.validate ? [{ kind: 'validate' as const, what: 'validate' }] : []),
-      ...(this.o.quiesce
-        ? runtime.running.map((r) => ({
-            kind: 'resume-task' as const,
-            what: `start task '${r.name}' again`,
-            taskId: r.id
-          }))
-        : []),
-      ...runtime.toRun.map((r) => ({
-        kind: 'run-task' as const,
-        what: `run task '${r.name}'`,
-        taskId: r.id
-      })),
-      ...runtime.toTrigger.map((r) => ({
-        kind: 'trigger-task' as const,
-        what: `trigger task '${r.name}'`,
-        taskId: r.id
-      }))
-    ])
-
-    const project =
-      t.existing ??
-      (await this.step(CREATE, async () => createTarget(this.ctx, api, src, t.space, t.name)))
-    if (this.report.target) {
-      this.report.target.projectId = project.id
-      this.report.target.projectName = project.name
-      this.report.target.created = !t.existing
-    }
-
-    if (t.existing && this.o.backup) {
-      await this.step(BACKUP, async (rec) => {
-        rec.detail = `artifact ${(await backupTarget(this.ctx, api, project)).name}`
-      })
-    } else if (t.existing) this.skip(BACKUP, "input 'backup' is false")
-
-    await this.step(SET, async (rec) => {
-      await setBindings(this.ctx, api, project, bindings)
-      rec.detail = `${Object.keys(bindings.values).length} variable(s) set: ${bindings.diff.changed.length} changed, ${bindings.diff.added.length} added`
-    })
-    await this.step(CHECK_CONNECTIONS, async (rec) => {
-      rec.detail = await checkConnections(this.ctx, api, project, t.space.name)
-    })
-    if (this.o.quiesce && runtime.running.length > 0)
-      await this.step(QUIESCE, async (rec) => {
-        rec.detail = await quiesce(this.ctx, api, project, runtime.running)
-      })
-    // whatever happens to the import, prepare and validate, the tasks this run stopped start again
-    let deployError: unknown
-    try {
-      await this.step(IMPORT, async () => importPackage(this.ctx, api, project, zip, info))
-      if (this.o.prepare)
-        await this.step(PREPARE, async () => prepareProject(this.ctx, api, project))
-      else this.skip(PREPARE, "input 'prepare' is false")
-      if (this.o.validate)
-        await this.step(VALIDATE, async () => validateProject(this.ctx, api, project))
-      else this.skip(VALIDATE, "input 'validate' is false")
-    } catch (e) {
-      deployError = e
-    }
-    if (this.ledger.all('stop-task').some((e) => e.state === 'done')) {
-      try {
-        await this.step(RESUME, async (rec) => {
-          rec.detail = await resume(this.ctx, api, project)
-        })
-      } catch (e) {
-        if (!deployError) throw e
-        this.deps.reporter.error((e as Error).message)
-      }
-    }
-    if (deployError) throw deployError
-    if (runtime.toRun.length > 0)
-      await this.step(RUN_TASKS, async (rec) => {
-        rec.detail = await runTasks(this.ctx, api, project, runtime.toRun)
-      })
-    if (runtime.toTrigger.length > 0)
-      await this.step(TRIGGER, async (rec) => {
-        rec.detail = await triggerTasks(this.ctx, api, runtime.toTrigger)
-      })
-    if (this.o.expectDataStores.length > 0)
-      await this.step(DATA_STORES, async (rec) => {
-        rec.detail = await checkDataStores(this.ctx, api)
-      })
+    const facts = { o: this.o, t, bindings, runtime }
+    this.ledger.plan(api.host, plannedWrites(facts))
+    // a new target has no project until the create step, the first of the sequence, sets it
+    const state: DeployState = { ...facts, api, src, info, zip, project: t.existing as Project }
+    await runDeploySteps(
+      this.ctx,
+      state,
+      (name, fn) => this.step(name, fn),
+      (name, why) => this.skip(name, why)
+    )
   }
 
   /**

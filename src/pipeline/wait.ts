@@ -243,3 +243,26 @@ export function failedTasks(status: ActionStatus): Array<{
       details: t.error?.details ?? ''
     }))
 }
+
+/**
+ * Waiting on anything that is not a Qlik action (a data task's runtime state, a Tasks API run):
+ * read, stop when `done`, else sleep `intervalMs` and read again; past `timeoutMs` the error
+ * `timedOut` makes from the last value is thrown.
+ */
+export async function pollUntil<T>(opts: {
+  read: () => Promise<T>
+  done: (value: T) => boolean
+  intervalMs: number
+  timeoutMs: number
+  now: () => number
+  sleep: (ms: number) => Promise<void>
+  timedOut: (last: T) => Error
+}): Promise<T> {
+  const deadline = opts.now() + opts.timeoutMs
+  for (;;) {
+    const value = await opts.read()
+    if (opts.done(value)) return value
+    if (opts.now() > deadline) throw opts.timedOut(value)
+    await opts.sleep(opts.intervalMs)
+  }
+}

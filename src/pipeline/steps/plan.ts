@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { diffDefinitions, type ReleaseDiff } from '../../package/diff.js'
 import { PackageFormatError, parseDefinition, unzipPackage } from '../../package/layout.js'
-import type { Options } from '../../options.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import type { ConnectionCheck, DryRunPlan, GuardResult } from '../report.js'
 import { exportValidPackage } from './export.js'
-import type { RuntimePlan } from './runtime.js'
 
 export const PLAN = 'Plan the changes (dry run)'
 export const COMPARE = 'Compare the package with the target'
@@ -45,39 +43,15 @@ export function diffLine(d: ReleaseDiff): string {
     : `new project: ${t.added.length} task(s) added`
 }
 
-/** What a real run would do, learned with reads only. */
+/** What a real run would do, learned with reads only; `steps` from the deploy table. */
 export function makePlan(
-  o: Options,
-  t: TargetState,
-  b: ComputedBindings,
   guards: GuardResult[],
   connections: ConnectionCheck[],
-  changes?: ReleaseDiff,
-  runtime?: RuntimePlan
+  steps: string[],
+  t: TargetState,
+  b: ComputedBindings,
+  changes?: ReleaseDiff
 ): DryRunPlan {
-  const names = (xs: Array<{ name: string }>): string => xs.map((x) => x.name).join(', ')
-  const steps = [
-    t.existing
-      ? `Reuse project ${t.existing.name} (${t.existing.id})`
-      : `Create project ${t.name} in ${t.space.name}`,
-    ...(t.existing && o.backup ? ['Back up the target project (export ALL with bindings)'] : []),
-    `Set ${Object.keys(b.values).length} binding variable(s)`,
-    'Check the connections',
-    ...(o.quiesce && runtime?.running.length
-      ? [`Stop ${runtime.running.length} running task(s): ${names(runtime.running)}`]
-      : []),
-    'Import the package (import-async)',
-    ...(o.prepare ? [`Prepare (allowRecreate ${o.allowRecreate})`] : []),
-    ...(o.validate ? ['Validate'] : []),
-    ...(o.quiesce && runtime?.running.length
-      ? [`Start again the task(s) stopped: ${names(runtime.running)}`]
-      : []),
-    ...(runtime?.toRun.length ? [`Run and wait for: ${names(runtime.toRun)}`] : []),
-    ...(runtime?.toTrigger.length ? [`Trigger and wait for: ${names(runtime.toTrigger)}`] : []),
-    ...(o.expectDataStores.length
-      ? [`Check the data stores catalog for: ${o.expectDataStores.join(', ')}`]
-      : [])
-  ]
   const problems = guards.filter((g) => g.status === 'failed').map((g) => `${g.detail}.`)
   return {
     project: t.existing ? 'reuse' : 'create',

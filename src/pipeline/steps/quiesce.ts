@@ -1,0 +1,88 @@
+import type { Project, QlikApi } from '../../qlik/api.js'
+import type { StepContext } from '../context.js'
+import { PipelineError } from '../errors.js'
+import { ACTIVE, type TaskRef } from './task-plan.js'
+import { pollState, recordRun } from './task-runs.js'
+
+export const QUIESCE = 'Stop the running tasks (quiesce)'
+export const RESUME = 'Start the stopped tasks again'
+
+/** Stop every running task (each in the ledger) and wait until none is running. */
+export async function quiesce(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project,
+  running: TaskRef[]
+): Promise<string> {
+  for (const t of running) {
+    await ctx.ledger.record(
+      api.host,
+      'stop-task',
+      `stop task '${t.name}'`,
+      () => api.stopTask(project.id, t.id),
+      { taskId: t.id, projectId: project.id }
+    )
+    ctx.log.info(`Stopping '${t.name}' (${t.type}${t.continuous ? ', continuous' : ''})`)
+  }
+  for (const t of running) {
+    const s = await pollState(
+      ctx,
+      api,
+      project.id,
+      t.id,
+      (x) => !ACTIVE.has(x.lastRun?.state ?? ''),
+      `Stop '${t.name}'`
+    )
+    ctx.ledger.result('stop-task', s.lastRun?.state ?? 'unknown', t.id)
+    recordRun(ctx, t, 'quiesce', s)
+  }
+  return `${running.length} task(s) stopped: ${running.map((t) => t.name).join(', ')}`
+}
+
+/** Start again exactly the tasks this run stopped (whatever happened in between). */
+export async function resume(ctx: StepContext, api: QlikApi, project: Project): Promise<string> {
+  const stopped = ctx.ledger
+    .all('stop-task')
+    .filter((e) => e.state === 'done' && ctx.ledger.find('resume-task', e.taskId)?.state !== 'done')
+  const failures: string[] = []
+  for (const e of stopped) {
+    const name = e.what.replace(/^stop task /, '')
+    try {
+      await ctx.ledger.record(
+        api.host,
+        'resume-task',
+        `start task ${name} again`,
+        () => api.startTask(project.id, e.taskId as string),
+        { taskId: e.taskId as string, projectId: project.id }
+      )
+      const s = await pollState(
+        ctx,
+        api,
+        project.id,
+        e.taskId as string,
+        (x) => x.lastRun?.state !== 'CANCELED' && x.lastRun?.state !== 'STARTING',
+        `Start ${name} again`
+      )
+      ctx.ledger.result('resume-task', s.lastRun?.state ?? 'unknown', e.taskId)
+      recordRun(
+        ctx,
+        {
+          id: e.taskId as string,
+          name: name.replace(/^'|'$/g, ''),
+          type: s.type ?? '',
+          continuous: false
+        },
+        'resume',
+        s
+      )
+    } catch (err) {
+      failures.push(`${name}: ${(err as Error).message}`)
+    }
+  }
+  if (failures.length)
+    throw new PipelineError(
+      `Could not start again ${failures.length} task(s) this run stopped: ${failures.join('; ')}`,
+      RESUME
+    )
+  return `${stopped.length} task(s) started again`
+}

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs'
+import { parseDefinition, unzipPackage, type TaskDefinition } from '../../package/layout.js'
+import { continuousOf } from '../../package/schemas.js'
+import type { DataTask, Project, QlikApi, QlikTask } from '../../qlik/api.js'
+import type { StepContext } from '../context.js'
+import type { GuardResult } from '../report.js'
+
+/**
+ * After the deploy, production data must flow again (seed 002: data task runtime and its events;
+ * seed 003: Tasks API; seed 004: data stores). Quiesce: stop the tasks running on the target before
+ * the import and start exactly those again afterwards, whatever the outcome. run-tasks: start data
+ * tasks in a sensible order and wait (batch: COMPLETED; CDC: RUNNING and still so after
+ * run-healthy-seconds). trigger-tasks: Tasks API jobs downstream. expect-data-stores: the catalog.
+ */
+
+export const READ_TASKS = 'Check the tasks to stop, run and trigger'
+
+/** Runtime states of a task that is running (or about to, or winding down). */
+export const ACTIVE = new Set(['STARTING', 'RUNNING', 'STOPPING'])
+/** Order of run-tasks all: landing before storage before transform and marts. */
+const STAGE: Record<string, number> = {
+  LANDING: 0,
+  LAKE_LANDING: 0,
+  REPLICATION: 0,
+  REPLICATE_LANDING: 0,
+  STREAMING_LAKE_LANDING: 0,
+  STORAGE: 1,
+  QVD_STORAGE: 1,
+  LAKEHOUSE_STORAGE: 1,
+  REGISTERED_DATA: 1,
+  LAKEHOUSE_MIRROR: 1,
+  TRANSFORM: 2,
+  STREAMING_TRANSFORM: 2,
+  DATAMART: 3,
+  KNOWLEDGE_MART: 3,
+  FILE_BASED_KNOWLEDGE_MART: 3,
+  DISTRIBUTION: 4
+}
+
+export interface TaskRef {
+  id: string
+  name: string
+  type: string
+  /** Continuous (CDC): healthy when RUNNING, never COMPLETED. */
+  continuous: boolean
+}
+
+export interface RuntimePlan {
+  /** Tasks running on the existing target before this run. */
+  running: TaskRef[]
+  /** Tasks to run after validate, in order. */
+  toRun: TaskRef[]
+  /** Tasks API tasks to trigger, in order. */
+  toTrigger: QlikTask[]
+}
+
+/** The data tasks a package defines (for run-tasks names and whether each is continuous). */
+export function packageTasks(path: string): TaskDefinition[] {
+  try {
+    return parseDefinition(unzipPackage(new Uint8Array(readFileSync(path)))).definition?.tasks ?? []
+  } catch {
+    return []
+  }
+}
+
+const refOf = (
+  t: { id: string; name: string; type?: string | null },
+  defs: TaskDefinition[]
+): TaskRef => {
+  const def = defs.find((d) => d.id === t.id)
+  const type = def?.type ?? t.type ?? ''
+  return {
+    id: t.id,
+    name: t.name,
+    type,
+    continuous: def ? continuousOf(type, def.settings) : false
+  }
+}
+
+/**
+ * Reads only, before the first write: which tasks run on the target now, which ones run-tasks
+ * names (unknown names are refused), which Tasks API tasks trigger-tasks names. Each finding is a
+ * guard: a failed guard refuses the run before any change.
+ */
+export async function readTasks(
+  ctx: StepContext,
+  api: QlikApi,
+  existing: Project | undefined,
+  pkgPath: string
+): Promise<{ plan: RuntimePlan; guards: GuardResult[] }> {
+  const { o } = ctx
+  const defs = packageTasks(pkgPath)
+  const guards: GuardResult[] = []
+  const running: TaskRef[] = []
+  if (existing) {
+    const tasks: DataTask[] = await api.listTasks(existing.id)
+    for (const t of tasks) {
+      const state = await api.runtimeState(existing.id, t.id)
+      if (ACTIVE.has(state.lastRun?.state ?? '')) running.push(refOf(t, defs))
+    }
+    const names = running.map((t) => `'${t.name}'`).join(', ')
+    if (running.length === 0)
+      guards.push({
+        check: 'Running tasks on the target',
+        status: 'passed',
+        detail: 'none is running'
+      })
+    else if (o.quiesce)
+      guards.push({
+        check: 'Running tasks on the target',
+        status: 'passed',
+        detail: `${running.length} running (${names}): stopped before the import and started again after it`
+      })
+    else if (o.prepare)
+      guards.push({
+        check: 'Running tasks on the target',
+        status: 'failed',
+        detail: `${running.length} task(s) are running on the target (${names}) and prepare cannot change a running task; set quiesce: true to stop them before the import and start them again after it, or stop them yourself`
+      })
+    else
+      guards.push({
+        check: 'Running tasks on the target',
+        status: 'warning',
+        detail: `${running.length} task(s) are running (${names}); they are not stopped (quiesce: false) and keep running while the definition changes`
+      })
+  }
+  let toRun: TaskRef[] = []
+  if (o.runTasks !== 'none') {
+    if (o.runTasks === 'all') {
+      toRun = defs
+        .map((d) => refOf(d, defs))
+        .sort((a, b) => (STAGE[a.type] ?? 5) - (STAGE[b.type] ?? 5))
+    } else {
+      const unknown: string[] = []
+      for (const want of o.runTasks) {
+        const d = defs.find((x) => x.id === want) ?? defs.filter((x) => x.name === want)
+        const found = Array.isArray(d) ? (d.length === 1 ? d[0] : undefined) : d
+        if (Array.isArray(d) && d.length > 1)
+          unknown.push(
+            `'${want}' names ${d.length} tasks (${d.map((x) => x.id).join(', ')}): give the id`
+          )
+        else if (!found) unknown.push(`'${want}'`)
+        else toRun.push(refOf(found, defs))
+      }
+      guards.push({
+        check: 'Tasks named in run-tasks',
+        status: unknown.length ? 'failed' : 'passed',
+        detail: unknown.length
+          ? `not in the package: ${unknown.join(', ')}; its tasks are ${defs.map((x) => `${x.name} (${x.id})`).join(', ') || 'none'}`
+          : `${toRun.length} task(s) in the order given`
+      })
+    }
+  }
+  const toTrigger: QlikTask[] = []
+  if (o.triggerTasks.length > 0) {
+    const all = await api.listQlikTasks()
+    const unknown: string[] = []
+    for (const want of o.triggerTasks) {
+      const byId = all.find((t) => t.id === want)
+      const byName = all.filter((t) => t.name === want)
+      if (byId) toTrigger.push(byId)
+      else if (byName.length === 1) toTrigger.push(byName[0] as QlikTask)
+      else if (byName.length > 1)
+        unknown.push(
+          `'${want}' names ${byName.length} tasks (${byName.map((t) => t.id).join(', ')}): give the id`
+        )
+      else unknown.push(`'${want}'`)
+    }
+    guards.push({
+      check: 'Tasks named in trigger-tasks',
+      status: unknown.length ? 'failed' : 'passed',
+      detail: unknown.length
+        ? `not found in the target tenant's Tasks API: ${unknown.join(', ')}`
+        : `${toTrigger.length} task(s): ${toTrigger.map((t) => t.name).join(', ')}`
+    })
+  }
+  return { plan: { running, toRun, toTrigger }, guards }
+}

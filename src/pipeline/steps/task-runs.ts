@@ -1,0 +1,61 @@
+import type { QlikApi, RuntimeState } from '../../qlik/api.js'
+import type { StepContext } from '../context.js'
+import { PipelineError } from '../errors.js'
+import type { TaskRunRecord } from '../report.js'
+import { pollUntil } from '../wait.js'
+import type { TaskRef } from './task-plan.js'
+
+/** What the task steps share: waiting on a data task's runtime state, and recording its runs. */
+
+/** Poll a data task's runtime state; Tier "runtime state" allows 120 a minute: never under 0.5 s. */
+export function pollState(
+  ctx: StepContext,
+  api: QlikApi,
+  projectId: string,
+  taskId: string,
+  done: (s: RuntimeState) => boolean,
+  what: string
+): Promise<RuntimeState> {
+  return pollUntil({
+    read: () => api.runtimeState(projectId, taskId),
+    done,
+    intervalMs: Math.max(500, ctx.o.pollIntervalSeconds * 1000),
+    timeoutMs: ctx.o.timeoutSeconds * 1000,
+    now: () => ctx.deps.clock.now(),
+    sleep: (ms) => ctx.deps.clock.sleep(ms),
+    timedOut: (s) =>
+      new PipelineError(
+        `${what}: still ${s.lastRun?.state ?? 'unknown'} after ${ctx.o.timeoutSeconds} s (timeout).`,
+        what
+      )
+  })
+}
+
+const event = (state: string): TaskRunRecord['event'] =>
+  state === 'COMPLETED'
+    ? 'completed'
+    : state === 'FAILED'
+      ? 'failed'
+      : state === 'CANCELED'
+        ? 'stopped'
+        : 'started'
+
+export function recordRun(
+  ctx: StepContext,
+  t: TaskRef,
+  why: TaskRunRecord['why'],
+  s: RuntimeState
+): void {
+  const run = s.lastRun
+  ctx.report.runs.push({
+    taskId: t.id,
+    name: t.name,
+    type: t.type,
+    why,
+    event: event(run?.state ?? ''),
+    state: run?.state ?? 'unknown',
+    ...(run?.startTime ? { startTime: run.startTime } : {}),
+    ...(run?.endTime ? { endTime: run.endTime } : {}),
+    ...(run?.message ? { message: run.message } : {})
+  })
+}
