@@ -77,6 +77,12 @@ export interface DeployStep {
 }
 
 const names = (xs: Array<{ name: string }>): string => xs.map((x) => x.name).join(', ')
+/** One write per task (stop, resume, run, trigger), each named after its task. */
+const perTask = (
+  kind: WriteKind,
+  tasks: Array<{ id: string; name: string }>,
+  what: (name: string) => string
+): PlannedWrite[] => tasks.map((r) => ({ kind, what: what(r.name), taskId: r.id }))
 const quiescing = (f: DeployFacts): boolean => f.o.quiesce && f.runtime.running.length > 0
 
 export const DEPLOY_STEPS: readonly DeployStep[] = [
@@ -122,12 +128,7 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
   {
     name: QUIESCE,
     when: quiescing,
-    writes: (f) =>
-      f.runtime.running.map((r) => ({
-        kind: 'stop-task' as const,
-        what: `stop task '${r.name}'`,
-        taskId: r.id
-      })),
+    writes: (f) => perTask('stop-task', f.runtime.running, (n) => `stop task '${n}'`),
     plan: (f) => `Stop ${f.runtime.running.length} running task(s): ${names(f.runtime.running)}`,
     run: (ctx, s) => quiesce(ctx, s.api, s.project, s.runtime.running)
   },
@@ -158,12 +159,7 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
   {
     name: RESUME,
     when: quiescing,
-    writes: (f) =>
-      f.runtime.running.map((r) => ({
-        kind: 'resume-task' as const,
-        what: `start task '${r.name}' again`,
-        taskId: r.id
-      })),
+    writes: (f) => perTask('resume-task', f.runtime.running, (n) => `start task '${n}' again`),
     plan: (f) => `Start again the task(s) stopped: ${names(f.runtime.running)}`,
     always: true,
     needed: (ctx) => ctx.ledger.all('stop-task').some((e) => e.state === 'done'),
@@ -172,24 +168,14 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
   {
     name: RUN_TASKS,
     when: (f) => f.runtime.toRun.length > 0,
-    writes: (f) =>
-      f.runtime.toRun.map((r) => ({
-        kind: 'run-task' as const,
-        what: `run task '${r.name}'`,
-        taskId: r.id
-      })),
+    writes: (f) => perTask('run-task', f.runtime.toRun, (n) => `run task '${n}'`),
     plan: (f) => `Run and wait for: ${names(f.runtime.toRun)}`,
     run: (ctx, s) => runTasks(ctx, s.api, s.project, s.runtime.toRun)
   },
   {
     name: TRIGGER,
     when: (f) => f.runtime.toTrigger.length > 0,
-    writes: (f) =>
-      f.runtime.toTrigger.map((r) => ({
-        kind: 'trigger-task' as const,
-        what: `trigger task '${r.name}'`,
-        taskId: r.id
-      })),
+    writes: (f) => perTask('trigger-task', f.runtime.toTrigger, (n) => `trigger task '${n}'`),
     plan: (f) => `Trigger and wait for: ${names(f.runtime.toTrigger)}`,
     run: (ctx, s) => triggerTasks(ctx, s.api, s.runtime.toTrigger)
   },

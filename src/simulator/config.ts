@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { DATA_TASK_TYPES, PLATFORM_TYPES, PROJECT_TYPES } from '../qlik/vocabulary.js'
 
 /**
  * The simulator's configuration: tenants with their spaces, connections, projects and tasks, plus
@@ -8,38 +9,7 @@ import { z } from 'zod'
  * of the field (e.g. `tenants[1].connections[0].space`).
  */
 
-export const DATA_TASK_TYPES = [
-  'LANDING',
-  'STORAGE',
-  'QVD_STORAGE',
-  'TRANSFORM',
-  'DATAMART',
-  'REGISTERED_DATA',
-  'REPLICATION',
-  'DISTRIBUTION',
-  'LAKE_LANDING',
-  'KNOWLEDGE_MART',
-  'FILE_BASED_KNOWLEDGE_MART',
-  'LAKEHOUSE_STORAGE',
-  'LAKEHOUSE_MIRROR',
-  'STREAMING_LAKE_LANDING',
-  'STREAMING_TRANSFORM',
-  'REPLICATE_LANDING'
-] as const
-export const PLATFORM_TYPES = [
-  'SNOWFLAKE',
-  'BIGQUERY',
-  'SYNAPSE',
-  'DATABRICKS',
-  'REDSHIFT',
-  'MSSQL',
-  'FABRIC',
-  'QLIK_QVD',
-  'QLIK_QVD_CUSTOMER_MANAGED',
-  'QLIK_OPEN_LAKEHOUSE',
-  'NONE'
-] as const
-export const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'] as const
+export { DATA_TASK_TYPES, PLATFORM_TYPES, PROJECT_TYPES }
 
 const slug = z
   .string()

@@ -41,16 +41,16 @@ export async function createTarget(
   space: Space,
   name: string
 ): Promise<Project> {
-  const c = ctx.o.create
-  const platformType = c.platformType ?? src.platformType
+  const o = ctx.o
+  const platformType = o.platformType ?? src.platformType
   const body = {
     name,
-    type: c.projectType ?? src.type ?? 'DATA_PIPELINE',
+    type: o.projectType ?? src.type ?? 'DATA_PIPELINE',
     space: space.id,
-    description: c.description ?? src.description ?? '',
+    description: o.projectDescription || (src.description ?? ''),
     ...(platformType ? { platformType } : {}),
-    ...(c.platformConnection ? { platformConnection: c.platformConnection } : {}),
-    ...(c.cloudStagingConnection ? { cloudStagingConnection: c.cloudStagingConnection } : {})
+    ...(o.platformConnection ? { platformConnection: o.platformConnection } : {}),
+    ...(o.cloudStagingConnection ? { cloudStagingConnection: o.cloudStagingConnection } : {})
   }
   const what = `create project '${name}' in space ${space.name}`
   try {

@@ -1,0 +1,135 @@
+import type { InputValues } from './schema.js'
+
+/**
+ * The rules that compare several inputs, each named and checked on the typed values (a field whose
+ * text was refused counts as its default here; its own problem is reported already). A rule
+ * answers the problem in words that name the inputs, or undefined when it holds.
+ */
+
+export interface RuleInput {
+  v: InputValues
+  /** The mode reads the source tenant (promote, export) / writes the target (promote, deploy). */
+  needSource: boolean
+  needTarget: boolean
+}
+
+export interface Rule {
+  name: string
+  check: (r: RuleInput) => string | undefined
+}
+
+/** The package inputs that are set: zip-path, package-dir and, in mode deploy, artifact-name. */
+const packageInputs = ({ v }: RuleInput): string[] =>
+  [
+    ['zip-path', v.zipPath],
+    ['package-dir', v.packageDir],
+    ...(v.mode === 'deploy' ? [['artifact-name', v.artifactName]] : [])
+  ]
+    .filter(([, value]) => value !== '')
+    .map(([name]) => name as string)
+
+const afterDeploy = (v: InputValues): boolean =>
+  v.runTasks !== 'none' || v.triggerTasks.length > 0 || v.expectDataStores.length > 0
+
+export const RULES: readonly Rule[] = [
+  {
+    name: 'projects-file is not for mode validate',
+    check: ({ v }) =>
+      v.projectsFile !== '' && v.mode === 'validate'
+        ? "Input 'projects-file' is for modes promote, export and deploy, not 'validate'."
+        : undefined
+  },
+  {
+    name: 'a set is deployed from its artifact',
+    check: ({ v }) =>
+      v.projectsFile !== '' && v.mode === 'deploy' && (v.zipPath !== '' || v.packageDir !== '')
+        ? "With 'projects-file', mode deploy takes the set's packages from 'artifact-name' (the artifact a mode export with the same projects-file made), not from 'zip-path' or 'package-dir'."
+        : undefined
+  },
+  {
+    name: 'a set names its own projects',
+    check: ({ v }) =>
+      v.projectsFile !== '' && (v.sourceProject !== '' || v.targetProject !== '')
+        ? "Inputs 'source-project' and 'target-project' name one project; with 'projects-file' each entry names its own."
+        : undefined
+  },
+  {
+    name: 'source-project is required to read the source',
+    check: ({ v, needSource }) =>
+      needSource && v.sourceProject === '' && v.projectsFile === ''
+        ? `Input 'source-project' is required for mode '${v.mode}' (a project id or exact name).`
+        : undefined
+  },
+  {
+    name: 'target-space is required to write the target',
+    check: ({ v, needTarget }) =>
+      needTarget && v.targetSpace === ''
+        ? `Input 'target-space' is required for mode '${v.mode}' (a space id or name in the target tenant).`
+        : undefined
+  },
+  {
+    name: 'artifact-run-id needs github-token',
+    check: ({ v }) =>
+      v.artifactRunId !== undefined && v.githubToken === ''
+        ? "Input 'github-token' is required with 'artifact-run-id' (to download another run's artifact)."
+        : undefined
+  },
+  {
+    name: 'mode deploy needs a package',
+    check: (r) =>
+      r.v.mode === 'deploy' && packageInputs(r).length === 0
+        ? "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP), 'package-dir' (a project folder of the repository) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
+        : undefined
+  },
+  {
+    name: 'mode validate needs a package',
+    check: (r) =>
+      r.v.mode === 'validate' && packageInputs(r).length === 0
+        ? "Mode 'validate' needs what to check: set 'package-dir' (a project folder) or 'zip-path' (a package ZIP)."
+        : undefined
+  },
+  {
+    name: 'one way to give the package',
+    check: (r) => {
+      const set = packageInputs(r)
+      return set.length > 1
+        ? `Inputs ${set.map((n) => `'${n}'`).join(' and ')} are all set: give the package one way.`
+        : undefined
+    }
+  },
+  {
+    name: 'promote and export take the package from the source',
+    check: ({ v }) =>
+      (v.mode === 'promote' || v.mode === 'export') && (v.zipPath !== '' || v.packageDir !== '')
+        ? `Input '${v.zipPath !== '' ? 'zip-path' : 'package-dir'}' is for modes deploy and validate; mode '${v.mode}' exports the package from 'source-project'.`
+        : undefined
+  },
+  {
+    name: 'export-dir writes an exported package',
+    check: ({ v }) =>
+      v.exportDir !== '' && v.mode !== 'promote' && v.mode !== 'export'
+        ? `Input 'export-dir' is for modes export and promote (it writes the exported package).`
+        : undefined
+  },
+  {
+    name: 'export-dir needs a YAML package',
+    check: ({ v }) =>
+      v.exportDir !== '' && v.exportMode === 'LEGACY'
+        ? "Input 'export-dir' needs a YAML package: set 'export-mode' to MINIMAL (recommended) or ALL, not LEGACY."
+        : undefined
+  },
+  {
+    name: 'task inputs act on the target',
+    check: ({ v, needTarget }) =>
+      afterDeploy(v) && !needTarget
+        ? `Inputs 'run-tasks', 'trigger-tasks' and 'expect-data-stores' act on the target: they are for modes promote and deploy, not '${v.mode}'.`
+        : undefined
+  },
+  {
+    name: 'run-tasks needs validate',
+    check: ({ v }) =>
+      v.runTasks !== 'none' && !v.validate
+        ? "Input 'run-tasks' needs 'validate: true': tasks run only after the target project validated."
+        : undefined
+  }
+]

@@ -1,0 +1,305 @@
+import { z } from 'zod'
+import { EXPORT_MODES, PLATFORM_TYPES, PROJECT_TYPES } from '../qlik/vocabulary.js'
+import {
+  choice,
+  flag,
+  list,
+  number,
+  optionalNumber,
+  taskSelection,
+  text,
+  word,
+  type FieldMeta
+} from './fields.js'
+
+/**
+ * Every option of the action and the CLI, defined once: its text-to-value parser (which gives the
+ * `Options` field its type), its default, description, and limits. The action reads them as inputs
+ * (INPUT_<NAME>), the CLI as --flags or QLIK_<NAME> environment variables; action.yml, the CLI's
+ * --help and the README's table are generated from it.
+ */
+
+export type Mode = 'promote' | 'export' | 'deploy' | 'validate'
+export const MODES: readonly Mode[] = ['promote', 'export', 'deploy', 'validate']
+
+/** A field with what it says of itself (typed, unlike zod's own `.meta()`). */
+const field = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.meta({ ...meta })
+
+export const optionsSchema = z.strictObject({
+  mode: field(word(MODES, false), {
+    default: 'promote',
+    description:
+      'promote (export and deploy in one job), export (source to artifact), deploy (artifact, ZIP or package-dir to target) or validate (check package-dir or zip-path offline, no tenant).'
+  }),
+  'source-tenant': field(text(), {
+    maxLength: 300,
+    default: '',
+    description: 'Source tenant URL or host name, e.g. https://acme-dev.eu.qlikcloud.com.'
+  }),
+  'source-api-key': field(text(), {
+    default: '',
+    description:
+      'API key for the source tenant (or use source-client-id and source-client-secret).',
+    secret: true
+  }),
+  'source-client-id': field(text(), {
+    default: '',
+    description: 'OAuth machine-to-machine client id for the source tenant.'
+  }),
+  'source-client-secret': field(text(), {
+    default: '',
+    description: 'OAuth machine-to-machine client secret for the source tenant.',
+    secret: true
+  }),
+  'source-private-key': field(text(), {
+    multiline: true,
+    default: '',
+    description:
+      'OAuth private key JWT for the source tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of source-client-id, instead of a client secret.',
+    secret: true
+  }),
+  'source-key-id': field(text(), {
+    default: '',
+    description: 'The key id (kid) of source-private-key, as registered with the OAuth client.'
+  }),
+  'source-project': field(text(), {
+    maxLength: 256,
+    default: '',
+    description: 'Source project id or exact name.'
+  }),
+  'source-space': field(text(), {
+    maxLength: 256,
+    default: '',
+    description: 'Space id or name that holds the source project (narrows the name lookup).'
+  }),
+  'target-tenant': field(text(), {
+    maxLength: 300,
+    default: '',
+    description: 'Target tenant URL or host name, e.g. https://acme-prod.eu.qlikcloud.com.'
+  }),
+  'target-api-key': field(text(), {
+    default: '',
+    description:
+      'API key for the target tenant (or use target-client-id and target-client-secret).',
+    secret: true
+  }),
+  'target-client-id': field(text(), {
+    default: '',
+    description: 'OAuth machine-to-machine client id for the target tenant.'
+  }),
+  'target-client-secret': field(text(), {
+    default: '',
+    description: 'OAuth machine-to-machine client secret for the target tenant.',
+    secret: true
+  }),
+  'target-private-key': field(text(), {
+    multiline: true,
+    default: '',
+    description:
+      'OAuth private key JWT for the target tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of target-client-id, instead of a client secret.',
+    secret: true
+  }),
+  'target-key-id': field(text(), {
+    default: '',
+    description: 'The key id (kid) of target-private-key, as registered with the OAuth client.'
+  }),
+  'target-space': field(text(), {
+    maxLength: 256,
+    default: '',
+    description: 'Space id or name in the target tenant where the project lives (or is created).'
+  }),
+  'target-project': field(text(), {
+    maxLength: 256,
+    default: '',
+    description: "Target project name or id (default: the source project's name)."
+  }),
+  'project-type': field(choice(PROJECT_TYPES, true), {
+    default: '',
+    description:
+      'DATA_PIPELINE or DATA_MOVEMENT; used only when the target project is created (default: as the source).'
+  }),
+  'platform-type': field(choice(PLATFORM_TYPES, true), {
+    default: '',
+    description: 'Platform of a created target project, e.g. SNOWFLAKE (default: as the source).'
+  }),
+  'platform-connection': field(text(), {
+    maxLength: 512,
+    default: '',
+    description: 'Platform connection of a created target project (id or SPACE.NAME).'
+  }),
+  'cloud-staging-connection': field(text(), {
+    maxLength: 512,
+    default: '',
+    description: 'Cloud staging connection of a created target project (id or SPACE.NAME).'
+  }),
+  'project-description': field(text(), {
+    maxLength: 4096,
+    default: '',
+    description: 'Description of a created target project (default: as the source).'
+  }),
+  'bindings-file': field(text(), {
+    default: '',
+    description:
+      "Path of this environment's bindings file (.yaml/.yml/.json), e.g. qlik/bindings/prod.yaml; 'bindings' is laid over it."
+  }),
+  bindings: field(text(), {
+    maxLength: 1_000_000,
+    multiline: true,
+    untrimmed: true,
+    default: '',
+    description:
+      'Target bindings: inline YAML/JSON mapping, or a path to a .yaml/.yml/.json file. ${ENV_VAR} in values is expanded from the environment.'
+  }),
+  'strict-bindings': field(flag(), {
+    default: 'true',
+    description:
+      'Fail before import when a variable the package declares has no value for the target.'
+  }),
+  'export-mode': field(word(EXPORT_MODES, true), {
+    default: 'MINIMAL',
+    description: 'MINIMAL, ALL or LEGACY (deprecated JSON format).'
+  }),
+  'include-bindings': field(flag(), {
+    default: 'false',
+    description: "Include the source's bindings.json in the exported package."
+  }),
+  'artifact-name': field(text(), {
+    maxLength: 256,
+    default: '',
+    description:
+      'Name of the workflow artifact holding the package (default: derived from project and ref).'
+  }),
+  'retention-days': field(optionalNumber({ min: 1, max: 90, integer: true }), {
+    default: '',
+    description: 'Days to keep the artifact (default: the repository setting).'
+  }),
+  'zip-path': field(text(), {
+    default: '',
+    description: 'deploy: a local package ZIP to deploy instead of an artifact.'
+  }),
+  'package-dir': field(text(), {
+    default: '',
+    description:
+      "deploy / validate: a folder of the repository holding a project in Qlik's layout (qtcp_project.yaml, qtcp_tasks/...), deployed as a package."
+  }),
+  'projects-file': field(text(), {
+    default: '',
+    description:
+      'A YAML file listing several projects (source, target, bindings, dependsOn), promoted in dependency order (promote), exported as one artifact (export) or deployed from it (deploy); see schemas/projects.schema.json.'
+  }),
+  'export-dir': field(text(), {
+    default: '',
+    description:
+      'export / promote: also write the exported package into this folder (normalised for git, no bindings.json), to commit it.'
+  }),
+  'artifact-run-id': field(
+    optionalNumber({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }),
+    {
+      default: '',
+      description: 'deploy: the workflow run id whose artifact to deploy (needs github-token).'
+    }
+  ),
+  'github-token': field(text(), {
+    default: '',
+    description:
+      "Token to download an artifact of another workflow run (actions: read) and, on a pull request, to post the dry run's release plan as one comment updated in place (pull-requests: write).",
+    secret: true
+  }),
+  prepare: field(flag(), {
+    default: 'true',
+    description: 'Prepare the target project after import.'
+  }),
+  'allow-recreate': field(flag(), {
+    default: 'false',
+    description: 'Let prepare drop and recreate datasets when the design requires it.'
+  }),
+  validate: field(flag(), {
+    default: 'true',
+    description: 'Validate the target project after prepare.'
+  }),
+  'run-tasks': field(taskSelection(), {
+    multiline: true,
+    default: '',
+    description:
+      'After validation, run data tasks and wait for them: empty (none), all (landing, then storage, then transform and marts), or a comma-separated list of task ids or names (in that order).'
+  }),
+  quiesce: field(word(['auto', 'true', 'false'] as const, false), {
+    default: 'auto',
+    description:
+      'Stop the data tasks running on an existing target before the import and start exactly those again afterwards, whatever the outcome. auto: when run-tasks is set.'
+  }),
+  'run-healthy-seconds': field(number({ min: 0, max: 3600, integer: true }), {
+    default: '30',
+    description:
+      'A continuous (CDC) task counts as healthy when it is RUNNING and stays so this long.'
+  }),
+  'trigger-tasks': field(list(), {
+    multiline: true,
+    default: '',
+    description:
+      'After the data tasks: Tasks API tasks (e.g. app reloads) to start and wait for, a comma-separated list of ids or names.'
+  }),
+  'expect-data-stores': field(list(), {
+    multiline: true,
+    default: '',
+    description:
+      "At the end: data store names that must exist in the target's data stores catalog (comma-separated)."
+  }),
+  'poll-interval': field(number({ min: 0.01, max: 600 }), {
+    default: '2',
+    description:
+      'Seconds before the first status check of an asynchronous action; later checks follow the end its status predicts (sparse far from it, dense near it), at most 2 a second and at least every 10 s.'
+  }),
+  timeout: field(number({ min: 1, max: 86400 }), {
+    default: '1800',
+    description: 'Seconds to wait for each asynchronous action (import, prepare, validate).'
+  }),
+  'dry-run': field(flag(), {
+    default: 'false',
+    description: 'Read only: report what would change on the target and change nothing.'
+  }),
+  'on-failure': field(word(['restore', 'keep'] as const, false), {
+    default: 'restore',
+    description:
+      "restore: when the import does not complete, put the existing target's previous bindings back so it ends as it was; keep: leave the new bindings for debugging."
+  }),
+  backup: field(flag(), {
+    default: 'true',
+    description:
+      'Export the existing target project before importing over it, and keep it as an artifact.'
+  }),
+  'report-path': field(text(), {
+    default: '',
+    description:
+      'Where to write the JSON report of the run (default: a file in the runner temp directory).'
+  })
+})
+
+export type OptionName = keyof typeof optionsSchema.shape
+
+export interface OptionSpec extends FieldMeta {
+  name: string
+}
+
+/** The options as a list, in the schema's order (action.yml, --help and the README come from it). */
+export const OPTION_SPECS: readonly OptionSpec[] = Object.entries(optionsSchema.shape).map(
+  ([name, f]) => ({ ...(f.meta() as unknown as FieldMeta), name })
+)
+
+/** Option names whose field in `Options` is not their camelCase (a unit in the name). */
+export const RENAMED = {
+  'poll-interval': 'pollIntervalSeconds',
+  timeout: 'timeoutSeconds'
+} as const
+
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S
+type KeyOf<K extends string> = K extends keyof typeof RENAMED ? (typeof RENAMED)[K] : Camel<K>
+
+export const keyOf = (name: string): string =>
+  (RENAMED as Record<string, string>)[name] ??
+  name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
+
+/** Every option's typed value, under its camelCase name: what the schema's parsers give. */
+export type InputValues = {
+  [K in OptionName as KeyOf<K>]: z.output<(typeof optionsSchema.shape)[K]>
+}
