@@ -20,7 +20,7 @@ import {
 import { formatProblem, parseDefinition, unzipPackage } from '../../src/package/layout.js'
 import { sha256 } from '../../src/package/package.js'
 import { parseConfig } from '../../src/simulator/config.js'
-import { buildPackage } from '../../src/simulator/packages.js'
+import { buildPackage } from '../../src/simulator/engine/packages.js'
 import { buildTenants } from '../../src/simulator/state.js'
 import { demoConfig } from '../helpers/sim.js'
 

@@ -10,7 +10,7 @@ import {
 } from '../../src/package/schemas.js'
 import { parseConfig } from '../../src/simulator/config.js'
 import { DATA_TASK_TYPES, PLATFORM_TYPES } from '../../src/simulator/config.js'
-import { buildPackage } from '../../src/simulator/packages.js'
+import { buildPackage } from '../../src/simulator/engine/packages.js'
 import { buildTenants } from '../../src/simulator/state.js'
 import { demoConfig } from '../helpers/sim.js'
 

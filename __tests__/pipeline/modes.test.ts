@@ -64,7 +64,7 @@ describe('export and deploy modes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qdp-tamper-'))
     cpSync(exp.report.artifact!.location, dir, { recursive: true })
     const zip = join(dir, 'sales-pipeline.zip')
-    const { buildPackage } = await import('../../src/simulator/packages.js')
+    const { buildPackage } = await import('../../src/simulator/engine/packages.js')
     const src = sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!
     writeFileSync(zip, buildPackage({ ...src, description: 'changed by hand' }, 'MINIMAL', false))
     const dep = await runPromote(sim, { mode: 'deploy', 'zip-path': zip })

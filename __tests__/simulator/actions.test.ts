@@ -1,4 +1,4 @@
-import { ActionEngine, type ActionPlan } from '../../src/simulator/actions.js'
+import { ActionEngine, type ActionPlan } from '../../src/simulator/engine/actions.js'
 import { ManualClock } from '../../src/simulator/clock.js'
 
 const plan = (over: Partial<ActionPlan> = {}): ActionPlan => ({

@@ -2,7 +2,7 @@
 import { request } from 'undici'
 import { FaultSet } from '../../src/simulator/faults.js'
 import type { Simulator } from '../../src/simulator/server.js'
-import { readPackage } from '../../src/simulator/packages.js'
+import { readPackage } from '../../src/simulator/engine/packages.js'
 import { client, startDemo, waitForAction } from '../helpers/sim.js'
 
 describe('fault rules', () => {

@@ -1,7 +1,7 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate'
 import { parse } from 'yaml'
 import { parseConfig } from '../../src/simulator/config.js'
-import { buildPackage, PackageError, readPackage } from '../../src/simulator/packages.js'
+import { buildPackage, PackageError, readPackage } from '../../src/simulator/engine/packages.js'
 import { buildTenants, type Project } from '../../src/simulator/state.js'
 import { demoConfig } from '../helpers/sim.js'
 

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { buildPackage } from '../../src/simulator/packages.js'
+import { buildPackage } from '../../src/simulator/engine/packages.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { client, startDemo, waitForAction, zipForm, type Reply } from '../helpers/sim.js'
 

@@ -1,12 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ZodType } from 'zod'
-import type { ActionEngine } from './actions.js'
+import type { ActionEngine } from './engine/actions.js'
 import type { Clock } from './clock.js'
 import type { FaultRule, SimulatorConfig } from './config.js'
-import { badRequest, notFound } from './errors.js'
+import { badRequest, conflict, notFound } from './errors.js'
 import type { Tier } from './ratelimit.js'
-import type { CloudEvent } from './runtime.js'
-import type { Credential, Project, Tenant } from './state.js'
+import type { CloudEvent } from './engine/runtime.js'
+import type { Credential, DataTask, Project, Tenant } from './state.js'
 import { formatPath } from './config.js'
 
 /** What a route handler gets and returns. */
@@ -48,7 +48,8 @@ export interface Result {
 
 export type Handler = (ctx: Ctx) => Result | Promise<Result>
 
-export interface Route {
+/** Where a route sits: the shape of @qlik/api's endpoint tables (method, path template, tier). */
+export interface Endpoint {
   method: string
   path: string
   tier: Tier | 'none'
@@ -56,7 +57,65 @@ export interface Route {
   write: boolean
   /** Reachable without a credential (the OAuth token endpoint). */
   public?: boolean
+}
+
+export interface Route extends Endpoint {
   handler: Handler
+}
+
+/**
+ * What a handler needs before it runs, checked in this order with Qlik's answers: the project of
+ * `:projectId` (404), its data task `:dataTaskId` (404), the JSON body parsed with a schema (400
+ * naming the field), and no action running on the project (409).
+ */
+export interface Needs<B> {
+  project?: boolean
+  task?: boolean
+  body?: ZodType<B>
+  /** An empty body is refused (else it counts as `{}`). */
+  bodyRequired?: boolean
+  idle?: boolean
+}
+
+/** What the needs resolved to; reading one the route did not declare is a simulator bug. */
+export interface Got<B> {
+  readonly project: Project
+  readonly task: DataTask
+  readonly body: B
+}
+
+export interface RouteDef<B> extends Endpoint, Needs<B> {
+  handler: (ctx: Ctx, got: Got<B>) => Result | Promise<Result>
+}
+
+/** A route whose handler declares what it needs instead of fetching and checking it itself. */
+export function route<B = undefined>(def: RouteDef<B>): Route {
+  const { handler, project: p, task: t, body, bodyRequired, idle, ...endpoint } = def
+  return {
+    ...endpoint,
+    handler: (ctx) => {
+      const proj = p || t || idle ? project(ctx) : undefined
+      const tk = t && proj ? task(ctx, proj) : undefined
+      const parsed = body ? jsonBody(ctx, body, bodyRequired) : undefined
+      if (idle && proj) ensureIdle(ctx, proj)
+      const need = <T>(v: T | undefined, what: string): T => {
+        if (v === undefined)
+          throw new Error(`route ${def.method} ${def.path} did not declare ${what}`)
+        return v
+      }
+      return handler(ctx, {
+        get project() {
+          return need(proj, 'project')
+        },
+        get task() {
+          return need(tk, 'task')
+        },
+        get body() {
+          return need(parsed, 'body')
+        }
+      })
+    }
+  }
 }
 
 export const ok = (json: unknown, status = 200, headers?: Record<string, string>): Result => ({
@@ -110,6 +169,25 @@ export function project(ctx: Ctx): Project {
   const p = ctx.tenant.projects.find((x) => x.id === id)
   if (!p) throw notFound(`Data integration project '${id}' was not found.`)
   return p
+}
+
+/** The data task of `:dataTaskId` in the project. */
+export function task(ctx: Ctx, p: Project): DataTask {
+  const id = ctx.params.dataTaskId as string
+  const t = p.tasks.find((x) => x.id === id)
+  if (!t) throw notFound(`Data task '${id}' was not found in project '${p.id}'.`)
+  return t
+}
+
+/** Qlik runs one action at a time per project: another one while it runs is a 409. */
+export function ensureIdle(ctx: Ctx, p: Project): void {
+  const running = ctx.core.engine.running(p.id, ctx.now)
+  if (running.length > 0) {
+    const a = running[0]!
+    throw conflict(
+      `Action ${a.id} (${a.type}) is still running on project '${p.name}'; wait for it to finish.`
+    )
+  }
 }
 
 /** Read the `zip` field of a multipart/form-data body. */

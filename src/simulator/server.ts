@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ActionEngine } from './actions.js'
+import { ActionEngine } from './engine/actions.js'
 import { systemClock, type Clock } from './clock.js'
 import {
   parseConfig,
@@ -8,13 +8,23 @@ import {
   type SimulatorConfig,
   type SimulatorConfigInput
 } from './config.js'
-import type { Core, Ctx, Result, Route } from './context.js'
-import { diProjectRoutes } from './di-projects.js'
+import type { Core, Ctx, Result } from './context.js'
+import { ADMIN_ROUTES } from './api/admin.js'
+import { QLIK_ROUTES } from './api/index.js'
 import { newTraceId, SimHttpError } from './errors.js'
 import { FaultSet } from './faults.js'
-import { platformRoutes } from './platform.js'
+import {
+  readBody,
+  rateLimitError,
+  sendBroken,
+  sendError,
+  sendResult,
+  sleep,
+  STATUS_TITLES
+} from './http.js'
+import { compile, match } from './router.js'
 import { RateLimiter } from './ratelimit.js'
-import { collectEvents, type CloudEvent } from './runtime.js'
+import { collectEvents, type CloudEvent } from './engine/runtime.js'
 import { buildTenants, type Credential, type Tenant } from './state.js'
 
 /** One request as the simulator saw it; never holds a secret (credentials by id only). */
@@ -51,21 +61,8 @@ export interface StartOptions {
   clock?: Clock
 }
 
-interface CompiledRoute extends Route {
-  regex: RegExp
-  keys: string[]
-}
-
-const routes: CompiledRoute[] = [...platformRoutes, ...diProjectRoutes].map((r) => {
-  const keys: string[] = []
-  const pattern = r.path.replace(/:([A-Za-z]+)/g, (_m, k: string) => {
-    keys.push(k)
-    return '([^/]+)'
-  })
-  return { ...r, regex: new RegExp(`^${pattern}/?$`), keys }
-})
-
-const MAX_BODY = 64 * 1024 * 1024
+const routes = compile(QLIK_ROUTES)
+const adminRoutes = compile(ADMIN_ROUTES)
 
 /** The Qlik Cloud simulator: a set of tenants, each served on its own 127.0.0.1 port. */
 export class Simulator {
@@ -324,28 +321,7 @@ export class Simulator {
     entry: RequestLogEntry,
     fault: Ctx['fault']
   ): Promise<Result> {
-    let route: CompiledRoute | undefined
-    let params: Record<string, string> = {}
-    let pathMatched = false
-    for (const r of routes) {
-      const m = r.regex.exec(url.pathname)
-      if (!m) continue
-      pathMatched = true
-      if (r.method !== method) continue
-      route = r
-      params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] as string)]))
-      break
-    }
-    if (!route) {
-      if (pathMatched)
-        throw new SimHttpError(
-          405,
-          'HTTP-405',
-          'Method Not Allowed',
-          `${method} is not supported on ${url.pathname}.`
-        )
-      throw new SimHttpError(404, 'HTTP-404', 'Not Found', `No endpoint ${method} ${url.pathname}.`)
-    }
+    const { route, params } = match(routes, method, url.pathname)
     let credential: Credential | undefined
     if (!route.public) {
       credential = this.identify(tenant, req, entry)
@@ -403,173 +379,27 @@ export class Simulator {
 
   /** Control endpoints under /__simulator/ (not part of Qlik's API; no auth, no faults, not logged). */
   private admin(tenant: Tenant, method: string, url: URL, body: Buffer): Result {
-    const path = url.pathname.replace(/^\/__simulator/, '')
-    const parse = (): unknown => {
-      try {
-        return JSON.parse(body.toString('utf8') || '{}')
-      } catch {
-        throw new SimHttpError(
-          400,
-          'HTTP-400',
-          'Bad Request',
-          'The request body is not valid JSON.'
-        )
-      }
-    }
-    if (method === 'GET' && path === '/requests') {
-      const all = url.searchParams.get('all') === 'true'
-      return { status: 200, json: { requests: this.requests(all ? {} : { tenant: tenant.name }) } }
-    }
-    if (method === 'DELETE' && path === '/requests') {
-      this.clearRequests()
-      return { status: 204 }
-    }
-    if (method === 'GET' && path === '/events') {
-      return {
-        status: 200,
-        json: { events: this.events().filter((e) => e.tenantid === tenant.id) }
-      }
-    }
-    if (method === 'GET' && path === '/faults')
-      return { status: 200, json: { faults: this.faults.list() } }
-    if (method === 'POST' && path === '/faults') {
-      const input = parse() as FaultRuleInput
-      try {
-        const id = this.faults.add({ tenant: tenant.name, ...input })
-        return { status: 201, json: { id } }
-      } catch (e) {
-        throw new SimHttpError(400, 'HTTP-400', 'Bad Request', (e as Error).message)
-      }
-    }
-    if (method === 'DELETE' && path === '/faults') {
-      this.faults.clear()
-      return { status: 204 }
-    }
-    const m = /^\/faults\/(.+)$/.exec(path)
-    if (method === 'DELETE' && m) {
-      if (!this.faults.remove(decodeURIComponent(m[1] as string)))
-        throw new SimHttpError(404, 'HTTP-404', 'Not Found', 'No such fault.')
-      return { status: 204 }
-    }
-    if (method === 'GET' && path === '/state') {
-      this.catchUp()
-      const { credentials: _c, ...rest } = tenant
-      return {
-        status: 200,
-        json: JSON.parse(JSON.stringify(rest, (_k, v: unknown) => (v instanceof Set ? [...v] : v)))
-      }
-    }
-    if (method === 'POST' && path === '/rate-limits/reset') {
-      this.resetRateLimits()
-      return { status: 204 }
-    }
-    throw new SimHttpError(
-      404,
-      'HTTP-404',
-      'Not Found',
-      `No simulator control endpoint ${method} ${url.pathname}.`
-    )
-  }
-}
-
-const STATUS_TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout'
-}
-
-function rateLimitError(retryAfter: number): SimHttpError {
-  return new SimHttpError(
-    429,
-    'HTTP-429',
-    'API rate limit reached.',
-    `You need to wait ${retryAfter} seconds until limit is lifted.`,
-    {
-      headers: { 'retry-after': String(retryAfter) }
-    }
-  )
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > MAX_BODY) {
-        reject(
-          new SimHttpError(
-            413,
-            'HTTP-413',
-            'Payload Too Large',
-            `The request body exceeds ${MAX_BODY} bytes.`
+    const { route, params } = match(adminRoutes, method, url.pathname, {
+      no405: true,
+      notFound: `No simulator control endpoint ${method} ${url.pathname}.`
+    })
+    return route.handler({
+      sim: this,
+      tenant,
+      url,
+      params,
+      json: () => {
+        try {
+          return JSON.parse(body.toString('utf8') || '{}')
+        } catch {
+          throw new SimHttpError(
+            400,
+            'HTTP-400',
+            'Bad Request',
+            'The request body is not valid JSON.'
           )
-        )
-        req.resume()
-        return
+        }
       }
-      chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-function sendError(res: ServerResponse, err: SimHttpError, traceId: string): void {
-  sendResult(res, { status: err.status, json: err.body(traceId), headers: err.headers }, traceId)
-}
-
-function encode(result: Result): { data: Buffer | undefined; type: string | undefined } {
-  if (result.body !== undefined)
-    return {
-      data: Buffer.from(result.body),
-      type: result.contentType ?? 'application/octet-stream'
-    }
-  if (result.json !== undefined)
-    return {
-      data: Buffer.from(JSON.stringify(result.json)),
-      type: 'application/json; charset=utf-8'
-    }
-  return { data: undefined, type: undefined }
-}
-
-function sendResult(res: ServerResponse, result: Result, traceId: string): void {
-  const { data, type } = encode(result)
-  const headers: Record<string, string | number> = {
-    'x-qlik-trace-id': traceId,
-    ...(result.headers ?? {})
   }
-  if (type) headers['content-type'] = type
-  headers['content-length'] = data?.length ?? 0
-  res.writeHead(result.status, headers)
-  res.end(data)
-}
-
-/** Faults that break the response itself: a reset mid-body, or a silently truncated body. */
-function sendBroken(res: ServerResponse, result: Result, how: 'reset' | 'truncate'): void {
-  const { data, type } = encode(result)
-  const body = data ?? Buffer.alloc(0)
-  const half = body.subarray(0, Math.floor(body.length / 2))
-  if (how === 'reset') {
-    res.writeHead(result.status, {
-      ...(type ? { 'content-type': type } : {}),
-      'content-length': body.length
-    })
-    res.write(half, () => setImmediate(() => res.socket?.destroy()))
-    return
-  }
-  // Chunked, ends cleanly: nothing at the HTTP level tells the client the body is short.
-  res.writeHead(result.status, {
-    ...(type ? { 'content-type': type } : {}),
-    'transfer-encoding': 'chunked'
-  })
-  res.end(half)
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ProjectConfig, SimulatorConfig, TaskConfig, TenantConfig } from './config.js'
-import { continuousOf, initialProjectSettings, initialTaskSettings } from './packages.js'
+import { continuousOf, initialProjectSettings, initialTaskSettings } from './engine/packages.js'
 
 /** In-memory state of the simulated tenants. Plain data; behaviour lives in the handlers. */
 

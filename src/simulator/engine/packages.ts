@@ -1,6 +1,6 @@
 import { strToU8, zipSync, type Zippable } from 'fflate'
 import { stringify as toYaml } from 'yaml'
-import { platformForSchema, taskTypeForSchema } from '../package/enums.js'
+import { platformForSchema, taskTypeForSchema } from '../../package/enums.js'
 import {
   BINDINGS_FILE,
   LEGACY_PROJECT_FILE,
@@ -12,7 +12,7 @@ import {
   REGISTRY_FILE,
   TASKS_DIR,
   unzipPackage
-} from '../package/layout.js'
+} from '../../package/layout.js'
 import {
   CDC_TYPES,
   continuousOf,
@@ -22,9 +22,9 @@ import {
   keysOf,
   settingsSchemaOf,
   stripDefaults
-} from '../package/schemas.js'
-import { PLATFORM_TYPES, PROJECT_TYPES } from './config.js'
-import type { BindingValues, DataTask, Project } from './state.js'
+} from '../../package/schemas.js'
+import { PLATFORM_TYPES, PROJECT_TYPES } from '../config.js'
+import type { BindingValues, DataTask, Project } from '../state.js'
 
 export { continuousOf }
 

@@ -1,5 +1,5 @@
-import { iso } from './clock.js'
-import { newId } from './state.js'
+import { iso } from '../clock.js'
+import { newId } from '../state.js'
 
 /**
  * Asynchronous actions (import-async, prepare, validate, task prepare/validate/recreate).

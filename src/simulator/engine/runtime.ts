@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { iso } from './clock.js'
-import { newId, type DataTask, type Project, type RunRecord, type Tenant } from './state.js'
+import { iso } from '../clock.js'
+import { newId, type DataTask, type Project, type RunRecord, type Tenant } from '../state.js'
 
 /**
  * Data task runs (runtime start / stop / state / run history) and the lifecycle events they emit
