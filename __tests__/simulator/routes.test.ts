@@ -43,17 +43,18 @@ describe('route tables', () => {
   })
 
   it('a handler gets what it declared, checked in order: project, task, body, idle', async () => {
-    const r = route({
-      method: 'POST',
-      path: '/x/:projectId/:dataTaskId',
-      tier: 'tier2',
-      write: true,
-      task: true,
-      body: z.strictObject({ n: z.number() }),
-      bodyRequired: true,
-      idle: true,
-      handler: (_c, got) => ({ status: 200, json: [got.project.id, got.task.id, got.body.n] })
-    })
+    const r = route(
+      'POST /x/:projectId/:dataTaskId',
+      {
+        tier: 'tier2',
+        write: true,
+        task: true,
+        body: z.strictObject({ n: z.number() }),
+        bodyRequired: true,
+        idle: true
+      },
+      (_c, got) => ({ status: 200, json: [got.project.id, got.task.id, got.body.n] })
+    )
     expect(await r.handler(ctx({ projectId: 'p1', dataTaskId: 't1' }, '{"n":1}'))).toEqual({
       status: 200,
       json: ['p1', 't1', 1]
@@ -67,13 +68,10 @@ describe('route tables', () => {
   })
 
   it('reading a need the route did not declare is a simulator bug, said as such', async () => {
-    const r = route({
-      method: 'GET',
-      path: '/x',
-      tier: 'tier1',
-      write: false,
-      handler: (_c, got) => ({ status: 200, json: got.project.id })
-    })
+    const r = route('GET /x', { tier: 'tier1', write: false }, (_c, got) => ({
+      status: 200,
+      json: got.project.id
+    }))
     expect(await status(() => r.handler(ctx({})))).toBe('route GET /x did not declare project')
   })
 

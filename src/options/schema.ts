@@ -24,6 +24,13 @@ export const MODES: readonly Mode[] = ['promote', 'export', 'deploy', 'validate'
 
 /** A field with what it says of itself (typed, unlike zod's own `.meta()`). */
 const field = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.meta({ ...meta })
+type More = Omit<FieldMeta, 'default' | 'description'>
+/** A text input, empty by default. */
+const textInput = (description: string, more: More = {}) =>
+  field(text(), { default: '', description, ...more })
+/** A true/false input. */
+const flagInput = (def: 'true' | 'false', description: string, more: More = {}) =>
+  field(flag(), { default: def, description, ...more })
 
 export const optionsSchema = z.strictObject({
   mode: field(word(MODES, false), {
@@ -31,87 +38,57 @@ export const optionsSchema = z.strictObject({
     description:
       'promote (export and deploy in one job), export (source to artifact), deploy (artifact, ZIP or package-dir to target) or validate (check package-dir or zip-path offline, no tenant).'
   }),
-  'source-tenant': field(text(), {
-    maxLength: 300,
-    default: '',
-    description: 'Source tenant URL or host name, e.g. https://acme-dev.eu.qlikcloud.com.'
-  }),
-  'source-api-key': field(text(), {
-    default: '',
-    description:
-      'API key for the source tenant (or use source-client-id and source-client-secret).',
-    secret: true
-  }),
-  'source-client-id': field(text(), {
-    default: '',
-    description: 'OAuth machine-to-machine client id for the source tenant.'
-  }),
-  'source-client-secret': field(text(), {
-    default: '',
-    description: 'OAuth machine-to-machine client secret for the source tenant.',
-    secret: true
-  }),
-  'source-private-key': field(text(), {
-    multiline: true,
-    default: '',
-    description:
-      'OAuth private key JWT for the source tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of source-client-id, instead of a client secret.',
-    secret: true
-  }),
-  'source-key-id': field(text(), {
-    default: '',
-    description: 'The key id (kid) of source-private-key, as registered with the OAuth client.'
-  }),
-  'source-project': field(text(), {
-    maxLength: 256,
-    default: '',
-    description: 'Source project id or exact name.'
-  }),
-  'source-space': field(text(), {
-    maxLength: 256,
-    default: '',
-    description: 'Space id or name that holds the source project (narrows the name lookup).'
-  }),
-  'target-tenant': field(text(), {
-    maxLength: 300,
-    default: '',
-    description: 'Target tenant URL or host name, e.g. https://acme-prod.eu.qlikcloud.com.'
-  }),
-  'target-api-key': field(text(), {
-    default: '',
-    description:
-      'API key for the target tenant (or use target-client-id and target-client-secret).',
-    secret: true
-  }),
-  'target-client-id': field(text(), {
-    default: '',
-    description: 'OAuth machine-to-machine client id for the target tenant.'
-  }),
-  'target-client-secret': field(text(), {
-    default: '',
-    description: 'OAuth machine-to-machine client secret for the target tenant.',
-    secret: true
-  }),
-  'target-private-key': field(text(), {
-    multiline: true,
-    default: '',
-    description:
-      'OAuth private key JWT for the target tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of target-client-id, instead of a client secret.',
-    secret: true
-  }),
-  'target-key-id': field(text(), {
-    default: '',
-    description: 'The key id (kid) of target-private-key, as registered with the OAuth client.'
-  }),
-  'target-space': field(text(), {
-    maxLength: 256,
-    default: '',
-    description: 'Space id or name in the target tenant where the project lives (or is created).'
-  }),
-  'target-project': field(text(), {
-    maxLength: 256,
-    default: '',
-    description: "Target project name or id (default: the source project's name)."
+  'source-tenant': textInput(
+    'Source tenant URL or host name, e.g. https://acme-dev.eu.qlikcloud.com.',
+    { maxLength: 300 }
+  ),
+  'source-api-key': textInput(
+    'API key for the source tenant (or use source-client-id and source-client-secret).',
+    { secret: true }
+  ),
+  'source-client-id': textInput('OAuth machine-to-machine client id for the source tenant.'),
+  'source-client-secret': textInput(
+    'OAuth machine-to-machine client secret for the source tenant.',
+    { secret: true }
+  ),
+  'source-private-key': textInput(
+    'OAuth private key JWT for the source tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of source-client-id, instead of a client secret.',
+    { multiline: true, secret: true }
+  ),
+  'source-key-id': textInput(
+    'The key id (kid) of source-private-key, as registered with the OAuth client.'
+  ),
+  'source-project': textInput('Source project id or exact name.', { maxLength: 256 }),
+  'source-space': textInput(
+    'Space id or name that holds the source project (narrows the name lookup).',
+    { maxLength: 256 }
+  ),
+  'target-tenant': textInput(
+    'Target tenant URL or host name, e.g. https://acme-prod.eu.qlikcloud.com.',
+    { maxLength: 300 }
+  ),
+  'target-api-key': textInput(
+    'API key for the target tenant (or use target-client-id and target-client-secret).',
+    { secret: true }
+  ),
+  'target-client-id': textInput('OAuth machine-to-machine client id for the target tenant.'),
+  'target-client-secret': textInput(
+    'OAuth machine-to-machine client secret for the target tenant.',
+    { secret: true }
+  ),
+  'target-private-key': textInput(
+    'OAuth private key JWT for the target tenant: the PEM private key (RSA >= 2048 bits or EC P-384) of target-client-id, instead of a client secret.',
+    { multiline: true, secret: true }
+  ),
+  'target-key-id': textInput(
+    'The key id (kid) of target-private-key, as registered with the OAuth client.'
+  ),
+  'target-space': textInput(
+    'Space id or name in the target tenant where the project lives (or is created).',
+    { maxLength: 256 }
+  ),
+  'target-project': textInput("Target project name or id (default: the source project's name).", {
+    maxLength: 256
   }),
   'project-type': field(choice(PROJECT_TYPES, true), {
     default: '',
@@ -122,76 +99,55 @@ export const optionsSchema = z.strictObject({
     default: '',
     description: 'Platform of a created target project, e.g. SNOWFLAKE (default: as the source).'
   }),
-  'platform-connection': field(text(), {
-    maxLength: 512,
-    default: '',
-    description: 'Platform connection of a created target project (id or SPACE.NAME).'
-  }),
-  'cloud-staging-connection': field(text(), {
-    maxLength: 512,
-    default: '',
-    description: 'Cloud staging connection of a created target project (id or SPACE.NAME).'
-  }),
-  'project-description': field(text(), {
-    maxLength: 4096,
-    default: '',
-    description: 'Description of a created target project (default: as the source).'
-  }),
-  'bindings-file': field(text(), {
-    default: '',
-    description:
-      "Path of this environment's bindings file (.yaml/.yml/.json), e.g. qlik/bindings/prod.yaml; 'bindings' is laid over it."
-  }),
-  bindings: field(text(), {
-    maxLength: 1_000_000,
-    multiline: true,
-    untrimmed: true,
-    default: '',
-    description:
-      'Target bindings: inline YAML/JSON mapping, or a path to a .yaml/.yml/.json file. ${ENV_VAR} in values is expanded from the environment.'
-  }),
-  'strict-bindings': field(flag(), {
-    default: 'true',
-    description:
-      'Fail before import when a variable the package declares has no value for the target.'
-  }),
+  'platform-connection': textInput(
+    'Platform connection of a created target project (id or SPACE.NAME).',
+    { maxLength: 512 }
+  ),
+  'cloud-staging-connection': textInput(
+    'Cloud staging connection of a created target project (id or SPACE.NAME).',
+    { maxLength: 512 }
+  ),
+  'project-description': textInput(
+    'Description of a created target project (default: as the source).',
+    { maxLength: 4096 }
+  ),
+  'bindings-file': textInput(
+    "Path of this environment's bindings file (.yaml/.yml/.json), e.g. qlik/bindings/prod.yaml; 'bindings' is laid over it."
+  ),
+  bindings: textInput(
+    'Target bindings: inline YAML/JSON mapping, or a path to a .yaml/.yml/.json file. ${ENV_VAR} in values is expanded from the environment.',
+    { maxLength: 1_000_000, multiline: true, untrimmed: true }
+  ),
+  'strict-bindings': flagInput(
+    'true',
+    'Fail before import when a variable the package declares has no value for the target.'
+  ),
   'export-mode': field(word(EXPORT_MODES, true), {
     default: 'MINIMAL',
     description: 'MINIMAL, ALL or LEGACY (deprecated JSON format).'
   }),
-  'include-bindings': field(flag(), {
-    default: 'false',
-    description: "Include the source's bindings.json in the exported package."
-  }),
-  'artifact-name': field(text(), {
-    maxLength: 256,
-    default: '',
-    description:
-      'Name of the workflow artifact holding the package (default: derived from project and ref).'
-  }),
+  'include-bindings': flagInput(
+    'false',
+    "Include the source's bindings.json in the exported package."
+  ),
+  'artifact-name': textInput(
+    'Name of the workflow artifact holding the package (default: derived from project and ref).',
+    { maxLength: 256 }
+  ),
   'retention-days': field(optionalNumber({ min: 1, max: 90, integer: true }), {
     default: '',
     description: 'Days to keep the artifact (default: the repository setting).'
   }),
-  'zip-path': field(text(), {
-    default: '',
-    description: 'deploy: a local package ZIP to deploy instead of an artifact.'
-  }),
-  'package-dir': field(text(), {
-    default: '',
-    description:
-      "deploy / validate: a folder of the repository holding a project in Qlik's layout (qtcp_project.yaml, qtcp_tasks/...), deployed as a package."
-  }),
-  'projects-file': field(text(), {
-    default: '',
-    description:
-      'A YAML file listing several projects (source, target, bindings, dependsOn), promoted in dependency order (promote), exported as one artifact (export) or deployed from it (deploy); see schemas/projects.schema.json.'
-  }),
-  'export-dir': field(text(), {
-    default: '',
-    description:
-      'export / promote: also write the exported package into this folder (normalised for git, no bindings.json), to commit it.'
-  }),
+  'zip-path': textInput('deploy: a local package ZIP to deploy instead of an artifact.'),
+  'package-dir': textInput(
+    "deploy / validate: a folder of the repository holding a project in Qlik's layout (qtcp_project.yaml, qtcp_tasks/...), deployed as a package."
+  ),
+  'projects-file': textInput(
+    'A YAML file listing several projects (source, target, bindings, dependsOn), promoted in dependency order (promote), exported as one artifact (export) or deployed from it (deploy); see schemas/projects.schema.json.'
+  ),
+  'export-dir': textInput(
+    'export / promote: also write the exported package into this folder (normalised for git, no bindings.json), to commit it.'
+  ),
   'artifact-run-id': field(
     optionalNumber({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }),
     {
@@ -199,29 +155,21 @@ export const optionsSchema = z.strictObject({
       description: 'deploy: the workflow run id whose artifact to deploy (needs github-token).'
     }
   ),
-  'github-token': field(text(), {
-    default: '',
-    description:
-      "Token to download an artifact of another workflow run (actions: read) and, on a pull request, to post the dry run's release plan as one comment updated in place (pull-requests: write).",
-    secret: true
-  }),
-  prepare: field(flag(), {
-    default: 'true',
-    description: 'Prepare the target project after import.'
-  }),
-  'allow-recreate': field(flag(), {
-    default: 'false',
-    description: 'Let prepare drop and recreate datasets when the design requires it.'
-  }),
-  validate: field(flag(), {
-    default: 'true',
-    description: 'Validate the target project after prepare.'
-  }),
+  'github-token': textInput(
+    "Token to download an artifact of another workflow run (actions: read) and, on a pull request, to post the dry run's release plan as one comment updated in place (pull-requests: write).",
+    { secret: true }
+  ),
+  prepare: flagInput('true', 'Prepare the target project after import.'),
+  'allow-recreate': flagInput(
+    'false',
+    'Let prepare drop and recreate datasets when the design requires it.'
+  ),
+  validate: flagInput('true', 'Validate the target project after prepare.'),
   'run-tasks': field(taskSelection(), {
-    multiline: true,
     default: '',
     description:
-      'After validation, run data tasks and wait for them: empty (none), all (landing, then storage, then transform and marts), or a comma-separated list of task ids or names (in that order).'
+      'After validation, run data tasks and wait for them: empty (none), all (landing, then storage, then transform and marts), or a comma-separated list of task ids or names (in that order).',
+    multiline: true
   }),
   quiesce: field(word(['auto', 'true', 'false'] as const, false), {
     default: 'auto',
@@ -234,16 +182,16 @@ export const optionsSchema = z.strictObject({
       'A continuous (CDC) task counts as healthy when it is RUNNING and stays so this long.'
   }),
   'trigger-tasks': field(list(), {
-    multiline: true,
     default: '',
     description:
-      'After the data tasks: Tasks API tasks (e.g. app reloads) to start and wait for, a comma-separated list of ids or names.'
+      'After the data tasks: Tasks API tasks (e.g. app reloads) to start and wait for, a comma-separated list of ids or names.',
+    multiline: true
   }),
   'expect-data-stores': field(list(), {
-    multiline: true,
     default: '',
     description:
-      "At the end: data store names that must exist in the target's data stores catalog (comma-separated)."
+      "At the end: data store names that must exist in the target's data stores catalog (comma-separated).",
+    multiline: true
   }),
   'poll-interval': field(number({ min: 0.01, max: 600 }), {
     default: '2',
@@ -254,25 +202,22 @@ export const optionsSchema = z.strictObject({
     default: '1800',
     description: 'Seconds to wait for each asynchronous action (import, prepare, validate).'
   }),
-  'dry-run': field(flag(), {
-    default: 'false',
-    description: 'Read only: report what would change on the target and change nothing.'
-  }),
+  'dry-run': flagInput(
+    'false',
+    'Read only: report what would change on the target and change nothing.'
+  ),
   'on-failure': field(word(['restore', 'keep'] as const, false), {
     default: 'restore',
     description:
       "restore: when the import does not complete, put the existing target's previous bindings back so it ends as it was; keep: leave the new bindings for debugging."
   }),
-  backup: field(flag(), {
-    default: 'true',
-    description:
-      'Export the existing target project before importing over it, and keep it as an artifact.'
-  }),
-  'report-path': field(text(), {
-    default: '',
-    description:
-      'Where to write the JSON report of the run (default: a file in the runner temp directory).'
-  })
+  backup: flagInput(
+    'true',
+    'Export the existing target project before importing over it, and keep it as an artifact.'
+  ),
+  'report-path': textInput(
+    'Where to write the JSON report of the run (default: a file in the runner temp directory).'
+  )
 })
 
 export type OptionName = keyof typeof optionsSchema.shape

@@ -3,150 +3,56 @@ import { FormData } from 'undici'
 import { z } from 'zod'
 import type { QlikClient } from './client.js'
 import { describeQlikError, QlikApiError } from './errors.js'
+import {
+  actionStatusSchema,
+  bindingsSchema,
+  dataStoreSchema,
+  projectSchema,
+  qlikTaskRunSchema,
+  qlikTaskSchema,
+  reportSchema,
+  runItemSchema,
+  runtimeStateSchema,
+  spaceSchema,
+  taskSchema,
+  type ActionError,
+  type ActionState,
+  type ActionStatus,
+  type Bindings,
+  type DataStore,
+  type DataTask,
+  type DefinitionReport,
+  type Project,
+  type QlikTask,
+  type QlikTaskRun,
+  type RunItem,
+  type RuntimeState,
+  type Space,
+  type TaskRun
+} from './responses.js'
 
 /**
  * One typed function per Qlik endpoint the pipeline uses. Responses are checked with zod (unknown
  * fields pass through; list endpoints accept both `{projects:[...]}` and the tutorial's bare array).
  */
 
-const ACTION_STATES = [
-  'PENDING',
-  'EXECUTING',
-  'COMPLETED',
-  'FAILED',
-  'CANCELED',
-  'SKIPPED'
-] as const
-export type ActionState = (typeof ACTION_STATES)[number]
-export const FINAL_STATES: readonly ActionState[] = ['COMPLETED', 'FAILED', 'CANCELED', 'SKIPPED']
-
-const nullish = <T extends z.ZodType>(t: T) => t.nullish()
-
-export const projectSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  type: nullish(z.string()),
-  platformType: nullish(z.string()),
-  ownerId: nullish(z.string()),
-  spaceId: nullish(z.string()),
-  description: nullish(z.string())
-})
-export type Project = z.infer<typeof projectSchema>
-
-const actionErrorSchema = z.looseObject({
-  code: nullish(z.string()),
-  message: nullish(z.string()),
-  details: nullish(z.string())
-})
-export type ActionError = z.infer<typeof actionErrorSchema>
-
-export const actionStatusSchema = z.looseObject({
-  name: nullish(z.string()),
-  type: nullish(z.string()),
-  state: z.enum(ACTION_STATES),
-  startTime: nullish(z.string()),
-  endTime: nullish(z.string()),
-  error: nullish(actionErrorSchema),
-  taskProgress: nullish(
-    z.looseObject({
-      pending: nullish(z.number()),
-      executing: nullish(z.number()),
-      completed: nullish(z.number()),
-      failed: nullish(z.number()),
-      canceled: nullish(z.number()),
-      skipped: nullish(z.number())
-    })
-  ),
-  taskDetails: nullish(
-    z.array(
-      z.looseObject({
-        taskId: nullish(z.string()),
-        name: nullish(z.string()),
-        state: nullish(z.string()),
-        info: nullish(z.string()),
-        error: nullish(actionErrorSchema),
-        startTime: nullish(z.string()),
-        endTime: nullish(z.string())
-      })
-    )
-  )
-})
-export type ActionStatus = z.infer<typeof actionStatusSchema>
-
-const bindingsSchema = z.looseObject({
-  variables: z.record(z.string(), z.string().nullable()).nullish(),
-  nameToIdMap: z.record(z.string(), z.string()).nullish()
-})
-export interface Bindings {
-  variables: Record<string, string | null>
-  nameToIdMap: Record<string, string>
+export { FINAL_STATES, projectSchema, actionStatusSchema, runSchema } from './responses.js'
+export type {
+  ActionState,
+  Project,
+  ActionError,
+  ActionStatus,
+  Bindings,
+  Space,
+  DefinitionReport,
+  DataTask,
+  TaskRun,
+  RuntimeState,
+  RunItem,
+  QlikTask,
+  QlikTaskRun,
+  DataStore
 }
-
-const spaceSchema = z.looseObject({ id: z.string(), name: z.string(), type: nullish(z.string()) })
-export type Space = z.infer<typeof spaceSchema>
-
-const reportSchema = z.looseObject({
-  level: z.string(),
-  path: nullish(z.string()),
-  reason: nullish(z.string())
-})
-export type DefinitionReport = z.infer<typeof reportSchema>
-
-const taskSchema = z.looseObject({ id: z.string(), name: z.string(), type: nullish(z.string()) })
-export type DataTask = z.infer<typeof taskSchema>
-
-const qlikErrorItem = z.looseObject({
-  code: nullish(z.string()),
-  title: nullish(z.string()),
-  detail: nullish(z.string())
-})
-export const runSchema = z.looseObject({
-  state: z.string(),
-  startTime: nullish(z.string()),
-  endTime: nullish(z.string()),
-  message: nullish(z.string()),
-  errors: nullish(z.array(qlikErrorItem)),
-  traceId: nullish(z.string())
-})
-export type TaskRun = z.infer<typeof runSchema>
-/** GET .../di-tasks/{id}/runtime/state */
-const runtimeStateSchema = z.looseObject({
-  name: nullish(z.string()),
-  type: nullish(z.string()),
-  lastRun: nullish(runSchema),
-  runReadiness: nullish(z.looseObject({ state: nullish(z.string()), message: nullish(z.string()) }))
-})
-export type RuntimeState = z.infer<typeof runtimeStateSchema>
-/** An item of the run history search (its own shape: status, errorMessage). */
-const runItemSchema = z.looseObject({
-  runId: nullish(z.string()),
-  status: nullish(z.string()),
-  startTime: nullish(z.string()),
-  endTime: nullish(z.string()),
-  errorMessage: nullish(z.string())
-})
-export type RunItem = z.infer<typeof runItemSchema>
-
-/** Tasks API (/api/v1/tasks): scheduled and chained jobs such as app reloads. */
-const qlikTaskSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  resourceId: nullish(z.string())
-})
-export type QlikTask = z.infer<typeof qlikTaskSchema>
-const qlikTaskRunSchema = z.looseObject({
-  id: z.string(),
-  status: z.string(),
-  startedAt: nullish(z.string()),
-  endedAt: nullish(z.string())
-})
-export type QlikTaskRun = z.infer<typeof qlikTaskRunSchema>
-const dataStoreSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  type: nullish(z.string())
-})
-export type DataStore = z.infer<typeof dataStoreSchema>
 
 function parse<T>(
   client: QlikClient,
@@ -210,15 +116,23 @@ export class QlikApi {
   }
 
   async getProject(id: string): Promise<Project | undefined> {
-    const path = `/api/v1/di-projects/${enc(id)}`
+    return this.getIfFound(`/api/v1/di-projects/${enc(id)}`, projectSchema)
+  }
+
+  /** GET one resource; undefined when Qlik answers one of `missing` (404: there is none). */
+  private async getIfFound<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    missing = [404]
+  ): Promise<T | undefined> {
     const r = await this.client.request({
       method: 'GET',
       path,
       idempotent: true,
-      okStatuses: [404]
+      okStatuses: missing
     })
-    if (r.status === 404) return undefined
-    return parse(this.client, 'GET', path, projectSchema, r.data)
+    if (missing.includes(r.status)) return undefined
+    return parse(this.client, 'GET', path, schema, r.data)
   }
 
   async createProject(body: {
@@ -415,7 +329,7 @@ export class QlikApi {
         this.client,
         'POST',
         path,
-        z.looseObject({ runs: nullish(z.array(runItemSchema)) }),
+        z.looseObject({ runs: z.array(runItemSchema).nullish() }),
         r.data ?? {}
       ).runs ?? []
     )
@@ -439,15 +353,7 @@ export class QlikApi {
 
   /** The last run of a Tasks API task, or undefined when it never ran. */
   async lastQlikTaskRun(id: string): Promise<QlikTaskRun | undefined> {
-    const path = `/api/v1/tasks/${enc(id)}/runs/last`
-    const r = await this.client.request({
-      method: 'GET',
-      path,
-      idempotent: true,
-      okStatuses: [404]
-    })
-    if (r.status === 404) return undefined
-    return parse(this.client, 'GET', path, qlikTaskRunSchema, r.data)
+    return this.getIfFound(`/api/v1/tasks/${enc(id)}/runs/last`, qlikTaskRunSchema)
   }
 
   async qlikTaskRunLog(id: string, runId: string): Promise<string> {
@@ -503,16 +409,9 @@ export class QlikApi {
     return this.pages('/api/v1/spaces', { name, limit: '100' }, spaceSchema)
   }
 
+  /** A space by id; undefined for 404, and for 400 (a name is not a valid space id). */
   async getSpace(id: string): Promise<Space | undefined> {
-    const path = `/api/v1/spaces/${enc(id)}`
-    const r = await this.client.request({
-      method: 'GET',
-      path,
-      idempotent: true,
-      okStatuses: [404, 400]
-    })
-    if (r.status !== 200) return undefined
-    return parse(this.client, 'GET', path, spaceSchema, r.data)
+    return this.getIfFound(`/api/v1/spaces/${enc(id)}`, spaceSchema, [404, 400])
   }
 }
 

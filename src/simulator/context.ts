@@ -84,23 +84,31 @@ export interface Got<B> {
   readonly body: B
 }
 
-export interface RouteDef<B> extends Endpoint, Needs<B> {
-  handler: (ctx: Ctx, got: Got<B>) => Result | Promise<Result>
-}
+/** How a route is reached and counted, besides its method and path. */
+export type RouteSpec<B> = Omit<Endpoint, 'method' | 'path'> & Needs<B>
 
-/** A route whose handler declares what it needs instead of fetching and checking it itself. */
-export function route<B = undefined>(def: RouteDef<B>): Route {
-  const { handler, project: p, task: t, body, bodyRequired, idle, ...endpoint } = def
+/**
+ * A route: `'METHOD /path/:param'` as @qlik/api's endpoint tables write it, its tier and needs,
+ * and a handler that gets what it declared instead of fetching and checking it itself.
+ */
+export function route<B = undefined>(
+  endpoint: string,
+  spec: RouteSpec<B>,
+  handler: (ctx: Ctx, got: Got<B>) => Result | Promise<Result>
+): Route {
+  const [method, path] = endpoint.split(' ') as [string, string]
+  const { project: p, task: t, body, bodyRequired, idle, ...rest } = spec
   return {
-    ...endpoint,
+    method,
+    path,
+    ...rest,
     handler: (ctx) => {
       const proj = p || t || idle ? project(ctx) : undefined
       const tk = t && proj ? task(ctx, proj) : undefined
       const parsed = body ? jsonBody(ctx, body, bodyRequired) : undefined
       if (idle && proj) ensureIdle(ctx, proj)
       const need = <T>(v: T | undefined, what: string): T => {
-        if (v === undefined)
-          throw new Error(`route ${def.method} ${def.path} did not declare ${what}`)
+        if (v === undefined) throw new Error(`route ${endpoint} did not declare ${what}`)
         return v
       }
       return handler(ctx, {

@@ -2,7 +2,7 @@ import type { Project, QlikApi } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 import { ACTIVE, type TaskRef } from './task-plan.js'
-import { pollState, recordRun } from './task-runs.js'
+import { kindOf, pollState, recordRun, taskWrite } from './task-runs.js'
 
 export const QUIESCE = 'Stop the running tasks (quiesce)'
 export const RESUME = 'Start the stopped tasks again'
@@ -15,14 +15,8 @@ export async function quiesce(
   running: TaskRef[]
 ): Promise<string> {
   for (const t of running) {
-    await ctx.ledger.record(
-      api.host,
-      'stop-task',
-      `stop task '${t.name}'`,
-      () => api.stopTask(project.id, t.id),
-      { taskId: t.id, projectId: project.id }
-    )
-    ctx.log.info(`Stopping '${t.name}' (${t.type}${t.continuous ? ', continuous' : ''})`)
+    await taskWrite(ctx, api, project, 'stop-task', t.id, `stop task '${t.name}'`)
+    ctx.log.info(`Stopping '${t.name}' (${kindOf(t)})`)
   }
   for (const t of running) {
     const s = await pollState(
@@ -48,12 +42,13 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
   for (const e of stopped) {
     const name = e.what.replace(/^stop task /, '')
     try {
-      await ctx.ledger.record(
-        api.host,
+      await taskWrite(
+        ctx,
+        api,
+        project,
         'resume-task',
-        `start task ${name} again`,
-        () => api.startTask(project.id, e.taskId as string),
-        { taskId: e.taskId as string, projectId: project.id }
+        e.taskId as string,
+        `start task ${name} again`
       )
       const s = await pollState(
         ctx,

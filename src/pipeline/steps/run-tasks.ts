@@ -2,7 +2,7 @@ import type { Project, QlikApi, RuntimeState } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 import { ACTIVE, type TaskRef } from './task-plan.js'
-import { pollState, recordRun } from './task-runs.js'
+import { kindOf, pollState, recordRun, taskWrite } from './task-runs.js'
 
 export const RUN_TASKS = 'Run the data tasks'
 
@@ -49,14 +49,8 @@ export async function runTasks(
     const before = await api.runtimeState(project.id, t.id)
     const alreadyRunning = ACTIVE.has(before.lastRun?.state ?? '')
     if (!alreadyRunning) {
-      await ctx.ledger.record(
-        api.host,
-        'run-task',
-        `run task '${t.name}'`,
-        () => api.startTask(project.id, t.id),
-        { taskId: t.id, projectId: project.id }
-      )
-      ctx.log.info(`Started '${t.name}' (${t.type}${t.continuous ? ', continuous' : ''})`)
+      await taskWrite(ctx, api, project, 'run-task', t.id, `run task '${t.name}'`)
+      ctx.log.info(`Started '${t.name}' (${kindOf(t)})`)
     } else ctx.log.info(`'${t.name}' is already running: watching it`)
     const isNew = (s: RuntimeState): boolean =>
       alreadyRunning || (s.lastRun?.startTime ?? '') !== (before.lastRun?.startTime ?? '')

@@ -1,8 +1,9 @@
-import type { QlikApi, RuntimeState } from '../../qlik/api.js'
+import type { Project, QlikApi, RuntimeState } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 import type { TaskRunRecord } from '../report.js'
 import { pollUntil } from '../wait.js'
+import type { WriteKind } from '../ledger.js'
 import type { TaskRef } from './task-plan.js'
 
 /** What the task steps share: waiting on a data task's runtime state, and recording its runs. */
@@ -59,3 +60,22 @@ export function recordRun(
     ...(run?.message ? { message: run.message } : {})
   })
 }
+
+/** Stop or start one data task, recorded in the ledger under the task's id. */
+export function taskWrite(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project,
+  kind: Extract<WriteKind, 'stop-task' | 'resume-task' | 'run-task'>,
+  taskId: string,
+  what: string
+): Promise<void> {
+  const send =
+    kind === 'stop-task'
+      ? () => api.stopTask(project.id, taskId)
+      : () => api.startTask(project.id, taskId)
+  return ctx.ledger.record(api.host, kind, what, send, { taskId, projectId: project.id })
+}
+
+/** A task's kind in a log line: its type, and whether it runs continuously. */
+export const kindOf = (t: TaskRef): string => `${t.type}${t.continuous ? ', continuous' : ''}`

@@ -62,25 +62,15 @@ function importRefused(errors: ActionError[]): SimHttpError {
 }
 
 export const diProjectRoutes: Route[] = [
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects',
-    tier: 'tier1',
-    write: false,
-    handler: (ctx) => {
-      const spaceId = ctx.url.searchParams.get('spaceId')
-      const list = ctx.tenant.projects.filter((p) => !spaceId || p.spaceId === spaceId)
-      return ok({ projects: list.map(projectItem) })
-    }
+  route('GET /api/v1/di-projects', { tier: 'tier1', write: false }, (ctx) => {
+    const spaceId = ctx.url.searchParams.get('spaceId')
+    const list = ctx.tenant.projects.filter((p) => !spaceId || p.spaceId === spaceId)
+    return ok({ projects: list.map(projectItem) })
   }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects',
-    tier: 'tier2',
-    write: true,
-    body: createSchema,
-    bodyRequired: true,
-    handler: (ctx, { body }) => {
+  route(
+    'POST /api/v1/di-projects',
+    { tier: 'tier2', write: true, body: createSchema, bodyRequired: true },
+    (ctx, { body }) => {
       const space = ctx.tenant.spaces.find((s) => s.id === body.space)
       if (!space) {
         const byName = findSpace(ctx.tenant, body.space)
@@ -131,13 +121,11 @@ export const diProjectRoutes: Route[] = [
       ctx.tenant.projects.push(p)
       return ok(projectItem(p), 201)
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/utils/actions/validate-project-definitions',
-    tier: 'tier2',
-    write: false,
-    handler: async (ctx) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/utils/actions/validate-project-definitions',
+    { tier: 'tier2', write: false },
+    async (ctx) => {
       const zip = await multipartZip(ctx)
       try {
         return ok({ reports: readPackage(zip).reports })
@@ -146,22 +134,16 @@ export const diProjectRoutes: Route[] = [
         throw e
       }
     }
-  }),
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId',
-    tier: 'tier1',
-    write: false,
-    project: true,
-    handler: (_ctx, { project }) => ok(projectItem(project))
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/actions/export',
-    tier: 'tier2',
-    write: false,
-    project: true,
-    handler: (ctx, { project: p }) => {
+  ),
+  route(
+    'GET /api/v1/di-projects/:projectId',
+    { tier: 'tier1', write: false, project: true },
+    (_ctx, { project }) => ok(projectItem(project))
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/actions/export',
+    { tier: 'tier2', write: false, project: true },
+    (ctx, { project: p }) => {
       const accept = String(ctx.headers.accept ?? '*/*')
       if (!/application\/octet-stream|\*\/\*|application\/\*/.test(accept)) {
         throw new SimHttpError(
@@ -182,14 +164,11 @@ export const diProjectRoutes: Route[] = [
         headers: { 'content-disposition': `attachment; filename="${file}"` }
       }
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/actions/import',
-    tier: 'tier2',
-    write: true,
-    project: true,
-    handler: async (ctx, { project: p }) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/actions/import',
+    { tier: 'tier2', write: true, project: true },
+    async (ctx, { project: p }) => {
       const pkg = await parseUpload(ctx)
       if (pkg.format === 'YAML') {
         throw badRequest(
@@ -203,14 +182,11 @@ export const diProjectRoutes: Route[] = [
       applyImport(ctx.tenant, p, pkg)
       return ok({})
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/actions/import-async',
-    tier: 'tier2',
-    write: true,
-    project: true,
-    handler: async (ctx, { project: p }) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/actions/import-async',
+    { tier: 'tier2', write: true, project: true },
+    async (ctx, { project: p }) => {
       const pkg = await parseUpload(ctx)
       ensureIdle(ctx, p)
       const errors = importErrors(ctx.tenant, p, pkg)
@@ -248,19 +224,20 @@ export const diProjectRoutes: Route[] = [
         error
       )
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/actions/prepare',
-    tier: 'tier2',
-    write: true,
-    project: true,
-    body: z.strictObject({
-      allowRecreate: z.boolean().default(false),
-      selectedTasks: selectedTasksSchema
-    }),
-    bodyRequired: true,
-    handler: (ctx, { project: p, body }) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/actions/prepare',
+    {
+      tier: 'tier2',
+      write: true,
+      project: true,
+      body: z.strictObject({
+        allowRecreate: z.boolean().default(false),
+        selectedTasks: selectedTasksSchema
+      }),
+      bodyRequired: true
+    },
+    (ctx, { project: p, body }) => {
       const tasks: DataTask[] = selectTasks(p, body.selectedTasks)
       ensureIdle(ctx, p)
       const platform = platformProblem(ctx.tenant, p)
@@ -277,29 +254,27 @@ export const diProjectRoutes: Route[] = [
         tasks.length === 0 ? platform : undefined
       )
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/actions/validate',
-    tier: 'tier2',
-    write: true,
-    project: true,
-    body: z.strictObject({ selectedTasks: selectedTasksSchema }),
-    bodyRequired: true,
-    handler: (ctx, { project: p, body }) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/actions/validate',
+    {
+      tier: 'tier2',
+      write: true,
+      project: true,
+      body: z.strictObject({ selectedTasks: selectedTasksSchema }),
+      bodyRequired: true
+    },
+    (ctx, { project: p, body }) => {
       const tasks = selectTasks(p, body.selectedTasks)
       ensureIdle(ctx, p)
       const plans = tasks.map((t) => validateTaskPlan(ctx, p, t))
       return startAction(ctx, p, 'PROJECT_VALIDATE', `Validate ${p.name}`, plans, markValidated(p))
     }
-  }),
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId/bindings',
-    tier: 'tier1',
-    write: false,
-    project: true,
-    handler: (ctx, { project: p }) => {
+  ),
+  route(
+    'GET /api/v1/di-projects/:projectId/bindings',
+    { tier: 'tier1', write: false, project: true },
+    (ctx, { project: p }) => {
       if (!boolQuery(ctx, 'recalculate'))
         return ok({ variables: { ...p.bindings }, nameToIdMap: { ...p.nameToIdMap } })
       // recalculated for the answer only: a GET changes nothing that is saved
@@ -307,20 +282,15 @@ export const diProjectRoutes: Route[] = [
       for (const v of p.declared) if (!(v in variables)) variables[v] = ''
       return ok({ variables, nameToIdMap: computeNameToIdMap(ctx.tenant, variables) })
     }
-  }),
-  route({
-    method: 'PUT',
-    path: '/api/v1/di-projects/:projectId/bindings',
-    tier: 'tier2',
-    write: true,
-    project: true,
-    body: bindingsSchema,
-    bodyRequired: true,
-    handler: (ctx, { project: p, body }) => {
+  ),
+  route(
+    'PUT /api/v1/di-projects/:projectId/bindings',
+    { tier: 'tier2', write: true, project: true, body: bindingsSchema, bodyRequired: true },
+    (ctx, { project: p, body }) => {
       // PUT replaces the saved set: variables left out are gone (send the full, merged set).
       p.bindings = { ...body.variables }
       p.nameToIdMap = computeNameToIdMap(ctx.tenant, p.bindings)
       return ok({})
     }
-  })
+  )
 ]

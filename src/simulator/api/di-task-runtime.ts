@@ -25,14 +25,10 @@ const startSchema = z.strictObject({
 })
 
 export const diTaskRuntimeRoutes: Route[] = [
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/start',
-    tier: 'tier2',
-    write: true,
-    task: true,
-    body: startSchema,
-    handler: (ctx, { task: t, body }) => {
+  route(
+    'POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/start',
+    { tier: 'tier2', write: true, task: true, body: startSchema },
+    (ctx, { task: t, body }) => {
       if (
         body.option !== undefined &&
         !['REPLICATION', 'LANDING', 'REPLICATE_LANDING'].includes(t.type)
@@ -53,14 +49,11 @@ export const diTaskRuntimeRoutes: Route[] = [
       startRun(t, ctx.now, timing)
       return { status: 204 }
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/stop',
-    tier: 'tier2',
-    write: true,
-    task: true,
-    handler: (ctx, { task: t }) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/stop',
+    { tier: 'tier2', write: true, task: true },
+    (ctx, { task: t }) => {
       const last = t.runs.at(-1)
       const state = last ? runStateAt(last, ctx.now, ctx.core.config.timing) : undefined
       if (!last || state === undefined || !isRunActive(state) || state === 'STOPPING') {
@@ -69,46 +62,41 @@ export const diTaskRuntimeRoutes: Route[] = [
       last.stoppedAt = ctx.now
       return { status: 204 }
     }
-  }),
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state',
-    tier: 'runtimeState',
-    write: false,
-    task: true,
-    handler: (ctx, { task: t }) => {
+  ),
+  route(
+    'GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state',
+    { tier: 'runtimeState', write: false, task: true },
+    (ctx, { task: t }) => {
       return ok(runtimeStateBody(t, t.runs.at(-1), ctx.now, ctx.core.config.timing))
     }
-  }),
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state/datasets',
-    tier: 'runtimeState',
-    write: false,
-    task: true,
-    handler: (ctx, { task: t }) => ok({ datasets: datasetStates(ctx, t, undefined) })
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/actions/search',
-    // Tier 2 in the current reference (and @qlik/api 2.19)
-    tier: 'tier2',
-    write: false,
-    task: true,
-    body: z.strictObject({
-      filters: z
-        .array(
-          z.strictObject({
-            field: z.enum(['ID', 'STATUS', 'SUB_STATUS', 'PERIOD']),
-            operator: z.enum(['IN', 'NOT_IN', 'BETWEEN']),
-            value: z.array(z.string())
-          })
-        )
-        .default([]),
-      lastId: z.string().optional(),
-      limit: z.number().int().min(1).max(100).default(20)
-    }),
-    handler: (ctx, { task: t, body }) => {
+  ),
+  route(
+    'GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state/datasets',
+    { tier: 'runtimeState', write: false, task: true },
+    (ctx, { task: t }) => ok({ datasets: datasetStates(ctx, t, undefined) })
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/actions/search',
+    {
+      // Tier 2 in the current reference (and @qlik/api 2.19)
+      tier: 'tier2',
+      write: false,
+      task: true,
+      body: z.strictObject({
+        filters: z
+          .array(
+            z.strictObject({
+              field: z.enum(['ID', 'STATUS', 'SUB_STATUS', 'PERIOD']),
+              operator: z.enum(['IN', 'NOT_IN', 'BETWEEN']),
+              value: z.array(z.string())
+            })
+          )
+          .default([]),
+        lastId: z.string().optional(),
+        limit: z.number().int().min(1).max(100).default(20)
+      })
+    },
+    (ctx, { task: t, body }) => {
       const timing = ctx.core.config.timing
       let items = [...t.runs].reverse().map((r) => runItem(t, r, ctx.now, timing))
       for (const f of body.filters) {
@@ -135,25 +123,19 @@ export const diTaskRuntimeRoutes: Route[] = [
         ...(page.length > 0 ? { lastId: page.at(-1)!.runId } : {})
       })
     }
-  }),
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state',
-    tier: 'tier1',
-    write: false,
-    task: true,
-    handler: (ctx, { task: t }) => {
+  ),
+  route(
+    'GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state',
+    { tier: 'tier1', write: false, task: true },
+    (ctx, { task: t }) => {
       const run = findRun(ctx, t)
       return ok(runInstance(t, run, ctx.now, ctx.core.config.timing))
     }
-  }),
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state/datasets',
-    tier: 'tier1',
-    write: false,
-    task: true,
-    handler: (ctx, { task: t }) => {
+  ),
+  route(
+    'GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state/datasets',
+    { tier: 'tier1', write: false, task: true },
+    (ctx, { task: t }) => {
       const run = findRun(ctx, t)
       const cfg = ctx.core.config
       // documented answers: 410 when the run's details were purged, 413 when they are too large
@@ -175,7 +157,7 @@ export const diTaskRuntimeRoutes: Route[] = [
       }
       return ok({ datasets: datasetStates(ctx, t, run) })
     }
-  })
+  )
 ]
 
 function findRun(ctx: Ctx, t: DataTask): DataTask['runs'][number] {

@@ -22,45 +22,35 @@ const taskItem = (p: Project, t: DataTask): Record<string, unknown> => ({
 })
 
 export const diTaskRoutes: Route[] = [
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId/di-tasks',
-    tier: 'tier1',
-    write: false,
-    project: true,
-    handler: (_ctx, { project: p }) => ok({ dataTasks: p.tasks.map((t) => taskItem(p, t)) })
-  }),
-  route({
-    method: 'GET',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId',
-    tier: 'tier1',
-    write: false,
-    task: true,
-    handler: (_ctx, { project, task }) => ok(taskItem(project, task))
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/prepare',
-    tier: 'tier2',
-    write: true,
-    task: true,
-    body: z.strictObject({ allowRecreate: z.boolean() }),
-    bodyRequired: true,
-    idle: true,
-    handler: (ctx, { project: p, task: t, body }) => {
+  route(
+    'GET /api/v1/di-projects/:projectId/di-tasks',
+    { tier: 'tier1', write: false, project: true },
+    (_ctx, { project: p }) => ok({ dataTasks: p.tasks.map((t) => taskItem(p, t)) })
+  ),
+  route(
+    'GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId',
+    { tier: 'tier1', write: false, task: true },
+    (_ctx, { project, task }) => ok(taskItem(project, task))
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/prepare',
+    {
+      tier: 'tier2',
+      write: true,
+      task: true,
+      body: z.strictObject({ allowRecreate: z.boolean() }),
+      bodyRequired: true,
+      idle: true
+    },
+    (ctx, { project: p, task: t, body }) => {
       const plan = prepareTaskPlan(ctx, p, t, body.allowRecreate)
       return startAction(ctx, p, 'TASK_PREPARE', `Prepare ${t.name}`, [plan], markPrepared(p))
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/validate',
-    tier: 'tier2',
-    write: true,
-    task: true,
-    body: z.object({}),
-    idle: true,
-    handler: (ctx, { project: p, task: t }) =>
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/validate',
+    { tier: 'tier2', write: true, task: true, body: z.object({}), idle: true },
+    (ctx, { project: p, task: t }) =>
       startAction(
         ctx,
         p,
@@ -69,16 +59,11 @@ export const diTaskRoutes: Route[] = [
         [validateTaskPlan(ctx, p, t)],
         markValidated(p)
       )
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/recreate-datasets',
-    tier: 'tier2',
-    write: true,
-    task: true,
-    body: z.object({}),
-    idle: true,
-    handler: (ctx, { project: p, task: t }) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/recreate-datasets',
+    { tier: 'tier2', write: true, task: true, body: z.object({}), idle: true },
+    (ctx, { project: p, task: t }) => {
       const plan = prepareTaskPlan(ctx, p, t, true)
       if (plan.outcome === 'COMPLETED') plan.info = `Recreated ${t.datasets.length} dataset(s).`
       return startAction(
@@ -90,19 +75,20 @@ export const diTaskRoutes: Route[] = [
         markPrepared(p)
       )
     }
-  }),
-  route({
-    method: 'POST',
-    path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/request-reload',
-    tier: 'tier2',
-    write: true,
-    task: true,
-    body: z.strictObject({
-      reloadStrategy: z.enum(['NONE', 'TRUNCATE', 'COMPARE_AND_APPLY']).optional(),
-      selectedDatasets: z.array(z.strictObject({ datasetId: z.string().optional() })).default([])
-    }),
-    bodyRequired: true,
-    handler: (_ctx, { task: t, body }) => {
+  ),
+  route(
+    'POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/request-reload',
+    {
+      tier: 'tier2',
+      write: true,
+      task: true,
+      body: z.strictObject({
+        reloadStrategy: z.enum(['NONE', 'TRUNCATE', 'COMPARE_AND_APPLY']).optional(),
+        selectedDatasets: z.array(z.strictObject({ datasetId: z.string().optional() })).default([])
+      }),
+      bodyRequired: true
+    },
+    (_ctx, { task: t, body }) => {
       for (const d of body.selectedDatasets) {
         if (d.datasetId !== undefined && !t.datasets.includes(d.datasetId)) {
           throw badRequest(
@@ -114,5 +100,5 @@ export const diTaskRoutes: Route[] = [
       t.reloadRequested = true
       return ok({ success: true })
     }
-  })
+  )
 ]

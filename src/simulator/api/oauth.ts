@@ -17,14 +17,15 @@ const tokenSchema = z.object({
 })
 
 export const oauthRoutes: Route[] = [
-  route({
-    method: 'POST',
-    path: '/oauth/token',
-    // Tier 2, counted per client id (the route is public: no credential before the token)
-    tier: 'tier2',
-    write: false,
-    public: true,
-    handler: (ctx) => {
+  route(
+    'POST /oauth/token',
+    {
+      // Tier 2, counted per client id (the route is public: no credential before the token)
+      tier: 'tier2',
+      write: false,
+      public: true
+    },
+    (ctx) => {
       const type = String(ctx.headers['content-type'] ?? '')
       let raw: unknown
       if (type.includes('application/x-www-form-urlencoded')) {
@@ -103,5 +104,5 @@ export const oauthRoutes: Route[] = [
         scope: body.scope ?? 'user_default'
       })
     }
-  })
+  )
 ]

@@ -27,32 +27,20 @@ function spaceItem(ctx: Ctx, s: Space): Record<string, unknown> {
 }
 
 export const spaceRoutes: Route[] = [
-  route({
-    method: 'GET',
-    path: '/api/v1/spaces',
-    tier: 'tier1',
-    write: false,
-    handler: (ctx) => {
-      const name = ctx.url.searchParams.get('name')?.toLowerCase()
-      const type = ctx.url.searchParams.get('type')
-      const all = ctx.tenant.spaces.filter(
-        (s) =>
-          (!name || s.name.toLowerCase().includes(name)) &&
-          (!type || type.split(',').includes(s.type))
-      )
-      const { data, links } = page(ctx, all, 10, 100)
-      return ok({ data: data.map((s) => spaceItem(ctx, s)), links, meta: { count: all.length } })
-    }
+  route('GET /api/v1/spaces', { tier: 'tier1', write: false }, (ctx) => {
+    const name = ctx.url.searchParams.get('name')?.toLowerCase()
+    const type = ctx.url.searchParams.get('type')
+    const all = ctx.tenant.spaces.filter(
+      (s) =>
+        (!name || s.name.toLowerCase().includes(name)) &&
+        (!type || type.split(',').includes(s.type))
+    )
+    const { data, links } = page(ctx, all, 10, 100)
+    return ok({ data: data.map((s) => spaceItem(ctx, s)), links, meta: { count: all.length } })
   }),
-  route({
-    method: 'GET',
-    path: '/api/v1/spaces/:spaceId',
-    tier: 'tier1',
-    write: false,
-    handler: (ctx) => {
-      const s = ctx.tenant.spaces.find((x) => x.id === ctx.params.spaceId)
-      if (!s) throw notFound(`Space '${ctx.params.spaceId}' was not found.`)
-      return ok(spaceItem(ctx, s))
-    }
+  route('GET /api/v1/spaces/:spaceId', { tier: 'tier1', write: false }, (ctx) => {
+    const s = ctx.tenant.spaces.find((x) => x.id === ctx.params.spaceId)
+    if (!s) throw notFound(`Space '${ctx.params.spaceId}' was not found.`)
+    return ok(spaceItem(ctx, s))
   })
 ]

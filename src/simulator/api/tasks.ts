@@ -51,94 +51,54 @@ const taskItem = (ctx: Ctx, t: TasksApiTask): Record<string, unknown> => ({
 })
 
 export const tasksRoutes: Route[] = [
-  route({
-    method: 'GET',
-    path: '/api/v1/tasks',
-    tier: 'tasks',
-    write: false,
-    handler: (ctx) => {
-      const resourceId = ctx.url.searchParams.get('resourceId')
-      const list = ctx.tenant.tasks.filter((t) => !resourceId || t.resourceId === resourceId)
-      const { data, links } = page(ctx, list, 10, 100)
-      return ok({
-        data: data.map((t) => taskItem(ctx, t)),
-        links
-      })
-    }
+  route('GET /api/v1/tasks', { tier: 'tasks', write: false }, (ctx) => {
+    const resourceId = ctx.url.searchParams.get('resourceId')
+    const list = ctx.tenant.tasks.filter((t) => !resourceId || t.resourceId === resourceId)
+    const { data, links } = page(ctx, list, 10, 100)
+    return ok({
+      data: data.map((t) => taskItem(ctx, t)),
+      links
+    })
   }),
-  route({
-    method: 'GET',
-    path: '/api/v1/tasks/:id',
-    tier: 'tasks',
-    write: false,
-    handler: (ctx) => {
-      return ok(taskItem(ctx, tasksApiTask(ctx)))
-    }
+  route('GET /api/v1/tasks/:id', { tier: 'tasks', write: false }, (ctx) => {
+    return ok(taskItem(ctx, tasksApiTask(ctx)))
   }),
-  route({
-    method: 'POST',
-    path: '/api/v1/tasks/:id/actions/start',
-    tier: 'tasks',
-    write: true,
-    handler: (ctx) => {
-      const t = tasksApiTask(ctx)
-      const source = ctx.url.searchParams.get('source') ?? 'manual'
-      const last = t.runs.at(-1)
-      if (last && ctx.now < last.endsAt) {
-        throw tasksApiError(
-          409,
-          'Conflict',
-          `Task '${t.name}' is already running (run ${last.id}).`
-        )
-      }
-      const run: TasksApiRun = {
-        id: newId(12),
-        actionId: newId(12),
-        startedAt: ctx.now,
-        endsAt: ctx.now + (t.durationMs ?? ctx.core.config.timing.taskRunMs),
-        outcome: t.outcome,
-        source
-      }
-      t.runs.push(run)
-      return ok({ message: `Task '${t.name}' started (run ${run.id}).` })
+  route('POST /api/v1/tasks/:id/actions/start', { tier: 'tasks', write: true }, (ctx) => {
+    const t = tasksApiTask(ctx)
+    const source = ctx.url.searchParams.get('source') ?? 'manual'
+    const last = t.runs.at(-1)
+    if (last && ctx.now < last.endsAt) {
+      throw tasksApiError(409, 'Conflict', `Task '${t.name}' is already running (run ${last.id}).`)
     }
+    const run: TasksApiRun = {
+      id: newId(12),
+      actionId: newId(12),
+      startedAt: ctx.now,
+      endsAt: ctx.now + (t.durationMs ?? ctx.core.config.timing.taskRunMs),
+      outcome: t.outcome,
+      source
+    }
+    t.runs.push(run)
+    return ok({ message: `Task '${t.name}' started (run ${run.id}).` })
   }),
-  route({
-    method: 'GET',
-    path: '/api/v1/tasks/:id/runs',
-    tier: 'tasks',
-    write: false,
-    handler: (ctx) => {
-      const t = tasksApiTask(ctx)
-      const runs = [...t.runs].reverse()
-      const { data, links } = page(ctx, runs, 10, 100)
-      return ok({ data: data.map((r) => tasksRunItem(ctx, t, r)), links })
-    }
+  route('GET /api/v1/tasks/:id/runs', { tier: 'tasks', write: false }, (ctx) => {
+    const t = tasksApiTask(ctx)
+    const runs = [...t.runs].reverse()
+    const { data, links } = page(ctx, runs, 10, 100)
+    return ok({ data: data.map((r) => tasksRunItem(ctx, t, r)), links })
   }),
-  route({
-    method: 'GET',
-    path: '/api/v1/tasks/:id/runs/last',
-    tier: 'tasks',
-    write: false,
-    handler: (ctx) => {
-      const t = tasksApiTask(ctx)
-      const last = t.runs.at(-1)
-      if (!last) throw tasksApiError(404, 'Not Found', `Task '${t.name}' has not run yet.`)
-      return ok(tasksRunItem(ctx, t, last))
-    }
+  route('GET /api/v1/tasks/:id/runs/last', { tier: 'tasks', write: false }, (ctx) => {
+    const t = tasksApiTask(ctx)
+    const last = t.runs.at(-1)
+    if (!last) throw tasksApiError(404, 'Not Found', `Task '${t.name}' has not run yet.`)
+    return ok(tasksRunItem(ctx, t, last))
   }),
-  route({
-    method: 'GET',
-    path: '/api/v1/tasks/:id/runs/:runId/log',
-    tier: 'tasks',
-    write: false,
-    handler: (ctx) => {
-      const t = tasksApiTask(ctx)
-      const r = t.runs.find((x) => x.id === ctx.params.runId)
-      if (!r) throw tasksApiError(404, 'Not Found', `Run '${ctx.params.runId}' was not found.`)
-      const item = tasksRunItem(ctx, t, r)
-      const text = `${iso(r.startedAt)} Task ${t.name} started (${r.source})\n${item.endedAt ? `${String(item.endedAt)} Task ${t.name} ${String(item.status)}\n` : ''}`
-      return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' }
-    }
+  route('GET /api/v1/tasks/:id/runs/:runId/log', { tier: 'tasks', write: false }, (ctx) => {
+    const t = tasksApiTask(ctx)
+    const r = t.runs.find((x) => x.id === ctx.params.runId)
+    if (!r) throw tasksApiError(404, 'Not Found', `Run '${ctx.params.runId}' was not found.`)
+    const item = tasksRunItem(ctx, t, r)
+    const text = `${iso(r.startedAt)} Task ${t.name} started (${r.source})\n${item.endedAt ? `${String(item.endedAt)} Task ${t.name} ${String(item.status)}\n` : ''}`
+    return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' }
   })
 ]
