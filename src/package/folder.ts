@@ -30,7 +30,9 @@ import {
  * deterministically), and an exported package becomes a folder a workflow can commit.
  */
 
-export class FolderError extends Error {}
+export class FolderError extends Error {
+  override readonly name = 'FolderError'
+}
 
 /** Files of the layout that go into a package built from a folder. */
 const IN_PACKAGE = (path: string): boolean =>

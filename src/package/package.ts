@@ -22,7 +22,9 @@ export interface PackageInfo {
   platformType?: string
 }
 
-export class PackageReadError extends Error {}
+export class PackageReadError extends Error {
+  override readonly name = 'PackageReadError'
+}
 
 export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
 

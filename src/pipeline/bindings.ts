@@ -8,7 +8,9 @@ import { z } from 'zod'
  * a `variables:` key. Values are strings or null.
  */
 
-export class BindingsInputError extends Error {}
+export class BindingsInputError extends Error {
+  override readonly name = 'BindingsInputError'
+}
 
 const value = z
   .union([z.string(), z.number(), z.boolean(), z.null()])

@@ -425,6 +425,7 @@ export function routeMissing(d: { code?: string; title?: string; detail?: string
 
 /** The tenant has no import-async endpoint (older API). */
 export class EndpointMissingError extends Error {
+  override readonly name = 'EndpointMissingError'
   constructor() {
     super('import-async is not available on this tenant')
   }

@@ -17,7 +17,9 @@ export interface SigningKey {
   alg: 'RS256' | 'ES384'
 }
 
-export class SigningKeyError extends Error {}
+export class SigningKeyError extends Error {
+  override readonly name = 'SigningKeyError'
+}
 
 /** Load a PEM private key and pick its algorithm; refuse keys Qlik would refuse. */
 export function signingKey(pem: string): SigningKey {

@@ -15,6 +15,7 @@ export function newTraceId(): string {
 
 /** An error the simulator answers in Qlik's shape. Thrown by handlers, rendered by the server. */
 export class SimHttpError extends Error {
+  override readonly name = 'SimHttpError'
   readonly status: number
   readonly items: QlikErrorItem[]
   readonly headers: Record<string, string>

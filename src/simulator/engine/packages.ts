@@ -305,7 +305,9 @@ export interface PackageContent {
   files: string[]
 }
 
-export class PackageError extends Error {}
+export class PackageError extends Error {
+  override readonly name = 'PackageError'
+}
 
 export interface DefinitionReport {
   level: 'WARNING' | 'ERROR'

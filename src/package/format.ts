@@ -1,0 +1,93 @@
+/** The vocabulary of a project package: its file names, limits, problems and definitions. */
+
+export const PROJECT_FILE = 'qtcp_project.yaml'
+export const REGISTRY_FILE = 'qtcp_bindings_definition.json'
+export const BINDINGS_FILE = 'bindings.json'
+export const TASKS_DIR = 'qtcp_tasks'
+export const NEW_TASK_DEFAULTS_FILE = 'qtcp_tasks/newTaskDefaults.yaml'
+export const LEGACY_PROJECT_FILE = 'project.json'
+export const LEGACY_REGISTRY_FILE = 'bindingsTemplate.json'
+/** qlik.dev's validate page: packages above this size are refused. */
+export const PACKAGE_LIMIT_BYTES = 10 * 1024 * 1024
+
+export type FileMap = Record<string, Uint8Array>
+
+export class PackageFormatError extends Error {
+  override readonly name = 'PackageFormatError'
+}
+
+export interface Problem {
+  level: 'ERROR' | 'WARNING'
+  /** Path inside the package (or the folder), '/'-separated. */
+  file: string
+  /** JSON pointer into the file, '' for the file itself. */
+  pointer: string
+  message: string
+  /** 1-based line of the pointer in the file, when it can be found. */
+  line?: number
+}
+
+export const formatProblem = (p: Problem): string =>
+  `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}`
+
+export type ConnectionRole =
+  'platformConnection' | 'cloudStagingConnection' | 'sourceConnection' | 'targetConnection'
+
+export interface TaskDefinition {
+  id: string
+  name: string
+  /** Data task type in the REST API's vocabulary (LANDING, not LANDING_SAAS_MANAGED). */
+  type: string
+  description: string
+  /** Folder under qtcp_tasks/ (YAML) or '' (LEGACY). */
+  folder: string
+  connectionVars: Partial<Record<'sourceConnection' | 'targetConnection', string>>
+  datasets: string[]
+  settings: Record<string, unknown>
+  /**
+   * Cross-project reference: the datasets come from a task of another project, named by the
+   * variable holding that project's id (`sourceProject: "{{project.<name>.projectId}}"`).
+   */
+  upstream?: { projectVar: string; taskId: string }
+  /** Size of model.yaml in bytes (0 when absent). */
+  modelBytes: number
+}
+
+export interface ProjectDefinition {
+  format: 'YAML' | 'LEGACY'
+  project: {
+    /** A literal name, or undefined when it is the `{{projectName}}` variable. */
+    name?: string
+    type: string
+    /** Platform in the REST API's vocabulary (QLIK_QVD, not QVD); NONE when absent. */
+    platformType: string
+    description: string
+    settings: Record<string, unknown>
+    connectionVars: Partial<Record<'platformConnection' | 'cloudStagingConnection', string>>
+  }
+  tasks: TaskDefinition[]
+  /** Variables the registry declares. */
+  declared: string[]
+  /** Values of bindings.json, when the package ships one. */
+  shippedBindings?: Record<string, string | null>
+  files: string[]
+}
+
+/** Unzip a package; structural problems (not a ZIP, corrupt) throw PackageFormatError. */
+/** `{{name}}` in a YAML value: a binding variable. `{{id(...)}}` and `{{ref(...)}}` are not. */
+export const VARIABLE = /\{\{\s*([^{}()\s]+)\s*\}\}/g
+/** A value that is exactly one variable reference. */
+export function variableOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined
+  const m = /^\{\{\s*([^{}()\s]+)\s*\}\}$/.exec(value)
+  return m?.[1]
+}
+/** LEGACY packages wrote `{{variable:NAME}}`. */
+export const legacyVariableOf = (value: unknown): string | undefined =>
+  typeof value === 'string' ? /^\{\{variable:(.+)\}\}$/.exec(value)?.[1] : undefined
+
+export const asRecord = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+
+export const stringValues = (vars: Record<string, unknown>): Record<string, string | null> =>
+  Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : null]))
