@@ -26150,15 +26150,26 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/simulator/config.ts
-
-
-
+;// CONCATENATED MODULE: ./src/qlik/vocabulary.ts
 /**
- * The simulator's configuration: tenants with their spaces, connections, projects and tasks, plus
- * timing, rate limits and faults. Loaded from YAML or JSON; every problem is reported with the path
- * of the field (e.g. `tenants[1].connections[0].space`).
+ * Qlik's names for the kinds of things a promotion handles, as the Data Integration REST API
+ * spells them (@qlik/api 2.19, di-projects): defined once for the options, the client and the
+ * simulator.
  */
+const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'];
+const PLATFORM_TYPES = [
+    'SNOWFLAKE',
+    'BIGQUERY',
+    'SYNAPSE',
+    'DATABRICKS',
+    'REDSHIFT',
+    'MSSQL',
+    'FABRIC',
+    'QLIK_QVD',
+    'QLIK_QVD_CUSTOMER_MANAGED',
+    'QLIK_OPEN_LAKEHOUSE',
+    'NONE'
+];
 const DATA_TASK_TYPES = [
     'LANDING',
     'STORAGE',
@@ -26177,20 +26188,20 @@ const DATA_TASK_TYPES = [
     'STREAMING_TRANSFORM',
     'REPLICATE_LANDING'
 ];
-const PLATFORM_TYPES = [
-    'SNOWFLAKE',
-    'BIGQUERY',
-    'SYNAPSE',
-    'DATABRICKS',
-    'REDSHIFT',
-    'MSSQL',
-    'FABRIC',
-    'QLIK_QVD',
-    'QLIK_QVD_CUSTOMER_MANAGED',
-    'QLIK_OPEN_LAKEHOUSE',
-    'NONE'
-];
-const PROJECT_TYPES = ['DATA_PIPELINE', 'DATA_MOVEMENT'];
+/** The export's `mode`: MINIMAL and ALL are YAML packages, LEGACY the deprecated JSON one. */
+const EXPORT_MODES = ['MINIMAL', 'ALL', 'LEGACY'];
+
+;// CONCATENATED MODULE: ./src/simulator/config.ts
+
+
+
+
+/**
+ * The simulator's configuration: tenants with their spaces, connections, projects and tasks, plus
+ * timing, rate limits and faults. Loaded from YAML or JSON; every problem is reported with the path
+ * of the field (e.g. `tenants[1].connections[0].space`).
+ */
+
 const slug = schemas_string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes (e.g. "prod")');
 const id = schemas_string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-" only');
@@ -29288,6 +29299,36 @@ function taskTypeForSchema(t) {
     return TASK_TYPE_API_TO_SCHEMA[t] ?? t;
 }
 
+;// CONCATENATED MODULE: ./src/package/format.ts
+/** The vocabulary of a project package: its file names, limits, problems and definitions. */
+const PROJECT_FILE = 'qtcp_project.yaml';
+const REGISTRY_FILE = 'qtcp_bindings_definition.json';
+const BINDINGS_FILE = 'bindings.json';
+const TASKS_DIR = 'qtcp_tasks';
+const NEW_TASK_DEFAULTS_FILE = 'qtcp_tasks/newTaskDefaults.yaml';
+const LEGACY_PROJECT_FILE = 'project.json';
+const LEGACY_REGISTRY_FILE = 'bindingsTemplate.json';
+/** qlik.dev's validate page: packages above this size are refused. */
+const PACKAGE_LIMIT_BYTES = (/* unused pure expression or super */ null && (10 * 1024 * 1024));
+class PackageFormatError extends Error {
+    name = 'PackageFormatError';
+}
+const formatProblem = (p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}`;
+/** Unzip a package; structural problems (not a ZIP, corrupt) throw PackageFormatError. */
+/** `{{name}}` in a YAML value: a binding variable. `{{id(...)}}` and `{{ref(...)}}` are not. */
+const VARIABLE = /\{\{\s*([^{}()\s]+)\s*\}\}/g;
+/** A value that is exactly one variable reference. */
+function variableOf(value) {
+    if (typeof value !== 'string')
+        return undefined;
+    const m = /^\{\{\s*([^{}()\s]+)\s*\}\}$/.exec(value);
+    return m?.[1];
+}
+/** LEGACY packages wrote `{{variable:NAME}}`. */
+const legacyVariableOf = (value) => typeof value === 'string' ? /^\{\{variable:(.+)\}\}$/.exec(value)?.[1] : undefined;
+const asRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+const stringValues = (vars) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : null]));
+
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var ajv = __nccwpck_require__(2463);
 // EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
@@ -29825,67 +29866,12 @@ function continuousOf(apiType, settings) {
     return full === false;
 }
 
-;// CONCATENATED MODULE: ./src/package/layout.ts
+;// CONCATENATED MODULE: ./src/package/files.ts
 
 
 
 
-/**
- * Qlik's project package layout (qlik.dev "Declarative pipelines -> Project structure reference";
- * JSON Schemas in vendor/qlik-oss-schemas): one parser for the simulator's import, the offline
- * `validate` command, projects as code (package-dir) and the release plan.
- *
- *   qtcp_project.yaml                  properties: {exportVersion, name, space, type, platformType,
- *                                      platformConnection, ...}; settings: (DATA_PIPELINE)
- *   qtcp_bindings_definition.json      {variables: {name: ""}, taskProperties, ...}
- *   bindings.json                      values (only in exports with includeBindings)
- *   qtcp_tasks/newTaskDefaults.yaml
- *   qtcp_tasks/<task name>/task.yaml   properties: {name, id, type, description}; settings:
- *   qtcp_tasks/<task name>/sourceSelection.yaml, schedule.yaml, model.yaml, transformationRules.yaml,
- *                          datasets/<name>.yaml, transformationDataFlows/<name>.yaml
- *
- * LEGACY packages (project.json + bindingsTemplate.json, deprecated by Qlik) are read too.
- */
-const PROJECT_FILE = 'qtcp_project.yaml';
-const REGISTRY_FILE = 'qtcp_bindings_definition.json';
-const BINDINGS_FILE = 'bindings.json';
-const TASKS_DIR = 'qtcp_tasks';
-const NEW_TASK_DEFAULTS_FILE = 'qtcp_tasks/newTaskDefaults.yaml';
-const LEGACY_PROJECT_FILE = 'project.json';
-const LEGACY_REGISTRY_FILE = 'bindingsTemplate.json';
-/** qlik.dev's validate page: packages above this size are refused. */
-const PACKAGE_LIMIT_BYTES = (/* unused pure expression or super */ null && (10 * 1024 * 1024));
-class PackageFormatError extends Error {
-}
-const formatProblem = (p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}`;
-/** Unzip a package; structural problems (not a ZIP, corrupt) throw PackageFormatError. */
-function unzipPackage(zip) {
-    if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
-        throw new PackageFormatError('The package is not a ZIP archive (it does not start with "PK").');
-    }
-    try {
-        const files = unzipSync(zip);
-        for (const name of Object.keys(files))
-            if (name.endsWith('/'))
-                delete files[name];
-        return files;
-    }
-    catch (e) {
-        throw new PackageFormatError(`The package ZIP is corrupt or truncated (${e.message}).`);
-    }
-}
-/** `{{name}}` in a YAML value: a binding variable. `{{id(...)}}` and `{{ref(...)}}` are not. */
-const VARIABLE = /\{\{\s*([^{}()\s]+)\s*\}\}/g;
-/** A value that is exactly one variable reference. */
-function variableOf(value) {
-    if (typeof value !== 'string')
-        return undefined;
-    const m = /^\{\{\s*([^{}()\s]+)\s*\}\}$/.exec(value);
-    return m?.[1];
-}
-/** LEGACY packages wrote `{{variable:NAME}}`. */
-const legacyVariableOf = (value) => typeof value === 'string' ? /^\{\{variable:(.+)\}\}$/.exec(value)?.[1] : undefined;
-const asRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+/** One file of a package: parsed (YAML or JSON), checked against its schema, its variables found. */
 function pointerPath(pointer) {
     return pointer
         .split('/')
@@ -30010,26 +29996,105 @@ function registryOf(parsed, path, problems) {
     }
     return vars;
 }
-const KNOWN_TASK_FILE = /^(task\.yaml|sourceSelection\.yaml|schedule\.yaml|model\.yaml|transformationRules\.yaml|datasets\/[^/]+\.yaml|transformationDataFlows\/[^/]+\.yaml)$/;
-/**
- * Read and check a package's files. Problems are every schema violation (vendored schemas), every
- * `{{variable}}` used but not declared in the registry, task folders without task.yaml, unreadable
- * files; a definition is returned whenever the project file could be read, even with problems.
- */
-function parseDefinition(files) {
-    const names = Object.keys(files).sort();
-    const problems = [];
-    const byPlace = (r) => {
-        // file by file, line by line: the order a reader fixes them in
-        r.problems.sort((a, b) => a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1);
-        return r;
+
+;// CONCATENATED MODULE: ./src/package/layout-legacy.ts
+
+
+
+/** The LEGACY layout (project.json + bindingsTemplate.json), deprecated by Qlik but still read. */
+function parseLegacy(files, names, problems) {
+    problems.push({
+        level: 'WARNING',
+        file: LEGACY_PROJECT_FILE,
+        pointer: '',
+        message: 'LEGACY (JSON) packages are deprecated by Qlik and will be removed; export with mode MINIMAL or ALL'
+    });
+    const doc = parseFile(files, LEGACY_PROJECT_FILE, problems).doc;
+    const registry = registryOf(parseFile(files, LEGACY_REGISTRY_FILE, problems), LEGACY_REGISTRY_FILE, problems) ??
+        {};
+    const shipped = registryOf(parseFile(files, BINDINGS_FILE, problems), BINDINGS_FILE, problems);
+    if (!doc)
+        return { problems };
+    const p = asRecord(doc.project);
+    const conns = {};
+    for (const role of ['platformConnection', 'cloudStagingConnection']) {
+        const v = legacyVariableOf(p[role]);
+        if (v !== undefined)
+            conns[role] = v;
+    }
+    const tasks = [];
+    const list = Array.isArray(doc.tasks) ? doc.tasks : [];
+    list.forEach((raw, i) => {
+        const t = asRecord(raw);
+        if (typeof t.id !== 'string' || typeof t.name !== 'string') {
+            problems.push({
+                level: 'ERROR',
+                file: LEGACY_PROJECT_FILE,
+                pointer: `/tasks/${i}`,
+                message: "a task needs 'id' and 'name'"
+            });
+            return;
+        }
+        const connectionVars = {};
+        for (const role of ['sourceConnection', 'targetConnection']) {
+            const v = legacyVariableOf(t[role]);
+            if (v !== undefined)
+                connectionVars[role] = v;
+        }
+        tasks.push({
+            id: t.id,
+            name: t.name,
+            type: typeof t.type === 'string' ? t.type : 'LANDING',
+            description: typeof t.description === 'string' ? t.description : '',
+            folder: '',
+            connectionVars,
+            datasets: Array.isArray(t.datasets)
+                ? t.datasets.map((d) => asRecord(d).name).filter((n) => typeof n === 'string')
+                : [],
+            settings: asRecord(t.settings),
+            modelBytes: 0
+        });
+    });
+    const used = [
+        ...Object.values(conns),
+        ...tasks.flatMap((t) => Object.values(t.connectionVars))
+    ];
+    for (const v of new Set(used)) {
+        if (!(v in registry))
+            problems.push({
+                level: 'ERROR',
+                file: LEGACY_REGISTRY_FILE,
+                pointer: '/variables',
+                message: `does not declare the variable '${v}' that ${LEGACY_PROJECT_FILE} uses`
+            });
+    }
+    const definition = {
+        format: 'LEGACY',
+        project: {
+            ...(typeof p.name === 'string' ? { name: p.name } : {}),
+            type: typeof p.type === 'string' ? p.type : '',
+            platformType: normalizePlatform(typeof p.platformType === 'string' ? p.platformType : undefined) ??
+                'NONE',
+            description: typeof p.description === 'string' ? p.description : '',
+            settings: asRecord(p.settings),
+            connectionVars: conns
+        },
+        tasks,
+        declared: Object.keys(registry),
+        files: names
     };
-    if (PROJECT_FILE in files)
-        return byPlace(parseYamlLayout(files, names, problems));
-    if (LEGACY_PROJECT_FILE in files)
-        return byPlace(parseLegacy(files, names, problems));
-    throw new PackageFormatError(`This is not a data integration project package: it has neither ${PROJECT_FILE} nor ${LEGACY_PROJECT_FILE} at its root.`);
+    if (shipped)
+        definition.shippedBindings = stringValues(shipped);
+    return { definition, problems };
 }
+
+;// CONCATENATED MODULE: ./src/package/layout-yaml.ts
+
+
+
+
+/** The YAML layout (qtcp_project.yaml, qtcp_tasks/...): the package format Qlik exports today. */
+const KNOWN_TASK_FILE = /^(task\.yaml|sourceSelection\.yaml|schedule\.yaml|model\.yaml|transformationRules\.yaml|datasets\/[^/]+\.yaml|transformationDataFlows\/[^/]+\.yaml)$/;
 function parseYamlLayout(files, names, problems) {
     const used = new Map();
     // each file is parsed and checked once; later reads of it take the parsed document
@@ -30157,7 +30222,7 @@ function parseYamlLayout(files, names, problems) {
         const target = variableOf(asRecord(settings.targetEndpoint).targetConnection);
         if (target !== undefined)
             connectionVars.targetConnection = target;
-        const datasetFiles = names.filter((n) => new RegExp(`^${layout_escape(dir)}/datasets/[^/]+\\.yaml$`).test(n));
+        const datasetFiles = names.filter((n) => new RegExp(`^${layout_yaml_escape(dir)}/datasets/[^/]+\\.yaml$`).test(n));
         // the source selection's order first, then the dataset files (sorted) it does not name
         const selected = Array.isArray(selection.doc?.explicitlySelected)
             ? selection.doc.explicitlySelected
@@ -30245,95 +30310,67 @@ function parseYamlLayout(files, names, problems) {
         definition.shippedBindings = stringValues(shipped);
     return { definition, problems };
 }
-const layout_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const stringValues = (vars) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : null]));
-function parseLegacy(files, names, problems) {
-    problems.push({
-        level: 'WARNING',
-        file: LEGACY_PROJECT_FILE,
-        pointer: '',
-        message: 'LEGACY (JSON) packages are deprecated by Qlik and will be removed; export with mode MINIMAL or ALL'
-    });
-    const doc = parseFile(files, LEGACY_PROJECT_FILE, problems).doc;
-    const registry = registryOf(parseFile(files, LEGACY_REGISTRY_FILE, problems), LEGACY_REGISTRY_FILE, problems) ??
-        {};
-    const shipped = registryOf(parseFile(files, BINDINGS_FILE, problems), BINDINGS_FILE, problems);
-    if (!doc)
-        return { problems };
-    const p = asRecord(doc.project);
-    const conns = {};
-    for (const role of ['platformConnection', 'cloudStagingConnection']) {
-        const v = legacyVariableOf(p[role]);
-        if (v !== undefined)
-            conns[role] = v;
+const layout_yaml_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+;// CONCATENATED MODULE: ./src/package/layout.ts
+
+
+
+
+/**
+ * Qlik's project package layout (qlik.dev "Declarative pipelines -> Project structure reference";
+ * JSON Schemas in vendor/qlik-oss-schemas): one parser for the simulator's import, the offline
+ * `validate` command, projects as code (package-dir) and the release plan.
+ *
+ *   qtcp_project.yaml                  properties: {exportVersion, name, space, type, platformType,
+ *                                      platformConnection, ...}; settings: (DATA_PIPELINE)
+ *   qtcp_bindings_definition.json      {variables: {name: ""}, taskProperties, ...}
+ *   bindings.json                      values (only in exports with includeBindings)
+ *   qtcp_tasks/newTaskDefaults.yaml
+ *   qtcp_tasks/<task name>/task.yaml   properties: {name, id, type, description}; settings:
+ *   qtcp_tasks/<task name>/sourceSelection.yaml, schedule.yaml, model.yaml, transformationRules.yaml,
+ *                          datasets/<name>.yaml, transformationDataFlows/<name>.yaml
+ *
+ * LEGACY packages (project.json + bindingsTemplate.json, deprecated by Qlik) are read too.
+ */
+
+
+function unzipPackage(zip) {
+    if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
+        throw new PackageFormatError('The package is not a ZIP archive (it does not start with "PK").');
     }
-    const tasks = [];
-    const list = Array.isArray(doc.tasks) ? doc.tasks : [];
-    list.forEach((raw, i) => {
-        const t = asRecord(raw);
-        if (typeof t.id !== 'string' || typeof t.name !== 'string') {
-            problems.push({
-                level: 'ERROR',
-                file: LEGACY_PROJECT_FILE,
-                pointer: `/tasks/${i}`,
-                message: "a task needs 'id' and 'name'"
-            });
-            return;
-        }
-        const connectionVars = {};
-        for (const role of ['sourceConnection', 'targetConnection']) {
-            const v = legacyVariableOf(t[role]);
-            if (v !== undefined)
-                connectionVars[role] = v;
-        }
-        tasks.push({
-            id: t.id,
-            name: t.name,
-            type: typeof t.type === 'string' ? t.type : 'LANDING',
-            description: typeof t.description === 'string' ? t.description : '',
-            folder: '',
-            connectionVars,
-            datasets: Array.isArray(t.datasets)
-                ? t.datasets.map((d) => asRecord(d).name).filter((n) => typeof n === 'string')
-                : [],
-            settings: asRecord(t.settings),
-            modelBytes: 0
-        });
-    });
-    const used = [
-        ...Object.values(conns),
-        ...tasks.flatMap((t) => Object.values(t.connectionVars))
-    ];
-    for (const v of new Set(used)) {
-        if (!(v in registry))
-            problems.push({
-                level: 'ERROR',
-                file: LEGACY_REGISTRY_FILE,
-                pointer: '/variables',
-                message: `does not declare the variable '${v}' that ${LEGACY_PROJECT_FILE} uses`
-            });
+    try {
+        const files = unzipSync(zip);
+        for (const name of Object.keys(files))
+            if (name.endsWith('/'))
+                delete files[name];
+        return files;
     }
-    const definition = {
-        format: 'LEGACY',
-        project: {
-            ...(typeof p.name === 'string' ? { name: p.name } : {}),
-            type: typeof p.type === 'string' ? p.type : '',
-            platformType: normalizePlatform(typeof p.platformType === 'string' ? p.platformType : undefined) ??
-                'NONE',
-            description: typeof p.description === 'string' ? p.description : '',
-            settings: asRecord(p.settings),
-            connectionVars: conns
-        },
-        tasks,
-        declared: Object.keys(registry),
-        files: names
+    catch (e) {
+        throw new PackageFormatError(`The package ZIP is corrupt or truncated (${e.message}).`);
+    }
+}
+/**
+ * Read and check a package's files. Problems are every schema violation (vendored schemas), every
+ * `{{variable}}` used but not declared in the registry, task folders without task.yaml, unreadable
+ * files; a definition is returned whenever the project file could be read, even with problems.
+ */
+function parseDefinition(files) {
+    const names = Object.keys(files).sort();
+    const problems = [];
+    const byPlace = (r) => {
+        // file by file, line by line: the order a reader fixes them in
+        r.problems.sort((a, b) => a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1);
+        return r;
     };
-    if (shipped)
-        definition.shippedBindings = stringValues(shipped);
-    return { definition, problems };
+    if (PROJECT_FILE in files)
+        return byPlace(parseYamlLayout(files, names, problems));
+    if (LEGACY_PROJECT_FILE in files)
+        return byPlace(parseLegacy(files, names, problems));
+    throw new PackageFormatError(`This is not a data integration project package: it has neither ${PROJECT_FILE} nor ${LEGACY_PROJECT_FILE} at its root.`);
 }
 
-;// CONCATENATED MODULE: ./src/simulator/packages.ts
+;// CONCATENATED MODULE: ./src/simulator/engine/packages.ts
 
 
 
@@ -30543,6 +30580,7 @@ function buildPackage(project, mode, includeBindings) {
     return zipSync(files, { level: 6, mtime });
 }
 class PackageError extends Error {
+    name = 'PackageError';
 }
 /**
  * Read a package. Structural problems (not a ZIP, neither layout) throw PackageError; problems in
@@ -30844,7 +30882,7 @@ function buildTenants(cfg, nowMs) {
     return cfg.tenants.map((t) => buildTenant(t, now));
 }
 
-;// CONCATENATED MODULE: ./src/simulator/actions.ts
+;// CONCATENATED MODULE: ./src/simulator/engine/actions.ts
 
 
 class ActionEngine {
@@ -31001,6 +31039,7 @@ function newTraceId() {
 }
 /** An error the simulator answers in Qlik's shape. Thrown by handlers, rendered by the server. */
 class SimHttpError extends Error {
+    name = 'SimHttpError';
     status;
     items;
     headers;
@@ -31023,9 +31062,131 @@ const badRequest = (detail, parameter) => new SimHttpError(400, 'HTTP-400', 'Bad
 const notFound = (what) => new SimHttpError(404, 'HTTP-404', 'Not Found', what);
 const conflict = (detail) => new SimHttpError(409, 'HTTP-409', 'Conflict', detail);
 
+;// CONCATENATED MODULE: ./src/simulator/api/admin.ts
+
+const noContent = { status: 204 };
+const ADMIN_ROUTES = [
+    {
+        method: 'GET',
+        path: '/__simulator/requests',
+        handler: ({ sim, tenant, url }) => ({
+            status: 200,
+            json: {
+                requests: sim.requests(url.searchParams.get('all') === 'true' ? {} : { tenant: tenant.name })
+            }
+        })
+    },
+    {
+        method: 'DELETE',
+        path: '/__simulator/requests',
+        handler: ({ sim }) => {
+            sim.clearRequests();
+            return noContent;
+        }
+    },
+    {
+        method: 'GET',
+        path: '/__simulator/events',
+        handler: ({ sim, tenant }) => ({
+            status: 200,
+            json: { events: sim.events().filter((e) => e.tenantid === tenant.id) }
+        })
+    },
+    {
+        method: 'GET',
+        path: '/__simulator/faults',
+        handler: ({ sim }) => ({ status: 200, json: { faults: sim.faults.list() } })
+    },
+    {
+        method: 'POST',
+        path: '/__simulator/faults',
+        handler: ({ sim, tenant, json }) => {
+            const input = json();
+            try {
+                return { status: 201, json: { id: sim.faults.add({ tenant: tenant.name, ...input }) } };
+            }
+            catch (e) {
+                throw new SimHttpError(400, 'HTTP-400', 'Bad Request', e.message);
+            }
+        }
+    },
+    {
+        method: 'DELETE',
+        path: '/__simulator/faults',
+        handler: ({ sim }) => {
+            sim.faults.clear();
+            return noContent;
+        }
+    },
+    {
+        method: 'DELETE',
+        path: '/__simulator/faults/:id',
+        handler: ({ sim, params }) => {
+            if (!sim.faults.remove(params.id))
+                throw new SimHttpError(404, 'HTTP-404', 'Not Found', 'No such fault.');
+            return noContent;
+        }
+    },
+    {
+        method: 'GET',
+        path: '/__simulator/state',
+        handler: ({ sim, tenant }) => {
+            const { credentials: _c, ...rest } = sim.state(tenant.name);
+            return {
+                status: 200,
+                json: JSON.parse(JSON.stringify(rest, (_k, v) => (v instanceof Set ? [...v] : v)))
+            };
+        }
+    },
+    {
+        method: 'POST',
+        path: '/__simulator/rate-limits/reset',
+        handler: ({ sim }) => {
+            sim.resetRateLimits();
+            return noContent;
+        }
+    }
+];
+
 ;// CONCATENATED MODULE: ./src/simulator/context.ts
 
 
+/**
+ * A route: `'METHOD /path/:param'` as @qlik/api's endpoint tables write it, its tier and needs,
+ * and a handler that gets what it declared instead of fetching and checking it itself.
+ */
+function route(endpoint, spec, handler) {
+    const [method, path] = endpoint.split(' ');
+    const { project: p, task: t, body, bodyRequired, idle, ...rest } = spec;
+    return {
+        method,
+        path,
+        ...rest,
+        handler: (ctx) => {
+            const proj = p || t || idle ? project(ctx) : undefined;
+            const tk = t && proj ? task(ctx, proj) : undefined;
+            const parsed = body ? jsonBody(ctx, body, bodyRequired) : undefined;
+            if (idle && proj)
+                ensureIdle(ctx, proj);
+            const need = (v, what) => {
+                if (v === undefined)
+                    throw new Error(`route ${endpoint} did not declare ${what}`);
+                return v;
+            };
+            return handler(ctx, {
+                get project() {
+                    return need(proj, 'project');
+                },
+                get task() {
+                    return need(tk, 'task');
+                },
+                get body() {
+                    return need(parsed, 'body');
+                }
+            });
+        }
+    };
+}
 const ok = (json, status = 200, headers) => ({
     status,
     json,
@@ -31082,6 +31243,22 @@ function project(ctx) {
         throw notFound(`Data integration project '${id}' was not found.`);
     return p;
 }
+/** The data task of `:dataTaskId` in the project. */
+function task(ctx, p) {
+    const id = ctx.params.dataTaskId;
+    const t = p.tasks.find((x) => x.id === id);
+    if (!t)
+        throw notFound(`Data task '${id}' was not found in project '${p.id}'.`);
+    return t;
+}
+/** Qlik runs one action at a time per project: another one while it runs is a 409. */
+function ensureIdle(ctx, p) {
+    const running = ctx.core.engine.running(p.id, ctx.now);
+    if (running.length > 0) {
+        const a = running[0];
+        throw conflict(`Action ${a.id} (${a.type}) is still running on project '${p.name}'; wait for it to finish.`);
+    }
+}
 /** Read the `zip` field of a multipart/form-data body. */
 async function multipartZip(ctx) {
     const type = String(ctx.headers['content-type'] ?? '');
@@ -31109,7 +31286,303 @@ async function multipartZip(ctx) {
     return bytes;
 }
 
-;// CONCATENATED MODULE: ./src/simulator/runtime.ts
+;// CONCATENATED MODULE: ./src/simulator/api/paging.ts
+
+
+/** The tenant's base URL as the client reached it (for `links`). */
+const base = (ctx) => `http://${String(ctx.headers.host ?? ctx.tenant.host)}`;
+function page(ctx, items, defLimit, maxLimit) {
+    const limit = intQuery(ctx, 'limit', defLimit, 1, maxLimit);
+    const cursor = ctx.url.searchParams.get('next') ?? ctx.url.searchParams.get('page');
+    const start = cursor ? Number.parseInt(Buffer.from(cursor, 'base64url').toString('utf8'), 10) : 0;
+    if (!Number.isInteger(start) || start < 0)
+        throw badRequest('Invalid page cursor.', 'next');
+    const data = items.slice(start, start + limit);
+    const self = new URL(ctx.url.pathname + ctx.url.search, base(ctx));
+    const links = { self: { href: self.toString() } };
+    if (start + limit < items.length) {
+        const next = new URL(self);
+        next.searchParams.set('next', Buffer.from(String(start + limit)).toString('base64url'));
+        next.searchParams.delete('page');
+        links.next = { href: next.toString() };
+    }
+    if (start > 0) {
+        const prev = new URL(self);
+        prev.searchParams.set('next', Buffer.from(String(Math.max(0, start - limit))).toString('base64url'));
+        links.prev = { href: prev.toString() };
+    }
+    return { data, links };
+}
+
+;// CONCATENATED MODULE: ./src/simulator/api/data-stores.ts
+
+
+/** The data stores catalog (`/api/v1/data-stores`). */
+const dataStoreRoutes = [
+    route('GET /api/v1/data-stores', { tier: 'tier1', write: false }, (ctx) => {
+        const limit = intQuery(ctx, 'limit', 20, 1, 100);
+        const pageNo = intQuery(ctx, 'page', 0, 0, 100000);
+        const all = ctx.tenant.dataStores;
+        const data = all.slice(pageNo * limit, pageNo * limit + limit);
+        const pages = Math.ceil(all.length / limit);
+        const href = (p) => ({
+            href: `${base(ctx)}/api/v1/data-stores?limit=${limit}&page=${p}`
+        });
+        return ok({
+            data: data.map((d) => ({
+                id: d.id,
+                name: d.name,
+                spaceId: d.spaceId,
+                type: d.type,
+                ownerId: ctx.tenant.ownerId,
+                createdBy: ctx.tenant.ownerId,
+                createdTime: d.createdTime,
+                lastModifiedTime: d.createdTime,
+                tags: []
+            })),
+            limit,
+            page: pageNo,
+            pages,
+            total: all.length,
+            links: {
+                self: href(pageNo),
+                ...(pageNo + 1 < pages ? { next: href(pageNo + 1) } : {}),
+                ...(pageNo > 0 ? { prev: href(pageNo - 1) } : {})
+            }
+        });
+    })
+];
+
+;// CONCATENATED MODULE: ./src/simulator/api/di-actions.ts
+
+
+/** The status of an asynchronous action (`/api/v1/di-projects/actions/{actionId}`). */
+const diActionRoutes = [
+    route('GET /api/v1/di-projects/actions/:actionId', { tier: 'tier1', write: false }, (ctx) => {
+        const id = ctx.params.actionId;
+        const a = ctx.core.engine.get(id);
+        if (!a || a.tenant !== ctx.tenant.name)
+            throw notFound(`Action '${id}' was not found.`);
+        return ok(ctx.core.engine.status(a, ctx.now, boolQuery(ctx, 'detailed')));
+    })
+];
+
+;// CONCATENATED MODULE: ./src/simulator/engine/connections.ts
+
+
+/**
+ * Qlik's connection rules: a binding that names a connection must name one of this tenant, in a
+ * space that exists, and reachable (prepare and validate check the project's and each task's).
+ */
+function connectionProblem(tenant, variable, value) {
+    if (value === undefined || value === null || value === '') {
+        return {
+            code: 'DI-BINDING-MISSING',
+            message: `Binding variable '${variable}' has no value in this project.`,
+            details: `Set '${variable}' with PUT /api/v1/di-projects/{projectId}/bindings.`
+        };
+    }
+    const ref = parseConnectionExpression(value);
+    if (!ref) {
+        return {
+            code: 'DI-BINDING-INVALID',
+            message: `Binding variable '${variable}' is not a connection expression: '${value}'.`,
+            details: 'Expected {{id(connection, SPACE_NAME.CONNECTION_NAME)}}.'
+        };
+    }
+    const conn = findConnection(tenant, ref.space, ref.name);
+    if (!conn) {
+        const space = tenant.spaces.find((s) => s.name === ref.space);
+        return {
+            code: 'DI-CONNECTION-NOT-FOUND',
+            message: `Connection '${ref.space}.${ref.name}' (variable '${variable}') was not found${space ? ` in space '${ref.space}'` : `: there is no space '${ref.space}'`}.`,
+            details: `Create the connection in tenant ${tenant.host} or change the binding '${variable}'.`
+        };
+    }
+    if (!conn.reachable) {
+        return {
+            code: 'DI-CONNECTION-UNREACHABLE',
+            message: `Connection '${ref.space}.${ref.name}' (variable '${variable}') cannot be reached.`,
+            details: 'Check the connection credentials and the gateway that serves it.'
+        };
+    }
+    return undefined;
+}
+function taskConnectionProblem(tenant, p, t) {
+    for (const variable of Object.values(t.connectionVars)) {
+        const problem = connectionProblem(tenant, variable, p.bindings[variable]);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+/** The project's own connections (platform, cloud staging): the first problem, if any. */
+function platformProblem(tenant, p) {
+    for (const variable of Object.values(p.connectionVars)) {
+        const problem = connectionProblem(tenant, variable, p.bindings[variable]);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+function connectionForCreate(tenant, value, field) {
+    const byId = tenant.connections.find((c) => c.id === value);
+    const ref = parseConnectionExpression(value) ??
+        (/^([^.\s]+)\.(.+)$/.exec(value)
+            ? { space: value.split('.')[0], name: value.slice(value.indexOf('.') + 1) }
+            : undefined);
+    const conn = byId ?? (ref ? findConnection(tenant, ref.space, ref.name) : undefined);
+    if (!conn)
+        throw badRequest(`${field} '${value}' does not name a connection in this tenant.`, field);
+    const space = tenant.spaces.find((s) => s.id === conn.spaceId);
+    return connectionExpression(space.name, conn.name);
+}
+
+;// CONCATENATED MODULE: ./src/simulator/engine/import.ts
+
+
+
+
+
+/**
+ * Qlik's import: the uploaded package is read (400 with every problem when it is not a valid
+ * project definition), checked against the target project (type, platform, bindings, connections,
+ * upstream projects), and applied when the import action completes.
+ */
+/** What stops the package from being imported into this project (at most 50, as Qlik lists). */
+function importErrors(tenant, p, pkg) {
+    const errors = [];
+    if (pkg.project.type !== p.type) {
+        errors.push({
+            code: 'DI-IMPORT-TYPE-MISMATCH',
+            message: `The package is a ${pkg.project.type} project; the target project '${p.name}' is ${p.type}.`,
+            details: 'Import into a project of the same type.'
+        });
+    }
+    if (pkg.project.platformType !== p.platformType) {
+        errors.push({
+            code: 'DI-IMPORT-PLATFORM-MISMATCH',
+            message: `The package targets platform ${pkg.project.platformType}; the target project '${p.name}' uses ${p.platformType}.`,
+            details: 'Import into a project created for the same platform.'
+        });
+    }
+    const connectionVars = new Set([
+        ...Object.values(pkg.project.connectionVars),
+        ...pkg.tasks.flatMap((t) => Object.values(t.connectionVars))
+    ]);
+    for (const variable of pkg.declared) {
+        const value = p.bindings[variable];
+        if (value === undefined || value === '') {
+            errors.push({
+                code: 'DI-BINDING-MISSING',
+                message: `Binding variable '${variable}' has no value in the target project '${p.name}'.`,
+                details: 'Set it with PUT /api/v1/di-projects/{projectId}/bindings before importing.'
+            });
+            continue;
+        }
+        if (connectionVars.has(variable) || parseConnectionExpression(value)) {
+            const problem = connectionProblem(tenant, variable, value);
+            if (problem && problem.code !== 'DI-CONNECTION-UNREACHABLE')
+                errors.push(problem);
+        }
+    }
+    // Qlik: upstream projects referenced by this one must be imported first
+    for (const t of pkg.tasks) {
+        if (!t.upstream)
+            continue;
+        const id = p.bindings[t.upstream.projectVar];
+        if (id === undefined || id === '' || id === null)
+            continue; // reported as DI-BINDING-MISSING
+        const up = tenant.projects.find((x) => x.id === id);
+        if (!up || !up.tasks.some((x) => x.id === t.upstream?.taskId)) {
+            errors.push({
+                code: 'DI-IMPORT-UPSTREAM-MISSING',
+                message: `Task '${t.name}' selects datasets from task '${t.upstream.taskId}' of project ${id} (${t.upstream.projectVar}), which ${up ? 'has no such task' : 'does not exist in this tenant'}: import the upstream project first`,
+                details: 'Import the upstream project first, then bind its id to this variable.'
+            });
+        }
+    }
+    return errors.slice(0, 50);
+}
+/** The package's content becomes the project's: settings, tasks, datasets, declared variables. */
+function applyImport(tenant, p, pkg) {
+    p.settings = settingsToApply(p.settings, pkg.project.settings);
+    if (pkg.project.description !== '')
+        p.description = pkg.project.description;
+    p.connectionVars = { ...pkg.project.connectionVars };
+    p.declared = [...pkg.declared];
+    for (const pt of pkg.tasks) {
+        let t = p.tasks.find((x) => x.id === pt.id);
+        if (!t) {
+            t = {
+                id: pt.id,
+                name: pt.name,
+                type: pt.type,
+                description: pt.description,
+                connectionVars: {},
+                datasets: [],
+                settings: {},
+                continuous: false,
+                modelBytes: 0,
+                prepared: false,
+                validated: false,
+                requiresRecreate: [],
+                reloadRequested: false,
+                runs: []
+            };
+            p.tasks.push(t);
+        }
+        const removed = t.datasets.filter((d) => !pt.datasets.includes(d));
+        if (t.prepared && removed.length > 0)
+            t.requiresRecreate = [...new Set([...t.requiresRecreate, ...removed])];
+        t.name = pt.name;
+        t.type = pt.type;
+        if (pt.description !== '')
+            t.description = pt.description;
+        t.connectionVars = { ...pt.connectionVars };
+        if (pt.upstream)
+            t.upstream = { ...pt.upstream };
+        else
+            delete t.upstream;
+        t.datasets = [...pt.datasets];
+        t.settings = settingsToApply(t.settings, pt.settings);
+        t.continuous = continuousOf(t.type, t.settings);
+        t.modelBytes = pt.modelBytes;
+        t.prepared = false;
+        t.validated = false;
+    }
+    p.nameToIdMap = computeNameToIdMap(tenant, p.bindings);
+    p.importCount += 1;
+}
+/** The `zip` field of the upload, read as a package; 400 with Qlik's items when it is invalid. */
+async function parseUpload(ctx) {
+    const zip = await multipartZip(ctx);
+    let result;
+    try {
+        result = readPackage(zip);
+    }
+    catch (e) {
+        if (e instanceof PackageError)
+            throw badRequest(e.message, 'zip');
+        throw e;
+    }
+    const errs = result.reports.filter((r) => r.level === 'ERROR');
+    if (!result.content || errs.length > 0) {
+        const items = errs.slice(0, 50).map((r) => ({
+            code: 'DI-PACKAGE-INVALID',
+            title: 'Invalid project definition',
+            detail: `${r.path}: ${r.reason}`,
+            status: 400
+        }));
+        const first = items[0];
+        throw new SimHttpError(400, 'DI-PACKAGE-INVALID', 'Invalid project definition', first?.detail ?? 'Invalid package.', {
+            more: items.slice(1)
+        });
+    }
+    return result.content;
+}
+
+;// CONCATENATED MODULE: ./src/simulator/engine/runtime.ts
 
 
 
@@ -31280,90 +31753,19 @@ function collectEvents(tenant, now, timing, out) {
     out.push(...pending);
 }
 
-;// CONCATENATED MODULE: ./src/simulator/di-projects.ts
+;// CONCATENATED MODULE: ./src/simulator/engine/prepare.ts
 
 
 
 
-
-
-
-/** The Data Integration Projects API (`/api/v1/di-projects`), as of @qlik/api 2.19. */
-const projectItem = (p) => ({
-    id: p.id,
-    name: p.name,
-    type: p.type,
-    platformType: p.platformType,
-    ownerId: p.ownerId,
-    spaceId: p.spaceId,
-    description: p.description
-});
-const taskItem = (p, t) => ({
-    id: t.id,
-    name: t.name,
-    type: t.type,
-    ownerId: p.ownerId,
-    spaceId: p.spaceId,
-    description: t.description
-});
-function task(ctx, p) {
-    const id = ctx.params.dataTaskId;
-    const t = p.tasks.find((x) => x.id === id);
-    if (!t)
-        throw notFound(`Data task '${id}' was not found in project '${p.id}'.`);
-    return t;
-}
-/** Describe why a binding value cannot be used as a connection in this tenant (undefined: fine). */
-function connectionProblem(tenant, variable, value) {
-    if (value === undefined || value === null || value === '') {
-        return {
-            code: 'DI-BINDING-MISSING',
-            message: `Binding variable '${variable}' has no value in this project.`,
-            details: `Set '${variable}' with PUT /api/v1/di-projects/{projectId}/bindings.`
-        };
-    }
-    const ref = parseConnectionExpression(value);
-    if (!ref) {
-        return {
-            code: 'DI-BINDING-INVALID',
-            message: `Binding variable '${variable}' is not a connection expression: '${value}'.`,
-            details: 'Expected {{id(connection, SPACE_NAME.CONNECTION_NAME)}}.'
-        };
-    }
-    const conn = findConnection(tenant, ref.space, ref.name);
-    if (!conn) {
-        const space = tenant.spaces.find((s) => s.name === ref.space);
-        return {
-            code: 'DI-CONNECTION-NOT-FOUND',
-            message: `Connection '${ref.space}.${ref.name}' (variable '${variable}') was not found${space ? ` in space '${ref.space}'` : `: there is no space '${ref.space}'`}.`,
-            details: `Create the connection in tenant ${tenant.host} or change the binding '${variable}'.`
-        };
-    }
-    if (!conn.reachable) {
-        return {
-            code: 'DI-CONNECTION-UNREACHABLE',
-            message: `Connection '${ref.space}.${ref.name}' (variable '${variable}') cannot be reached.`,
-            details: 'Check the connection credentials and the gateway that serves it.'
-        };
-    }
-    return undefined;
-}
-function taskConnectionProblem(tenant, p, t) {
-    for (const variable of Object.values(t.connectionVars)) {
-        const problem = connectionProblem(tenant, variable, p.bindings[variable]);
-        if (problem)
-            return problem;
-    }
-    return undefined;
-}
-function ensureIdle(ctx, p) {
-    const running = ctx.core.engine.running(p.id, ctx.now);
-    if (running.length > 0) {
-        const a = running[0];
-        throw conflict(`Action ${a.id} (${a.type}) is still running on project '${p.name}'; wait for it to finish.`);
-    }
-}
-const selectedTasksSchema = array(strictObject({ taskId: schemas_string().min(1) })).default([]);
+/**
+ * Qlik's prepare and validate, task by task: each task's outcome is the first check it fails (or
+ * COMPLETED), decided when the action starts; the tasks become prepared (or validated) when the
+ * action ends.
+ */
+/** `selectedTasks` of a prepare or validate body: empty means every task of the project. */
+const selectedTasksSchema = array(strictObject({ taskId: schemas_string().min(1) }))
+    .default([]);
 function selectTasks(p, selected) {
     if (selected.length === 0)
         return p.tasks;
@@ -31374,7 +31776,75 @@ function selectTasks(p, selected) {
         return t;
     });
 }
-/** Start an asynchronous action, applying a matched fault (forced outcome, never finishing). */
+/** A task's outcome: FAILED with the first check's error, else COMPLETED with `info`. */
+function taskPlan(t, checks, info) {
+    const base = { taskId: t.id, name: t.name };
+    for (const check of checks) {
+        const error = check();
+        if (error)
+            return { ...base, outcome: 'FAILED', error };
+    }
+    return { ...base, outcome: 'COMPLETED', info };
+}
+/** A failure forced by the simulator's configuration (failPrepare / failValidate). */
+const forced = (t, message, code) => () => message === undefined ? undefined : { code, message, details: `Task ${t.name} (${t.id})` };
+function prepareTaskPlan(ctx, p, t, allowRecreate, platformError) {
+    return taskPlan(t, [
+        () => platformError,
+        () => {
+            const last = t.runs.at(-1);
+            // a running task cannot be prepared (its tables are in use): stop it first
+            return last && isRunActive(runStateAt(last, ctx.now, ctx.core.config.timing))
+                ? {
+                    code: 'DI-TASK-RUNNING',
+                    message: `Task '${t.name}' is running (run ${last.runId}); stop it before preparing.`,
+                    details: 'POST .../runtime/actions/stop, wait until it is stopped, then prepare.'
+                }
+                : undefined;
+        },
+        () => taskConnectionProblem(ctx.tenant, p, t),
+        forced(t, t.failPrepare, 'DI-TASK-PREPARE-FAILED'),
+        () => t.requiresRecreate.length > 0 && !allowRecreate
+            ? {
+                code: 'DI-PREPARE-RECREATE-REQUIRED',
+                message: `Preparing task '${t.name}' requires recreating datasets (${t.requiresRecreate.join(', ')}).`,
+                details: 'Run prepare with allowRecreate=true to drop and recreate them.'
+            }
+            : undefined
+    ], `Prepared ${t.datasets.length} dataset(s).`);
+}
+function validateTaskPlan(ctx, p, t) {
+    return taskPlan(t, [
+        () => t.prepared
+            ? undefined
+            : {
+                code: 'DI-TASK-NOT-PREPARED',
+                message: `Task '${t.name}' is not prepared.`,
+                details: 'Prepare the project (or the task) before validating it.'
+            },
+        () => taskConnectionProblem(ctx.tenant, p, t),
+        forced(t, t.failValidate, 'DI-TASK-VALIDATION-FAILED')
+    ], `Validated ${t.datasets.length} dataset(s).`);
+}
+/** When the action ends: apply `mark` to each task that COMPLETED. */
+const onCompleted = (p, mark) => (_outcome, tasks) => {
+    for (const r of tasks) {
+        const t = p.tasks.find((x) => x.id === r.taskId);
+        if (t && r.outcome === 'COMPLETED')
+            mark(t);
+    }
+};
+const markPrepared = (p) => onCompleted(p, (t) => {
+    t.prepared = true;
+    t.validated = false;
+    t.requiresRecreate = [];
+});
+const markValidated = (p) => onCompleted(p, (t) => {
+    t.validated = true;
+});
+
+;// CONCATENATED MODULE: ./src/simulator/engine/start-action.ts
+
 function startAction(ctx, p, type, name, tasks, onSettled, error) {
     const timing = ctx.core.config.timing;
     const plan = {
@@ -31416,218 +31886,28 @@ function startAction(ctx, p, type, name, tasks, onSettled, error) {
     const action = ctx.core.engine.create(plan, ctx.now);
     return ok({ actionId: action.id }, 202, { location: `/api/v1/di-projects/actions/${action.id}` });
 }
-// ---------- import ----------
-function importErrors(tenant, p, pkg) {
-    const errors = [];
-    if (pkg.project.type !== p.type) {
-        errors.push({
-            code: 'DI-IMPORT-TYPE-MISMATCH',
-            message: `The package is a ${pkg.project.type} project; the target project '${p.name}' is ${p.type}.`,
-            details: 'Import into a project of the same type.'
-        });
-    }
-    if (pkg.project.platformType !== p.platformType) {
-        errors.push({
-            code: 'DI-IMPORT-PLATFORM-MISMATCH',
-            message: `The package targets platform ${pkg.project.platformType}; the target project '${p.name}' uses ${p.platformType}.`,
-            details: 'Import into a project created for the same platform.'
-        });
-    }
-    const connectionVars = new Set([
-        ...Object.values(pkg.project.connectionVars),
-        ...pkg.tasks.flatMap((t) => Object.values(t.connectionVars))
-    ]);
-    for (const variable of pkg.declared) {
-        const value = p.bindings[variable];
-        if (value === undefined || value === '') {
-            errors.push({
-                code: 'DI-BINDING-MISSING',
-                message: `Binding variable '${variable}' has no value in the target project '${p.name}'.`,
-                details: 'Set it with PUT /api/v1/di-projects/{projectId}/bindings before importing.'
-            });
-            continue;
-        }
-        if (connectionVars.has(variable) || parseConnectionExpression(value)) {
-            const problem = connectionProblem(tenant, variable, value);
-            if (problem && problem.code !== 'DI-CONNECTION-UNREACHABLE')
-                errors.push(problem);
-        }
-    }
-    // Qlik: upstream projects referenced by this one must be imported first
-    for (const t of pkg.tasks) {
-        if (!t.upstream)
-            continue;
-        const id = p.bindings[t.upstream.projectVar];
-        if (id === undefined || id === '' || id === null)
-            continue; // reported as DI-BINDING-MISSING
-        const up = tenant.projects.find((x) => x.id === id);
-        if (!up || !up.tasks.some((x) => x.id === t.upstream?.taskId)) {
-            errors.push({
-                code: 'DI-IMPORT-UPSTREAM-MISSING',
-                message: `Task '${t.name}' selects datasets from task '${t.upstream.taskId}' of project ${id} (${t.upstream.projectVar}), which ${up ? 'has no such task' : 'does not exist in this tenant'}: import the upstream project first`,
-                details: 'Import the upstream project first, then bind its id to this variable.'
-            });
-        }
-    }
-    return errors.slice(0, 50);
-}
-function applyImport(tenant, p, pkg) {
-    p.settings = settingsToApply(p.settings, pkg.project.settings);
-    if (pkg.project.description !== '')
-        p.description = pkg.project.description;
-    p.connectionVars = { ...pkg.project.connectionVars };
-    p.declared = [...pkg.declared];
-    for (const pt of pkg.tasks) {
-        let t = p.tasks.find((x) => x.id === pt.id);
-        if (!t) {
-            t = {
-                id: pt.id,
-                name: pt.name,
-                type: pt.type,
-                description: pt.description,
-                connectionVars: {},
-                datasets: [],
-                settings: {},
-                continuous: false,
-                modelBytes: 0,
-                prepared: false,
-                validated: false,
-                requiresRecreate: [],
-                reloadRequested: false,
-                runs: []
-            };
-            p.tasks.push(t);
-        }
-        const removed = t.datasets.filter((d) => !pt.datasets.includes(d));
-        if (t.prepared && removed.length > 0)
-            t.requiresRecreate = [...new Set([...t.requiresRecreate, ...removed])];
-        t.name = pt.name;
-        t.type = pt.type;
-        if (pt.description !== '')
-            t.description = pt.description;
-        t.connectionVars = { ...pt.connectionVars };
-        if (pt.upstream)
-            t.upstream = { ...pt.upstream };
-        else
-            delete t.upstream;
-        t.datasets = [...pt.datasets];
-        t.settings = settingsToApply(t.settings, pt.settings);
-        t.continuous = continuousOf(t.type, t.settings);
-        t.modelBytes = pt.modelBytes;
-        t.prepared = false;
-        t.validated = false;
-    }
-    p.nameToIdMap = computeNameToIdMap(tenant, p.bindings);
-    p.importCount += 1;
-}
-async function parseUpload(ctx) {
-    const zip = await multipartZip(ctx);
-    let result;
-    try {
-        result = readPackage(zip);
-    }
-    catch (e) {
-        if (e instanceof PackageError)
-            throw badRequest(e.message, 'zip');
-        throw e;
-    }
-    const errs = result.reports.filter((r) => r.level === 'ERROR');
-    if (!result.content || errs.length > 0) {
-        const items = errs.slice(0, 50).map((r) => ({
-            code: 'DI-PACKAGE-INVALID',
-            title: 'Invalid project definition',
-            detail: `${r.path}: ${r.reason}`,
-            status: 400
-        }));
-        const first = items[0];
-        throw new SimHttpError(400, 'DI-PACKAGE-INVALID', 'Invalid project definition', first?.detail ?? 'Invalid package.', {
-            more: items.slice(1)
-        });
-    }
-    return result.content;
-}
-// ---------- prepare / validate ----------
-function prepareTaskPlan(ctx, p, t, allowRecreate, platformError) {
-    const base = { taskId: t.id, name: t.name };
-    const fail = (error) => ({ ...base, outcome: 'FAILED', error });
-    if (platformError)
-        return fail(platformError);
-    const last = t.runs.at(-1);
-    if (last && isRunActive(runStateAt(last, ctx.now, ctx.core.config.timing))) {
-        // a running task cannot be prepared (its tables are in use): stop it first
-        return fail({
-            code: 'DI-TASK-RUNNING',
-            message: `Task '${t.name}' is running (run ${last.runId}); stop it before preparing.`,
-            details: 'POST .../runtime/actions/stop, wait until it is stopped, then prepare.'
-        });
-    }
-    const conn = taskConnectionProblem(ctx.tenant, p, t);
-    if (conn)
-        return fail(conn);
-    if (t.failPrepare !== undefined) {
-        return fail({
-            code: 'DI-TASK-PREPARE-FAILED',
-            message: t.failPrepare,
-            details: `Task ${t.name} (${t.id})`
-        });
-    }
-    if (t.requiresRecreate.length > 0 && !allowRecreate) {
-        return fail({
-            code: 'DI-PREPARE-RECREATE-REQUIRED',
-            message: `Preparing task '${t.name}' requires recreating datasets (${t.requiresRecreate.join(', ')}).`,
-            details: 'Run prepare with allowRecreate=true to drop and recreate them.'
-        });
-    }
-    return { ...base, outcome: 'COMPLETED', info: `Prepared ${t.datasets.length} dataset(s).` };
-}
-function validateTaskPlan(ctx, p, t) {
-    const base = { taskId: t.id, name: t.name };
-    const fail = (error) => ({ ...base, outcome: 'FAILED', error });
-    if (!t.prepared) {
-        return fail({
-            code: 'DI-TASK-NOT-PREPARED',
-            message: `Task '${t.name}' is not prepared.`,
-            details: 'Prepare the project (or the task) before validating it.'
-        });
-    }
-    const conn = taskConnectionProblem(ctx.tenant, p, t);
-    if (conn)
-        return fail(conn);
-    if (t.failValidate !== undefined) {
-        return fail({
-            code: 'DI-TASK-VALIDATION-FAILED',
-            message: t.failValidate,
-            details: `Task ${t.name} (${t.id})`
-        });
-    }
-    return { ...base, outcome: 'COMPLETED', info: `Validated ${t.datasets.length} dataset(s).` };
-}
-function platformProblem(ctx, p) {
-    for (const variable of Object.values(p.connectionVars)) {
-        const problem = connectionProblem(ctx.tenant, variable, p.bindings[variable]);
-        if (problem)
-            return problem;
-    }
-    return undefined;
-}
-const markPrepared = (p) => (_outcome, tasks) => {
-    for (const r of tasks) {
-        const t = p.tasks.find((x) => x.id === r.taskId);
-        if (!t || r.outcome !== 'COMPLETED')
-            continue;
-        t.prepared = true;
-        t.validated = false;
-        t.requiresRecreate = [];
-    }
-};
-const markValidated = (p) => (_outcome, tasks) => {
-    for (const r of tasks) {
-        const t = p.tasks.find((x) => x.id === r.taskId);
-        if (t && r.outcome === 'COMPLETED')
-            t.validated = true;
-    }
-};
-// ---------- routes ----------
+
+;// CONCATENATED MODULE: ./src/simulator/api/di-projects.ts
+
+
+
+
+
+
+
+
+
+
+/** The Data Integration Projects API (`/api/v1/di-projects`): projects, export, import, bindings. */
+const projectItem = (p) => ({
+    id: p.id,
+    name: p.name,
+    type: p.type,
+    platformType: p.platformType,
+    ownerId: p.ownerId,
+    spaceId: p.spaceId,
+    description: p.description
+});
 const createSchema = strictObject({
     name: schemas_string().trim().min(1, 'name is required'),
     type: schemas_enum(PROJECT_TYPES).default('DATA_PIPELINE'),
@@ -31638,12 +31918,194 @@ const createSchema = strictObject({
     cloudStagingConnection: schemas_string().optional()
 });
 const exportSchema = strictObject({
-    mode: schemas_enum(['MINIMAL', 'ALL', 'LEGACY']).default('LEGACY'),
+    mode: schemas_enum(EXPORT_MODES).default('LEGACY'),
     includeBindings: schemas_boolean().default(false)
 });
 const bindingsSchema = strictObject({
     variables: record(schemas_string(), schemas_string().nullable())
 });
+/** Qlik's 400 for an import refused before it starts: one item per error. */
+function importRefused(errors) {
+    const items = errors.map((e) => ({
+        code: e.code,
+        title: e.message,
+        detail: e.details,
+        status: 400
+    }));
+    return new SimHttpError(400, items[0].code, items[0].title, items[0].detail, {
+        more: items.slice(1)
+    });
+}
+const diProjectRoutes = [
+    route('GET /api/v1/di-projects', { tier: 'tier1', write: false }, (ctx) => {
+        const spaceId = ctx.url.searchParams.get('spaceId');
+        const list = ctx.tenant.projects.filter((p) => !spaceId || p.spaceId === spaceId);
+        return ok({ projects: list.map(projectItem) });
+    }),
+    route('POST /api/v1/di-projects', { tier: 'tier2', write: true, body: createSchema, bodyRequired: true }, (ctx, { body }) => {
+        const space = ctx.tenant.spaces.find((s) => s.id === body.space);
+        if (!space) {
+            const byName = findSpace(ctx.tenant, body.space);
+            throw badRequest(`Space '${body.space}' was not found${byName ? ' (the API expects the space id, not its name)' : ''}.`, 'space');
+        }
+        if (ctx.tenant.projects.some((p) => p.spaceId === space.id && p.name === body.name)) {
+            throw new SimHttpError(400, 'DI-PROJECT-NAME-EXISTS', 'Project name already exists', `A project named '${body.name}' already exists in space '${space.name}'.`, { source: { pointer: '/name' } });
+        }
+        if (body.platformType === undefined && body.type === 'DATA_PIPELINE') {
+            throw badRequest('platformType is required for a DATA_PIPELINE project.', 'platformType');
+        }
+        const bindings = { projectName: body.name };
+        const connectionVars = {};
+        const declared = ['projectName'];
+        for (const role of ['platformConnection', 'cloudStagingConnection']) {
+            const v = body[role];
+            if (v === undefined || v === '')
+                continue;
+            bindings[role] = connectionForCreate(ctx.tenant, v, role);
+            connectionVars[role] = role;
+            declared.push(role);
+        }
+        const p = {
+            id: newId(),
+            name: body.name,
+            type: body.type,
+            platformType: body.platformType ?? 'NONE',
+            spaceId: space.id,
+            ownerId: ctx.credential.user,
+            description: body.description,
+            createdAt: new Date(ctx.now).toISOString(),
+            settings: {},
+            connectionVars,
+            bindings,
+            nameToIdMap: computeNameToIdMap(ctx.tenant, bindings),
+            declared,
+            tasks: [],
+            importCount: 0
+        };
+        ctx.tenant.projects.push(p);
+        return ok(projectItem(p), 201);
+    }),
+    route('POST /api/v1/di-projects/utils/actions/validate-project-definitions', { tier: 'tier2', write: false }, async (ctx) => {
+        const zip = await multipartZip(ctx);
+        try {
+            return ok({ reports: readPackage(zip).reports });
+        }
+        catch (e) {
+            if (e instanceof PackageError)
+                throw badRequest(e.message, 'zip');
+            throw e;
+        }
+    }),
+    route('GET /api/v1/di-projects/:projectId', { tier: 'tier1', write: false, project: true }, (_ctx, { project }) => ok(projectItem(project))),
+    route('POST /api/v1/di-projects/:projectId/actions/export', { tier: 'tier2', write: false, project: true }, (ctx, { project: p }) => {
+        const accept = String(ctx.headers.accept ?? '*/*');
+        if (!/application\/octet-stream|\*\/\*|application\/\*/.test(accept)) {
+            throw new SimHttpError(406, 'HTTP-406', 'Not Acceptable', "Only 'application/octet-stream' is supported.");
+        }
+        // the Accept header is checked before the body
+        const body = jsonBody(ctx, exportSchema);
+        const zip = buildPackage(p, body.mode, body.includeBindings);
+        const file = `${p.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.zip`;
+        return {
+            status: 200,
+            body: zip,
+            contentType: 'application/octet-stream',
+            headers: { 'content-disposition': `attachment; filename="${file}"` }
+        };
+    }),
+    route('POST /api/v1/di-projects/:projectId/actions/import', { tier: 'tier2', write: true, project: true }, async (ctx, { project: p }) => {
+        const pkg = await parseUpload(ctx);
+        if (pkg.format === 'YAML') {
+            throw badRequest('This endpoint imports LEGACY (JSON) packages only. Import YAML packages with POST /api/v1/di-projects/{projectId}/actions/import-async.', 'zip');
+        }
+        ensureIdle(ctx, p);
+        const errors = importErrors(ctx.tenant, p, pkg);
+        if (errors.length > 0)
+            throw importRefused(errors);
+        applyImport(ctx.tenant, p, pkg);
+        return ok({});
+    }),
+    route('POST /api/v1/di-projects/:projectId/actions/import-async', { tier: 'tier2', write: true, project: true }, async (ctx, { project: p }) => {
+        const pkg = await parseUpload(ctx);
+        ensureIdle(ctx, p);
+        const errors = importErrors(ctx.tenant, p, pkg);
+        const taskOf = (e) => /'task\.([^.']+)\./.exec(e.message)?.[1];
+        const tasks = pkg.tasks.map((t) => {
+            const own = errors.filter((e) => taskOf(e) === t.id);
+            return own.length > 0
+                ? {
+                    taskId: t.id,
+                    name: t.name,
+                    outcome: 'FAILED',
+                    error: own[0],
+                    info: own.map((e) => e.message).join(' ')
+                }
+                : { taskId: t.id, name: t.name, outcome: 'COMPLETED', info: 'Imported.' };
+        });
+        const error = errors.length > 0
+            ? {
+                code: 'DI-IMPORT-FAILED',
+                message: `Import into project '${p.name}' failed with ${errors.length} error(s).`,
+                details: errors.map((e) => e.message).join(' | ')
+            }
+            : undefined;
+        return startAction(ctx, p, 'PROJECT_IMPORT', `Import ${pkg.format} package into ${p.name}`, tasks, (outcome) => {
+            if (outcome === 'COMPLETED')
+                applyImport(ctx.tenant, p, pkg);
+        }, error);
+    }),
+    route('POST /api/v1/di-projects/:projectId/actions/prepare', {
+        tier: 'tier2',
+        write: true,
+        project: true,
+        body: strictObject({
+            allowRecreate: schemas_boolean().default(false),
+            selectedTasks: selectedTasksSchema
+        }),
+        bodyRequired: true
+    }, (ctx, { project: p, body }) => {
+        const tasks = selectTasks(p, body.selectedTasks);
+        ensureIdle(ctx, p);
+        const platform = platformProblem(ctx.tenant, p);
+        const plans = tasks.map((t, i) => prepareTaskPlan(ctx, p, t, body.allowRecreate, i === 0 ? platform : undefined));
+        return startAction(ctx, p, 'PROJECT_PREPARE', `Prepare ${p.name}`, plans, markPrepared(p), tasks.length === 0 ? platform : undefined);
+    }),
+    route('POST /api/v1/di-projects/:projectId/actions/validate', {
+        tier: 'tier2',
+        write: true,
+        project: true,
+        body: strictObject({ selectedTasks: selectedTasksSchema }),
+        bodyRequired: true
+    }, (ctx, { project: p, body }) => {
+        const tasks = selectTasks(p, body.selectedTasks);
+        ensureIdle(ctx, p);
+        const plans = tasks.map((t) => validateTaskPlan(ctx, p, t));
+        return startAction(ctx, p, 'PROJECT_VALIDATE', `Validate ${p.name}`, plans, markValidated(p));
+    }),
+    route('GET /api/v1/di-projects/:projectId/bindings', { tier: 'tier1', write: false, project: true }, (ctx, { project: p }) => {
+        if (!boolQuery(ctx, 'recalculate'))
+            return ok({ variables: { ...p.bindings }, nameToIdMap: { ...p.nameToIdMap } });
+        // recalculated for the answer only: a GET changes nothing that is saved
+        const variables = { ...p.bindings };
+        for (const v of p.declared)
+            if (!(v in variables))
+                variables[v] = '';
+        return ok({ variables, nameToIdMap: computeNameToIdMap(ctx.tenant, variables) });
+    }),
+    route('PUT /api/v1/di-projects/:projectId/bindings', { tier: 'tier2', write: true, project: true, body: bindingsSchema, bodyRequired: true }, (ctx, { project: p, body }) => {
+        // PUT replaces the saved set: variables left out are gone (send the full, merged set).
+        p.bindings = { ...body.variables };
+        p.nameToIdMap = computeNameToIdMap(ctx.tenant, p.bindings);
+        return ok({});
+    })
+];
+
+;// CONCATENATED MODULE: ./src/simulator/api/di-task-runtime.ts
+
+
+
+
+/** A data task's runtime (`.../di-tasks/{dataTaskId}/runtime`): start, stop, state, runs. */
 const startSchema = strictObject({
     option: schemas_enum([
         'PROCESS_CHANGES_FROM_TIMESTAMP',
@@ -31653,487 +32115,91 @@ const startSchema = strictObject({
         .optional(),
     processChangesFrom: schemas_string().optional()
 });
-/** Resolve a connection given to create: an id, an expression or SPACE.NAME; answers the expression. */
-function connectionForCreate(tenant, value, field) {
-    const byId = tenant.connections.find((c) => c.id === value);
-    const ref = parseConnectionExpression(value) ??
-        (/^([^.\s]+)\.(.+)$/.exec(value)
-            ? { space: value.split('.')[0], name: value.slice(value.indexOf('.') + 1) }
-            : undefined);
-    const conn = byId ?? (ref ? findConnection(tenant, ref.space, ref.name) : undefined);
-    if (!conn)
-        throw badRequest(`${field} '${value}' does not name a connection in this tenant.`, field);
-    const space = tenant.spaces.find((s) => s.id === conn.spaceId);
-    return connectionExpression(space.name, conn.name);
-}
-const diProjectRoutes = [
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const spaceId = ctx.url.searchParams.get('spaceId');
-            const list = ctx.tenant.projects.filter((p) => !spaceId || p.spaceId === spaceId);
-            return ok({ projects: list.map(projectItem) });
+const diTaskRuntimeRoutes = [
+    route('POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/start', { tier: 'tier2', write: true, task: true, body: startSchema }, (ctx, { task: t, body }) => {
+        if (body.option !== undefined &&
+            !['REPLICATION', 'LANDING', 'REPLICATE_LANDING'].includes(t.type)) {
+            throw badRequest(`Run option '${body.option}' applies to replication tasks only; '${t.name}' is ${t.type}.`, 'option');
         }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const body = jsonBody(ctx, createSchema, true);
-            const space = ctx.tenant.spaces.find((s) => s.id === body.space);
-            if (!space) {
-                const byName = findSpace(ctx.tenant, body.space);
-                throw badRequest(`Space '${body.space}' was not found${byName ? ' (the API expects the space id, not its name)' : ''}.`, 'space');
-            }
-            if (ctx.tenant.projects.some((p) => p.spaceId === space.id && p.name === body.name)) {
-                throw new SimHttpError(400, 'DI-PROJECT-NAME-EXISTS', 'Project name already exists', `A project named '${body.name}' already exists in space '${space.name}'.`, { source: { pointer: '/name' } });
-            }
-            if (body.platformType === undefined && body.type === 'DATA_PIPELINE') {
-                throw badRequest('platformType is required for a DATA_PIPELINE project.', 'platformType');
-            }
-            const bindings = { projectName: body.name };
-            const connectionVars = {};
-            const declared = ['projectName'];
-            for (const role of ['platformConnection', 'cloudStagingConnection']) {
-                const v = body[role];
-                if (v === undefined || v === '')
-                    continue;
-                bindings[role] = connectionForCreate(ctx.tenant, v, role);
-                connectionVars[role] = role;
-                declared.push(role);
-            }
-            const p = {
-                id: newId(),
-                name: body.name,
-                type: body.type,
-                platformType: body.platformType ?? 'NONE',
-                spaceId: space.id,
-                ownerId: ctx.credential.user,
-                description: body.description,
-                createdAt: new Date(ctx.now).toISOString(),
-                settings: {},
-                connectionVars,
-                bindings,
-                nameToIdMap: computeNameToIdMap(ctx.tenant, bindings),
-                declared,
-                tasks: [],
-                importCount: 0
-            };
-            ctx.tenant.projects.push(p);
-            return ok(projectItem(p), 201);
+        if (!t.prepared) {
+            throw badRequest(`Task '${t.name}' is not prepared and cannot run. Prepare it first.`);
         }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/actions/:actionId',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const id = ctx.params.actionId;
-            const a = ctx.core.engine.get(id);
-            if (!a || a.tenant !== ctx.tenant.name)
-                throw notFound(`Action '${id}' was not found.`);
-            return ok(ctx.core.engine.status(a, ctx.now, boolQuery(ctx, 'detailed')));
+        const last = t.runs.at(-1);
+        const timing = ctx.core.config.timing;
+        if (last && isRunActive(runStateAt(last, ctx.now, timing))) {
+            throw conflict(`Task '${t.name}' is already running (run ${last.runId}).`);
         }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/utils/actions/validate-project-definitions',
-        tier: 'tier2',
-        write: false,
-        handler: async (ctx) => {
-            const zip = await multipartZip(ctx);
-            try {
-                return ok({ reports: readPackage(zip).reports });
-            }
-            catch (e) {
-                if (e instanceof PackageError)
-                    throw badRequest(e.message, 'zip');
-                throw e;
-            }
+        startRun(t, ctx.now, timing);
+        return { status: 204 };
+    }),
+    route('POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/stop', { tier: 'tier2', write: true, task: true }, (ctx, { task: t }) => {
+        const last = t.runs.at(-1);
+        const state = last ? runStateAt(last, ctx.now, ctx.core.config.timing) : undefined;
+        if (!last || state === undefined || !isRunActive(state) || state === 'STOPPING') {
+            throw conflict(`Task '${t.name}' is not running.`);
         }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => ok(projectItem(project(ctx)))
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/actions/export',
-        tier: 'tier2',
-        write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const accept = String(ctx.headers.accept ?? '*/*');
-            if (!/application\/octet-stream|\*\/\*|application\/\*/.test(accept)) {
-                throw new SimHttpError(406, 'HTTP-406', 'Not Acceptable', "Only 'application/octet-stream' is supported.");
-            }
-            const body = jsonBody(ctx, exportSchema);
-            const zip = buildPackage(p, body.mode, body.includeBindings);
-            const file = `${p.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.zip`;
-            return {
-                status: 200,
-                body: zip,
-                contentType: 'application/octet-stream',
-                headers: { 'content-disposition': `attachment; filename="${file}"` }
-            };
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/actions/import',
-        tier: 'tier2',
-        write: true,
-        handler: async (ctx) => {
-            const p = project(ctx);
-            const pkg = await parseUpload(ctx);
-            if (pkg.format === 'YAML') {
-                throw badRequest('This endpoint imports LEGACY (JSON) packages only. Import YAML packages with POST /api/v1/di-projects/{projectId}/actions/import-async.', 'zip');
-            }
-            ensureIdle(ctx, p);
-            const errors = importErrors(ctx.tenant, p, pkg);
-            if (errors.length > 0) {
-                const items = errors.map((e) => ({
-                    code: e.code,
-                    title: e.message,
-                    detail: e.details,
-                    status: 400
-                }));
-                throw new SimHttpError(400, items[0].code, items[0].title, items[0].detail, {
-                    more: items.slice(1)
-                });
-            }
-            applyImport(ctx.tenant, p, pkg);
-            return ok({});
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/actions/import-async',
-        tier: 'tier2',
-        write: true,
-        handler: async (ctx) => {
-            const p = project(ctx);
-            const pkg = await parseUpload(ctx);
-            ensureIdle(ctx, p);
-            const errors = importErrors(ctx.tenant, p, pkg);
-            const taskOf = (e) => /'task\.([^.']+)\./.exec(e.message)?.[1];
-            const tasks = pkg.tasks.map((t) => {
-                const own = errors.filter((e) => taskOf(e) === t.id);
-                return own.length > 0
-                    ? {
-                        taskId: t.id,
-                        name: t.name,
-                        outcome: 'FAILED',
-                        error: own[0],
-                        info: own.map((e) => e.message).join(' ')
-                    }
-                    : { taskId: t.id, name: t.name, outcome: 'COMPLETED', info: 'Imported.' };
-            });
-            const error = errors.length > 0
-                ? {
-                    code: 'DI-IMPORT-FAILED',
-                    message: `Import into project '${p.name}' failed with ${errors.length} error(s).`,
-                    details: errors.map((e) => e.message).join(' | ')
-                }
-                : undefined;
-            return startAction(ctx, p, 'PROJECT_IMPORT', `Import ${pkg.format} package into ${p.name}`, tasks, (outcome) => {
-                if (outcome === 'COMPLETED')
-                    applyImport(ctx.tenant, p, pkg);
-            }, error);
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/actions/prepare',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const body = jsonBody(ctx, strictObject({
-                allowRecreate: schemas_boolean().default(false),
-                selectedTasks: selectedTasksSchema
-            }), true);
-            const tasks = selectTasks(p, body.selectedTasks);
-            ensureIdle(ctx, p);
-            const platform = platformProblem(ctx, p);
-            const plans = tasks.map((t, i) => prepareTaskPlan(ctx, p, t, body.allowRecreate, i === 0 ? platform : undefined));
-            return startAction(ctx, p, 'PROJECT_PREPARE', `Prepare ${p.name}`, plans, markPrepared(p), tasks.length === 0 ? platform : undefined);
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/actions/validate',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const body = jsonBody(ctx, strictObject({ selectedTasks: selectedTasksSchema }), true);
-            const tasks = selectTasks(p, body.selectedTasks);
-            ensureIdle(ctx, p);
-            const plans = tasks.map((t) => validateTaskPlan(ctx, p, t));
-            return startAction(ctx, p, 'PROJECT_VALIDATE', `Validate ${p.name}`, plans, markValidated(p));
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId/bindings',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            if (!boolQuery(ctx, 'recalculate'))
-                return ok({ variables: { ...p.bindings }, nameToIdMap: { ...p.nameToIdMap } });
-            // recalculated for the answer only: a GET changes nothing that is saved
-            const variables = { ...p.bindings };
-            for (const v of p.declared)
-                if (!(v in variables))
-                    variables[v] = '';
-            return ok({ variables, nameToIdMap: computeNameToIdMap(ctx.tenant, variables) });
-        }
-    },
-    {
-        method: 'PUT',
-        path: '/api/v1/di-projects/:projectId/bindings',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const body = jsonBody(ctx, bindingsSchema, true);
-            // PUT replaces the saved set: variables left out are gone (send the full, merged set).
-            p.bindings = { ...body.variables };
-            p.nameToIdMap = computeNameToIdMap(ctx.tenant, p.bindings);
-            return ok({});
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId/di-tasks',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            return ok({ dataTasks: p.tasks.map((t) => taskItem(p, t)) });
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            return ok(taskItem(p, task(ctx, p)));
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/prepare',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            const body = jsonBody(ctx, strictObject({ allowRecreate: schemas_boolean() }), true);
-            ensureIdle(ctx, p);
-            const plan = prepareTaskPlan(ctx, p, t, body.allowRecreate);
-            return startAction(ctx, p, 'TASK_PREPARE', `Prepare ${t.name}`, [plan], markPrepared(p));
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/validate',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            jsonBody(ctx, object({}));
-            ensureIdle(ctx, p);
-            return startAction(ctx, p, 'TASK_VALIDATE', `Validate ${t.name}`, [validateTaskPlan(ctx, p, t)], markValidated(p));
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/recreate-datasets',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            jsonBody(ctx, object({}));
-            ensureIdle(ctx, p);
-            const plan = prepareTaskPlan(ctx, p, t, true);
-            if (plan.outcome === 'COMPLETED')
-                plan.info = `Recreated ${t.datasets.length} dataset(s).`;
-            return startAction(ctx, p, 'TASK_PREPARE', `Recreate datasets of ${t.name}`, [plan], markPrepared(p));
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/request-reload',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            const body = jsonBody(ctx, strictObject({
-                reloadStrategy: schemas_enum(['NONE', 'TRUNCATE', 'COMPARE_AND_APPLY']).optional(),
-                selectedDatasets: array(strictObject({ datasetId: schemas_string().optional() }))
-                    .default([])
-            }), true);
-            for (const d of body.selectedDatasets) {
-                if (d.datasetId !== undefined && !t.datasets.includes(d.datasetId)) {
-                    throw badRequest(`Dataset '${d.datasetId}' is not in task '${t.name}'.`, 'selectedDatasets');
-                }
-            }
-            t.reloadRequested = true;
-            return ok({ success: true });
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/start',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            const body = jsonBody(ctx, startSchema);
-            if (body.option !== undefined &&
-                !['REPLICATION', 'LANDING', 'REPLICATE_LANDING'].includes(t.type)) {
-                throw badRequest(`Run option '${body.option}' applies to replication tasks only; '${t.name}' is ${t.type}.`, 'option');
-            }
-            if (!t.prepared) {
-                throw badRequest(`Task '${t.name}' is not prepared and cannot run. Prepare it first.`);
-            }
-            const last = t.runs.at(-1);
-            const timing = ctx.core.config.timing;
-            if (last && isRunActive(runStateAt(last, ctx.now, timing))) {
-                throw conflict(`Task '${t.name}' is already running (run ${last.runId}).`);
-            }
-            startRun(t, ctx.now, timing);
-            return { status: 204 };
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/actions/stop',
-        tier: 'tier2',
-        write: true,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            const last = t.runs.at(-1);
-            const state = last ? runStateAt(last, ctx.now, ctx.core.config.timing) : undefined;
-            if (!last || state === undefined || !isRunActive(state) || state === 'STOPPING') {
-                throw conflict(`Task '${t.name}' is not running.`);
-            }
-            last.stoppedAt = ctx.now;
-            return { status: 204 };
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state',
-        tier: 'runtimeState',
-        write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            return ok(runtimeStateBody(t, t.runs.at(-1), ctx.now, ctx.core.config.timing));
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state/datasets',
-        tier: 'runtimeState',
-        write: false,
-        handler: (ctx) => ok({ datasets: datasetStates(ctx, undefined) })
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/actions/search',
+        last.stoppedAt = ctx.now;
+        return { status: 204 };
+    }),
+    route('GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state', { tier: 'runtimeState', write: false, task: true }, (ctx, { task: t }) => {
+        return ok(runtimeStateBody(t, t.runs.at(-1), ctx.now, ctx.core.config.timing));
+    }),
+    route('GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/state/datasets', { tier: 'runtimeState', write: false, task: true }, (ctx, { task: t }) => ok({ datasets: datasetStates(ctx, t, undefined) })),
+    route('POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/actions/search', {
         // Tier 2 in the current reference (and @qlik/api 2.19)
         tier: 'tier2',
         write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            const body = jsonBody(ctx, strictObject({
-                filters: array(strictObject({
-                    field: schemas_enum(['ID', 'STATUS', 'SUB_STATUS', 'PERIOD']),
-                    operator: schemas_enum(['IN', 'NOT_IN', 'BETWEEN']),
-                    value: array(schemas_string())
-                }))
-                    .default([]),
-                lastId: schemas_string().optional(),
-                limit: schemas_number().int().min(1).max(100).default(20)
-            }));
-            const timing = ctx.core.config.timing;
-            let items = [...t.runs].reverse().map((r) => runItem(t, r, ctx.now, timing));
-            for (const f of body.filters) {
-                const key = f.field === 'ID' ? 'runId' : f.field === 'STATUS' ? 'status' : undefined;
-                if (f.field === 'PERIOD') {
-                    const [from, to] = f.value;
-                    items = items.filter((i) => (!from || String(i.startTime) >= from) && (!to || String(i.startTime) <= to));
-                }
-                else if (key) {
-                    items = items.filter((i) => f.value.includes(String(i[key])) === (f.operator !== 'NOT_IN'));
-                }
+        task: true,
+        body: strictObject({
+            filters: array(strictObject({
+                field: schemas_enum(['ID', 'STATUS', 'SUB_STATUS', 'PERIOD']),
+                operator: schemas_enum(['IN', 'NOT_IN', 'BETWEEN']),
+                value: array(schemas_string())
+            }))
+                .default([]),
+            lastId: schemas_string().optional(),
+            limit: schemas_number().int().min(1).max(100).default(20)
+        })
+    }, (ctx, { task: t, body }) => {
+        const timing = ctx.core.config.timing;
+        let items = [...t.runs].reverse().map((r) => runItem(t, r, ctx.now, timing));
+        for (const f of body.filters) {
+            const key = f.field === 'ID' ? 'runId' : f.field === 'STATUS' ? 'status' : undefined;
+            if (f.field === 'PERIOD') {
+                const [from, to] = f.value;
+                items = items.filter((i) => (!from || String(i.startTime) >= from) && (!to || String(i.startTime) <= to));
             }
-            if (body.lastId !== undefined) {
-                const at = items.findIndex((i) => i.runId === body.lastId);
-                items = at >= 0 ? items.slice(at + 1) : items;
+            else if (key) {
+                items = items.filter((i) => f.value.includes(String(i[key])) === (f.operator !== 'NOT_IN'));
             }
-            const page = items.slice(0, body.limit);
-            return ok({
-                runs: page,
-                nextPageExists: items.length > page.length,
-                ...(page.length > 0 ? { lastId: page.at(-1).runId } : {})
-            });
         }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            const run = findRun(ctx, t);
-            return ok(runInstance(t, run, ctx.now, ctx.core.config.timing));
+        if (body.lastId !== undefined) {
+            const at = items.findIndex((i) => i.runId === body.lastId);
+            items = at >= 0 ? items.slice(at + 1) : items;
         }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state/datasets',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const p = project(ctx);
-            const t = task(ctx, p);
-            const run = findRun(ctx, t);
-            const cfg = ctx.core.config;
-            // documented answers: 410 when the run's details were purged, 413 when they are too large
-            if (ctx.now - run.startedAt > cfg.runDetailsRetentionSeconds * 1000) {
-                throw new SimHttpError(410, 'DI-RUN-PURGED', 'Gone', `The details of run '${run.runId}' were purged (kept ${cfg.runDetailsRetentionSeconds} s); its state is still available.`);
-            }
-            if (t.datasets.length > cfg.runDatasetsLimit) {
-                throw new SimHttpError(413, 'DI-RUN-TOO-LARGE', 'Payload Too Large', `Run '${run.runId}' has ${t.datasets.length} datasets, more than this endpoint returns (${cfg.runDatasetsLimit}); use the task's runtime state.`);
-            }
-            return ok({ datasets: datasetStates(ctx, run) });
+        const page = items.slice(0, body.limit);
+        return ok({
+            runs: page,
+            nextPageExists: items.length > page.length,
+            ...(page.length > 0 ? { lastId: page.at(-1).runId } : {})
+        });
+    }),
+    route('GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state', { tier: 'tier1', write: false, task: true }, (ctx, { task: t }) => {
+        const run = findRun(ctx, t);
+        return ok(runInstance(t, run, ctx.now, ctx.core.config.timing));
+    }),
+    route('GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state/datasets', { tier: 'tier1', write: false, task: true }, (ctx, { task: t }) => {
+        const run = findRun(ctx, t);
+        const cfg = ctx.core.config;
+        // documented answers: 410 when the run's details were purged, 413 when they are too large
+        if (ctx.now - run.startedAt > cfg.runDetailsRetentionSeconds * 1000) {
+            throw new SimHttpError(410, 'DI-RUN-PURGED', 'Gone', `The details of run '${run.runId}' were purged (kept ${cfg.runDetailsRetentionSeconds} s); its state is still available.`);
         }
-    }
+        if (t.datasets.length > cfg.runDatasetsLimit) {
+            throw new SimHttpError(413, 'DI-RUN-TOO-LARGE', 'Payload Too Large', `Run '${run.runId}' has ${t.datasets.length} datasets, more than this endpoint returns (${cfg.runDatasetsLimit}); use the task's runtime state.`);
+        }
+        return ok({ datasets: datasetStates(ctx, t, run) });
+    })
 ];
 function findRun(ctx, t) {
     const id = ctx.params.runId;
@@ -32142,9 +32208,7 @@ function findRun(ctx, t) {
         throw notFound(`Run '${id}' of task '${t.name}' was not found.`);
     return run;
 }
-function datasetStates(ctx, run) {
-    const p = project(ctx);
-    const t = task(ctx, p);
+function datasetStates(ctx, t, run) {
     const r = run ?? t.runs.at(-1);
     const timing = ctx.core.config.timing;
     const state = r ? runStateAt(r, ctx.now, timing) : undefined;
@@ -32170,6 +32234,365 @@ function datasetStates(ctx, run) {
         }
     }));
 }
+
+;// CONCATENATED MODULE: ./src/simulator/api/di-tasks.ts
+
+
+
+
+
+/** The data tasks of a project (`/api/v1/di-projects/{projectId}/di-tasks`) and their actions. */
+const taskItem = (p, t) => ({
+    id: t.id,
+    name: t.name,
+    type: t.type,
+    ownerId: p.ownerId,
+    spaceId: p.spaceId,
+    description: t.description
+});
+const diTaskRoutes = [
+    route('GET /api/v1/di-projects/:projectId/di-tasks', { tier: 'tier1', write: false, project: true }, (_ctx, { project: p }) => ok({ dataTasks: p.tasks.map((t) => taskItem(p, t)) })),
+    route('GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId', { tier: 'tier1', write: false, task: true }, (_ctx, { project, task }) => ok(taskItem(project, task))),
+    route('POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/prepare', {
+        tier: 'tier2',
+        write: true,
+        task: true,
+        body: strictObject({ allowRecreate: schemas_boolean() }),
+        bodyRequired: true,
+        idle: true
+    }, (ctx, { project: p, task: t, body }) => {
+        const plan = prepareTaskPlan(ctx, p, t, body.allowRecreate);
+        return startAction(ctx, p, 'TASK_PREPARE', `Prepare ${t.name}`, [plan], markPrepared(p));
+    }),
+    route('POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/validate', { tier: 'tier2', write: true, task: true, body: object({}), idle: true }, (ctx, { project: p, task: t }) => startAction(ctx, p, 'TASK_VALIDATE', `Validate ${t.name}`, [validateTaskPlan(ctx, p, t)], markValidated(p))),
+    route('POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/recreate-datasets', { tier: 'tier2', write: true, task: true, body: object({}), idle: true }, (ctx, { project: p, task: t }) => {
+        const plan = prepareTaskPlan(ctx, p, t, true);
+        if (plan.outcome === 'COMPLETED')
+            plan.info = `Recreated ${t.datasets.length} dataset(s).`;
+        return startAction(ctx, p, 'TASK_PREPARE', `Recreate datasets of ${t.name}`, [plan], markPrepared(p));
+    }),
+    route('POST /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/actions/request-reload', {
+        tier: 'tier2',
+        write: true,
+        task: true,
+        body: strictObject({
+            reloadStrategy: schemas_enum(['NONE', 'TRUNCATE', 'COMPARE_AND_APPLY']).optional(),
+            selectedDatasets: array(strictObject({ datasetId: schemas_string().optional() })).default([])
+        }),
+        bodyRequired: true
+    }, (_ctx, { task: t, body }) => {
+        for (const d of body.selectedDatasets) {
+            if (d.datasetId !== undefined && !t.datasets.includes(d.datasetId)) {
+                throw badRequest(`Dataset '${d.datasetId}' is not in task '${t.name}'.`, 'selectedDatasets');
+            }
+        }
+        t.reloadRequested = true;
+        return ok({ success: true });
+    })
+];
+
+;// CONCATENATED MODULE: ./src/simulator/jwt-verify.ts
+
+/**
+ * The token endpoint's check of a private key JWT client assertion, as qlik.dev's reference
+ * describes it: assertion type, alg matching the registered key (RS256/RS512/ES384), kid, signature,
+ * iss = sub = client id, aud = the token URL, exp in the future and at most 5 minutes after iat, and a
+ * jti never seen before. Returns what is wrong, or undefined.
+ */
+function verifyAssertion(body, client, tokenUrl, nowMs, usedJti) {
+    if (body.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+        return 'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    const parts = (body.client_assertion ?? '').split('.');
+    if (parts.length !== 3)
+        return 'client_assertion is not a compact JWT';
+    let header;
+    let claims;
+    try {
+        header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+        claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    }
+    catch {
+        return 'the JWT header or claims are not JSON';
+    }
+    const key = (0,external_node_crypto_namespaceObject.createPublicKey)(client.publicKey);
+    const alg = String(header.alg);
+    const allowed = key.asymmetricKeyType === 'rsa' ? ['RS256', 'RS512'] : ['ES384'];
+    if (!allowed.includes(alg))
+        return `alg ${alg} does not match the registered ${key.asymmetricKeyType} key`;
+    if (header.kid !== client.keyId)
+        return `unknown kid ${String(header.kid)}`;
+    const input = Buffer.from(`${parts[0]}.${parts[1]}`);
+    const signature = Buffer.from(parts[2], 'base64url');
+    const ok = alg === 'ES384'
+        ? (0,external_node_crypto_namespaceObject.verify)('sha384', input, { key, dsaEncoding: 'ieee-p1363' }, signature)
+        : (0,external_node_crypto_namespaceObject.verify)(alg === 'RS512' ? 'sha512' : 'sha256', input, key, signature);
+    if (!ok)
+        return 'the signature does not verify with the registered public key';
+    if (claims.iss !== body.client_id || claims.sub !== body.client_id)
+        return 'iss and sub must both be the client id';
+    if (claims.aud !== tokenUrl)
+        return `aud must be ${tokenUrl}`;
+    const iat = Number(claims.iat);
+    const exp = Number(claims.exp);
+    if (!Number.isFinite(iat) || !Number.isFinite(exp))
+        return 'iat and exp are required';
+    if (exp - iat > 300)
+        return 'exp may be at most 5 minutes after iat';
+    if (exp * 1000 <= nowMs)
+        return 'the assertion has expired';
+    if (typeof claims.jti !== 'string' || claims.jti === '')
+        return 'jti is required';
+    if (usedJti.has(claims.jti))
+        return `jti ${claims.jti} was already used`;
+    usedJti.add(claims.jti);
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/simulator/api/oauth.ts
+
+
+
+
+
+
+/** OAuth machine-to-machine tokens (`/oauth/token`): client secret or private key JWT. */
+const tokenSchema = object({
+    client_id: schemas_string().min(1),
+    client_secret: schemas_string().min(1).optional(),
+    client_assertion_type: schemas_string().optional(),
+    client_assertion: schemas_string().optional(),
+    grant_type: schemas_string(),
+    scope: schemas_string().optional()
+});
+const oauthRoutes = [
+    route('POST /oauth/token', {
+        // Tier 2, counted per client id (the route is public: no credential before the token)
+        tier: 'tier2',
+        write: false,
+        public: true
+    }, (ctx) => {
+        const type = String(ctx.headers['content-type'] ?? '');
+        let raw;
+        if (type.includes('application/x-www-form-urlencoded')) {
+            raw = Object.fromEntries(new URLSearchParams(ctx.body.toString('utf8')));
+        }
+        else {
+            try {
+                raw = JSON.parse(ctx.body.toString('utf8') || '{}');
+            }
+            catch {
+                throw badRequest('The request body is not valid JSON.');
+            }
+        }
+        const parsed = tokenSchema.safeParse(raw);
+        if (!parsed.success) {
+            throw new SimHttpError(400, 'OAUTH-1', 'invalid_request', 'client_id, grant_type and client_secret (or client_assertion_type and client_assertion) are required.');
+        }
+        const body = parsed.data;
+        ctx.core.rateLimit(ctx.tenant.name, `oauth-client:${body.client_id}`, 'tier2');
+        if (body.grant_type !== 'client_credentials') {
+            throw new SimHttpError(400, 'OAUTH-2', 'unsupported_grant_type', `Grant type '${body.grant_type}' is not supported for machine-to-machine clients; use client_credentials.`);
+        }
+        let cred;
+        if (body.client_assertion !== undefined || body.client_assertion_type !== undefined) {
+            const client = ctx.tenant.credentials.find((c) => c.kind === 'oauth-client' && c.clientId === body.client_id && c.publicKey);
+            const problem = client
+                ? verifyAssertion(body, client, `http://${String(ctx.headers.host)}/oauth/token`, ctx.now, ctx.core.usedJti)
+                : 'no private key JWT client with this client_id';
+            if (problem)
+                throw new SimHttpError(401, 'OAUTH-4', 'invalid_client', `Client assertion refused: ${problem}.`);
+            cred = client;
+        }
+        else {
+            cred = ctx.tenant.credentials.find((c) => c.kind === 'oauth-client' &&
+                c.clientId === body.client_id &&
+                body.client_secret !== undefined &&
+                c.secret === body.client_secret);
+        }
+        if (!cred)
+            throw new SimHttpError(401, 'OAUTH-3', 'invalid_client', 'Client authentication failed.');
+        const token = `simtok_${newId(24)}`;
+        const ttl = ctx.core.config.tokenTtlSeconds;
+        ctx.core.tokens.set(token, {
+            credential: cred,
+            tenant: ctx.tenant.name,
+            expiresAt: ctx.now + ttl * 1000
+        });
+        return ok({
+            access_token: token,
+            token_type: 'bearer',
+            expires_in: ttl,
+            expires_at: iso(ctx.now + ttl * 1000),
+            scope: body.scope ?? 'user_default'
+        });
+    })
+];
+
+;// CONCATENATED MODULE: ./src/simulator/api/spaces.ts
+
+
+
+/** Spaces (`/api/v1/spaces`). */
+function spaceItem(ctx, s) {
+    const self = `${base(ctx)}/api/v1/spaces/${s.id}`;
+    return {
+        id: s.id,
+        name: s.name,
+        type: s.type,
+        description: s.description,
+        tenantId: ctx.tenant.id,
+        ownerId: ctx.tenant.ownerId,
+        createdAt: s.createdAt,
+        createdBy: ctx.tenant.ownerId,
+        updatedAt: s.createdAt,
+        meta: {
+            actions: ['read', 'update'],
+            roles: ['producer'],
+            assignableRoles: ['consumer', 'producer']
+        },
+        links: { self: { href: self }, assignments: { href: `${self}/assignments` } }
+    };
+}
+const spaceRoutes = [
+    route('GET /api/v1/spaces', { tier: 'tier1', write: false }, (ctx) => {
+        const name = ctx.url.searchParams.get('name')?.toLowerCase();
+        const type = ctx.url.searchParams.get('type');
+        const all = ctx.tenant.spaces.filter((s) => (!name || s.name.toLowerCase().includes(name)) &&
+            (!type || type.split(',').includes(s.type)));
+        const { data, links } = page(ctx, all, 10, 100);
+        return ok({ data: data.map((s) => spaceItem(ctx, s)), links, meta: { count: all.length } });
+    }),
+    route('GET /api/v1/spaces/:spaceId', { tier: 'tier1', write: false }, (ctx) => {
+        const s = ctx.tenant.spaces.find((x) => x.id === ctx.params.spaceId);
+        if (!s)
+            throw notFound(`Space '${ctx.params.spaceId}' was not found.`);
+        return ok(spaceItem(ctx, s));
+    })
+];
+
+;// CONCATENATED MODULE: ./src/simulator/api/tasks.ts
+
+
+
+
+
+/** The Tasks API (`/api/v1/tasks`): tasks such as app reloads, started and watched by their runs. */
+// Tasks API runs: RUNNING until durationMs has passed, then the configured outcome.
+function tasksRunItem(ctx, t, r) {
+    const done = ctx.now >= r.endsAt;
+    return {
+        id: r.id,
+        actionId: r.actionId,
+        taskId: t.id,
+        taskName: t.name,
+        resourceId: t.resourceId,
+        status: done ? r.outcome : 'RUNNING',
+        startedAt: iso(r.startedAt),
+        ...(done ? { endedAt: iso(r.endsAt) } : {}),
+        triggeredBy: r.source,
+        executedAs: ctx.tenant.ownerId,
+        workerId: 'sim-worker',
+        workerType: 'reload',
+        taskMeta: { spaceId: t.spaceId, tenantId: ctx.tenant.id, ownerId: ctx.tenant.ownerId }
+    };
+}
+function tasksApiError(status, title, context) {
+    return new SimHttpError(status, String(status), title, context);
+}
+function tasksApiTask(ctx) {
+    const t = ctx.tenant.tasks.find((x) => x.id === ctx.params.id);
+    if (!t)
+        throw tasksApiError(404, 'Not Found', `Task '${ctx.params.id}' was not found.`);
+    return t;
+}
+const tasks_taskItem = (ctx, t) => ({
+    id: t.id,
+    name: t.name,
+    resourceId: t.resourceId,
+    enabled: true,
+    specVersion: '0.8',
+    metadata: {
+        spaceId: t.spaceId,
+        tenantId: ctx.tenant.id,
+        ownerId: ctx.tenant.ownerId,
+        createdAt: t.createdAt
+    }
+});
+const tasksRoutes = [
+    route('GET /api/v1/tasks', { tier: 'tasks', write: false }, (ctx) => {
+        const resourceId = ctx.url.searchParams.get('resourceId');
+        const list = ctx.tenant.tasks.filter((t) => !resourceId || t.resourceId === resourceId);
+        const { data, links } = page(ctx, list, 10, 100);
+        return ok({
+            data: data.map((t) => tasks_taskItem(ctx, t)),
+            links
+        });
+    }),
+    route('GET /api/v1/tasks/:id', { tier: 'tasks', write: false }, (ctx) => {
+        return ok(tasks_taskItem(ctx, tasksApiTask(ctx)));
+    }),
+    route('POST /api/v1/tasks/:id/actions/start', { tier: 'tasks', write: true }, (ctx) => {
+        const t = tasksApiTask(ctx);
+        const source = ctx.url.searchParams.get('source') ?? 'manual';
+        const last = t.runs.at(-1);
+        if (last && ctx.now < last.endsAt) {
+            throw tasksApiError(409, 'Conflict', `Task '${t.name}' is already running (run ${last.id}).`);
+        }
+        const run = {
+            id: newId(12),
+            actionId: newId(12),
+            startedAt: ctx.now,
+            endsAt: ctx.now + (t.durationMs ?? ctx.core.config.timing.taskRunMs),
+            outcome: t.outcome,
+            source
+        };
+        t.runs.push(run);
+        return ok({ message: `Task '${t.name}' started (run ${run.id}).` });
+    }),
+    route('GET /api/v1/tasks/:id/runs', { tier: 'tasks', write: false }, (ctx) => {
+        const t = tasksApiTask(ctx);
+        const runs = [...t.runs].reverse();
+        const { data, links } = page(ctx, runs, 10, 100);
+        return ok({ data: data.map((r) => tasksRunItem(ctx, t, r)), links });
+    }),
+    route('GET /api/v1/tasks/:id/runs/last', { tier: 'tasks', write: false }, (ctx) => {
+        const t = tasksApiTask(ctx);
+        const last = t.runs.at(-1);
+        if (!last)
+            throw tasksApiError(404, 'Not Found', `Task '${t.name}' has not run yet.`);
+        return ok(tasksRunItem(ctx, t, last));
+    }),
+    route('GET /api/v1/tasks/:id/runs/:runId/log', { tier: 'tasks', write: false }, (ctx) => {
+        const t = tasksApiTask(ctx);
+        const r = t.runs.find((x) => x.id === ctx.params.runId);
+        if (!r)
+            throw tasksApiError(404, 'Not Found', `Run '${ctx.params.runId}' was not found.`);
+        const item = tasksRunItem(ctx, t, r);
+        const text = `${iso(r.startedAt)} Task ${t.name} started (${r.source})\n${item.endedAt ? `${String(item.endedAt)} Task ${t.name} ${String(item.status)}\n` : ''}`;
+        return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' };
+    })
+];
+
+;// CONCATENATED MODULE: ./src/simulator/api/index.ts
+
+
+
+
+
+
+
+
+/** Every Qlik route the simulator serves, by API (a new endpoint goes into its API's table). */
+const QLIK_ROUTES = [
+    ...oauthRoutes,
+    ...spaceRoutes,
+    ...tasksRoutes,
+    ...dataStoreRoutes,
+    ...diActionRoutes,
+    ...diProjectRoutes,
+    ...diTaskRoutes,
+    ...diTaskRuntimeRoutes
+];
 
 ;// CONCATENATED MODULE: ./src/simulator/faults.ts
 
@@ -32232,394 +32655,125 @@ class FaultSet {
     }
 }
 
-;// CONCATENATED MODULE: ./src/simulator/jwt-verify.ts
+;// CONCATENATED MODULE: ./src/simulator/http.ts
 
+/** The HTTP side of the simulator: reading bodies, writing results and Qlik's error bodies. */
+const MAX_BODY = 64 * 1024 * 1024;
+const STATUS_TITLES = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout'
+};
+function rateLimitError(retryAfter) {
+    return new SimHttpError(429, 'HTTP-429', 'API rate limit reached.', `You need to wait ${retryAfter} seconds until limit is lifted.`, {
+        headers: { 'retry-after': String(retryAfter) }
+    });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function readBody(req) {
+    return new Promise((resolve, reject) => {
+        const chunks = [];
+        let size = 0;
+        req.on('data', (c) => {
+            size += c.length;
+            if (size > MAX_BODY) {
+                reject(new SimHttpError(413, 'HTTP-413', 'Payload Too Large', `The request body exceeds ${MAX_BODY} bytes.`));
+                req.resume();
+                return;
+            }
+            chunks.push(c);
+        });
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('error', reject);
+    });
+}
+function sendError(res, err, traceId) {
+    sendResult(res, { status: err.status, json: err.body(traceId), headers: err.headers }, traceId);
+}
+function http_encode(result) {
+    if (result.body !== undefined)
+        return {
+            data: Buffer.from(result.body),
+            type: result.contentType ?? 'application/octet-stream'
+        };
+    if (result.json !== undefined)
+        return {
+            data: Buffer.from(JSON.stringify(result.json)),
+            type: 'application/json; charset=utf-8'
+        };
+    return { data: undefined, type: undefined };
+}
+function sendResult(res, result, traceId) {
+    const { data, type } = http_encode(result);
+    const headers = {
+        'x-qlik-trace-id': traceId,
+        ...(result.headers ?? {})
+    };
+    if (type)
+        headers['content-type'] = type;
+    headers['content-length'] = data?.length ?? 0;
+    res.writeHead(result.status, headers);
+    res.end(data);
+}
+/** Faults that break the response itself: a reset mid-body, or a silently truncated body. */
+function sendBroken(res, result, how) {
+    const { data, type } = http_encode(result);
+    const body = data ?? Buffer.alloc(0);
+    const half = body.subarray(0, Math.floor(body.length / 2));
+    if (how === 'reset') {
+        res.writeHead(result.status, {
+            ...(type ? { 'content-type': type } : {}),
+            'content-length': body.length
+        });
+        res.write(half, () => setImmediate(() => res.socket?.destroy()));
+        return;
+    }
+    // Chunked, ends cleanly: nothing at the HTTP level tells the client the body is short.
+    res.writeHead(result.status, {
+        ...(type ? { 'content-type': type } : {}),
+        'transfer-encoding': 'chunked'
+    });
+    res.end(half);
+}
+
+;// CONCATENATED MODULE: ./src/simulator/router.ts
+
+function compile(routes) {
+    return routes.map((route) => {
+        const keys = [];
+        const pattern = route.path.replace(/:([A-Za-z]+)/g, (_m, k) => {
+            keys.push(k);
+            return '([^/]+)';
+        });
+        return { route, regex: new RegExp(`^${pattern}/?$`), keys };
+    });
+}
 /**
- * The token endpoint's check of a private key JWT client assertion, as qlik.dev's reference
- * describes it: assertion type, alg matching the registered key (RS256/RS512/ES384), kid, signature,
- * iss = sub = client id, aud = the token URL, exp in the future and at most 5 minutes after iat, and a
- * jti never seen before. Returns what is wrong, or undefined.
+ * The route for a method and path, with its parameters; when none, 405 if only the method differs
+ * (unless `no405`), else 404 with `notFound`.
  */
-function verifyAssertion(body, client, tokenUrl, nowMs, usedJti) {
-    if (body.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
-        return 'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-    const parts = (body.client_assertion ?? '').split('.');
-    if (parts.length !== 3)
-        return 'client_assertion is not a compact JWT';
-    let header;
-    let claims;
-    try {
-        header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-        claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+function match(table, method, pathname, opts = {}) {
+    let pathMatched = false;
+    for (const c of table) {
+        const m = c.regex.exec(pathname);
+        if (!m)
+            continue;
+        pathMatched = true;
+        if (c.route.method !== method)
+            continue;
+        const params = Object.fromEntries(c.keys.map((k, i) => [k, decodeURIComponent(m[i + 1])]));
+        return { route: c.route, params };
     }
-    catch {
-        return 'the JWT header or claims are not JSON';
-    }
-    const key = (0,external_node_crypto_namespaceObject.createPublicKey)(client.publicKey);
-    const alg = String(header.alg);
-    const allowed = key.asymmetricKeyType === 'rsa' ? ['RS256', 'RS512'] : ['ES384'];
-    if (!allowed.includes(alg))
-        return `alg ${alg} does not match the registered ${key.asymmetricKeyType} key`;
-    if (header.kid !== client.keyId)
-        return `unknown kid ${String(header.kid)}`;
-    const input = Buffer.from(`${parts[0]}.${parts[1]}`);
-    const signature = Buffer.from(parts[2], 'base64url');
-    const ok = alg === 'ES384'
-        ? (0,external_node_crypto_namespaceObject.verify)('sha384', input, { key, dsaEncoding: 'ieee-p1363' }, signature)
-        : (0,external_node_crypto_namespaceObject.verify)(alg === 'RS512' ? 'sha512' : 'sha256', input, key, signature);
-    if (!ok)
-        return 'the signature does not verify with the registered public key';
-    if (claims.iss !== body.client_id || claims.sub !== body.client_id)
-        return 'iss and sub must both be the client id';
-    if (claims.aud !== tokenUrl)
-        return `aud must be ${tokenUrl}`;
-    const iat = Number(claims.iat);
-    const exp = Number(claims.exp);
-    if (!Number.isFinite(iat) || !Number.isFinite(exp))
-        return 'iat and exp are required';
-    if (exp - iat > 300)
-        return 'exp may be at most 5 minutes after iat';
-    if (exp * 1000 <= nowMs)
-        return 'the assertion has expired';
-    if (typeof claims.jti !== 'string' || claims.jti === '')
-        return 'jti is required';
-    if (usedJti.has(claims.jti))
-        return `jti ${claims.jti} was already used`;
-    usedJti.add(claims.jti);
-    return undefined;
+    if (pathMatched && !opts.no405)
+        throw new SimHttpError(405, 'HTTP-405', 'Method Not Allowed', `${method} is not supported on ${pathname}.`);
+    throw new SimHttpError(404, 'HTTP-404', 'Not Found', opts.notFound ?? `No endpoint ${method} ${pathname}.`);
 }
-
-;// CONCATENATED MODULE: ./src/simulator/platform.ts
-
-
-
-
-
-
-/** The other APIs a promotion touches: OAuth tokens, spaces, the Tasks API and the data store catalog. */
-const base = (ctx) => `http://${String(ctx.headers.host ?? ctx.tenant.host)}`;
-function spaceItem(ctx, s) {
-    const self = `${base(ctx)}/api/v1/spaces/${s.id}`;
-    return {
-        id: s.id,
-        name: s.name,
-        type: s.type,
-        description: s.description,
-        tenantId: ctx.tenant.id,
-        ownerId: ctx.tenant.ownerId,
-        createdAt: s.createdAt,
-        createdBy: ctx.tenant.ownerId,
-        updatedAt: s.createdAt,
-        meta: {
-            actions: ['read', 'update'],
-            roles: ['producer'],
-            assignableRoles: ['consumer', 'producer']
-        },
-        links: { self: { href: self }, assignments: { href: `${self}/assignments` } }
-    };
-}
-// Tasks API runs: RUNNING until durationMs has passed, then the configured outcome.
-function tasksRunItem(ctx, t, r) {
-    const done = ctx.now >= r.endsAt;
-    return {
-        id: r.id,
-        actionId: r.actionId,
-        taskId: t.id,
-        taskName: t.name,
-        resourceId: t.resourceId,
-        status: done ? r.outcome : 'RUNNING',
-        startedAt: iso(r.startedAt),
-        ...(done ? { endedAt: iso(r.endsAt) } : {}),
-        triggeredBy: r.source,
-        executedAs: ctx.tenant.ownerId,
-        workerId: 'sim-worker',
-        workerType: 'reload',
-        taskMeta: { spaceId: t.spaceId, tenantId: ctx.tenant.id, ownerId: ctx.tenant.ownerId }
-    };
-}
-function tasksApiError(status, title, context) {
-    return new SimHttpError(status, String(status), title, context);
-}
-function tasksApiTask(ctx) {
-    const t = ctx.tenant.tasks.find((x) => x.id === ctx.params.id);
-    if (!t)
-        throw tasksApiError(404, 'Not Found', `Task '${ctx.params.id}' was not found.`);
-    return t;
-}
-/** Offset-based cursor paging with `links.next`, as list endpoints of Qlik Cloud do. */
-function page(ctx, items, defLimit, maxLimit) {
-    const limit = intQuery(ctx, 'limit', defLimit, 1, maxLimit);
-    const cursor = ctx.url.searchParams.get('next') ?? ctx.url.searchParams.get('page');
-    const start = cursor ? Number.parseInt(Buffer.from(cursor, 'base64url').toString('utf8'), 10) : 0;
-    if (!Number.isInteger(start) || start < 0)
-        throw badRequest('Invalid page cursor.', 'next');
-    const data = items.slice(start, start + limit);
-    const self = new URL(ctx.url.pathname + ctx.url.search, base(ctx));
-    const links = { self: { href: self.toString() } };
-    if (start + limit < items.length) {
-        const next = new URL(self);
-        next.searchParams.set('next', Buffer.from(String(start + limit)).toString('base64url'));
-        next.searchParams.delete('page');
-        links.next = { href: next.toString() };
-    }
-    if (start > 0) {
-        const prev = new URL(self);
-        prev.searchParams.set('next', Buffer.from(String(Math.max(0, start - limit))).toString('base64url'));
-        links.prev = { href: prev.toString() };
-    }
-    return { data, links };
-}
-const tokenSchema = object({
-    client_id: schemas_string().min(1),
-    client_secret: schemas_string().min(1).optional(),
-    client_assertion_type: schemas_string().optional(),
-    client_assertion: schemas_string().optional(),
-    grant_type: schemas_string(),
-    scope: schemas_string().optional()
-});
-const platformRoutes = [
-    {
-        method: 'POST',
-        path: '/oauth/token',
-        // Tier 2, counted per client id (the route is public: no credential before the token)
-        tier: 'tier2',
-        write: false,
-        public: true,
-        handler: (ctx) => {
-            const type = String(ctx.headers['content-type'] ?? '');
-            let raw;
-            if (type.includes('application/x-www-form-urlencoded')) {
-                raw = Object.fromEntries(new URLSearchParams(ctx.body.toString('utf8')));
-            }
-            else {
-                try {
-                    raw = JSON.parse(ctx.body.toString('utf8') || '{}');
-                }
-                catch {
-                    throw badRequest('The request body is not valid JSON.');
-                }
-            }
-            const parsed = tokenSchema.safeParse(raw);
-            if (!parsed.success) {
-                throw new SimHttpError(400, 'OAUTH-1', 'invalid_request', 'client_id, grant_type and client_secret (or client_assertion_type and client_assertion) are required.');
-            }
-            const body = parsed.data;
-            ctx.core.rateLimit(ctx.tenant.name, `oauth-client:${body.client_id}`, 'tier2');
-            if (body.grant_type !== 'client_credentials') {
-                throw new SimHttpError(400, 'OAUTH-2', 'unsupported_grant_type', `Grant type '${body.grant_type}' is not supported for machine-to-machine clients; use client_credentials.`);
-            }
-            let cred;
-            if (body.client_assertion !== undefined || body.client_assertion_type !== undefined) {
-                const client = ctx.tenant.credentials.find((c) => c.kind === 'oauth-client' && c.clientId === body.client_id && c.publicKey);
-                const problem = client
-                    ? verifyAssertion(body, client, `http://${String(ctx.headers.host)}/oauth/token`, ctx.now, ctx.core.usedJti)
-                    : 'no private key JWT client with this client_id';
-                if (problem)
-                    throw new SimHttpError(401, 'OAUTH-4', 'invalid_client', `Client assertion refused: ${problem}.`);
-                cred = client;
-            }
-            else {
-                cred = ctx.tenant.credentials.find((c) => c.kind === 'oauth-client' &&
-                    c.clientId === body.client_id &&
-                    body.client_secret !== undefined &&
-                    c.secret === body.client_secret);
-            }
-            if (!cred)
-                throw new SimHttpError(401, 'OAUTH-3', 'invalid_client', 'Client authentication failed.');
-            const token = `simtok_${newId(24)}`;
-            const ttl = ctx.core.config.tokenTtlSeconds;
-            ctx.core.tokens.set(token, {
-                credential: cred,
-                tenant: ctx.tenant.name,
-                expiresAt: ctx.now + ttl * 1000
-            });
-            return ok({
-                access_token: token,
-                token_type: 'bearer',
-                expires_in: ttl,
-                expires_at: iso(ctx.now + ttl * 1000),
-                scope: body.scope ?? 'user_default'
-            });
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/spaces',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const name = ctx.url.searchParams.get('name')?.toLowerCase();
-            const type = ctx.url.searchParams.get('type');
-            const all = ctx.tenant.spaces.filter((s) => (!name || s.name.toLowerCase().includes(name)) &&
-                (!type || type.split(',').includes(s.type)));
-            const { data, links } = page(ctx, all, 10, 100);
-            return ok({ data: data.map((s) => spaceItem(ctx, s)), links, meta: { count: all.length } });
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/spaces/:spaceId',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const s = ctx.tenant.spaces.find((x) => x.id === ctx.params.spaceId);
-            if (!s)
-                throw notFound(`Space '${ctx.params.spaceId}' was not found.`);
-            return ok(spaceItem(ctx, s));
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/tasks',
-        tier: 'tasks',
-        write: false,
-        handler: (ctx) => {
-            const resourceId = ctx.url.searchParams.get('resourceId');
-            const list = ctx.tenant.tasks.filter((t) => !resourceId || t.resourceId === resourceId);
-            const { data, links } = page(ctx, list, 10, 100);
-            return ok({
-                data: data.map((t) => ({
-                    id: t.id,
-                    name: t.name,
-                    resourceId: t.resourceId,
-                    enabled: true,
-                    specVersion: '0.8',
-                    metadata: {
-                        spaceId: t.spaceId,
-                        tenantId: ctx.tenant.id,
-                        ownerId: ctx.tenant.ownerId,
-                        createdAt: t.createdAt
-                    }
-                })),
-                links
-            });
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/tasks/:id',
-        tier: 'tasks',
-        write: false,
-        handler: (ctx) => {
-            const t = tasksApiTask(ctx);
-            return ok({
-                id: t.id,
-                name: t.name,
-                resourceId: t.resourceId,
-                enabled: true,
-                specVersion: '0.8',
-                metadata: {
-                    spaceId: t.spaceId,
-                    tenantId: ctx.tenant.id,
-                    ownerId: ctx.tenant.ownerId,
-                    createdAt: t.createdAt
-                }
-            });
-        }
-    },
-    {
-        method: 'POST',
-        path: '/api/v1/tasks/:id/actions/start',
-        tier: 'tasks',
-        write: true,
-        handler: (ctx) => {
-            const t = tasksApiTask(ctx);
-            const source = ctx.url.searchParams.get('source') ?? 'manual';
-            const last = t.runs.at(-1);
-            if (last && ctx.now < last.endsAt) {
-                throw tasksApiError(409, 'Conflict', `Task '${t.name}' is already running (run ${last.id}).`);
-            }
-            const run = {
-                id: newId(12),
-                actionId: newId(12),
-                startedAt: ctx.now,
-                endsAt: ctx.now + (t.durationMs ?? ctx.core.config.timing.taskRunMs),
-                outcome: t.outcome,
-                source
-            };
-            t.runs.push(run);
-            return ok({ message: `Task '${t.name}' started (run ${run.id}).` });
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/tasks/:id/runs',
-        tier: 'tasks',
-        write: false,
-        handler: (ctx) => {
-            const t = tasksApiTask(ctx);
-            const runs = [...t.runs].reverse();
-            const { data, links } = page(ctx, runs, 10, 100);
-            return ok({ data: data.map((r) => tasksRunItem(ctx, t, r)), links });
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/tasks/:id/runs/last',
-        tier: 'tasks',
-        write: false,
-        handler: (ctx) => {
-            const t = tasksApiTask(ctx);
-            const last = t.runs.at(-1);
-            if (!last)
-                throw tasksApiError(404, 'Not Found', `Task '${t.name}' has not run yet.`);
-            return ok(tasksRunItem(ctx, t, last));
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/tasks/:id/runs/:runId/log',
-        tier: 'tasks',
-        write: false,
-        handler: (ctx) => {
-            const t = tasksApiTask(ctx);
-            const r = t.runs.find((x) => x.id === ctx.params.runId);
-            if (!r)
-                throw tasksApiError(404, 'Not Found', `Run '${ctx.params.runId}' was not found.`);
-            const item = tasksRunItem(ctx, t, r);
-            const text = `${iso(r.startedAt)} Task ${t.name} started (${r.source})\n${item.endedAt ? `${String(item.endedAt)} Task ${t.name} ${String(item.status)}\n` : ''}`;
-            return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' };
-        }
-    },
-    {
-        method: 'GET',
-        path: '/api/v1/data-stores',
-        tier: 'tier1',
-        write: false,
-        handler: (ctx) => {
-            const limit = intQuery(ctx, 'limit', 20, 1, 100);
-            const pageNo = intQuery(ctx, 'page', 0, 0, 100000);
-            const all = ctx.tenant.dataStores;
-            const data = all.slice(pageNo * limit, pageNo * limit + limit);
-            const pages = Math.ceil(all.length / limit);
-            const href = (p) => ({
-                href: `${base(ctx)}/api/v1/data-stores?limit=${limit}&page=${p}`
-            });
-            return ok({
-                data: data.map((d) => ({
-                    id: d.id,
-                    name: d.name,
-                    spaceId: d.spaceId,
-                    type: d.type,
-                    ownerId: ctx.tenant.ownerId,
-                    createdBy: ctx.tenant.ownerId,
-                    createdTime: d.createdTime,
-                    lastModifiedTime: d.createdTime,
-                    tags: []
-                })),
-                limit,
-                page: pageNo,
-                pages,
-                total: all.length,
-                links: {
-                    self: href(pageNo),
-                    ...(pageNo + 1 < pages ? { next: href(pageNo + 1) } : {}),
-                    ...(pageNo > 0 ? { prev: href(pageNo - 1) } : {})
-                }
-            });
-        }
-    }
-];
 
 ;// CONCATENATED MODULE: ./src/simulator/ratelimit.ts
 /**
@@ -32683,15 +32837,10 @@ class RateLimiter {
 
 
 
-const routes = [...platformRoutes, ...diProjectRoutes].map((r) => {
-    const keys = [];
-    const pattern = r.path.replace(/:([A-Za-z]+)/g, (_m, k) => {
-        keys.push(k);
-        return '([^/]+)';
-    });
-    return { ...r, regex: new RegExp(`^${pattern}/?$`), keys };
-});
-const MAX_BODY = 64 * 1024 * 1024;
+
+
+const routes = compile(QLIK_ROUTES);
+const adminRoutes = compile(ADMIN_ROUTES);
 /** The Qlik Cloud simulator: a set of tenants, each served on its own 127.0.0.1 port. */
 class Simulator {
     config;
@@ -32905,25 +33054,7 @@ class Simulator {
         }
     }
     async dispatch(tenant, req, url, method, body, entry, fault) {
-        let route;
-        let params = {};
-        let pathMatched = false;
-        for (const r of routes) {
-            const m = r.regex.exec(url.pathname);
-            if (!m)
-                continue;
-            pathMatched = true;
-            if (r.method !== method)
-                continue;
-            route = r;
-            params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1])]));
-            break;
-        }
-        if (!route) {
-            if (pathMatched)
-                throw new SimHttpError(405, 'HTTP-405', 'Method Not Allowed', `${method} is not supported on ${url.pathname}.`);
-            throw new SimHttpError(404, 'HTTP-404', 'Not Found', `No endpoint ${method} ${url.pathname}.`);
-        }
+        const { route, params } = match(routes, method, url.pathname);
         let credential;
         if (!route.public) {
             credential = this.identify(tenant, req, entry);
@@ -32965,147 +33096,25 @@ class Simulator {
     }
     /** Control endpoints under /__simulator/ (not part of Qlik's API; no auth, no faults, not logged). */
     admin(tenant, method, url, body) {
-        const path = url.pathname.replace(/^\/__simulator/, '');
-        const parse = () => {
-            try {
-                return JSON.parse(body.toString('utf8') || '{}');
-            }
-            catch {
-                throw new SimHttpError(400, 'HTTP-400', 'Bad Request', 'The request body is not valid JSON.');
-            }
-        };
-        if (method === 'GET' && path === '/requests') {
-            const all = url.searchParams.get('all') === 'true';
-            return { status: 200, json: { requests: this.requests(all ? {} : { tenant: tenant.name }) } };
-        }
-        if (method === 'DELETE' && path === '/requests') {
-            this.clearRequests();
-            return { status: 204 };
-        }
-        if (method === 'GET' && path === '/events') {
-            return {
-                status: 200,
-                json: { events: this.events().filter((e) => e.tenantid === tenant.id) }
-            };
-        }
-        if (method === 'GET' && path === '/faults')
-            return { status: 200, json: { faults: this.faults.list() } };
-        if (method === 'POST' && path === '/faults') {
-            const input = parse();
-            try {
-                const id = this.faults.add({ tenant: tenant.name, ...input });
-                return { status: 201, json: { id } };
-            }
-            catch (e) {
-                throw new SimHttpError(400, 'HTTP-400', 'Bad Request', e.message);
-            }
-        }
-        if (method === 'DELETE' && path === '/faults') {
-            this.faults.clear();
-            return { status: 204 };
-        }
-        const m = /^\/faults\/(.+)$/.exec(path);
-        if (method === 'DELETE' && m) {
-            if (!this.faults.remove(decodeURIComponent(m[1])))
-                throw new SimHttpError(404, 'HTTP-404', 'Not Found', 'No such fault.');
-            return { status: 204 };
-        }
-        if (method === 'GET' && path === '/state') {
-            this.catchUp();
-            const { credentials: _c, ...rest } = tenant;
-            return {
-                status: 200,
-                json: JSON.parse(JSON.stringify(rest, (_k, v) => (v instanceof Set ? [...v] : v)))
-            };
-        }
-        if (method === 'POST' && path === '/rate-limits/reset') {
-            this.resetRateLimits();
-            return { status: 204 };
-        }
-        throw new SimHttpError(404, 'HTTP-404', 'Not Found', `No simulator control endpoint ${method} ${url.pathname}.`);
-    }
-}
-const STATUS_TITLES = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    500: 'Internal Server Error',
-    502: 'Bad Gateway',
-    503: 'Service Unavailable',
-    504: 'Gateway Timeout'
-};
-function rateLimitError(retryAfter) {
-    return new SimHttpError(429, 'HTTP-429', 'API rate limit reached.', `You need to wait ${retryAfter} seconds until limit is lifted.`, {
-        headers: { 'retry-after': String(retryAfter) }
-    });
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function readBody(req) {
-    return new Promise((resolve, reject) => {
-        const chunks = [];
-        let size = 0;
-        req.on('data', (c) => {
-            size += c.length;
-            if (size > MAX_BODY) {
-                reject(new SimHttpError(413, 'HTTP-413', 'Payload Too Large', `The request body exceeds ${MAX_BODY} bytes.`));
-                req.resume();
-                return;
-            }
-            chunks.push(c);
+        const { route, params } = match(adminRoutes, method, url.pathname, {
+            no405: true,
+            notFound: `No simulator control endpoint ${method} ${url.pathname}.`
         });
-        req.on('end', () => resolve(Buffer.concat(chunks)));
-        req.on('error', reject);
-    });
-}
-function sendError(res, err, traceId) {
-    sendResult(res, { status: err.status, json: err.body(traceId), headers: err.headers }, traceId);
-}
-function server_encode(result) {
-    if (result.body !== undefined)
-        return {
-            data: Buffer.from(result.body),
-            type: result.contentType ?? 'application/octet-stream'
-        };
-    if (result.json !== undefined)
-        return {
-            data: Buffer.from(JSON.stringify(result.json)),
-            type: 'application/json; charset=utf-8'
-        };
-    return { data: undefined, type: undefined };
-}
-function sendResult(res, result, traceId) {
-    const { data, type } = server_encode(result);
-    const headers = {
-        'x-qlik-trace-id': traceId,
-        ...(result.headers ?? {})
-    };
-    if (type)
-        headers['content-type'] = type;
-    headers['content-length'] = data?.length ?? 0;
-    res.writeHead(result.status, headers);
-    res.end(data);
-}
-/** Faults that break the response itself: a reset mid-body, or a silently truncated body. */
-function sendBroken(res, result, how) {
-    const { data, type } = server_encode(result);
-    const body = data ?? Buffer.alloc(0);
-    const half = body.subarray(0, Math.floor(body.length / 2));
-    if (how === 'reset') {
-        res.writeHead(result.status, {
-            ...(type ? { 'content-type': type } : {}),
-            'content-length': body.length
+        return route.handler({
+            sim: this,
+            tenant,
+            url,
+            params,
+            json: () => {
+                try {
+                    return JSON.parse(body.toString('utf8') || '{}');
+                }
+                catch {
+                    throw new SimHttpError(400, 'HTTP-400', 'Bad Request', 'The request body is not valid JSON.');
+                }
+            }
         });
-        res.write(half, () => setImmediate(() => res.socket?.destroy()));
-        return;
     }
-    // Chunked, ends cleanly: nothing at the HTTP level tells the client the body is short.
-    res.writeHead(result.status, {
-        ...(type ? { 'content-type': type } : {}),
-        'transfer-encoding': 'chunked'
-    });
-    res.end(half);
 }
 
 ;// CONCATENATED MODULE: ./src/simulator/cli.ts
