@@ -60,7 +60,7 @@ describe('async action state machine', () => {
   it('moves PENDING -> EXECUTING (task by task) -> COMPLETED with timestamps', () => {
     const clock = new ManualClock()
     const engine = new ActionEngine()
-    const a = engine.create(plan(), clock.now())
+    const a = engine.create(plan({ times: true }), clock.now())
     let s = engine.status(a, clock.now(), true)
     expect(s.state).toBe('PENDING')
     expect(s.startTime).toBeNull()
@@ -91,6 +91,34 @@ describe('async action state machine', () => {
     expect(s.taskProgress).toMatchObject({ completed: 3, pending: 0, executing: 0 })
     expect(s.endTime).toBe(new Date(a.createdAt + 100 + 150).toISOString())
     expect(s.error).toBeNull()
+  })
+
+  it("answers null start and end times by default, as Qlik's tutorial shows", () => {
+    const engine = new ActionEngine()
+    const a = engine.create(plan(), 0)
+    expect(engine.status(a, 10_000, true)).toMatchObject({
+      state: 'COMPLETED',
+      startTime: null,
+      endTime: null
+    })
+    expect(Object.keys(engine.status(a, 120, true).taskDetails?.[0] ?? {}).sort()).toEqual([
+      'error',
+      'info',
+      'name',
+      'state',
+      'taskId'
+    ])
+  })
+
+  it('runs the tasks at the same time when told: they end together', () => {
+    const engine = new ActionEngine()
+    const a = engine.create(plan({ parallel: true }), 0)
+    expect(engine.status(a, 120, false).taskProgress).toMatchObject({ executing: 3, pending: 0 })
+    expect(engine.status(a, 149, false).state).toBe('EXECUTING')
+    expect(engine.status(a, 150, false)).toMatchObject({
+      state: 'COMPLETED',
+      taskProgress: { completed: 3 }
+    })
   })
 
   it('leaves taskDetails null unless detailed', () => {

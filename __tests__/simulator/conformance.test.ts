@@ -260,7 +260,7 @@ describe('@qlik/api against the simulator', () => {
       })
       .parse(runs.data)
     const runId = r.runs[0]!.runId
-    z.object({ state: z.string() }).parse(
+    z.object({ lastRun: z.object({ state: z.string() }) }).parse(
       (await diProjects.getDiProjectDiTaskRuntimeRunState(src.id, 'landing_orders', runId, opts))
         .data
     )

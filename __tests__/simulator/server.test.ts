@@ -223,7 +223,7 @@ describe('runtime, events and the Tasks API', () => {
     const search = await dev('POST', `${base}/runs/actions/search`, { limit: 5 })
     expect(search.json.runs).toHaveLength(1)
     const runId = search.json.runs[0].runId
-    expect((await dev('GET', `${base}/runs/${runId}/state`)).json.state).toBe('COMPLETED')
+    expect((await dev('GET', `${base}/runs/${runId}/state`)).json.lastRun.state).toBe('COMPLETED')
     expect((await dev('GET', `${base}/runs/${runId}/state/datasets`)).json.datasets).toHaveLength(2)
 
     const types = sim

@@ -196,7 +196,7 @@ export const optionsSchema = z.strictObject({
   'poll-interval': field(number({ min: 0.01, max: 600 }), {
     default: '2',
     description:
-      'Seconds before the first status check of an asynchronous action; later checks follow the end its status predicts (sparse far from it, dense near it), at most 2 a second and at least every 10 s.'
+      "Seconds before the first status check of an asynchronous action; later checks follow what its task counts predict on this runner's clock (Qlik sends no task times): sparse far from the end, dense near it, at most 2 a second and at least every 10 s."
   }),
   timeout: field(number({ min: 1, max: 86400 }), {
     default: '1800',

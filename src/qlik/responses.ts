@@ -60,9 +60,7 @@ export const actionStatusSchema = z.looseObject({
         name: nullish(z.string()),
         state: nullish(z.string()),
         info: nullish(z.string()),
-        error: nullish(actionErrorSchema),
-        startTime: nullish(z.string()),
-        endTime: nullish(z.string())
+        error: nullish(actionErrorSchema)
       })
     )
   )

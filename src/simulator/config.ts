@@ -207,6 +207,13 @@ export const configSchema = z.strictObject({
        * the action's random id: two simulators with the same seed run the same task durations.
        */
       actionTaskSeed: z.string().optional(),
+      /** Tasks of an action run at the same time and end together (default: one after another). */
+      actionTasksParallel: z.boolean().default(false),
+      /**
+       * Fill an action's startTime and endTime. Qlik's tutorial shows a completed action answering
+       * null for both, so they are null by default; the benchmark turns them on to know the true end.
+       */
+      actionTimes: z.boolean().default(false),
       /** Per action type overrides of actionTaskMs, e.g. { PROJECT_IMPORT: 500 }. */
       actionTaskMsByType: z.record(z.string(), z.number().int().min(0)).default({}),
       /** How long a data task run (or a Tasks API run) takes. */

@@ -129,7 +129,12 @@ export const diTaskRuntimeRoutes: Route[] = [
     { tier: 'tier1', write: false, task: true },
     (ctx, { task: t }) => {
       const run = findRun(ctx, t)
-      return ok(runInstance(t, run, ctx.now, ctx.core.config.timing))
+      // @qlik/api 2.19: a DataTaskRuntimeState whose lastRun is the run asked for
+      return ok({
+        name: t.name,
+        type: t.type,
+        lastRun: runInstance(t, run, ctx.now, ctx.core.config.timing)
+      })
     }
   ),
   route(

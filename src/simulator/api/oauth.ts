@@ -100,8 +100,7 @@ export const oauthRoutes: Route[] = [
         access_token: token,
         token_type: 'bearer',
         expires_in: ttl,
-        expires_at: iso(ctx.now + ttl * 1000),
-        scope: body.scope ?? 'user_default'
+        expires_at: iso(ctx.now + ttl * 1000)
       })
     }
   )

@@ -52,6 +52,10 @@ export interface ActionPlan {
    * its random id: simulators with the same seed run the same durations (fair comparisons).
    */
   taskSeed?: string
+  /** Fill the action's startTime and endTime (Qlik's tutorial shows them null). */
+  times?: boolean
+  /** The tasks run at the same time (they end together) instead of one after another. */
+  parallel?: boolean
   /** Called once when the action ends, with its final outcome and per-task outcomes. */
   onSettled?: (outcome: FinalState, tasks: ActionTaskPlan[]) => void
 }
@@ -86,8 +90,6 @@ export interface ActionStatus {
     state: ActionState
     info: string | null
     error: ActionError | null
-    startTime: string | null
-    endTime: string | null
   }> | null
 }
 
@@ -167,7 +169,7 @@ export class ActionEngine {
 
   endTime(a: Action): number | undefined {
     if (a.neverFinish) return undefined
-    const run = a.durations.reduce((x, y) => x + y, 0)
+    const run = a.parallel ? Math.max(0, ...a.durations) : a.durations.reduce((x, y) => x + y, 0)
     return a.createdAt + a.pendingMs + (a.tasks.length === 0 ? a.taskMs : run)
   }
 
@@ -195,7 +197,9 @@ export class ActionEngine {
     const details: NonNullable<ActionStatus['taskDetails']> = []
     const runStart = a.createdAt + a.pendingMs
     a.tasks.forEach((t, i) => {
-      const start = runStart + a.durations.slice(0, i).reduce((x, y) => x + y, 0)
+      const start = a.parallel
+        ? runStart
+        : runStart + a.durations.slice(0, i).reduce((x, y) => x + y, 0)
       const end = start + (a.durations[i] ?? a.taskMs)
       let s: ActionState
       if (state === 'PENDING') s = 'PENDING'
@@ -203,7 +207,7 @@ export class ActionEngine {
       else {
         const last = i === a.tasks.length - 1
         if (now < start) s = 'PENDING'
-        else if (now < end || (a.neverFinish && last)) s = 'EXECUTING'
+        else if (now < end || (a.neverFinish && (last || a.parallel))) s = 'EXECUTING'
         else s = t.outcome
       }
       const key = s.toLowerCase() as keyof typeof progress
@@ -214,9 +218,7 @@ export class ActionEngine {
         name: t.name,
         state: s,
         info: done ? (t.info ?? null) : null,
-        error: done ? (t.error ?? null) : null,
-        startTime: s !== 'PENDING' && s !== 'SKIPPED' ? iso(start) : null,
-        endTime: done && s !== 'SKIPPED' ? iso(Math.min(end, this.endTime(a) ?? end)) : null
+        error: done ? (t.error ?? null) : null
       })
     })
     const end = this.endTime(a)
@@ -224,8 +226,10 @@ export class ActionEngine {
       name: a.name,
       type: a.type,
       state,
-      startTime: state === 'PENDING' ? null : iso(runStart),
-      endTime: isFinal(state) && end !== undefined ? iso(end) : null,
+      // Qlik's tutorial shows a completed action answering null times: the simulator does too
+      // unless its configuration asks for them (timing.actionTimes, for the benchmark)
+      startTime: a.times && state !== 'PENDING' ? iso(runStart) : null,
+      endTime: a.times && isFinal(state) && end !== undefined ? iso(end) : null,
       error: isFinal(state) ? (a.error ?? null) : null,
       taskProgress: progress,
       taskDetails: detailed ? details : null

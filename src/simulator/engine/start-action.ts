@@ -24,6 +24,8 @@ function startAction(
     taskMs: timing.actionTaskMsByType[type] ?? timing.actionTaskMs,
     taskSpread: timing.actionTaskSpread,
     ...(timing.actionTaskSeed !== undefined ? { taskSeed: timing.actionTaskSeed } : {}),
+    times: timing.actionTimes,
+    parallel: timing.actionTasksParallel,
     ...(error ? { error, outcome: 'FAILED' as FinalState } : {}),
     ...(onSettled ? { onSettled } : {})
   }
