@@ -214,3 +214,19 @@ describe('more faults through the bundle: the account and the target afterwards'
     expect(r.stdout).not.toContain('\u001b[31m')
   }, 60000)
 })
+
+it('a misspelled connection: the dry run exits 1 naming it and the name that exists; the real run changes nothing', async () => {
+  const typo = PROD_BINDINGS_YAML.replace('PROD_DATA.snowflake_prod', 'PROD_DATA.snowflake_prd')
+  const dry = await runAction(inputs({ bindings: typo, 'dry-run': 'true' }))
+  expect(dry.code).toBe(1)
+  const said = errorOf(dry.stdout)
+  expect(said).toContain(
+    "platformConnection = {{id(connection, PROD_DATA.snowflake_prd)}}: no connection 'snowflake_prd' in space PROD_DATA"
+  )
+  expect(said).toContain("similar connections: 'snowflake_prod'")
+  const real = await runAction(inputs({ bindings: typo }))
+  expect(real.code).toBe(1)
+  expect(errorOf(real.stdout)).toContain(`Nothing was changed on the target tenant ${host()}`)
+  expect(sim.requests({ tenant: 'prod' }).filter((r) => r.method !== 'GET')).toEqual([])
+  expect(sim.state('prod').projects).toEqual([])
+})

@@ -27,7 +27,7 @@ describe('dry run', () => {
     expect(report.plan).toMatchObject({ project: 'create', canApply: true, problems: [] })
     expect(report.plan?.bindings.added).toContain('platformConnection')
     expect(report.plan?.steps[0]).toBe('Create project Sales pipeline in PROD_PIPELINES')
-    expect(report.plan?.connections.every((c) => c.status === 'unknown')).toBe(true)
+    expect(report.plan?.connections.every((c) => c.status === 'resolved')).toBe(true)
     expect(log.text()).toContain('Would run 4. Import the package (import-async)')
     // the pre-flight ran on the source tenant
     expect(
@@ -69,7 +69,7 @@ describe('dry run', () => {
     expect(report.outcome).toBe('failed')
     expect(report.plan?.canApply).toBe(false)
     expect(report.error).toContain(
-      'Dry run: the promotion would fail. platformConnection = {{id(connection, PRD_DATA.snowflake_prod)}} names a space that does not exist'
+      "Dry run: the promotion would fail. platformConnection = {{id(connection, PRD_DATA.snowflake_prod)}}: there is no space 'PRD_DATA'"
     )
     expect(targetWrites()).toEqual([])
     // every check made from reads is in the plan, the failed ones first among its problems

@@ -100,19 +100,19 @@ describe('promote pipeline against the simulator', () => {
     expect(lax.log.text()).toContain('(probable typos): platformConection')
   })
 
-  it('fails before import when a connection does not resolve, naming variable, expression and space', async () => {
+  it('fails before any write when a connection is not in the target tenant, naming variable, expression, space and the names there', async () => {
     const prod = sim.state('prod')
     prod.connections = prod.connections.filter((c) => c.name !== 'crm_mysql')
     const { report } = await runPromote(sim)
     expect(report.outcome).toBe('failed')
-    expect(report.failedStep).toBe('Check the connections')
+    expect(report.failedStep).toBe('Check before changing the target')
     expect(report.error).toContain(
-      'task.landing_crm.sourceConnection = {{id(connection, PROD_SOURCES.crm_mysql)}}'
+      "task.landing_crm.sourceConnection = {{id(connection, PROD_SOURCES.crm_mysql)}}: no connection 'crm_mysql' in space PROD_SOURCES"
     )
-    expect(report.error).toContain('(space PROD_PIPELINES)')
-    expect(sim.requests({ tenant: 'prod' }).some((r) => r.path.includes('/actions/import'))).toBe(
-      false
-    )
+    expect(report.error).toContain("its connections: 'orders_postgres'")
+    expect(report.error).toContain('Nothing was changed on')
+    expect(sim.requests({ tenant: 'prod' }).filter((r) => r.method !== 'GET')).toEqual([])
+    expect(sim.state('prod').projects).toEqual([])
   })
 
   it('fails with the failed task and Qlik message when prepare fails', async () => {

@@ -282,17 +282,20 @@ describe('guards before the first write', () => {
     expect(report.outcome).toBe('failed')
     expect(report.failedStep).toBe('Check before changing the target')
     expect(report.error).toContain('2 checks failed')
-    expect(report.error).toContain('names a space that does not exist')
+    expect(report.error).toContain("there is no space 'PRD_DATA'")
+    expect(report.error).toContain("similar spaces: 'PROD_DATA'")
     expect(report.error).toContain('platformConection')
     expect(sim.requests({ tenant: 'prod' }).filter((r) => r.method !== 'GET')).toEqual([])
     expect(prodSales()[0]!.bindings).toEqual(before.bindings)
     expect(report.guards?.find((g) => g.check === 'connections')?.status).toBe('failed')
   })
 
-  it('puts the bindings back when a connection does not resolve once set', async () => {
+  it('puts the bindings back when a connection does not resolve once set (data connections unreadable)', async () => {
     const before = await landV1()
     const prod = sim.state('prod')
     prod.connections = prod.connections.filter((c) => c.name !== 'crm_mysql')
+    // the credential may not read data connections: the lookup says unknown, the read-back catches it
+    sim.injectFault({ tenant: 'prod', path: '/api/v1/data-connections', status: 403 })
     const { report } = await runPromote(sim, { bindings: V2 })
     expect(report.outcome).toBe('failed')
     expect(report.failedStep).toBe('Check the connections')

@@ -26365,6 +26365,13 @@ const configSchema = strictObject({
          * the action's random id: two simulators with the same seed run the same task durations.
          */
         actionTaskSeed: schemas_string().optional(),
+        /** Tasks of an action run at the same time and end together (default: one after another). */
+        actionTasksParallel: schemas_boolean().default(false),
+        /**
+         * Fill an action's startTime and endTime. Qlik's tutorial shows a completed action answering
+         * null for both, so they are null by default; the benchmark turns them on to know the true end.
+         */
+        actionTimes: schemas_boolean().default(false),
         /** Per action type overrides of actionTaskMs, e.g. { PROJECT_IMPORT: 500 }. */
         actionTaskMsByType: record(schemas_string(), schemas_number().int().min(0)).default({}),
         /** How long a data task run (or a Tasks API run) takes. */
@@ -30957,7 +30964,7 @@ class ActionEngine {
     endTime(a) {
         if (a.neverFinish)
             return undefined;
-        const run = a.durations.reduce((x, y) => x + y, 0);
+        const run = a.parallel ? Math.max(0, ...a.durations) : a.durations.reduce((x, y) => x + y, 0);
         return a.createdAt + a.pendingMs + (a.tasks.length === 0 ? a.taskMs : run);
     }
     stateAt(a, now) {
@@ -30986,7 +30993,9 @@ class ActionEngine {
         const details = [];
         const runStart = a.createdAt + a.pendingMs;
         a.tasks.forEach((t, i) => {
-            const start = runStart + a.durations.slice(0, i).reduce((x, y) => x + y, 0);
+            const start = a.parallel
+                ? runStart
+                : runStart + a.durations.slice(0, i).reduce((x, y) => x + y, 0);
             const end = start + (a.durations[i] ?? a.taskMs);
             let s;
             if (state === 'PENDING')
@@ -30997,7 +31006,7 @@ class ActionEngine {
                 const last = i === a.tasks.length - 1;
                 if (now < start)
                     s = 'PENDING';
-                else if (now < end || (a.neverFinish && last))
+                else if (now < end || (a.neverFinish && (last || a.parallel)))
                     s = 'EXECUTING';
                 else
                     s = t.outcome;
@@ -31010,9 +31019,7 @@ class ActionEngine {
                 name: t.name,
                 state: s,
                 info: done ? (t.info ?? null) : null,
-                error: done ? (t.error ?? null) : null,
-                startTime: s !== 'PENDING' && s !== 'SKIPPED' ? iso(start) : null,
-                endTime: done && s !== 'SKIPPED' ? iso(Math.min(end, this.endTime(a) ?? end)) : null
+                error: done ? (t.error ?? null) : null
             });
         });
         const end = this.endTime(a);
@@ -31020,8 +31027,10 @@ class ActionEngine {
             name: a.name,
             type: a.type,
             state,
-            startTime: state === 'PENDING' ? null : iso(runStart),
-            endTime: isFinal(state) && end !== undefined ? iso(end) : null,
+            // Qlik's tutorial shows a completed action answering null times: the simulator does too
+            // unless its configuration asks for them (timing.actionTimes, for the benchmark)
+            startTime: a.times && state !== 'PENDING' ? iso(runStart) : null,
+            endTime: a.times && isFinal(state) && end !== undefined ? iso(end) : null,
             error: isFinal(state) ? (a.error ?? null) : null,
             taskProgress: progress,
             taskDetails: detailed ? details : null
@@ -31291,6 +31300,7 @@ async function multipartZip(ctx) {
 
 /** The tenant's base URL as the client reached it (for `links`). */
 const base = (ctx) => `http://${String(ctx.headers.host ?? ctx.tenant.host)}`;
+/** Offset-based cursor paging with `links.next`, as list endpoints of Qlik Cloud do. */
 function page(ctx, items, defLimit, maxLimit) {
     const limit = intQuery(ctx, 'limit', defLimit, 1, maxLimit);
     const cursor = ctx.url.searchParams.get('next') ?? ctx.url.searchParams.get('page');
@@ -31313,6 +31323,58 @@ function page(ctx, items, defLimit, maxLimit) {
     }
     return { data, links };
 }
+
+;// CONCATENATED MODULE: ./src/simulator/api/data-connections.ts
+
+
+
+/**
+ * Data connections (`/api/v1/data-connections`, @qlik/api 2.19 data-connections): the list of a
+ * space's connections, and one connection by id or, with `type=connectionname`, by its name in
+ * the space `spaceId` (404 when there is none). Tier 1. Only the keys of Qlik's `ConnectionGet`.
+ */
+function connectionItem(ctx, c) {
+    return {
+        qID: c.id,
+        qName: c.name,
+        qType: c.type,
+        qConnectStatement: `CUSTOM CONNECT TO "provider=${c.type};"`,
+        qEngineObjectID: c.id,
+        qArchitecture: 0,
+        qLogOn: 0,
+        datasourceID: c.type,
+        space: c.spaceId,
+        tenant: ctx.tenant.id,
+        privileges: ['list', 'read'],
+        links: { self: { href: `${base(ctx)}/api/v1/data-connections/${c.id}` } }
+    };
+}
+const dataConnectionRoutes = [
+    route('GET /api/v1/data-connections', { tier: 'tier1', write: false }, (ctx) => {
+        const spaceId = ctx.url.searchParams.get('spaceId');
+        const list = ctx.tenant.connections.filter((c) => !spaceId || c.spaceId === spaceId);
+        const { data, links } = page(ctx, list, 20, 100);
+        return ok({
+            data: data.map((c) => connectionItem(ctx, c)),
+            links,
+            meta: { count: list.length }
+        });
+    }),
+    route('GET /api/v1/data-connections/:qID', { tier: 'tier1', write: false }, (ctx) => {
+        const key = ctx.params.qID;
+        const type = ctx.url.searchParams.get('type');
+        if (type !== null && type !== 'connectionname')
+            throw badRequest(`Query parameter 'type' must be connectionname, got '${type}'.`, 'type');
+        const spaceId = ctx.url.searchParams.get('spaceId');
+        const found = ctx.tenant.connections.find((c) => (type === 'connectionname' ? c.name === key : c.id === key) &&
+            (!spaceId || c.spaceId === spaceId));
+        if (!found)
+            throw notFound(type === 'connectionname'
+                ? `Connection '${key}' was not found${spaceId ? ` in space '${spaceId}'` : ''}.`
+                : `Connection '${key}' was not found.`);
+        return ok(connectionItem(ctx, found));
+    })
+];
 
 ;// CONCATENATED MODULE: ./src/simulator/api/data-stores.ts
 
@@ -31857,6 +31919,8 @@ function startAction(ctx, p, type, name, tasks, onSettled, error) {
         taskMs: timing.actionTaskMsByType[type] ?? timing.actionTaskMs,
         taskSpread: timing.actionTaskSpread,
         ...(timing.actionTaskSeed !== undefined ? { taskSeed: timing.actionTaskSeed } : {}),
+        times: timing.actionTimes,
+        parallel: timing.actionTasksParallel,
         ...(error ? { error, outcome: 'FAILED' } : {}),
         ...(onSettled ? { onSettled } : {})
     };
@@ -32186,7 +32250,12 @@ const diTaskRuntimeRoutes = [
     }),
     route('GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state', { tier: 'tier1', write: false, task: true }, (ctx, { task: t }) => {
         const run = findRun(ctx, t);
-        return ok(runInstance(t, run, ctx.now, ctx.core.config.timing));
+        // @qlik/api 2.19: a DataTaskRuntimeState whose lastRun is the run asked for
+        return ok({
+            name: t.name,
+            type: t.type,
+            lastRun: runInstance(t, run, ctx.now, ctx.core.config.timing)
+        });
     }),
     route('GET /api/v1/di-projects/:projectId/di-tasks/:dataTaskId/runtime/runs/:runId/state/datasets', { tier: 'tier1', write: false, task: true }, (ctx, { task: t }) => {
         const run = findRun(ctx, t);
@@ -32422,8 +32491,7 @@ const oauthRoutes = [
             access_token: token,
             token_type: 'bearer',
             expires_in: ttl,
-            expires_at: iso(ctx.now + ttl * 1000),
-            scope: body.scope ?? 'user_default'
+            expires_at: iso(ctx.now + ttl * 1000)
         });
     })
 ];
@@ -32582,12 +32650,14 @@ const tasksRoutes = [
 
 
 
+
 /** Every Qlik route the simulator serves, by API (a new endpoint goes into its API's table). */
 const QLIK_ROUTES = [
     ...oauthRoutes,
     ...spaceRoutes,
     ...tasksRoutes,
     ...dataStoreRoutes,
+    ...dataConnectionRoutes,
     ...diActionRoutes,
     ...diProjectRoutes,
     ...diTaskRoutes,

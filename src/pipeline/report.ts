@@ -3,10 +3,14 @@ import type { LedgerEntry } from './ledger.js'
 
 /** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
 
+/** A connection the run would bind, looked up in the target tenant before the first write. */
 export interface ConnectionCheck {
   variable: string
   expression: string
-  status: 'resolved' | 'unknown' | 'space-missing'
+  /** resolved: it exists there; missing / space-missing: the run would fail; unknown: not readable */
+  status: 'resolved' | 'unknown' | 'space-missing' | 'missing'
+  /** What was found, or what is missing and the names that exist instead. */
+  detail?: string
 }
 
 /** One check made from reads before the first write to the target. */

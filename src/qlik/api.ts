@@ -6,6 +6,7 @@ import { describeQlikError, QlikApiError } from './errors.js'
 import {
   actionStatusSchema,
   bindingsSchema,
+  dataConnectionSchema,
   dataStoreSchema,
   projectSchema,
   qlikTaskRunSchema,
@@ -19,6 +20,7 @@ import {
   type ActionState,
   type ActionStatus,
   type Bindings,
+  type DataConnection,
   type DataStore,
   type DataTask,
   type DefinitionReport,
@@ -38,6 +40,7 @@ import {
 
 export { FINAL_STATES, projectSchema, actionStatusSchema, runSchema } from './responses.js'
 export type {
+  DataConnection,
   ActionState,
   Project,
   ActionError,
@@ -123,11 +126,13 @@ export class QlikApi {
   private async getIfFound<T>(
     path: string,
     schema: z.ZodType<T>,
-    missing = [404]
+    missing = [404],
+    query?: Record<string, string>
   ): Promise<T | undefined> {
     const r = await this.client.request({
       method: 'GET',
       path,
+      ...(query ? { query } : {}),
       idempotent: true,
       okStatuses: missing
     })
@@ -365,6 +370,26 @@ export class QlikApi {
       idempotent: true
     })
     return Buffer.from(r.bytes ?? new Uint8Array()).toString('utf8')
+  }
+
+  // ---------- data connections ----------
+
+  /** A connection by its exact name in a space; undefined when the space has none of that name. */
+  async findConnection(spaceId: string, name: string): Promise<DataConnection | undefined> {
+    return this.getIfFound(`/api/v1/data-connections/${enc(name)}`, dataConnectionSchema, [404], {
+      type: 'connectionname',
+      spaceId
+    })
+  }
+
+  /** A connection by its id; undefined when there is none. */
+  async getConnection(id: string): Promise<DataConnection | undefined> {
+    return this.getIfFound(`/api/v1/data-connections/${enc(id)}`, dataConnectionSchema)
+  }
+
+  /** Every connection of a space (paged through links.next). */
+  async listConnections(spaceId: string): Promise<DataConnection[]> {
+    return this.pages('/api/v1/data-connections', { spaceId, limit: '100' }, dataConnectionSchema)
   }
 
   // ---------- data stores ----------

@@ -124,3 +124,11 @@ export const qlikTaskRunSchema = z.looseObject({
 export type QlikTaskRun = z.infer<typeof qlikTaskRunSchema>
 export const dataStoreSchema = z.looseObject({ ...idName, ...optionalStrings('type') })
 export type DataStore = z.infer<typeof dataStoreSchema>
+
+/** Data connections (`/api/v1/data-connections`): a connection's id, name, type and space. */
+export const dataConnectionSchema = z.looseObject({
+  qID: z.string(),
+  qName: z.string(),
+  ...optionalStrings('qType', 'space')
+})
+export type DataConnection = z.infer<typeof dataConnectionSchema>

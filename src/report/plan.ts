@@ -96,7 +96,9 @@ export function planMarkdown(r: RunReport): string {
     ...(p.bindings.undeclaredKept.length
       ? [`- On the target, not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`]
       : []),
-    ...p.connections.map((c) => `- Connection ${code(c.variable)}: ${c.status}`),
+    ...p.connections.map(
+      (c) => `- Connection ${code(c.variable)}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`
+    ),
     ''
   )
   const failed = p.guards.filter((g) => g.status !== 'passed')

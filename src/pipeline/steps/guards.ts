@@ -3,13 +3,12 @@ import { normalizePlatform } from '../../package/enums.js'
 import type { Project } from '../../qlik/api.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import type { ConnectionCheck, GuardResult } from '../report.js'
-import { CONNECTION_PARTS } from './bindings.js'
+import { connectionProblems, lookUpConnections } from './connections.js'
 
 /**
  * Everything that can be known from reads, checked before the first write to the target: the
  * existing project's type and platform against the package, the bindings (missing values,
- * undeclared names), and the connection expressions (already mapped by the target, or naming a
- * space that does not exist there). A real run refuses on any failed guard, listing them all; a
+ * undeclared names), and every connection the run would bind, looked up in the target tenant. A real run refuses on any failed guard, listing them all; a
  * dry run reports them in its plan.
  */
 
@@ -95,58 +94,20 @@ export async function runGuards(
         }
       : { check: 'bindings: no undeclared variable', status: 'passed', detail: 'none' }
   )
-  const connections = await checkConnectionSpaces(t, b.values)
-  const bad = connections.filter((c) => c.status === 'space-missing')
+  const connections = await lookUpConnections(ctx, t, b.values)
+  const problems = connectionProblems(connections)
   const unknown = connections.filter((c) => c.status === 'unknown')
   guards.push({
     check: 'connections',
-    status: bad.length ? 'failed' : unknown.length ? 'unknown' : 'passed',
-    detail: bad.length
-      ? bad
-          .map(
-            (c) =>
-              `${c.variable} = ${c.expression} names a space that does not exist on ${t.api.host}`
-          )
-          .join('; ')
-      : `${connections.length - unknown.length} already resolved by the target${unknown.length ? `, ${unknown.length} checked once the bindings are set` : ''}`
+    status: problems.length ? 'failed' : unknown.length ? 'unknown' : 'passed',
+    detail: problems.length
+      ? problems.join('; ')
+      : `${connections.length - unknown.length} found on ${t.api.host}${unknown.length ? `, ${unknown.length} checked once the bindings are set` : ''}`
   })
   for (const g of guards.filter((x) => x.status === 'warning'))
     ctx.log.warning(g.detail, { title: g.check })
   ctx.report.guards = guards
   return { guards, connections }
-}
-
-/**
- * A connection is resolved when the target already maps the same expression to an id; a space
- * that does not exist means it cannot resolve; anything else is known only once it is set.
- */
-async function checkConnectionSpaces(
-  t: TargetState,
-  values: Record<string, string | null>
-): Promise<ConnectionCheck[]> {
-  const out: ConnectionCheck[] = []
-  const spaces = new Map<string, boolean>()
-  const mapped = t.previous?.nameToIdMap ?? {}
-  for (const [variable, value] of Object.entries(values)) {
-    const m = typeof value === 'string' ? CONNECTION_PARTS.exec(value.trim()) : null
-    if (!m || value === null) continue
-    if (mapped[value]) {
-      out.push({ variable, expression: value, status: 'resolved' })
-      continue
-    }
-    const spaceName = m[1] as string
-    if (!spaces.has(spaceName))
-      spaces.set(
-        spaceName,
-        (await t.api.findSpaces(spaceName)).some((sp) => sp.name === spaceName)
-      )
-    out.push({
-      variable,
-      expression: value,
-      status: spaces.get(spaceName) ? 'unknown' : 'space-missing'
-    })
-  }
-  return out
 }
 
 /** The failed guards as one message, or undefined when none failed. */

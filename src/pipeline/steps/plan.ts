@@ -74,7 +74,9 @@ export function planLines(p: DryRunPlan): string[] {
     `Bindings changed: ${list(p.bindings.changed)}`,
     `Bindings unchanged: ${list(p.bindings.unchanged)}`,
     `On the target but not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`,
-    ...p.connections.map((c) => `Connection ${c.variable}: ${c.status}`),
+    ...p.connections.map(
+      (c) => `Connection ${c.variable}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`
+    ),
     ...p.guards.map((g) => `Check ${g.check}: ${g.status} (${g.detail})`),
     ...p.steps.map((st, i) => `Would run ${i + 1}. ${st}`)
   ]

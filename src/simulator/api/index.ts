@@ -1,4 +1,5 @@
 import type { Route } from '../context.js'
+import { dataConnectionRoutes } from './data-connections.js'
 import { dataStoreRoutes } from './data-stores.js'
 import { diActionRoutes } from './di-actions.js'
 import { diProjectRoutes } from './di-projects.js'
@@ -14,6 +15,7 @@ export const QLIK_ROUTES: readonly Route[] = [
   ...spaceRoutes,
   ...tasksRoutes,
   ...dataStoreRoutes,
+  ...dataConnectionRoutes,
   ...diActionRoutes,
   ...diProjectRoutes,
   ...diTaskRoutes,

@@ -4,8 +4,8 @@ import { badRequest } from '../errors.js'
 /** The tenant's base URL as the client reached it (for `links`). */
 export const base = (ctx: Ctx): string => `http://${String(ctx.headers.host ?? ctx.tenant.host)}`
 
-export /** Offset-based cursor paging with `links.next`, as list endpoints of Qlik Cloud do. */
-function page<T>(
+/** Offset-based cursor paging with `links.next`, as list endpoints of Qlik Cloud do. */
+export function page<T>(
   ctx: Ctx,
   items: T[],
   defLimit: number,
