@@ -11,7 +11,7 @@ import {
   type OptionSpec
 } from './options/schema.js'
 import { tenantOptions, type Side, type TenantOptions } from './options/tenant.js'
-import type { TenantAuth } from './qlik/client.js'
+import type { TenantAuth } from './qlik/auth.js'
 import { EXPORT_MODES, PLATFORM_TYPES, PROJECT_TYPES } from './qlik/vocabulary.js'
 
 /**

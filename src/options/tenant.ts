@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import type { TenantAuth } from '../qlik/client.js'
+import type { TenantAuth } from '../qlik/auth.js'
 import { SigningKeyError, signingKey } from '../qlik/jwt.js'
 import { show } from './fields.js'
 

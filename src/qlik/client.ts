@@ -1,5 +1,5 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici'
-import { ASSERTION_TYPE, clientAssertion, signingKey, type SigningKey } from './jwt.js'
+import { tokenSource, type TenantAuth, type TokenAnswer, type TokenSource } from './auth.js'
 import {
   decodeErrorBody,
   describeQlikError,
@@ -7,27 +7,18 @@ import {
   type QlikErrorDetails
 } from './errors.js'
 
+export type { TenantAuth }
+
 /**
- * HTTP client for one Qlik tenant (undici). Authenticates with an API key or OAuth client
- * credentials (token cached, refreshed before expiry, re-acquired once on 401). Every request has
+ * HTTP client for one Qlik tenant (undici). Authenticates through the token source of its kind of
+ * credential (auth.ts: an API key, or an OAuth token cached, refreshed before expiry, fetched anew
+ * once after a 401). Every request has
  * a timeout. A 429 is retried after Retry-After for every method (it means nothing happened).
  * 500/502/503/504, resets, timeouts and a 2xx body that is cut short or not JSON are retried with
  * backoff and jitter only when the request is safe to repeat; otherwise the error says the
  * outcome is unknown, so the caller can look first. One loop serves every request, the OAuth
  * token request included.
  */
-
-/** How the client authenticates to one tenant. */
-export interface TenantAuth {
-  /** api-key; oauth: client id + secret; oauth-jwt: client id + private key JWT (key id = kid). */
-  kind: 'api-key' | 'oauth' | 'oauth-jwt'
-  apiKey?: string
-  clientId?: string
-  clientSecret?: string
-  /** PEM private key (oauth-jwt). */
-  privateKey?: string
-  keyId?: string
-}
 
 export interface ClientLogger {
   debug(message: string): void
@@ -105,7 +96,6 @@ export function parseRetryAfter(
 
 export class QlikClient {
   readonly tenant: string
-  private signing?: SigningKey
   readonly baseUrl: string
   readonly host: string
   readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byRoute: {} }
@@ -123,8 +113,7 @@ export class QlikClient {
   >
   private readonly logger: ClientLogger
   private readonly dispatcher: Dispatcher
-  private token?: { value: string; refreshAt: number }
-  private tokenPromise?: Promise<string>
+  private readonly auth: TokenSource
 
   constructor(private readonly options: QlikClientOptions) {
     this.tenant = options.tenant
@@ -142,6 +131,12 @@ export class QlikClient {
     this.logger = options.logger ?? { debug: () => {}, warning: () => {} }
     this.dispatcher =
       options.dispatcher ?? new Agent({ connect: { timeout: 30_000 }, keepAliveTimeout: 4_000 })
+    this.auth = tokenSource(options.auth, {
+      baseUrl: this.baseUrl,
+      now: () => this.opts.now(),
+      requestToken: (body) => this.requestToken(body),
+      ...(options.onSecret ? { onSecret: options.onSecret } : {})
+    })
   }
 
   async close(): Promise<void> {
@@ -155,57 +150,15 @@ export class QlikClient {
     return { tenant: this.tenant, host: this.host, method: spec.method, path: spec.path, ...extra }
   }
 
-  private async accessToken(force: boolean): Promise<string> {
-    const auth = this.options.auth
-    if (auth.kind === 'api-key') return auth.apiKey as string
-    if (!force && this.token && this.opts.now() < this.token.refreshAt) return this.token.value
-    if (!this.tokenPromise) {
-      this.tokenPromise = this.fetchToken().finally(() => {
-        this.tokenPromise = undefined
-      })
-    }
-    return this.tokenPromise
-  }
-
-  private async fetchToken(): Promise<string> {
-    const auth = this.options.auth
+  /** POST /oauth/token (safe to repeat: asking for a token changes nothing). */
+  private async requestToken(body: () => Record<string, unknown>): Promise<TokenAnswer> {
     const spec = { method: 'POST' as const, path: '/oauth/token' }
     let r: Reply<{ access_token?: unknown; expires_in?: unknown; expires_at?: unknown }>
     try {
-      // Asking for a token changes nothing: safe to repeat after a reset or a 5xx.
-      // a JWT assertion is signed afresh for each attempt (new jti, short expiry)
-      r = await this.request({
-        ...spec,
-        anonymous: true,
-        idempotent: true,
-        json: () =>
-          auth.kind === 'oauth-jwt'
-            ? {
-                client_id: auth.clientId,
-                grant_type: 'client_credentials',
-                client_assertion_type: ASSERTION_TYPE,
-                client_assertion: clientAssertion({
-                  clientId: auth.clientId as string,
-                  keyId: auth.keyId as string,
-                  key: (this.signing ??= signingKey(auth.privateKey as string)),
-                  audience: `${this.baseUrl}/oauth/token`,
-                  nowMs: this.opts.now()
-                })
-              }
-            : {
-                client_id: auth.clientId,
-                client_secret: auth.clientSecret,
-                grant_type: 'client_credentials'
-              }
-      })
+      r = await this.request({ ...spec, anonymous: true, idempotent: true, json: body })
     } catch (e) {
       if (!(e instanceof QlikApiError)) throw e
-      const hint =
-        e.status === 401 || e.status === 400
-          ? auth.kind === 'oauth-jwt'
-            ? ' Check the OAuth client id, the key id (kid) and that the public key of this private key is registered with the client (Administration > OAuth).'
-            : ' Check the OAuth client id and secret for this tenant (Administration > OAuth, machine-to-machine client).'
-          : ''
+      const hint = e.status === 401 || e.status === 400 ? ` ${this.auth.tokenRefused}` : ''
       throw new QlikApiError(`${e.message.replace(/\.$/, '')}.${hint}`, e.details)
     }
     const token = r.data?.access_token
@@ -213,12 +166,7 @@ export class QlikClient {
       const d = this.details(spec, { status: r.status })
       throw new QlikApiError(describeQlikError(d, 'the token answer has no access_token'), d)
     }
-    this.options.onSecret?.(token)
-    const ttl = tokenLifetime(r.data, this.opts.now())
-    // Refresh well before expiry: five minutes early, or halfway for short-lived tokens.
-    const margin = Math.min(300, ttl / 2)
-    this.token = { value: token, refreshAt: this.opts.now() + (ttl - margin) * 1000 }
-    return token
+    return { token, ttl: tokenLifetime(r.data, this.opts.now()) }
   }
 
   private async backoff(
@@ -249,7 +197,7 @@ export class QlikClient {
     const route = `${spec.method} ${spec.path.replace(/\/[0-9a-f]{16,}|\/[A-Za-z0-9_-]{20,}/g, '/{id}')}`
     for (;;) {
       const headers: Record<string, string> = { accept: spec.accept ?? 'application/json' }
-      if (!spec.anonymous) headers.authorization = `Bearer ${await this.accessToken(false)}`
+      if (!spec.anonymous) headers.authorization = `Bearer ${await this.auth.token(false)}`
       let body: string | FormData | undefined
       if (spec.json !== undefined) {
         const payload = typeof spec.json === 'function' ? (spec.json as () => unknown)() : spec.json
@@ -325,9 +273,9 @@ export class QlikClient {
           continue
         }
       }
-      if (status === 401 && this.options.auth.kind === 'oauth' && !spec.anonymous && !reauthed) {
+      if (status === 401 && this.auth.renewable && !spec.anonymous && !reauthed) {
         reauthed = true
-        await this.accessToken(true)
+        await this.auth.token(true)
         continue
       }
       if (RETRYABLE_STATUS.has(status) && spec.idempotent && attempt < this.opts.maxAttempts) {
@@ -341,7 +289,7 @@ export class QlikClient {
         ...(RETRYABLE_STATUS.has(status) && !spec.idempotent ? { outcomeUnknown: true } : {})
       })
       throw new QlikApiError(
-        `${describeQlikError(d)}${spec.anonymous ? '' : hintFor(status, this.options.auth)}`,
+        `${describeQlikError(d)}${spec.anonymous ? '' : hintFor(status, this.auth)}`,
         d
       )
     }
@@ -376,12 +324,8 @@ function networkReason(e: unknown): string {
   return code ? `connection error ${code} (${msg})` : `connection error (${msg})`
 }
 
-function hintFor(status: number, auth: TenantAuth): string {
-  if (status === 401) {
-    return auth.kind === 'api-key'
-      ? '. The API key was refused: check that it belongs to this tenant and has not expired.'
-      : '. The access token was refused twice: check the OAuth client for this tenant.'
-  }
+function hintFor(status: number, auth: TokenSource): string {
+  if (status === 401) return `. ${auth.refused}`
   if (status === 403)
     return '. The credential lacks permission: it needs rights on the project and its space.'
   if (status === 429) return '. The tenant kept rate-limiting; try again later.'
