@@ -111,6 +111,7 @@ export function createPipeline(input: SetupInput): {
     env,
     workDir,
     run: runContext(env),
+    onSecret: input.onSecret,
     ...(input.polling ? { polling: input.polling } : {})
   })
   return {

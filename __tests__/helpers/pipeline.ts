@@ -61,7 +61,8 @@ export async function runPromote(
   sim: Simulator,
   extra: RawOptions = {},
   env: NodeJS.ProcessEnv = {},
-  artifactDir?: string
+  artifactDir?: string,
+  onSecret: (secret: string) => void = () => {}
 ): Promise<{ report: RunReport; log: MemoryReporter }> {
   const log = new MemoryReporter()
   const dir = mkdtempSync(join(tmpdir(), 'qdp-'))
@@ -72,7 +73,7 @@ export async function runPromote(
       reporter: log,
       clock: realClock,
       env,
-      onSecret: () => {},
+      onSecret,
       artifacts: new LocalArtifactStore(artifactDir ?? join(dir, 'artifacts')),
       workDir: join(dir, 'work'),
       // the simulator's actions take milliseconds here: no 500 ms floor between status checks

@@ -23,7 +23,10 @@ describe('bindings input', () => {
     writeFileSync(join(dir, 'prod.json'), '{"a": "${E}"}')
     expect(loadBindingsInput('prod.json', { E: 'v' }, dir)).toEqual({
       values: { a: 'v' },
-      source: 'prod.json'
+      source: 'prod.json',
+      // what came from the environment, and as what: kept out of artifacts (secrets.ts)
+      templates: { a: '${E}' },
+      sensitive: ['v']
     })
     expect(loadBindingsInput('', {}).values).toEqual({})
   })
@@ -51,8 +54,13 @@ describe('bindings input', () => {
     writeFileSync(join(dir, 'prod.yaml'), 'a: from-file\nb: file-${E}\n')
     expect(loadBindingsInputs('prod.yaml', 'a: inline', { E: 'x' }, dir)).toEqual({
       values: { a: 'inline', b: 'file-x' },
-      source: 'prod.yaml + inline'
+      source: 'prod.yaml + inline',
+      templates: { b: 'file-${E}' },
+      sensitive: ['x']
     })
+    // a variable the overlay gives drops the file's placeholder for it
+    writeFileSync(join(dir, 'secret.yaml'), 'a: ${E}\n')
+    expect(loadBindingsInputs('secret.yaml', 'a: plain', { E: 'x' }, dir).templates).toEqual({})
     expect(loadBindingsInputs('prod.yaml', '', { E: 'x' }, dir).source).toBe('prod.yaml')
     expect(() => loadBindingsInputs('prod.txt', '', {}, dir)).toThrow(
       "Input 'bindings-file' must be a .yaml, .yml or .json file"

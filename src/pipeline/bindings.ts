@@ -42,13 +42,25 @@ export function bindingsJsonSchema(): Record<string, unknown> {
 
 export type BindingValues = Record<string, string | null>
 
+/** The bindings as given: values, where they came from, and which came from the environment. */
+export interface BindingsInput {
+  values: BindingValues
+  source: string
+  /** Variables given with `${ENV}` placeholders, and their text as given (e.g. "${DB_PASSWORD}"). */
+  templates: Record<string, string>
+  /** The values the placeholders expanded to: never written in clear to an artifact or the log. */
+  sensitive: string[]
+}
+
+const NONE: BindingsInput = { values: {}, source: 'none', templates: {}, sensitive: [] }
+
 export function loadBindingsInput(
   input: string,
   env: NodeJS.ProcessEnv,
   cwd = process.cwd()
-): { values: BindingValues; source: string } {
+): BindingsInput {
   const text = input.trim()
-  if (text === '') return { values: {}, source: 'none' }
+  if (text === '') return NONE
   let source = 'inline'
   let content = text
   const looksLikePath = !text.includes('\n') && /\.(ya?ml|json)$/i.test(text)
@@ -70,7 +82,7 @@ export function loadBindingsInput(
       `Input 'bindings' (${source}) is not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML/JSON'}: ${(e as Error).message.split('\n')[0]}`
     )
   }
-  if (doc === null || doc === undefined) return { values: {}, source }
+  if (doc === null || doc === undefined) return { ...NONE, source }
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new BindingsInputError(
       `Input 'bindings' (${source}) must be a mapping of variable names to values, e.g. "platformConnection: '{{id(connection, PROD_DATA.snowflake)}}'".`
@@ -88,27 +100,49 @@ export function loadBindingsInput(
     ? (checked.data as { variables: Record<string, unknown> }).variables
     : (checked.data as Record<string, unknown>)
   const values: BindingValues = {}
+  const templates: Record<string, string> = {}
+  const sensitive: string[] = []
   const missing: string[] = []
   for (const [name, raw] of Object.entries(vars)) {
     if (raw === null) {
       values[name] = null
       continue
     }
-    values[name] = String(raw).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, v: string) => {
-      const val = env[v]
-      if (val === undefined) {
-        missing.push(`${v} (in '${name}')`)
-        return ''
-      }
-      return val
-    })
+    const { text: expanded, used, unset } = expandEnv(String(raw), env)
+    values[name] = expanded
+    if (used.length) {
+      templates[name] = String(raw)
+      sensitive.push(...used.filter((v) => v !== ''))
+    }
+    missing.push(...unset.map((v) => `${v} (in '${name}')`))
   }
   if (missing.length > 0) {
     throw new BindingsInputError(
       `Input 'bindings' (${source}) uses environment variables that are not set: ${missing.join(', ')}. Pass them to the step with env:.`
     )
   }
-  return { values, source }
+  return { values, source, templates, sensitive }
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
+
+/** `${VAR}` in a value replaced from the environment: what it became, which values, which unset. */
+export function expandEnv(
+  text: string,
+  env: NodeJS.ProcessEnv
+): { text: string; used: string[]; unset: string[] } {
+  const used: string[] = []
+  const unset: string[] = []
+  const out = text.replace(PLACEHOLDER, (_m, v: string) => {
+    const val = env[v]
+    if (val === undefined) {
+      unset.push(v)
+      return ''
+    }
+    used.push(val)
+    return val
+  })
+  return { text: out, used, unset }
 }
 
 /** The environment's bindings file, with the inline (or second file) `bindings` input laid over it. */
@@ -117,8 +151,8 @@ export function loadBindingsInputs(
   overlay: string,
   env: NodeJS.ProcessEnv,
   cwd = process.cwd()
-): { values: BindingValues; source: string } {
-  let base: { values: BindingValues; source: string } = { values: {}, source: 'none' }
+): BindingsInput {
+  let base: BindingsInput = NONE
   if (file.trim() !== '') {
     if (!/\.(ya?ml|json)$/i.test(file.trim())) {
       throw new BindingsInputError(
@@ -136,7 +170,15 @@ export function loadBindingsInputs(
   const top = loadBindingsInput(overlay, env, cwd)
   if (base.source === 'none') return top
   if (top.source === 'none') return base
-  return { values: { ...base.values, ...top.values }, source: `${base.source} + ${top.source}` }
+  // a variable the overlay gives takes its template (or none) from the overlay
+  const templates = { ...base.templates }
+  for (const name of Object.keys(top.values)) delete templates[name]
+  return {
+    values: { ...base.values, ...top.values },
+    source: `${base.source} + ${top.source}`,
+    templates: { ...templates, ...top.templates },
+    sensitive: [...base.sensitive, ...top.sensitive]
+  }
 }
 
 export interface MergedBindings {

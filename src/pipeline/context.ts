@@ -19,6 +19,8 @@ export interface PipelineDeps {
   env: NodeJS.ProcessEnv
   workDir: string
   run: RunContext
+  /** Mask a secret the run comes to know (values from the environment); never printed after. */
+  onSecret?: (secret: string) => void
   /** Override the polling policy (the benchmark compares fixed intervals with the default). */
   polling?: Partial<
     Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>
@@ -55,6 +57,10 @@ export interface TargetState {
 }
 
 export interface ComputedBindings extends MergedBindings {
+  /** Variables given with `${ENV}` placeholders, as given: a backup keeps these, not the values. */
+  templates: Record<string, string>
+  /** Every secret of this run (credentials, values from the environment): never in an artifact. */
+  secrets: string[]
   /** Compared with the target's values before this run. */
   diff: { added: string[]; changed: string[]; unchanged: string[]; undeclaredKept: string[] }
 }

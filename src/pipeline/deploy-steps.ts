@@ -107,7 +107,8 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
     name: BACKUP,
     when: (f) => (!f.t.existing ? false : f.o.backup || { skip: "input 'backup' is false" }),
     plan: () => 'Back up the target project (export ALL with bindings)',
-    run: async (ctx, s) => `artifact ${(await backupTarget(ctx, s.api, s.project)).name}`
+    run: async (ctx, s) =>
+      `artifact ${(await backupTarget(ctx, s.api, s.project, s.bindings)).name}`
   },
   {
     name: SET,

@@ -1,6 +1,6 @@
 import { openAsBlob } from 'node:fs'
 import type { Project, QlikApi } from '../qlik/api.js'
-import { BindingsInputError, loadBindingsInputs, type BindingValues } from './bindings.js'
+import { BindingsInputError, loadBindingsInputs, type BindingsInput } from './bindings.js'
 import type {
   ComputedBindings,
   PipelineDeps,
@@ -86,6 +86,8 @@ export class Pipeline {
         if (e instanceof BindingsInputError) throw new InputError(e.message, 'Check the inputs')
         throw e
       }
+      // values from the environment are masked like the credentials (short ones would mask the log)
+      for (const v of input.sensitive) if (v.length >= 4) this.deps.onSecret?.(v)
       await this.promote(input)
     } catch (e) {
       failure = e instanceof PipelineError ? e : new PipelineError(explain(e, 'run'), 'run')
@@ -126,7 +128,7 @@ export class Pipeline {
     r.finishedAt = new Date(this.deps.clock.now()).toISOString()
   }
 
-  private async promote(input: { values: BindingValues; source: string }): Promise<void> {
+  private async promote(input: BindingsInput): Promise<void> {
     if (this.o.mode === 'validate') {
       await this.step(CHECK, async () => validateOffline(this.ctx))
       return
@@ -193,10 +195,7 @@ export class Pipeline {
   }
 
   /** Package -> target: reads and guards, then the writes, each in the ledger. */
-  private async deploy(
-    pkg: SourcePackage,
-    input: { values: BindingValues; source: string }
-  ): Promise<void> {
+  private async deploy(pkg: SourcePackage, input: BindingsInput): Promise<void> {
     const { src, info, path } = pkg
     const t = await this.lookUpTarget(src.name)
     const api = t.api

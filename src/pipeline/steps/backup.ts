@@ -1,18 +1,30 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Project, QlikApi } from '../../qlik/api.js'
-import { slug, type StepContext } from '../context.js'
+import { readPackageInfo } from '../../package/package.js'
+import { slug, type ComputedBindings, type StepContext } from '../context.js'
+import { redactBackup } from '../secrets.js'
 import { exportValidPackage, savePackageArtifact } from './export.js'
 
 export const BACKUP = 'Back up the target project'
 
-/** Export the target project as it is now (ALL, with its bindings) and keep it as an artifact. */
+/**
+ * Export the target project as it is now (ALL, with its bindings) and keep it as an artifact;
+ * values from the environment or equal to a secret are kept as placeholders (secrets.ts).
+ */
 export async function backupTarget(
   ctx: StepContext,
   api: QlikApi,
-  project: Project
+  project: Project,
+  b: Pick<ComputedBindings, 'templates' | 'secrets'>
 ): Promise<{ name: string }> {
-  const { zip, info } = await exportValidPackage(ctx, api, project, 'ALL', true, BACKUP)
+  const exported = await exportValidPackage(ctx, api, project, 'ALL', true, BACKUP)
+  const { zip, replaced } = redactBackup(exported.zip, b.templates, b.secrets)
+  const info = replaced.length ? readPackageInfo(zip) : exported.info
+  if (replaced.length)
+    ctx.log.info(
+      `The backup keeps ${replaced.length} binding value(s) that came from the environment or equal a secret as placeholders, not in clear: ${replaced.join(', ')}`
+    )
   const dir = join(ctx.deps.workDir, 'backup')
   mkdirSync(dir, { recursive: true })
   const zipPath = join(dir, `${slug(project.name)}.zip`)

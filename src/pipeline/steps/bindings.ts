@@ -1,6 +1,7 @@
 import type { PackageInfo } from '../../package/package.js'
 import type { Bindings, Project, QlikApi } from '../../qlik/api.js'
-import { mergeBindings, type BindingValues } from '../bindings.js'
+import { mergeBindings, type BindingsInput, type BindingValues } from '../bindings.js'
+import { restoredValues, secretsOf } from '../secrets.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import { PipelineError } from '../errors.js'
 
@@ -51,11 +52,14 @@ export async function computeBindings(
   t: TargetState,
   info: PackageInfo,
   restored: BindingValues,
-  input: { values: BindingValues; source: string }
+  input: BindingsInput
 ): Promise<ComputedBindings> {
   if (t.existing) t.previous = await t.api.getBindings(t.existing.id)
   const current = t.previous?.variables ?? {}
-  const overlay = { ...restored, ...input.values }
+  const overlay = {
+    ...restoredValues(restored, input.values, ctx.deps.env, COMPUTE),
+    ...input.values
+  }
   if (
     info.declared.includes('projectName') &&
     overlay.projectName === undefined &&
@@ -78,7 +82,12 @@ export async function computeBindings(
     unknown: merged.unknown,
     missing: merged.missing
   }
-  return { ...merged, diff: diffBindings(current, merged.values, info.declared) }
+  return {
+    ...merged,
+    templates: input.templates,
+    secrets: secretsOf(ctx.o, input.sensitive),
+    diff: diffBindings(current, merged.values, info.declared)
+  }
 }
 
 /** PUT the full set, recorded in the ledger with the names it changes and adds. */
