@@ -142,7 +142,7 @@ async function polling(profile: string, runs: number): Promise<Row[]> {
   const strategies = [
     // the action's default policy, as the pipeline uses it
     {
-      strategy: 'default (estimate from the status, floor 0.5 s)',
+      strategy: 'default (state, task counts, own clock)',
       polling: { firstDelayMs: DEFAULT_FIRST_CHECK_MS, ...DEFAULT_WAIT }
     },
     {
