@@ -42,24 +42,32 @@ async function cli(args: string[], cwd: string): Promise<{ code: number | null; 
   return { code, out }
 }
 
-it('mode validate annotates each problem on its file and line, fails the step, sends nothing', async () => {
+it('mode validate annotates each problem on its file and line: a schema finding warns, with strict-schemas it fails the step; nothing is sent', async () => {
   const ws = workspace()
   const task = join(ws, 'project', 'qtcp_tasks', 'Storage support', 'task.yaml')
   writeFileSync(
     task,
     readFileSync(task, 'utf8').replace('tableUpdateConcurrency: 4', 'tableUpdateConcurrency: many')
   )
-  const r = await runAction(
+  const lax = await runAction(
     { mode: 'validate', 'package-dir': join(ws, 'project') },
+    { GITHUB_WORKSPACE: ws }
+  )
+  expect(lax.code).toBe(0)
+  expect(lax.stdout).toContain(
+    '::warning title=Project definition,file=project/qtcp_tasks/Storage support/task.yaml,line=10::qtcp_tasks/Storage support/task.yaml:10: /settings/taskRuntime/tableUpdateConcurrency: must be integer (schema task.schema.json)'
+  )
+  const r = await runAction(
+    { mode: 'validate', 'package-dir': join(ws, 'project'), 'strict-schemas': 'true' },
     { GITHUB_WORKSPACE: ws }
   )
   expect(r.code).toBe(1)
   expect(r.stdout).toContain(
-    '::error title=Invalid project definition,file=project/qtcp_tasks/Storage support/task.yaml,line=10::qtcp_tasks/Storage support/task.yaml:10: /settings/taskRuntime/tableUpdateConcurrency: must be integer'
+    '::error title=Invalid project definition,file=project/qtcp_tasks/Storage support/task.yaml,line=10::qtcp_tasks/Storage support/task.yaml:10: /settings/taskRuntime/tableUpdateConcurrency: must be integer (schema task.schema.json)'
   )
   expect(r.summary).toContain('Qlik DI project package: not valid')
   expect(r.summary).toContain(
-    '| ❌ | project/qtcp_tasks/Storage support/task.yaml | 10 | `/settings/taskRuntime/tableUpdateConcurrency` | must be integer |'
+    '| ❌ | project/qtcp_tasks/Storage support/task.yaml | 10 | `/settings/taskRuntime/tableUpdateConcurrency` | must be integer (schema task.schema.json) |'
   )
   expect(sim.requests()).toEqual([])
   const ok = await runAction(
@@ -177,3 +185,31 @@ it('a dry run through the bundle writes the release plan to plan-path (Markdown 
       )
   ).toEqual([])
 }, 60000)
+
+const realExports = join(ROOT, '..', 'shared', 'real-exports')
+;(existsSync(realExports) ? it : it.skip)(
+  `the CLI validates every real export in ${realExports} (exit 0), a broken copy with exit 1 naming file and line, and --strict-schemas turns schema warnings into errors`,
+  async () => {
+    const { readdirSync } = await import('node:fs')
+    const names = readdirSync(realExports, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+    const ws = workspace()
+    for (const n of names) {
+      const r = await cli(['validate', '--package-dir', join(realExports, n)], ws)
+      expect({ n, code: r.code }).toEqual({ n, code: 0 })
+    }
+    const broken = join(ws, 'broken')
+    cpSync(join(realExports, names[0]!), broken, { recursive: true })
+    writeFileSync(join(broken, 'qtcp_project.yaml'), 'properties:\n  type: [x\n')
+    const bad = await cli(['validate', '--package-dir', broken], ws)
+    expect(bad.code).toBe(1)
+    expect(bad.out).toMatch(/qtcp_project\.yaml:\d+: \/: is not valid YAML/)
+    const strict = await Promise.all(
+      names.map((n) =>
+        cli(['validate', '--strict-schemas', '--package-dir', join(realExports, n)], ws)
+      )
+    )
+    expect(strict.some((r) => r.code === 1 && /\(schema [a-z.]+\.json\)/.test(r.out))).toBe(true)
+  }
+)

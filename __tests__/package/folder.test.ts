@@ -85,8 +85,8 @@ describe("a project folder in Qlik's layout (examples/project, written by hand)"
     rmSync(join(dir, 'qtcp_tasks', 'Storage support', 'task.yaml'))
     const problems = checkFiles(readProjectFolder(dir).files).map(formatProblem)
     expect(problems).toEqual([
-      `${LANDING}:6: /settings/fullLoadOnly: must be boolean`,
-      `${LANDING}:7: /settings/speed: is not a key the schema allows here`,
+      `${LANDING}:6: /settings/fullLoadOnly: must be boolean (schema task.schema.json)`,
+      `${LANDING}:7: /settings/speed: is not a key the schema allows here (schema task.schema.json)`,
       `${LANDING}:7: /settings/speed: uses the variable {{undeclared.var}}, which qtcp_bindings_definition.json does not declare`,
       'qtcp_tasks/Storage support: /: task folder without task.yaml (every folder under qtcp_tasks/ is one task)'
     ])

@@ -29320,7 +29320,9 @@ const PACKAGE_LIMIT_BYTES = (/* unused pure expression or super */ null && (10 *
 class PackageFormatError extends Error {
     name = 'PackageFormatError';
 }
-const formatProblem = (p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}`;
+/** With strict-schemas, what the published schemas say becomes an error too. */
+const withStrictness = (problems, strict) => strict ? problems.map((p) => (p.schema ? { ...p, level: 'ERROR' } : p)) : problems;
+const formatProblem = (p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}${p.schema ? ` (schema ${p.schema})` : ''}`;
 /** Unzip a package; structural problems (not a ZIP, corrupt) throw PackageFormatError. */
 /** `{{name}}` in a YAML value: a binding variable. `{{id(...)}}` and `{{ref(...)}}` are not. */
 const VARIABLE = /\{\{\s*([^{}()\s]+)\s*\}\}/g;
@@ -29620,7 +29622,9 @@ function validator(file) {
 function schemaFor(path) {
     if (path === 'qtcp_project.yaml')
         return 'project.schema.json';
-    if (path === 'qtcp_bindings_definition.json' || path === 'bindings.json')
+    if (path === 'qtcp_bindings_definition.json' ||
+        path === 'bindingsTemplate.json' ||
+        path === 'bindings.json')
         return 'bindings.schema.json';
     if (path === 'qtcp_tasks/newTaskDefaults.yaml')
         return 'newtaskdefaults.schema.json';
@@ -29957,12 +29961,19 @@ function parseFile(files, path, problems) {
         return { text };
     }
 }
+/** What the published schema says of the file: warnings that name the schema (strict-schemas: errors). */
 function schemaProblems(path, parsed, problems) {
     const schema = schemaFor(path);
     if (!schema || !parsed.doc)
         return;
     for (const p of validateDocument(schema, parsed.doc)) {
-        const problem = { level: 'ERROR', file: path, pointer: p.pointer, message: p.message };
+        const problem = {
+            level: 'WARNING',
+            file: path,
+            pointer: p.pointer,
+            message: p.message,
+            schema
+        };
         if (parsed.text !== undefined && !path.endsWith('.json')) {
             const line = lineOfPointer(parsed.text, p.pointer);
             if (line !== undefined)
@@ -30100,6 +30111,7 @@ function parseLegacy(files, names, problems) {
 
 
 
+
 /** The YAML layout (qtcp_project.yaml, qtcp_tasks/...): the package format Qlik exports today. */
 const KNOWN_TASK_FILE = /^(task\.yaml|sourceSelection\.yaml|schedule\.yaml|model\.yaml|transformationRules\.yaml|datasets\/[^/]+\.yaml|transformationDataFlows\/[^/]+\.yaml)$/;
 function parseYamlLayout(files, names, problems) {
@@ -30123,16 +30135,27 @@ function parseYamlLayout(files, names, problems) {
         return parsed;
     };
     const projectParsed = parseChecked(PROJECT_FILE);
-    const registryParsed = parseChecked(REGISTRY_FILE);
-    if (!(REGISTRY_FILE in files)) {
+    // the registry: qtcp_bindings_definition.json; exports of May 2026 name it bindingsTemplate.json
+    const registryFile = REGISTRY_FILE in files || !(LEGACY_REGISTRY_FILE in files)
+        ? REGISTRY_FILE
+        : LEGACY_REGISTRY_FILE;
+    if (REGISTRY_FILE in files && LEGACY_REGISTRY_FILE in files)
+        problems.push({
+            level: 'ERROR',
+            file: LEGACY_REGISTRY_FILE,
+            pointer: '',
+            message: `is a second registry beside ${REGISTRY_FILE}: keep one (today's exports write ${REGISTRY_FILE})`
+        });
+    const registryParsed = parseChecked(registryFile);
+    if (!(registryFile in files)) {
         problems.push({
             level: 'ERROR',
             file: REGISTRY_FILE,
             pointer: '',
-            message: 'is missing: every package declares its binding variables there'
+            message: `is missing (or ${LEGACY_REGISTRY_FILE}, as exports of May 2026 name it): every package declares its binding variables there`
         });
     }
-    const registry = registryOf(registryParsed, REGISTRY_FILE, problems) ?? {};
+    const registry = registryOf(registryParsed, registryFile, problems) ?? {};
     // bindings.json is informative (Qlik takes the target's values from the bindings API, never from
     // this file): its schema problems are warnings, not reasons to refuse the package
     const before = problems.length;
@@ -30161,6 +30184,24 @@ function parseYamlLayout(files, names, problems) {
     };
     if (typeof props.name === 'string' && nameVar === undefined)
         project.name = props.name;
+    if (projectParsed.doc) {
+        const type = props.type;
+        if (typeof type !== 'string' || !PROJECT_TYPES.includes(type))
+            problems.push(located(files, {
+                level: 'ERROR',
+                file: PROJECT_FILE,
+                pointer: '/properties/type',
+                message: `${typeof type === 'string' ? `'${type}' is not a project type Qlik writes` : 'is missing'}: ${PROJECT_TYPES.join(' or ')}`
+            }));
+        if (props.platformType !== undefined &&
+            !PLATFORM_TYPES.includes(project.platformType))
+            problems.push(located(files, {
+                level: 'ERROR',
+                file: PROJECT_FILE,
+                pointer: '/properties/platformType',
+                message: `'${String(props.platformType)}' is not a platform Qlik writes: ${PLATFORM_TYPES.join(', ')}`
+            }));
+    }
     const tasks = [];
     const folders = [
         ...new Set(names
@@ -30220,6 +30261,14 @@ function parseYamlLayout(files, names, problems) {
             continue;
         }
         ids.set(tp.id, taskFile);
+        const apiType = taskTypeForApi(typeof tp.type === 'string' ? tp.type : '');
+        if (!DATA_TASK_TYPES.includes(apiType))
+            problems.push(located(files, {
+                level: 'ERROR',
+                file: taskFile,
+                pointer: '/properties/type',
+                message: `${typeof tp.type === 'string' ? `'${tp.type}' is not a task type Qlik writes` : 'is missing'}: ${DATA_TASK_TYPES.join(', ')}`
+            }));
         const settings = asRecord(t.doc.settings);
         const selection = seen.get(`${dir}/sourceSelection.yaml`) ?? {};
         const connectionVars = {};
@@ -30256,7 +30305,7 @@ function parseYamlLayout(files, names, problems) {
                 : {}),
             id: tp.id,
             name: typeof tp.name === 'string' ? tp.name : folder,
-            type: taskTypeForApi(typeof tp.type === 'string' ? tp.type : ''),
+            type: apiType,
             description: typeof tp.description === 'string' ? tp.description : '',
             folder,
             connectionVars,
@@ -30265,8 +30314,24 @@ function parseYamlLayout(files, names, problems) {
             modelBytes: files[`${dir}/model.yaml`]?.length ?? 0
         });
     }
+    // a source selection, a dataset's inputs or a model name tasks of this project: ones it has
+    for (const [path, parsed] of seen) {
+        const kind = /^qtcp_tasks\/[^/]+\/(sourceSelection\.yaml|model\.yaml|datasets\/)/.exec(path)?.[1];
+        if (!kind || !parsed.doc)
+            continue;
+        // in datasets, the inputs (other keys, such as mappings, may name tasks of other projects)
+        const refs = taskReferences(parsed.doc, '').filter((r) => kind !== 'datasets/' || r.pointer.startsWith('/properties/inputDatasets/'));
+        for (const ref of refs)
+            if (!ids.has(ref.id))
+                problems.push(located(files, {
+                    level: 'ERROR',
+                    file: path,
+                    pointer: ref.pointer,
+                    message: `refers to task '${ref.id}', which this project does not have (its tasks: ${[...ids.keys()].join(', ') || 'none'})`
+                }));
+    }
     for (const n of names) {
-        if (n === PROJECT_FILE || n === REGISTRY_FILE || n === BINDINGS_FILE)
+        if ([PROJECT_FILE, REGISTRY_FILE, LEGACY_REGISTRY_FILE, BINDINGS_FILE].includes(n))
             continue;
         if (n.startsWith(`${TASKS_DIR}/`)) {
             if (n !== NEW_TASK_DEFAULTS_FILE && !/^qtcp_tasks\/[^/]+\//.test(n))
@@ -30291,7 +30356,7 @@ function parseYamlLayout(files, names, problems) {
                 level: 'ERROR',
                 file: where.file,
                 pointer: where.pointer,
-                message: `uses the variable {{${v}}}, which ${REGISTRY_FILE} does not declare`
+                message: `uses the variable {{${v}}}, which ${registryFile} does not declare`
             };
             const text = files[where.file] ? strFromU8(files[where.file]) : undefined;
             const line = text ? lineOfPointer(text, where.pointer) : undefined;
@@ -30311,6 +30376,7 @@ function parseYamlLayout(files, names, problems) {
         project,
         tasks,
         declared: Object.keys(registry),
+        registryFile,
         files: names
     };
     if (shipped)
@@ -30318,6 +30384,30 @@ function parseYamlLayout(files, names, problems) {
     return { definition, problems };
 }
 const layout_yaml_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The problem with the line of its pointer, when the file is YAML. */
+function located(files, p) {
+    const data = files[p.file];
+    const line = data && p.file.endsWith('.yaml') ? lineOfPointer(strFromU8(data), p.pointer) : undefined;
+    return line === undefined ? p : { ...p, line };
+}
+/** Keys that name a task of the same project (a cross-project one comes with `sourceProject`). */
+const TASK_REFERENCE_KEYS = new Set(['sourceTask', 'taskId']);
+function taskReferences(node, pointer) {
+    if (Array.isArray(node))
+        return node.flatMap((v, i) => taskReferences(v, `${pointer}/${i}`));
+    if (!node || typeof node !== 'object')
+        return [];
+    const o = node;
+    const here = 'sourceProject' in o
+        ? []
+        : Object.entries(o)
+            .filter(([k, v]) => TASK_REFERENCE_KEYS.has(k) && typeof v === 'string' && !/\{\{|ref\{/.test(v))
+            .map(([k, v]) => ({ id: v, pointer: `${pointer}/${k}` }));
+    return [
+        ...here,
+        ...Object.entries(o).flatMap(([k, v]) => taskReferences(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`))
+    ];
+}
 
 ;// CONCATENATED MODULE: ./src/package/layout.ts
 
@@ -30610,8 +30700,9 @@ function readPackage(zip) {
         reason: `${p.pointer ? `${p.pointer}: ` : ''}${p.message}`
     }));
     const def = parsed.definition;
-    if (def) {
-        const where = def.format === 'YAML' ? PROJECT_FILE : LEGACY_PROJECT_FILE;
+    // the YAML layout's reader checks types itself; LEGACY packages are checked here
+    if (def?.format === 'LEGACY') {
+        const where = LEGACY_PROJECT_FILE;
         if (!PROJECT_TYPES.includes(def.project.type)) {
             reports.push({
                 level: 'ERROR',

@@ -145,6 +145,10 @@ export const optionsSchema = z.strictObject({
   'projects-file': textInput(
     'A YAML file listing several projects (source, target, bindings, dependsOn), promoted in dependency order (promote), exported as one artifact (export) or deployed from it (deploy); see schemas/projects.schema.json.'
   ),
+  'strict-schemas': flagInput(
+    'false',
+    "validate / package-dir: treat what Qlik's published JSON Schemas say (unknown keys, enum values they do not list, keys they require) as errors instead of warnings. The schemas lag behind Qlik's exporter: real exports carry keys they do not list."
+  ),
   'export-dir': textInput(
     'export / promote: also write the exported package into this folder (normalised for git, no bindings.json), to commit it.'
   ),

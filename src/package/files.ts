@@ -83,11 +83,18 @@ export function parseFile(files: FileMap, path: string, problems: Problem[]): Pa
   }
 }
 
+/** What the published schema says of the file: warnings that name the schema (strict-schemas: errors). */
 export function schemaProblems(path: string, parsed: Parsed, problems: Problem[]): void {
   const schema = schemaFor(path)
   if (!schema || !parsed.doc) return
   for (const p of validateDocument(schema, parsed.doc)) {
-    const problem: Problem = { level: 'ERROR', file: path, pointer: p.pointer, message: p.message }
+    const problem: Problem = {
+      level: 'WARNING',
+      file: path,
+      pointer: p.pointer,
+      message: p.message,
+      schema
+    }
     if (parsed.text !== undefined && !path.endsWith('.json')) {
       const line = lineOfPointer(parsed.text, p.pointer)
       if (line !== undefined) problem.line = line

@@ -21,6 +21,7 @@ import {
   type Problem,
   PROJECT_FILE,
   REGISTRY_FILE,
+  LEGACY_REGISTRY_FILE,
   TASKS_DIR,
   unzipPackage
 } from './layout.js'
@@ -38,6 +39,8 @@ export class FolderError extends Error {
 const IN_PACKAGE = (path: string): boolean =>
   path === PROJECT_FILE ||
   path === REGISTRY_FILE ||
+  // the registry's name in exports of May 2026
+  path === LEGACY_REGISTRY_FILE ||
   path === NEW_TASK_DEFAULTS_FILE ||
   new RegExp(`^${TASKS_DIR}/[^/]+/`).test(path)
 

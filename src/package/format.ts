@@ -25,10 +25,19 @@ export interface Problem {
   message: string
   /** 1-based line of the pointer in the file, when it can be found. */
   line?: number
+  /**
+   * The published schema the finding comes from (vendor/qlik-oss-schemas). The schemas lag behind
+   * Qlik's exporter, so such a finding is a warning unless `strict-schemas` is set.
+   */
+  schema?: string
 }
 
+/** With strict-schemas, what the published schemas say becomes an error too. */
+export const withStrictness = (problems: Problem[], strict: boolean): Problem[] =>
+  strict ? problems.map((p) => (p.schema ? { ...p, level: 'ERROR' as const } : p)) : problems
+
 export const formatProblem = (p: Problem): string =>
-  `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}`
+  `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}${p.schema ? ` (schema ${p.schema})` : ''}`
 
 export type ConnectionRole =
   'platformConnection' | 'cloudStagingConnection' | 'sourceConnection' | 'targetConnection'
@@ -68,6 +77,8 @@ export interface ProjectDefinition {
   tasks: TaskDefinition[]
   /** Variables the registry declares. */
   declared: string[]
+  /** The registry's file name as found (exports of May 2026 name it bindingsTemplate.json). */
+  registryFile?: string
   /** Values of bindings.json, when the package ships one. */
   shippedBindings?: Record<string, string | null>
   files: string[]

@@ -1,4 +1,5 @@
 import { strFromU8 } from 'fflate'
+import { DATA_TASK_TYPES, PLATFORM_TYPES, PROJECT_TYPES } from '../qlik/vocabulary.js'
 import { normalizePlatform, taskTypeForApi } from './enums.js'
 import {
   BINDINGS_FILE,
@@ -8,6 +9,7 @@ import {
   type Problem,
   type ProjectDefinition,
   REGISTRY_FILE,
+  LEGACY_REGISTRY_FILE,
   TASKS_DIR,
   type TaskDefinition,
   asRecord,
@@ -51,16 +53,28 @@ export function parseYamlLayout(
   }
 
   const projectParsed = parseChecked(PROJECT_FILE)
-  const registryParsed = parseChecked(REGISTRY_FILE)
-  if (!(REGISTRY_FILE in files)) {
+  // the registry: qtcp_bindings_definition.json; exports of May 2026 name it bindingsTemplate.json
+  const registryFile =
+    REGISTRY_FILE in files || !(LEGACY_REGISTRY_FILE in files)
+      ? REGISTRY_FILE
+      : LEGACY_REGISTRY_FILE
+  if (REGISTRY_FILE in files && LEGACY_REGISTRY_FILE in files)
+    problems.push({
+      level: 'ERROR',
+      file: LEGACY_REGISTRY_FILE,
+      pointer: '',
+      message: `is a second registry beside ${REGISTRY_FILE}: keep one (today's exports write ${REGISTRY_FILE})`
+    })
+  const registryParsed = parseChecked(registryFile)
+  if (!(registryFile in files)) {
     problems.push({
       level: 'ERROR',
       file: REGISTRY_FILE,
       pointer: '',
-      message: 'is missing: every package declares its binding variables there'
+      message: `is missing (or ${LEGACY_REGISTRY_FILE}, as exports of May 2026 name it): every package declares its binding variables there`
     })
   }
-  const registry = registryOf(registryParsed, REGISTRY_FILE, problems) ?? {}
+  const registry = registryOf(registryParsed, registryFile, problems) ?? {}
   // bindings.json is informative (Qlik takes the target's values from the bindings API, never from
   // this file): its schema problems are warnings, not reasons to refuse the package
   const before = problems.length
@@ -86,6 +100,30 @@ export function parseYamlLayout(
     connectionVars: projectConns
   }
   if (typeof props.name === 'string' && nameVar === undefined) project.name = props.name
+  if (projectParsed.doc) {
+    const type = props.type
+    if (typeof type !== 'string' || !(PROJECT_TYPES as readonly string[]).includes(type))
+      problems.push(
+        located(files, {
+          level: 'ERROR',
+          file: PROJECT_FILE,
+          pointer: '/properties/type',
+          message: `${typeof type === 'string' ? `'${type}' is not a project type Qlik writes` : 'is missing'}: ${PROJECT_TYPES.join(' or ')}`
+        })
+      )
+    if (
+      props.platformType !== undefined &&
+      !(PLATFORM_TYPES as readonly string[]).includes(project.platformType)
+    )
+      problems.push(
+        located(files, {
+          level: 'ERROR',
+          file: PROJECT_FILE,
+          pointer: '/properties/platformType',
+          message: `'${String(props.platformType)}' is not a platform Qlik writes: ${PLATFORM_TYPES.join(', ')}`
+        })
+      )
+  }
 
   const tasks: TaskDefinition[] = []
   const folders = [
@@ -144,6 +182,16 @@ export function parseYamlLayout(
       continue
     }
     ids.set(tp.id, taskFile)
+    const apiType = taskTypeForApi(typeof tp.type === 'string' ? tp.type : '')
+    if (!(DATA_TASK_TYPES as readonly string[]).includes(apiType))
+      problems.push(
+        located(files, {
+          level: 'ERROR',
+          file: taskFile,
+          pointer: '/properties/type',
+          message: `${typeof tp.type === 'string' ? `'${tp.type}' is not a task type Qlik writes` : 'is missing'}: ${DATA_TASK_TYPES.join(', ')}`
+        })
+      )
     const settings = asRecord(t.doc.settings)
     const selection = seen.get(`${dir}/sourceSelection.yaml`) ?? {}
     const connectionVars: TaskDefinition['connectionVars'] = {}
@@ -182,7 +230,7 @@ export function parseYamlLayout(
         : {}),
       id: tp.id,
       name: typeof tp.name === 'string' ? tp.name : folder,
-      type: taskTypeForApi(typeof tp.type === 'string' ? tp.type : ''),
+      type: apiType,
       description: typeof tp.description === 'string' ? tp.description : '',
       folder,
       connectionVars,
@@ -191,8 +239,29 @@ export function parseYamlLayout(
       modelBytes: files[`${dir}/model.yaml`]?.length ?? 0
     })
   }
+  // a source selection, a dataset's inputs or a model name tasks of this project: ones it has
+  for (const [path, parsed] of seen) {
+    const kind = /^qtcp_tasks\/[^/]+\/(sourceSelection\.yaml|model\.yaml|datasets\/)/.exec(
+      path
+    )?.[1]
+    if (!kind || !parsed.doc) continue
+    // in datasets, the inputs (other keys, such as mappings, may name tasks of other projects)
+    const refs = taskReferences(parsed.doc, '').filter(
+      (r) => kind !== 'datasets/' || r.pointer.startsWith('/properties/inputDatasets/')
+    )
+    for (const ref of refs)
+      if (!ids.has(ref.id))
+        problems.push(
+          located(files, {
+            level: 'ERROR',
+            file: path,
+            pointer: ref.pointer,
+            message: `refers to task '${ref.id}', which this project does not have (its tasks: ${[...ids.keys()].join(', ') || 'none'})`
+          })
+        )
+  }
   for (const n of names) {
-    if (n === PROJECT_FILE || n === REGISTRY_FILE || n === BINDINGS_FILE) continue
+    if ([PROJECT_FILE, REGISTRY_FILE, LEGACY_REGISTRY_FILE, BINDINGS_FILE].includes(n)) continue
     if (n.startsWith(`${TASKS_DIR}/`)) {
       if (n !== NEW_TASK_DEFAULTS_FILE && !/^qtcp_tasks\/[^/]+\//.test(n))
         problems.push({
@@ -216,7 +285,7 @@ export function parseYamlLayout(
         level: 'ERROR',
         file: where.file,
         pointer: where.pointer,
-        message: `uses the variable {{${v}}}, which ${REGISTRY_FILE} does not declare`
+        message: `uses the variable {{${v}}}, which ${registryFile} does not declare`
       }
       const text = files[where.file] ? strFromU8(files[where.file] as Uint8Array) : undefined
       const line = text ? lineOfPointer(text, where.pointer) : undefined
@@ -234,6 +303,7 @@ export function parseYamlLayout(
     project,
     tasks,
     declared: Object.keys(registry),
+    registryFile,
     files: names
   }
   if (shipped) definition.shippedBindings = stringValues(shipped)
@@ -241,3 +311,34 @@ export function parseYamlLayout(
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** The problem with the line of its pointer, when the file is YAML. */
+function located(files: FileMap, p: Problem): Problem {
+  const data = files[p.file]
+  const line =
+    data && p.file.endsWith('.yaml') ? lineOfPointer(strFromU8(data), p.pointer) : undefined
+  return line === undefined ? p : { ...p, line }
+}
+
+/** Keys that name a task of the same project (a cross-project one comes with `sourceProject`). */
+const TASK_REFERENCE_KEYS = new Set(['sourceTask', 'taskId'])
+
+function taskReferences(node: unknown, pointer: string): Array<{ id: string; pointer: string }> {
+  if (Array.isArray(node)) return node.flatMap((v, i) => taskReferences(v, `${pointer}/${i}`))
+  if (!node || typeof node !== 'object') return []
+  const o = node as Record<string, unknown>
+  const here =
+    'sourceProject' in o
+      ? []
+      : Object.entries(o)
+          .filter(
+            ([k, v]) => TASK_REFERENCE_KEYS.has(k) && typeof v === 'string' && !/\{\{|ref\{/.test(v)
+          )
+          .map(([k, v]) => ({ id: v as string, pointer: `${pointer}/${k}` }))
+  return [
+    ...here,
+    ...Object.entries(o).flatMap(([k, v]) =>
+      taskReferences(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`)
+    )
+  ]
+}

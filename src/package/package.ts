@@ -75,7 +75,11 @@ export function readPackageInfo(zip: Uint8Array): PackageInfo {
       'The ZIP is not a data integration project package: it has neither qtcp_project.yaml nor project.json.'
     )
   }
-  const registryFile = yaml ? 'qtcp_bindings_definition.json' : 'bindingsTemplate.json'
+  // YAML packages: qtcp_bindings_definition.json (exports of May 2026: bindingsTemplate.json)
+  const registryFile =
+    yaml && 'qtcp_bindings_definition.json' in files
+      ? 'qtcp_bindings_definition.json'
+      : 'bindingsTemplate.json'
   const registry = variablesOf(text(registryFile), registryFile) ?? {}
   const shipped = variablesOf(text('bindings.json'), 'bindings.json')
   const info: PackageInfo = {

@@ -103,7 +103,11 @@ export interface SchemaProblem {
 /** Which schema governs which file of a package (YAML layout), by path inside the package. */
 export function schemaFor(path: string): string | undefined {
   if (path === 'qtcp_project.yaml') return 'project.schema.json'
-  if (path === 'qtcp_bindings_definition.json' || path === 'bindings.json')
+  if (
+    path === 'qtcp_bindings_definition.json' ||
+    path === 'bindingsTemplate.json' ||
+    path === 'bindings.json'
+  )
     return 'bindings.schema.json'
   if (path === 'qtcp_tasks/newTaskDefaults.yaml') return 'newtaskdefaults.schema.json'
   const m = /^qtcp_tasks\/[^/]+\/(.+)$/.exec(path)

@@ -132,6 +132,8 @@ export interface RunReport {
       pointer: string
       message: string
       line?: number
+      /** The published schema a warning comes from (an error with strict-schemas). */
+      schema?: string
       /** The file relative to the working directory (package-dir only). */
       path?: string
     }>

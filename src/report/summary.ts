@@ -47,7 +47,7 @@ function renderValidation(r: RunReport): string {
     lines.push('| | File | Line | Where | Problem |', '| --- | --- | --- | --- | --- |')
     for (const p of v.problems)
       lines.push(
-        `| ${p.level === 'ERROR' ? '❌' : '⚠️'} | ${esc(p.path ?? p.file)} | ${p.line ?? ''} | \`${esc(p.pointer || '/')}\` | ${esc(p.message)} |`
+        `| ${p.level === 'ERROR' ? '❌' : '⚠️'} | ${esc(p.path ?? p.file)} | ${p.line ?? ''} | \`${esc(p.pointer || '/')}\` | ${esc(p.message)}${p.schema ? ` (schema ${esc(p.schema)})` : ''} |`
       )
     lines.push('')
   }

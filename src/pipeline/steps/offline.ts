@@ -8,8 +8,12 @@ import {
 } from '../../package/folder.js'
 import {
   formatProblem,
+  LEGACY_REGISTRY_FILE,
   PackageFormatError,
+  PROJECT_FILE,
+  REGISTRY_FILE,
   unzipPackage,
+  withStrictness,
   type FileMap,
   type Problem
 } from '../../package/layout.js'
@@ -43,11 +47,12 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
       throw e
     }
     const zip = zipDeterministic(folder.files)
+    noteRegistry(ctx, folder.files)
     return {
       source: o.packageDir,
       files: folder.files,
       zip,
-      problems: checkFiles(folder.files, zip.length),
+      problems: withStrictness(checkFiles(folder.files, zip.length), o.strictSchemas),
       leftOut: folder.leftOut
     }
   }
@@ -59,12 +64,27 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
   let files: FileMap
   try {
     files = unzipPackage(zip)
-    return { source: o.zipPath, files, zip, problems: checkFiles(files, zip.length), leftOut: [] }
+    noteRegistry(ctx, files)
+    return {
+      source: o.zipPath,
+      files,
+      zip,
+      problems: withStrictness(checkFiles(files, zip.length), o.strictSchemas),
+      leftOut: []
+    }
   } catch (e) {
     if (e instanceof PackageFormatError)
       throw new InputError(`Input 'zip-path': ${e.message}`, step)
     throw e
   }
+}
+
+/** Say which registry name a YAML package uses when it is not today's. */
+function noteRegistry(ctx: StepContext, files: FileMap): void {
+  if (PROJECT_FILE in files && LEGACY_REGISTRY_FILE in files && !(REGISTRY_FILE in files))
+    ctx.log.info(
+      `The binding variables are declared in ${LEGACY_REGISTRY_FILE} (the name exports of May 2026 use; today's exports write ${REGISTRY_FILE}).`
+    )
 }
 
 /**

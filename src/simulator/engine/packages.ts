@@ -337,8 +337,9 @@ export function readPackage(zip: Uint8Array): {
     reason: `${p.pointer ? `${p.pointer}: ` : ''}${p.message}`
   }))
   const def = parsed.definition
-  if (def) {
-    const where = def.format === 'YAML' ? PROJECT_FILE : LEGACY_PROJECT_FILE
+  // the YAML layout's reader checks types itself; LEGACY packages are checked here
+  if (def?.format === 'LEGACY') {
+    const where = LEGACY_PROJECT_FILE
     if (!(PROJECT_TYPES as readonly string[]).includes(def.project.type)) {
       reports.push({
         level: 'ERROR',

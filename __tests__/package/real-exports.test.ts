@@ -1,0 +1,178 @@
+/**
+ * Project folders that Qlik's own exporter wrote (its Git integration; ../shared/real-exports, from
+ * qlik-org/demo_repository, reference data without a licence: read from there, never copied into
+ * this repository). They decide what a package looks like: every one validates (warnings only:
+ * the published schemas lag behind the exporter) and deploys to the simulator; the mistakes a user
+ * can make are refused, naming the file and line. Set QLIK_REAL_EXPORTS to another folder of
+ * exports to run the same checks on it. Skipped, saying so, where the folder is not there.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { checkFiles, readProjectFolder, zipDeterministic } from '../../src/package/folder.js'
+import { formatProblem, withStrictness } from '../../src/package/layout.js'
+import { readPackage } from '../../src/simulator/engine/packages.js'
+import type { Simulator } from '../../src/simulator/server.js'
+import { runPromote } from '../helpers/pipeline.js'
+import { startDemo } from '../helpers/sim.js'
+
+const ROOT =
+  process.env.QLIK_REAL_EXPORTS ??
+  new URL('../../../shared/real-exports/', import.meta.url).pathname
+const present = existsSync(ROOT)
+const exports = present
+  ? readdirSync(ROOT, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(ROOT, e.name, 'qtcp_project.yaml')))
+      .map((e) => e.name)
+  : []
+
+const errorsOf = (dir: string, strict = false): string[] => {
+  const files = readProjectFolder(dir).files
+  return withStrictness(checkFiles(files, zipDeterministic(files).length), strict)
+    .filter((p) => p.level === 'ERROR')
+    .map(formatProblem)
+}
+
+/** A copy of an export to break. */
+const copyOf = (name: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'qdp-real-'))
+  cpSync(join(ROOT, name), dir, { recursive: true })
+  return dir
+}
+
+/** Bindings for every declared variable: connections to a prod connection, the rest a value. */
+function bindingsFor(dir: string): string {
+  const registry = ['qtcp_bindings_definition.json', 'bindingsTemplate.json']
+    .map((f) => join(dir, f))
+    .find((f) => existsSync(f)) as string
+  const vars = Object.keys(JSON.parse(readFileSync(registry, 'utf8')).variables)
+  const values = Object.fromEntries(
+    vars
+      .filter((v) => v !== 'projectName')
+      .map((v) => [
+        v,
+        /Connection$/.test(v) ? '{{id(connection, PROD_DATA.snowflake_prod)}}' : 'VALUE'
+      ])
+  )
+  const file = join(mkdtempSync(join(tmpdir(), 'qdp-real-b-')), 'bindings.json')
+  writeFileSync(file, JSON.stringify(values))
+  return file
+}
+
+;(present ? describe : describe.skip)(
+  `real exports${present ? ` (${exports.length} in ${ROOT})` : ` (skipped: no folder ${ROOT})`}`,
+  () => {
+    it('there are some', () => {
+      expect(exports.length).toBeGreaterThan(0)
+    })
+
+    it.each(exports)('%s validates: no error, schema findings are warnings', (name) => {
+      expect(errorsOf(join(ROOT, name))).toEqual([])
+    })
+
+    it('strict-schemas makes the schema findings errors, naming the schema', () => {
+      const withFindings = exports.find((n) => errorsOf(join(ROOT, n), true).length > 0)
+      expect(withFindings).toBeDefined()
+      expect(errorsOf(join(ROOT, withFindings!), true)[0]).toMatch(/\(schema [a-z.]+\.json\)$/)
+    })
+
+    it.each(exports)('%s imports into the simulator with the same reader', (name) => {
+      const files = readProjectFolder(join(ROOT, name)).files
+      const r = readPackage(zipDeterministic(files))
+      expect(r.reports.filter((x) => x.level === 'ERROR')).toEqual([])
+      expect(r.content?.tasks.length).toBeGreaterThan(0)
+    })
+
+    describe('the mistakes a user can make are refused, naming file and line', () => {
+      const name = exports.find((n) => existsSync(join(ROOT, n, 'qtcp_tasks', 'Landing')))
+      const landing = (dir: string) => join(dir, 'qtcp_tasks', 'Landing', 'task.yaml')
+      const edit = (file: string, f: (s: string) => string) =>
+        writeFileSync(file, f(readFileSync(file, 'utf8')))
+
+      it('an undeclared variable', () => {
+        const dir = copyOf(name!)
+        edit(landing(dir), (s) => s.replace(/^(settings:\n)/m, '$1  note: "{{not.declared}}"\n'))
+        expect(errorsOf(dir)).toEqual([
+          expect.stringMatching(
+            /^qtcp_tasks\/Landing\/task\.yaml:\d+: \/settings\/note: uses the variable \{\{not\.declared\}\}, which \S+ does not declare$/
+          )
+        ])
+      })
+      it('a broken YAML line', () => {
+        const dir = copyOf(name!)
+        edit(landing(dir), (s) => s.replace(/^properties:\n/m, 'properties:\n  name: [broken\n'))
+        expect(errorsOf(dir)[0]).toMatch(
+          /^qtcp_tasks\/Landing\/task\.yaml:\d+: \/: is not valid YAML/
+        )
+      })
+      it('a task folder without task.yaml', () => {
+        const dir = copyOf(name!)
+        rmSync(landing(dir))
+        expect(errorsOf(dir).join('\n')).toContain(
+          'qtcp_tasks/Landing: /: task folder without task.yaml'
+        )
+      })
+      it('a task type no Qlik exporter writes', () => {
+        const dir = copyOf(name!)
+        edit(landing(dir), (s) => s.replace(/^  type: \w+$/m, '  type: LANDING_V2'))
+        expect(errorsOf(dir)).toEqual([
+          expect.stringMatching(
+            /^qtcp_tasks\/Landing\/task\.yaml:\d+: \/properties\/type: 'LANDING_V2' is not a task type Qlik writes/
+          )
+        ])
+      })
+      it('no qtcp_project.yaml', () => {
+        const dir = copyOf(name!)
+        rmSync(join(dir, 'qtcp_project.yaml'))
+        expect(() => errorsOf(dir)).toThrow(/has no qtcp_project\.yaml at its root/)
+      })
+      it('a source selection naming a task the project does not have', () => {
+        const withSelection = exports.find((n) =>
+          existsSync(join(ROOT, n, 'qtcp_tasks', 'Storage', 'sourceSelection.yaml'))
+        )
+        const dir = copyOf(withSelection!)
+        edit(join(dir, 'qtcp_tasks', 'Storage', 'sourceSelection.yaml'), (s) =>
+          s.replace(/sourceTask: \S+/, 'sourceTask: no-such-task')
+        )
+        expect(errorsOf(dir)).toEqual([
+          expect.stringMatching(
+            /^qtcp_tasks\/Storage\/sourceSelection\.yaml:\d+: \/includePatterns\/0\/sourceTask: refers to task 'no-such-task', which this project does not have/
+          )
+        ])
+      })
+    })
+
+    describe('deploy to the simulator', () => {
+      let sim: Simulator
+      beforeAll(async () => {
+        sim = await startDemo()
+      })
+      afterAll(async () => {
+        await sim.close()
+      })
+      it.each(exports)('%s: created, imported, prepared, validated', async (name) => {
+        const dir = join(ROOT, name)
+        const { report } = await runPromote(sim, {
+          'source-tenant': '',
+          'source-api-key': '',
+          'source-project': '',
+          mode: 'deploy',
+          'package-dir': dir,
+          'target-project': `Real ${name.slice(0, 40)}`,
+          bindings: '',
+          'bindings-file': bindingsFor(dir)
+        })
+        expect(report.error).toBeUndefined()
+        expect(report.actions.validate?.state).toBe('COMPLETED')
+      })
+    })
+  }
+)
