@@ -122,7 +122,7 @@ function bindingsFor(dir: string): string {
       })
       it('a task type no Qlik exporter writes', () => {
         const dir = copyOf(name!)
-        edit(landing(dir), (s) => s.replace(/^  type: \w+$/m, '  type: LANDING_V2'))
+        edit(landing(dir), (s) => s.replace(/^ {2}type: \w+$/m, '  type: LANDING_V2'))
         expect(errorsOf(dir)).toEqual([
           expect.stringMatching(
             /^qtcp_tasks\/Landing\/task\.yaml:\d+: \/properties\/type: 'LANDING_V2' is not a task type Qlik writes/
