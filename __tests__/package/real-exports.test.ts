@@ -18,7 +18,10 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkFiles, readProjectFolder, zipDeterministic } from '../../src/package/folder.js'
-import { formatProblem, withStrictness } from '../../src/package/layout.js'
+import { strFromU8 } from 'fflate'
+import { parse as parseYaml } from 'yaml'
+import { formatProblem, unzipPackage, withStrictness } from '../../src/package/layout.js'
+import { DATA_TASK_TYPES } from '../../src/qlik/vocabulary.js'
 import { readPackage } from '../../src/simulator/engine/packages.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runPromote } from '../helpers/pipeline.js'
@@ -148,6 +151,66 @@ function bindingsFor(dir: string): string {
           )
         ])
       })
+    })
+
+    it("the simulator exports what Qlik's exporter writes: file kinds, keys in the same places, its vocabulary", async () => {
+      const real = exports.find((n) => existsSync(join(ROOT, n, 'qtcp_tasks', 'Storage')))!
+      const realFiles = readProjectFolder(join(ROOT, real)).files
+      const sim = await startDemo()
+      let simFiles: Record<string, Uint8Array>
+      try {
+        const dev = sim.tenantInfo('dev')
+        const id = sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!.id
+        const r = await fetch(`${dev.url}/api/v1/di-projects/${id}/actions/export`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${dev.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ mode: 'MINIMAL' })
+        })
+        simFiles = unzipPackage(new Uint8Array(await r.arrayBuffer()))
+      } finally {
+        await sim.close()
+      }
+      const doc = (f: Record<string, Uint8Array>, path: string): Record<string, unknown> =>
+        path.endsWith('.json')
+          ? JSON.parse(strFromU8(f[path]!))
+          : (parseYaml(strFromU8(f[path]!)) as Record<string, unknown>)
+      const keys = (o: unknown): string[] => Object.keys((o ?? {}) as object).sort()
+      /** file kind -> the union of its top-level keys and of its properties' keys, over the files */
+      const shape = (f: Record<string, Uint8Array>) => {
+        const out = new Map<string, { top: Set<string>; props: Set<string> }>()
+        for (const path of Object.keys(f)) {
+          const kind = path.replace(/^qtcp_tasks\/[^/]+\/(datasets\/)?[^/]+$/, (m, d) =>
+            d ? 'datasets/*.yaml' : `task/${m.split('/').pop()}`
+          )
+          const d = doc(f, path)
+          const k = out.get(kind) ?? { top: new Set(), props: new Set() }
+          keys(d).forEach((x) => k.top.add(x))
+          keys(d.properties).forEach((x) => k.props.add(x))
+          out.set(kind, k)
+        }
+        return out
+      }
+      const mine = shape(simFiles)
+      const theirs = shape(realFiles)
+      for (const [kind, k] of mine) {
+        expect({ kind, known: theirs.has(kind) }).toEqual({ kind, known: true })
+        const t = theirs.get(kind)!
+        expect({ kind, top: [...k.top].filter((x) => !t.top.has(x)) }).toEqual({ kind, top: [] })
+        expect({ kind, props: [...k.props].filter((x) => !t.props.has(x)) }).toEqual({
+          kind,
+          props: []
+        })
+      }
+      // the vocabulary: task types as the REST API names them, as today's exports write them
+      const types = (f: Record<string, Uint8Array>) =>
+        Object.keys(f)
+          .filter((p) => p.endsWith('/task.yaml'))
+          .map((p) => (doc(f, p).properties as { type: string }).type)
+      expect(types(simFiles).every((t) => (DATA_TASK_TYPES as readonly string[]).includes(t))).toBe(
+        true
+      )
+      expect(types(realFiles)).toEqual(expect.arrayContaining(['LANDING', 'STORAGE']))
+      expect(Object.keys(simFiles)).toContain('qtcp_bindings_definition.json')
     })
 
     describe('deploy to the simulator', () => {

@@ -162,8 +162,8 @@ describe('projects as code', () => {
     expect(dep.report.error).toBeUndefined()
     const prod = sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')!
     expect(prod.tasks.map((t) => t.id)).toEqual([
-      'landing_orders',
       'landing_crm',
+      'landing_orders',
       'storage_sales',
       'mart_sales'
     ])

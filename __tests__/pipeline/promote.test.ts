@@ -126,10 +126,10 @@ describe('promote pipeline against the simulator', () => {
     expect(report.error).toContain('Prepare ended FAILED on the target tenant')
     expect(report.error).toContain('Gateway gw-7 is offline')
     expect(log.text()).toContain(
-      'error: Prepare failed for task Landing orders (landing_orders): Gateway gw-7 is offline'
+      'error: Prepare failed for task Landing CRM (landing_crm): Gateway gw-7 is offline'
     )
     expect(
-      report.tasks.find((t) => t.step === 'prepare' && t.taskId === 'landing_orders')
+      report.tasks.find((t) => t.step === 'prepare' && t.taskId === 'landing_crm')
     ).toMatchObject({ state: 'FAILED', message: 'Gateway gw-7 is offline' })
   })
 

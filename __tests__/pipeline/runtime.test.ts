@@ -119,8 +119,9 @@ describe('run-tasks, trigger-tasks, expect-data-stores', () => {
     })
     expect(report.error).toBeUndefined()
     expect(report.runs.filter((r) => r.why === 'run').map((r) => [r.taskId, r.event])).toEqual([
-      ['landing_orders', 'completed'],
+      // within a stage, in the package's order: its task folders by name (no task order in it)
       ['landing_crm', 'completed'],
+      ['landing_orders', 'completed'],
       ['storage_sales', 'completed'],
       ['mart_sales', 'completed']
     ])

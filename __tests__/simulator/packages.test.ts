@@ -14,7 +14,7 @@ const files = (zip: Uint8Array): Record<string, string> =>
   Object.fromEntries(Object.entries(unzipSync(zip)).map(([k, v]) => [k, strFromU8(v)]))
 
 describe("package build (Qlik's published layout)", () => {
-  it('MINIMAL: properties + settings, tasks in folders named after them, registry with empty values', () => {
+  it("MINIMAL, as Qlik's exporter writes it today: properties + settings, tasks in folders named after them, types as the API names them, registry with empty values", () => {
     const f = files(buildPackage(salesProject(), 'MINIMAL', false))
     expect(Object.keys(f)).toEqual(
       expect.arrayContaining([
@@ -23,7 +23,7 @@ describe("package build (Qlik's published layout)", () => {
         'qtcp_tasks/newTaskDefaults.yaml',
         'qtcp_tasks/Landing orders/task.yaml',
         'qtcp_tasks/Landing orders/sourceSelection.yaml',
-        'qtcp_tasks/Landing orders/datasets/orders.yaml',
+        'qtcp_tasks/Storage sales/datasets/orders.yaml',
         'qtcp_tasks/Sales mart/task.yaml'
       ])
     )
@@ -39,10 +39,9 @@ describe("package build (Qlik's published layout)", () => {
       'task-type.storage.databaseName': '',
       'project.current.prefixSchema': ''
     })
-    expect(registry.taskProperties.landing_orders).toEqual({
-      type: 'LANDING_SAAS_MANAGED',
-      name: 'Landing orders'
-    })
+    // no taskProperties (real exports have none); source-side tasks have no dataset files
+    expect(Object.keys(registry)).toEqual(['variables'])
+    expect(f['qtcp_tasks/Landing orders/datasets/orders.yaml']).toBeUndefined()
     const project = parse(f['qtcp_project.yaml']!)
     expect(project.properties).toMatchObject({
       exportVersion: '1.0',
@@ -58,7 +57,7 @@ describe("package build (Qlik's published layout)", () => {
     })
     const task = parse(f['qtcp_tasks/Landing orders/task.yaml']!)
     expect(task).toEqual({
-      properties: { name: 'Landing orders', id: 'landing_orders', type: 'LANDING_SAAS_MANAGED' },
+      properties: { name: 'Landing orders', id: 'landing_orders', type: 'LANDING' },
       settings: {}
     })
     expect(parse(f['qtcp_tasks/Landing orders/sourceSelection.yaml']!).sourceConnection).toBe(
@@ -142,13 +141,13 @@ describe('package read', () => {
       expect(reports.filter((r) => r.level === 'ERROR')).toEqual([])
       expect(content?.format).toBe(mode === 'LEGACY' ? 'LEGACY' : 'YAML')
       expect(content?.project).toMatchObject({ type: 'DATA_PIPELINE', platformType: 'SNOWFLAKE' })
-      // the project's order, not the folders' alphabetical order
-      expect(content?.tasks.map((t) => t.id)).toEqual([
-        'landing_orders',
-        'landing_crm',
-        'storage_sales',
-        'mart_sales'
-      ])
+      // YAML: the data flow's order (landing, storage, marts), then the folders' names;
+      // LEGACY: project.json's own order
+      expect(content?.tasks.map((t) => t.id)).toEqual(
+        mode === 'LEGACY'
+          ? ['landing_orders', 'landing_crm', 'storage_sales', 'mart_sales']
+          : ['landing_crm', 'landing_orders', 'storage_sales', 'mart_sales']
+      )
       expect(content?.tasks.find((t) => t.id === 'landing_orders')?.datasets).toEqual([
         'orders',
         'order_lines'

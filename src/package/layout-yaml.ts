@@ -1,5 +1,5 @@
 import { strFromU8 } from 'fflate'
-import { DATA_TASK_TYPES, PLATFORM_TYPES, PROJECT_TYPES } from '../qlik/vocabulary.js'
+import { DATA_TASK_TYPES, PLATFORM_TYPES, PROJECT_TYPES, TASK_STAGE } from '../qlik/vocabulary.js'
 import { normalizePlatform, taskTypeForApi } from './enums.js'
 import {
   BINDINGS_FILE,
@@ -294,10 +294,14 @@ export function parseYamlLayout(
     }
   }
   if (!projectParsed.doc) return { problems }
-  // the registry lists tasks in the project's order; folders come sorted by name
-  const order = Object.keys(asRecord(registryParsed.doc?.taskProperties))
-  const rank = (id: string): number => (order.includes(id) ? order.indexOf(id) : order.length)
-  tasks.sort((a, b) => rank(a.id) - rank(b.id))
+  // older registries list tasks in the project's order (taskProperties); today's exports do not:
+  // then the data flow's order (landing, storage, transform, marts), then the folders' names
+  const order = new Map(
+    Object.keys(asRecord(registryParsed.doc?.taskProperties)).map((id, i) => [id, i])
+  )
+  const rank = (t: TaskDefinition): number =>
+    order.get(t.id) ?? order.size + (TASK_STAGE[t.type] ?? 5)
+  tasks.sort((a, b) => rank(a) - rank(b))
   const definition: ProjectDefinition = {
     format: 'YAML',
     project,

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { taskTypeForSchema } from './enums.js'
+import { taskTypeForApi, taskTypeForSchema } from './enums.js'
 import { QTCP_SCHEMAS } from './qtcp-schemas.js'
 
 /**
@@ -219,7 +219,8 @@ function validateTask(doc: unknown): SchemaProblem[] {
     }
   }
   const type = (props as Schema | undefined)?.type
-  const settingsFile = typeof type === 'string' ? taskSettingsSchemas()[type] : undefined
+  // the settings schema of the type, whichever vocabulary names it (real exports use the API's)
+  const settingsFile = typeof type === 'string' ? settingsSchemaOf(taskTypeForApi(type)) : undefined
   if (settingsFile && d.settings !== undefined) {
     for (const p of validateDocument(settingsFile, d.settings))
       problems.push({ pointer: `/settings${p.pointer}`, message: p.message })

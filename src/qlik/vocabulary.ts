@@ -42,6 +42,26 @@ export const DATA_TASK_TYPES = [
 ] as const
 export type DataTaskType = (typeof DATA_TASK_TYPES)[number]
 
+/** Where a task type stands in the data flow: landing before storage before transform and marts. */
+export const TASK_STAGE: Readonly<Record<string, number>> = {
+  LANDING: 0,
+  LAKE_LANDING: 0,
+  REPLICATION: 0,
+  REPLICATE_LANDING: 0,
+  STREAMING_LAKE_LANDING: 0,
+  STORAGE: 1,
+  QVD_STORAGE: 1,
+  LAKEHOUSE_STORAGE: 1,
+  REGISTERED_DATA: 1,
+  LAKEHOUSE_MIRROR: 1,
+  TRANSFORM: 2,
+  STREAMING_TRANSFORM: 2,
+  DATAMART: 3,
+  KNOWLEDGE_MART: 3,
+  FILE_BASED_KNOWLEDGE_MART: 3,
+  DISTRIBUTION: 4
+}
+
 /** The export's `mode`: MINIMAL and ALL are YAML packages, LEGACY the deprecated JSON one. */
 export const EXPORT_MODES = ['MINIMAL', 'ALL', 'LEGACY'] as const
 export type ExportMode = (typeof EXPORT_MODES)[number]

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { parseDefinition, unzipPackage, type TaskDefinition } from '../../package/layout.js'
 import { continuousOf } from '../../package/schemas.js'
 import type { DataTask, Project, QlikApi, QlikTask } from '../../qlik/api.js'
+import { TASK_STAGE } from '../../qlik/vocabulary.js'
 import type { StepContext } from '../context.js'
 import type { GuardResult } from '../report.js'
 
@@ -17,26 +18,6 @@ export const READ_TASKS = 'Check the tasks to stop, run and trigger'
 
 /** Runtime states of a task that is running (or about to, or winding down). */
 export const ACTIVE = new Set(['STARTING', 'RUNNING', 'STOPPING'])
-/** Order of run-tasks all: landing before storage before transform and marts. */
-const STAGE: Record<string, number> = {
-  LANDING: 0,
-  LAKE_LANDING: 0,
-  REPLICATION: 0,
-  REPLICATE_LANDING: 0,
-  STREAMING_LAKE_LANDING: 0,
-  STORAGE: 1,
-  QVD_STORAGE: 1,
-  LAKEHOUSE_STORAGE: 1,
-  REGISTERED_DATA: 1,
-  LAKEHOUSE_MIRROR: 1,
-  TRANSFORM: 2,
-  STREAMING_TRANSFORM: 2,
-  DATAMART: 3,
-  KNOWLEDGE_MART: 3,
-  FILE_BASED_KNOWLEDGE_MART: 3,
-  DISTRIBUTION: 4
-}
-
 export interface TaskRef {
   id: string
   name: string
@@ -129,7 +110,7 @@ export async function readTasks(
     if (o.runTasks === 'all') {
       toRun = defs
         .map((d) => refOf(d, defs))
-        .sort((a, b) => (STAGE[a.type] ?? 5) - (STAGE[b.type] ?? 5))
+        .sort((a, b) => (TASK_STAGE[a.type] ?? 5) - (TASK_STAGE[b.type] ?? 5))
     } else {
       const unknown: string[] = []
       for (const want of o.runTasks) {

@@ -15,7 +15,15 @@ import {
 } from '../engine/prepare.js'
 import { startAction } from '../engine/start-action.js'
 import { badRequest, SimHttpError } from '../errors.js'
-import { computeNameToIdMap, findSpace, newId, type DataTask, type Project } from '../state.js'
+import {
+  computeNameToIdMap,
+  findConnection,
+  findSpace,
+  newId,
+  parseConnectionExpression,
+  type DataTask,
+  type Project
+} from '../state.js'
 
 /** The Data Integration Projects API (`/api/v1/di-projects`): projects, export, import, bindings. */
 
@@ -155,7 +163,10 @@ export const diProjectRoutes: Route[] = [
       }
       // the Accept header is checked before the body
       const body = jsonBody(ctx, exportSchema)
-      const zip = buildPackage(p, body.mode, body.includeBindings)
+      const zip = buildPackage(p, body.mode, body.includeBindings, (value) => {
+        const ref = value ? parseConnectionExpression(value) : undefined
+        return ref ? findConnection(ctx.tenant, ref.space, ref.name)?.type : undefined
+      })
       const file = `${p.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.zip`
       return {
         status: 200,

@@ -1,6 +1,5 @@
 import { strToU8, zipSync, type Zippable } from 'fflate'
 import { stringify as toYaml } from 'yaml'
-import { platformForSchema, taskTypeForSchema } from '../../package/enums.js'
 import {
   BINDINGS_FILE,
   LEGACY_PROJECT_FILE,
@@ -150,18 +149,28 @@ function taskFolder(t: DataTask, used: Set<string>): string {
   return name
 }
 
-const DATASET_TYPE: Record<string, string> = {
-  LANDING: 'LANDING',
-  STORAGE: 'STORAGE',
-  DATAMART: 'FACT',
-  TRANSFORM: 'TRANSFORM_MODEL_BASED'
-}
+/** Tasks that read from a source connection: no dataset files in a real export. */
+const SOURCE_SIDE = new Set([
+  'LANDING',
+  'LAKE_LANDING',
+  'REPLICATION',
+  'REPLICATE_LANDING',
+  'STREAMING_LAKE_LANDING'
+])
 
-/** Build the ZIP the export endpoint answers with. Same project, same mode: same bytes. */
+/**
+ * Build the ZIP the export endpoint answers with, as Qlik's exporter writes it today (the real
+ * exports of July 2026 in ../shared/real-exports): task and platform types as the REST API names
+ * them, the registry `qtcp_bindings_definition.json` with `variables` and `connectionProperties`,
+ * `newTaskDefaults.yaml` for pipelines, source selections with `type: TABLE`, dataset files only
+ * for tasks that make datasets. Same project, same mode: same bytes.
+ */
 export function buildPackage(
   project: Project,
   mode: ExportMode,
-  includeBindings: boolean
+  includeBindings: boolean,
+  /** The connection type a binding value names in this tenant (connectionProperties). */
+  connectionType: (value: string | null | undefined) => string | undefined = () => undefined
 ): Uint8Array {
   const files: Zippable = {}
   const registry = Object.fromEntries(project.declared.map((v) => [v, '']))
@@ -204,7 +213,7 @@ export function buildPackage(
   }
 
   const all = mode === 'ALL'
-  const platform = platformForSchema(project.platformType)
+  const platform = project.platformType === 'NONE' ? undefined : project.platformType
   const properties: Record<string, unknown> = {
     exportVersion: '1.0',
     name: project.declared.includes('projectName') ? ref('projectName') : project.name,
@@ -223,14 +232,19 @@ export function buildPackage(
       : stripDefaults(project.settings, PROJECT_SETTINGS_SCHEMA)
   }
   files[PROJECT_FILE] = yaml(projectDoc)
+  const connectionProperties = Object.fromEntries(
+    project.declared
+      .map((v) => [v, connectionType(project.bindings[v])] as const)
+      .filter((x): x is readonly [string, string] => x[1] !== undefined)
+      .map(([v, type]) => [v, { type }])
+  )
   files[REGISTRY_FILE] = json({
     variables: registry,
-    taskProperties: Object.fromEntries(
-      project.tasks.map((t) => [t.id, { type: taskTypeForSchema(t.type), name: t.name }])
-    )
+    ...(Object.keys(connectionProperties).length ? { connectionProperties } : {})
   })
   if (includeBindings) files[BINDINGS_FILE] = json(bindingsFile)
-  files[NEW_TASK_DEFAULTS_FILE] = yaml({})
+  if (project.type === 'DATA_PIPELINE')
+    files[NEW_TASK_DEFAULTS_FILE] = yaml({ storage: { hasLiveViews: false } })
   const folders = new Set<string>()
   for (const t of project.tasks) {
     const dir = `${TASKS_DIR}/${taskFolder(t, folders)}`
@@ -244,7 +258,7 @@ export function buildPackage(
       properties: {
         name: t.name,
         id: t.id,
-        type: taskTypeForSchema(t.type),
+        type: t.type,
         ...(all || t.description ? { description: t.description } : {})
       },
       settings
@@ -257,15 +271,14 @@ export function buildPackage(
         explicitlySelected: t.datasets.map((name) => ({
           ...(up ? { sourceProject: ref(up.projectVar), sourceTask: up.taskId } : {}),
           name,
-          ...(all ? { type: 'TABLE' } : {})
+          type: 'TABLE'
         }))
       })
     }
-    for (const d of t.datasets) {
-      files[`${dir}/datasets/${d}.yaml`] = yaml({
-        properties: { id: d, name: d, type: DATASET_TYPE[t.type] ?? 'CUSTOM' }
-      })
-    }
+    // source-side tasks name their datasets in the source selection only, as real exports do
+    if (!SOURCE_SIDE.has(t.type))
+      for (const d of t.datasets)
+        files[`${dir}/datasets/${d}.yaml`] = yaml({ properties: { id: d, name: d } })
     if (all) files[`${dir}/schedule.yaml`] = yaml({ scheduling: [] })
     if (t.modelBytes > 0) files[`${dir}/model.yaml`] = modelYaml(t.id, t.datasets, t.modelBytes)
   }
