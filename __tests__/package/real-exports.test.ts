@@ -221,21 +221,55 @@ function bindingsFor(dir: string): string {
       afterAll(async () => {
         await sim.close()
       })
-      it.each(exports)('%s: created, imported, prepared, validated', async (name) => {
-        const dir = join(ROOT, name)
-        const { report } = await runPromote(sim, {
-          'source-tenant': '',
-          'source-api-key': '',
-          'source-project': '',
-          mode: 'deploy',
-          'package-dir': dir,
-          'target-project': `Real ${name.slice(0, 40)}`,
-          bindings: '',
-          'bindings-file': bindingsFor(dir)
-        })
-        expect(report.error).toBeUndefined()
-        expect(report.actions.validate?.state).toBe('COMPLETED')
-      })
+      it.each(exports)(
+        '%s: created, imported, prepared, validated; its export-dir equals the folder but for key order',
+        async (name) => {
+          const dir = join(ROOT, name)
+          const target = `Real ${name.slice(0, 40)}`
+          const { report } = await runPromote(sim, {
+            'source-tenant': '',
+            'source-api-key': '',
+            'source-project': '',
+            mode: 'deploy',
+            'package-dir': dir,
+            'target-project': target,
+            bindings: '',
+            'bindings-file': bindingsFor(dir)
+          })
+          expect(report.error).toBeUndefined()
+          expect(report.actions.validate?.state).toBe('COMPLETED')
+
+          // round trip: export the deployed project into a folder, as export-dir writes it
+          const prod = sim.tenantInfo('prod')
+          const out = mkdtempSync(join(tmpdir(), 'qdp-real-out-'))
+          const back = await runPromote(sim, {
+            mode: 'export',
+            'source-tenant': prod.url,
+            'source-api-key': prod.apiKey,
+            'source-project': target,
+            'source-space': 'PROD_PIPELINES',
+            'target-tenant': '',
+            'target-api-key': '',
+            'target-space': '',
+            bindings: '',
+            'export-dir': out
+          })
+          expect(back.report.error).toBeUndefined()
+          expect(errorsOf(out)).toEqual([])
+          const original = readProjectFolder(dir).files
+          const written = readProjectFolder(out).files
+          expect(Object.keys(written).sort()).toEqual(Object.keys(original).sort())
+          const parsed = (f: Record<string, Uint8Array>, path: string): unknown =>
+            path.endsWith('.json')
+              ? JSON.parse(strFromU8(f[path]!))
+              : parseYaml(strFromU8(f[path]!))
+          for (const path of Object.keys(original))
+            expect({ path, doc: parsed(written, path) }).toEqual({
+              path,
+              doc: parsed(original, path)
+            })
+        }
+      )
     })
   }
 )

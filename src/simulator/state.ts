@@ -83,6 +83,8 @@ export interface Project {
   tasks: DataTask[]
   /** Number of imports applied (a version counter, handy for tests). */
   importCount: number
+  /** The files of the last YAML import: what an export of the project gives back. */
+  definitionFiles?: Record<string, Uint8Array>
 }
 
 export interface Credential {

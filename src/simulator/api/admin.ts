@@ -100,7 +100,11 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
       const { credentials: _c, ...rest } = sim.state(tenant.name)
       return {
         status: 200,
-        json: JSON.parse(JSON.stringify(rest, (_k, v: unknown) => (v instanceof Set ? [...v] : v)))
+        json: JSON.parse(
+          JSON.stringify(rest, (_k, v: unknown) =>
+            v instanceof Set ? [...v] : v instanceof Uint8Array ? `${v.length} bytes` : v
+          )
+        )
       }
     }
   },

@@ -120,6 +120,8 @@ export function applyImport(tenant: Tenant, p: Project, pkg: PackageContent): vo
     t.validated = false
   }
   p.nameToIdMap = computeNameToIdMap(tenant, p.bindings)
+  if (pkg.definitionFiles) p.definitionFiles = pkg.definitionFiles
+  else delete p.definitionFiles
   p.importCount += 1
 }
 

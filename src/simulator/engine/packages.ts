@@ -181,6 +181,14 @@ export function buildPackage(
   }
   const mtime = new Date(Date.UTC(2026, 0, 1))
 
+  // a project that received a YAML import exports what it received, as Qlik does (MINIMAL and
+  // ALL alike: the simulator keeps the files, not Qlik's full model of them)
+  if (mode !== 'LEGACY' && project.definitionFiles) {
+    const kept: Zippable = { ...project.definitionFiles }
+    if (includeBindings) kept[BINDINGS_FILE] = json(bindingsFile)
+    return zipSync(kept, { level: 6, mtime })
+  }
+
   if (mode === 'LEGACY') {
     const legacyRef = (name: string): string => `{{variable:${name}}}`
     files[LEGACY_PROJECT_FILE] = json({
@@ -316,6 +324,8 @@ export interface PackageContent {
   /** Values shipped in bindings.json (only with includeBindings). */
   bindings?: BindingValues
   files: string[]
+  /** The YAML package's files as imported (bindings.json left out): what an export gives back. */
+  definitionFiles?: Record<string, Uint8Array>
 }
 
 export class PackageError extends Error {
@@ -338,8 +348,10 @@ export function readPackage(zip: Uint8Array): {
   reports: DefinitionReport[]
 } {
   let parsed
+  let unzipped: Record<string, Uint8Array>
   try {
-    parsed = parseDefinition(unzipPackage(zip))
+    unzipped = unzipPackage(zip)
+    parsed = parseDefinition(unzipped)
   } catch (e) {
     if (e instanceof PackageFormatError) throw new PackageError(e.message)
     throw e
@@ -393,6 +405,10 @@ export function readPackage(zip: Uint8Array): {
     declared: def.declared,
     files: def.files
   }
+  if (def.format === 'YAML')
+    content.definitionFiles = Object.fromEntries(
+      Object.entries(unzipped).filter(([name]) => name !== BINDINGS_FILE)
+    )
   if (def.shippedBindings) content.bindings = def.shippedBindings
   return { content, reports }
 }
