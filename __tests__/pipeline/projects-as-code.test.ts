@@ -117,7 +117,7 @@ describe('projects as code', () => {
       'target-space': ''
     })
     expect(ok.report.error).toBeUndefined()
-    expect(ok.report.validation).toMatchObject({ valid: true, files: 9, problems: [] })
+    expect(ok.report.validation).toMatchObject({ valid: true, files: 11, problems: [] })
     expect(sim.requests()).toEqual([])
     const dir = mkdtempSync(join(tmpdir(), 'qdp-bad-'))
     cpSync(example, dir, { recursive: true })

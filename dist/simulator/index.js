@@ -26188,6 +26188,25 @@ const DATA_TASK_TYPES = [
     'STREAMING_TRANSFORM',
     'REPLICATE_LANDING'
 ];
+/** Where a task type stands in the data flow: landing before storage before transform and marts. */
+const TASK_STAGE = {
+    LANDING: 0,
+    LAKE_LANDING: 0,
+    REPLICATION: 0,
+    REPLICATE_LANDING: 0,
+    STREAMING_LAKE_LANDING: 0,
+    STORAGE: 1,
+    QVD_STORAGE: 1,
+    LAKEHOUSE_STORAGE: 1,
+    REGISTERED_DATA: 1,
+    LAKEHOUSE_MIRROR: 1,
+    TRANSFORM: 2,
+    STREAMING_TRANSFORM: 2,
+    DATAMART: 3,
+    KNOWLEDGE_MART: 3,
+    FILE_BASED_KNOWLEDGE_MART: 3,
+    DISTRIBUTION: 4
+};
 /** The export's `mode`: MINIMAL and ALL are YAML packages, LEGACY the deprecated JSON one. */
 const EXPORT_MODES = ['MINIMAL', 'ALL', 'LEGACY'];
 
@@ -29251,6 +29270,38 @@ function unzipSync(data, opts) {
     return files;
 }
 
+;// CONCATENATED MODULE: ./src/package/format.ts
+/** The vocabulary of a project package: its file names, limits, problems and definitions. */
+const PROJECT_FILE = 'qtcp_project.yaml';
+const REGISTRY_FILE = 'qtcp_bindings_definition.json';
+const BINDINGS_FILE = 'bindings.json';
+const TASKS_DIR = 'qtcp_tasks';
+const NEW_TASK_DEFAULTS_FILE = 'qtcp_tasks/newTaskDefaults.yaml';
+const LEGACY_PROJECT_FILE = 'project.json';
+const LEGACY_REGISTRY_FILE = 'bindingsTemplate.json';
+/** qlik.dev's validate page: packages above this size are refused. */
+const PACKAGE_LIMIT_BYTES = (/* unused pure expression or super */ null && (10 * 1024 * 1024));
+class PackageFormatError extends Error {
+    name = 'PackageFormatError';
+}
+/** With strict-schemas, what the published schemas say becomes an error too. */
+const withStrictness = (problems, strict) => strict ? problems.map((p) => (p.schema ? { ...p, level: 'ERROR' } : p)) : problems;
+const formatProblem = (p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}${p.schema ? ` (schema ${p.schema})` : ''}`;
+/** Unzip a package; structural problems (not a ZIP, corrupt) throw PackageFormatError. */
+/** `{{name}}` in a YAML value: a binding variable. `{{id(...)}}` and `{{ref(...)}}` are not. */
+const VARIABLE = /\{\{\s*([^{}()\s]+)\s*\}\}/g;
+/** A value that is exactly one variable reference. */
+function variableOf(value) {
+    if (typeof value !== 'string')
+        return undefined;
+    const m = /^\{\{\s*([^{}()\s]+)\s*\}\}$/.exec(value);
+    return m?.[1];
+}
+/** LEGACY packages wrote `{{variable:NAME}}`. */
+const legacyVariableOf = (value) => typeof value === 'string' ? /^\{\{variable:(.+)\}\}$/.exec(value)?.[1] : undefined;
+const asRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+const stringValues = (vars) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : null]));
+
 ;// CONCATENATED MODULE: ./src/package/enums.ts
 /**
  * Qlik's published package schemas (qlik-oss/schemas, qtcp/) name some values differently from the
@@ -29305,38 +29356,6 @@ function taskTypeForApi(t) {
 function taskTypeForSchema(t) {
     return TASK_TYPE_API_TO_SCHEMA[t] ?? t;
 }
-
-;// CONCATENATED MODULE: ./src/package/format.ts
-/** The vocabulary of a project package: its file names, limits, problems and definitions. */
-const PROJECT_FILE = 'qtcp_project.yaml';
-const REGISTRY_FILE = 'qtcp_bindings_definition.json';
-const BINDINGS_FILE = 'bindings.json';
-const TASKS_DIR = 'qtcp_tasks';
-const NEW_TASK_DEFAULTS_FILE = 'qtcp_tasks/newTaskDefaults.yaml';
-const LEGACY_PROJECT_FILE = 'project.json';
-const LEGACY_REGISTRY_FILE = 'bindingsTemplate.json';
-/** qlik.dev's validate page: packages above this size are refused. */
-const PACKAGE_LIMIT_BYTES = (/* unused pure expression or super */ null && (10 * 1024 * 1024));
-class PackageFormatError extends Error {
-    name = 'PackageFormatError';
-}
-/** With strict-schemas, what the published schemas say becomes an error too. */
-const withStrictness = (problems, strict) => strict ? problems.map((p) => (p.schema ? { ...p, level: 'ERROR' } : p)) : problems;
-const formatProblem = (p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}${p.schema ? ` (schema ${p.schema})` : ''}`;
-/** Unzip a package; structural problems (not a ZIP, corrupt) throw PackageFormatError. */
-/** `{{name}}` in a YAML value: a binding variable. `{{id(...)}}` and `{{ref(...)}}` are not. */
-const VARIABLE = /\{\{\s*([^{}()\s]+)\s*\}\}/g;
-/** A value that is exactly one variable reference. */
-function variableOf(value) {
-    if (typeof value !== 'string')
-        return undefined;
-    const m = /^\{\{\s*([^{}()\s]+)\s*\}\}$/.exec(value);
-    return m?.[1];
-}
-/** LEGACY packages wrote `{{variable:NAME}}`. */
-const legacyVariableOf = (value) => typeof value === 'string' ? /^\{\{variable:(.+)\}\}$/.exec(value)?.[1] : undefined;
-const asRecord = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-const stringValues = (vars) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : null]));
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var ajv = __nccwpck_require__(2463);
@@ -29739,7 +29758,8 @@ function validateTask(doc) {
         }
     }
     const type = props?.type;
-    const settingsFile = typeof type === 'string' ? taskSettingsSchemas()[type] : undefined;
+    // the settings schema of the type, whichever vocabulary names it (real exports use the API's)
+    const settingsFile = typeof type === 'string' ? settingsSchemaOf(taskTypeForApi(type)) : undefined;
     if (settingsFile && d.settings !== undefined) {
         for (const p of validateDocument(settingsFile, d.settings))
             problems.push({ pointer: `/settings${p.pointer}`, message: p.message });
@@ -30367,10 +30387,11 @@ function parseYamlLayout(files, names, problems) {
     }
     if (!projectParsed.doc)
         return { problems };
-    // the registry lists tasks in the project's order; folders come sorted by name
-    const order = Object.keys(asRecord(registryParsed.doc?.taskProperties));
-    const rank = (id) => (order.includes(id) ? order.indexOf(id) : order.length);
-    tasks.sort((a, b) => rank(a.id) - rank(b.id));
+    // older registries list tasks in the project's order (taskProperties); today's exports do not:
+    // then the data flow's order (landing, storage, transform, marts), then the folders' names
+    const order = new Map(Object.keys(asRecord(registryParsed.doc?.taskProperties)).map((id, i) => [id, i]));
+    const rank = (t) => order.get(t.id) ?? order.size + (TASK_STAGE[t.type] ?? 5);
+    tasks.sort((a, b) => rank(a) - rank(b));
     const definition = {
         format: 'YAML',
         project,
@@ -30474,7 +30495,6 @@ function parseDefinition(files) {
 
 
 
-
 const hasKey = (schema, key) => schema !== undefined && keysOf(schema).properties.includes(key);
 const needs = (schema, key) => schema !== undefined && keysOf(schema).required.includes(key);
 const typeKey = (apiType) => apiType.toLowerCase().replace(/_/g, '');
@@ -30568,20 +30588,38 @@ function taskFolder(t, used) {
     used.add(name);
     return name;
 }
-const DATASET_TYPE = {
-    LANDING: 'LANDING',
-    STORAGE: 'STORAGE',
-    DATAMART: 'FACT',
-    TRANSFORM: 'TRANSFORM_MODEL_BASED'
-};
-/** Build the ZIP the export endpoint answers with. Same project, same mode: same bytes. */
-function buildPackage(project, mode, includeBindings) {
+/** Tasks that read from a source connection: no dataset files in a real export. */
+const SOURCE_SIDE = new Set([
+    'LANDING',
+    'LAKE_LANDING',
+    'REPLICATION',
+    'REPLICATE_LANDING',
+    'STREAMING_LAKE_LANDING'
+]);
+/**
+ * Build the ZIP the export endpoint answers with, as Qlik's exporter writes it today (the real
+ * exports of July 2026 in ../shared/real-exports): task and platform types as the REST API names
+ * them, the registry `qtcp_bindings_definition.json` with `variables` and `connectionProperties`,
+ * `newTaskDefaults.yaml` for pipelines, source selections with `type: TABLE`, dataset files only
+ * for tasks that make datasets. Same project, same mode: same bytes.
+ */
+function buildPackage(project, mode, includeBindings, 
+/** The connection type a binding value names in this tenant (connectionProperties). */
+connectionType = () => undefined) {
     const files = {};
     const registry = Object.fromEntries(project.declared.map((v) => [v, '']));
     const bindingsFile = {
         variables: Object.fromEntries(project.declared.map((v) => [v, project.bindings[v] === undefined ? '' : project.bindings[v]]))
     };
     const mtime = new Date(Date.UTC(2026, 0, 1));
+    // a project that received a YAML import exports what it received, as Qlik does (MINIMAL and
+    // ALL alike: the simulator keeps the files, not Qlik's full model of them)
+    if (mode !== 'LEGACY' && project.definitionFiles) {
+        const kept = { ...project.definitionFiles };
+        if (includeBindings)
+            kept[BINDINGS_FILE] = packages_json(bindingsFile);
+        return zipSync(kept, { level: 6, mtime });
+    }
     if (mode === 'LEGACY') {
         const legacyRef = (name) => `{{variable:${name}}}`;
         files[LEGACY_PROJECT_FILE] = packages_json({
@@ -30610,7 +30648,7 @@ function buildPackage(project, mode, includeBindings) {
         return zipSync(files, { level: 6, mtime });
     }
     const all = mode === 'ALL';
-    const platform = platformForSchema(project.platformType);
+    const platform = project.platformType === 'NONE' ? undefined : project.platformType;
     const properties = {
         exportVersion: '1.0',
         name: project.declared.includes('projectName') ? ref('projectName') : project.name,
@@ -30627,13 +30665,18 @@ function buildPackage(project, mode, includeBindings) {
             : stripDefaults(project.settings, PROJECT_SETTINGS_SCHEMA);
     }
     files[PROJECT_FILE] = yaml(projectDoc);
+    const connectionProperties = Object.fromEntries(project.declared
+        .map((v) => [v, connectionType(project.bindings[v])])
+        .filter((x) => x[1] !== undefined)
+        .map(([v, type]) => [v, { type }]));
     files[REGISTRY_FILE] = packages_json({
         variables: registry,
-        taskProperties: Object.fromEntries(project.tasks.map((t) => [t.id, { type: taskTypeForSchema(t.type), name: t.name }]))
+        ...(Object.keys(connectionProperties).length ? { connectionProperties } : {})
     });
     if (includeBindings)
         files[BINDINGS_FILE] = packages_json(bindingsFile);
-    files[NEW_TASK_DEFAULTS_FILE] = yaml({});
+    if (project.type === 'DATA_PIPELINE')
+        files[NEW_TASK_DEFAULTS_FILE] = yaml({ storage: { hasLiveViews: false } });
     const folders = new Set();
     for (const t of project.tasks) {
         const dir = `${TASKS_DIR}/${taskFolder(t, folders)}`;
@@ -30647,7 +30690,7 @@ function buildPackage(project, mode, includeBindings) {
             properties: {
                 name: t.name,
                 id: t.id,
-                type: taskTypeForSchema(t.type),
+                type: t.type,
                 ...(all || t.description ? { description: t.description } : {})
             },
             settings
@@ -30660,15 +30703,14 @@ function buildPackage(project, mode, includeBindings) {
                 explicitlySelected: t.datasets.map((name) => ({
                     ...(up ? { sourceProject: ref(up.projectVar), sourceTask: up.taskId } : {}),
                     name,
-                    ...(all ? { type: 'TABLE' } : {})
+                    type: 'TABLE'
                 }))
             });
         }
-        for (const d of t.datasets) {
-            files[`${dir}/datasets/${d}.yaml`] = yaml({
-                properties: { id: d, name: d, type: DATASET_TYPE[t.type] ?? 'CUSTOM' }
-            });
-        }
+        // source-side tasks name their datasets in the source selection only, as real exports do
+        if (!SOURCE_SIDE.has(t.type))
+            for (const d of t.datasets)
+                files[`${dir}/datasets/${d}.yaml`] = yaml({ properties: { id: d, name: d } });
         if (all)
             files[`${dir}/schedule.yaml`] = yaml({ scheduling: [] });
         if (t.modelBytes > 0)
@@ -30686,8 +30728,10 @@ class PackageError extends Error {
  */
 function readPackage(zip) {
     let parsed;
+    let unzipped;
     try {
-        parsed = parseDefinition(unzipPackage(zip));
+        unzipped = unzipPackage(zip);
+        parsed = parseDefinition(unzipped);
     }
     catch (e) {
         if (e instanceof PackageFormatError)
@@ -30744,6 +30788,8 @@ function readPackage(zip) {
         declared: def.declared,
         files: def.files
     };
+    if (def.format === 'YAML')
+        content.definitionFiles = Object.fromEntries(Object.entries(unzipped).filter(([name]) => name !== BINDINGS_FILE));
     if (def.shippedBindings)
         content.bindings = def.shippedBindings;
     return { content, reports };
@@ -31234,7 +31280,7 @@ const ADMIN_ROUTES = [
             const { credentials: _c, ...rest } = sim.state(tenant.name);
             return {
                 status: 200,
-                json: JSON.parse(JSON.stringify(rest, (_k, v) => (v instanceof Set ? [...v] : v)))
+                json: JSON.parse(JSON.stringify(rest, (_k, v) => v instanceof Set ? [...v] : v instanceof Uint8Array ? `${v.length} bytes` : v))
             };
         }
     },
@@ -31705,6 +31751,10 @@ function applyImport(tenant, p, pkg) {
         t.validated = false;
     }
     p.nameToIdMap = computeNameToIdMap(tenant, p.bindings);
+    if (pkg.definitionFiles)
+        p.definitionFiles = pkg.definitionFiles;
+    else
+        delete p.definitionFiles;
     p.importCount += 1;
 }
 /** The `zip` field of the upload, read as a package; 400 with Qlik's items when it is invalid. */
@@ -32159,7 +32209,10 @@ const diProjectRoutes = [
         }
         // the Accept header is checked before the body
         const body = jsonBody(ctx, exportSchema);
-        const zip = buildPackage(p, body.mode, body.includeBindings);
+        const zip = buildPackage(p, body.mode, body.includeBindings, (value) => {
+            const ref = value ? parseConnectionExpression(value) : undefined;
+            return ref ? findConnection(ctx.tenant, ref.space, ref.name)?.type : undefined;
+        });
         const file = `${p.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.zip`;
         return {
             status: 200,

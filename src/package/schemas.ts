@@ -204,7 +204,16 @@ function validateTask(doc: unknown): SchemaProblem[] {
   }
   if (!('properties' in d))
     problems.push({ pointer: '', message: "is missing the required key 'properties'" })
-  const props = d.properties
+  // the schema's enum names some task types otherwise than the API and today's exports
+  // (LANDING_SAAS_MANAGED for LANDING): the type is checked in the schema's vocabulary
+  const given = d.properties
+  const props =
+    given && typeof given === 'object' && typeof (given as Schema).type === 'string'
+      ? {
+          ...(given as Schema),
+          type: taskTypeForSchema(taskTypeForApi((given as Schema).type as string))
+        }
+      : given
   const task = normalized['task.schema.json'] as { $defs: { BaseProperties: Schema } }
   if (props !== undefined) {
     compiledBase ??= instance().compile({
