@@ -7,7 +7,9 @@
  * - model: the same on thousands of modelled actions (scripts/poll-model.ts);
  * - promotion: whole promotions in real time (overhead beyond the server's own action times);
  * - startup, memory: bundle start-up, peak RSS of the CLI promoting a ~10 MB package.
- * Flags: --quick (shorter promotion actions), --only=polling|model|promotion|startup|memory.
+ * - validate: the CLI's validate on folders of 250, 1,000 and 2,000 tasks and a 10 MB package
+ *   (scripts/bench-validate.ts): time linear in files, peak RSS <= 250 MB.
+ * Flags: --quick (shorter promotion actions), --only=polling|model|promotion|validate|startup|memory.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -23,6 +25,7 @@ import { DEFAULT_WAIT } from '../src/pipeline/wait.js'
 import type { SimulatorConfigInput } from '../src/simulator/config.js'
 import { Simulator } from '../src/simulator/server.js'
 import { measure, STRATEGIES } from './bench-polling.js'
+import { generateFolder, validateRun } from './bench-validate.js'
 import { defaultPolling, fixedPolling, MODEL_PROFILES, simulate } from './poll-model.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
@@ -339,6 +342,26 @@ if (section('model')) {
       const f10 = simulate(fixedPolling(10_000), p, spread, TRIALS)
       console.log(`| ${p.name} | +-${spread * 100}% | ${cell(d)} | ${cell(f2)} | ${cell(f10)} |`)
     }
+}
+if (section('validate')) {
+  console.log('\nvalidate (CLI bundle, start-up included): wall time and peak RSS')
+  console.log('| folder | files | time | peak RSS | exit |')
+  console.log('| --- | --- | --- | --- | --- |')
+  const runs = []
+  for (const n of [250, 1000, 2000]) {
+    const { dir, files } = generateFolder(n)
+    runs.push(await validateRun(ROOT, `${n} tasks`, dir, files))
+  }
+  const big = generateFolder(10, 9_000_000)
+  runs.push(await validateRun(ROOT, '10 MB package, 9 MB model.yaml', big.dir, big.files))
+  for (const r of runs)
+    console.log(
+      `| ${r.label} | ${r.files} | ${fmt(r.ms)} | ${r.maxRssMb.toFixed(0)} MB | ${r.code} |`
+    )
+  const ratio = runs[2]!.ms / runs[0]!.ms
+  console.log(
+    `2,000 tasks take ${ratio.toFixed(2)}x the time of 250 (target <= 4x) ${pass(ratio <= 4)}; the 10 MB package peaks at ${runs[3]!.maxRssMb.toFixed(0)} MB (target <= 250 MB) ${pass(runs[3]!.maxRssMb <= 250)}`
+  )
 }
 const s = section('startup') ? startup() : undefined
 if (s) {

@@ -29919,29 +29919,35 @@ function pointerPath(pointer) {
 }
 /** The 1-based line of a JSON pointer in YAML text (the deepest node that exists). */
 function lineOfPointer(text, pointer) {
+    return lineLocator(text)(pointer);
+}
+/** Lines of many pointers in one YAML text, parsed once. */
+function lineLocator(text) {
     const counter = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter });
-    let node = doc.contents;
-    let offset = node?.range?.[0];
-    for (const part of pointerPath(pointer)) {
-        if ((0,dist/* isMap */.jh)(node)) {
-            const pair = node.items.find((i) => String(i.key?.value) === part);
-            if (!pair)
+    return (pointer) => {
+        let node = doc.contents;
+        let offset = node?.range?.[0];
+        for (const part of pointerPath(pointer)) {
+            if ((0,dist/* isMap */.jh)(node)) {
+                const pair = node.items.find((i) => String(i.key?.value) === part);
+                if (!pair)
+                    break;
+                offset = pair.key?.range?.[0] ?? offset;
+                node = pair.value;
+            }
+            else if ((0,dist/* isSeq */.oP)(node)) {
+                const item = node.items[Number(part)];
+                if (!item)
+                    break;
+                offset = item.range?.[0] ?? offset;
+                node = item;
+            }
+            else
                 break;
-            offset = pair.key?.range?.[0] ?? offset;
-            node = pair.value;
         }
-        else if ((0,dist/* isSeq */.oP)(node)) {
-            const item = node.items[Number(part)];
-            if (!item)
-                break;
-            offset = item.range?.[0] ?? offset;
-            node = item;
-        }
-        else
-            break;
-    }
-    return offset === undefined ? undefined : counter.linePos(offset).line;
+        return offset === undefined ? undefined : counter.linePos(offset).line;
+    };
 }
 function parseFile(files, path, problems) {
     const data = files[path];
@@ -29994,6 +30000,7 @@ function schemaProblems(path, parsed, problems) {
     const schema = schemaFor(path);
     if (!schema || !parsed.doc)
         return;
+    let locate;
     for (const p of validateDocument(schema, parsed.doc)) {
         const problem = {
             level: 'WARNING',
@@ -30003,7 +30010,8 @@ function schemaProblems(path, parsed, problems) {
             schema
         };
         if (parsed.text !== undefined && !path.endsWith('.json')) {
-            const line = lineOfPointer(parsed.text, p.pointer);
+            locate ??= lineLocator(parsed.text);
+            const line = locate(p.pointer);
             if (line !== undefined)
                 problem.line = line;
         }
@@ -30141,6 +30149,9 @@ function parseLegacy(files, names, problems) {
 
 
 /** The YAML layout (qtcp_project.yaml, qtcp_tasks/...): the package format Qlik exports today. */
+/** A file inside a task folder: qtcp_tasks/<folder>/... */
+const TASK_FILE = /^qtcp_tasks\/([^/]+)\//;
+const DATASET_FILE = /^datasets\/[^/]+\.yaml$/;
 const KNOWN_TASK_FILE = /^(task\.yaml|sourceSelection\.yaml|schedule\.yaml|model\.yaml|transformationRules\.yaml|datasets\/[^/]+\.yaml|transformationDataFlows\/[^/]+\.yaml)$/;
 function parseYamlLayout(files, names, problems) {
     const used = new Map();
@@ -30231,16 +30242,23 @@ function parseYamlLayout(files, names, problems) {
             }));
     }
     const tasks = [];
-    const folders = [
-        ...new Set(names
-            .map((n) => new RegExp(`^${TASKS_DIR}/([^/]+)/`).exec(n)?.[1])
-            .filter((d) => d !== undefined))
-    ];
+    // the files of each task folder, found in one pass (linear in the number of files)
+    const byFolder = new Map();
+    for (const n of names) {
+        const m = TASK_FILE.exec(n);
+        if (!m)
+            continue;
+        const list = byFolder.get(m[1]) ?? [];
+        list.push(n);
+        byFolder.set(m[1], list);
+    }
+    const folders = [...byFolder.keys()];
     const ids = new Map();
     for (const folder of folders) {
         const dir = `${TASKS_DIR}/${folder}`;
         const taskFile = `${dir}/task.yaml`;
-        for (const n of names.filter((x) => x.startsWith(`${dir}/`))) {
+        const inFolder = byFolder.get(folder) ?? [];
+        for (const n of inFolder) {
             const rest = n.slice(dir.length + 1);
             if (rest === 'task.yaml')
                 continue;
@@ -30306,7 +30324,7 @@ function parseYamlLayout(files, names, problems) {
         const target = variableOf(asRecord(settings.targetEndpoint).targetConnection);
         if (target !== undefined)
             connectionVars.targetConnection = target;
-        const datasetFiles = names.filter((n) => new RegExp(`^${layout_yaml_escape(dir)}/datasets/[^/]+\\.yaml$`).test(n));
+        const datasetFiles = inFolder.filter((n) => DATASET_FILE.test(n.slice(dir.length + 1)));
         // the source selection's order first, then the dataset files (sorted) it does not name
         const selected = Array.isArray(selection.doc?.explicitlySelected)
             ? selection.doc.explicitlySelected
@@ -30412,7 +30430,6 @@ function parseYamlLayout(files, names, problems) {
         definition.shippedBindings = stringValues(shipped);
     return { definition, problems };
 }
-const layout_yaml_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The problem with the line of its pointer, when the file is YAML. */
 function located(files, p) {
     const data = files[p.file];

@@ -14,24 +14,31 @@ export function pointerPath(pointer: string): string[] {
 
 /** The 1-based line of a JSON pointer in YAML text (the deepest node that exists). */
 export function lineOfPointer(text: string, pointer: string): number | undefined {
+  return lineLocator(text)(pointer)
+}
+
+/** Lines of many pointers in one YAML text, parsed once. */
+export function lineLocator(text: string): (pointer: string) => number | undefined {
   const counter = new LineCounter()
   const doc = parseDocument(text, { lineCounter: counter })
-  let node: unknown = doc.contents
-  let offset: number | undefined = (node as { range?: number[] } | null)?.range?.[0]
-  for (const part of pointerPath(pointer)) {
-    if (isMap(node)) {
-      const pair = node.items.find((i) => String((i.key as { value?: unknown })?.value) === part)
-      if (!pair) break
-      offset = (pair.key as { range?: number[] })?.range?.[0] ?? offset
-      node = pair.value
-    } else if (isSeq(node)) {
-      const item = node.items[Number(part)]
-      if (!item) break
-      offset = (item as { range?: number[] }).range?.[0] ?? offset
-      node = item
-    } else break
+  return (pointer) => {
+    let node: unknown = doc.contents
+    let offset: number | undefined = (node as { range?: number[] } | null)?.range?.[0]
+    for (const part of pointerPath(pointer)) {
+      if (isMap(node)) {
+        const pair = node.items.find((i) => String((i.key as { value?: unknown })?.value) === part)
+        if (!pair) break
+        offset = (pair.key as { range?: number[] })?.range?.[0] ?? offset
+        node = pair.value
+      } else if (isSeq(node)) {
+        const item = node.items[Number(part)]
+        if (!item) break
+        offset = (item as { range?: number[] }).range?.[0] ?? offset
+        node = item
+      } else break
+    }
+    return offset === undefined ? undefined : counter.linePos(offset).line
   }
-  return offset === undefined ? undefined : counter.linePos(offset).line
 }
 
 export interface Parsed {
@@ -87,6 +94,7 @@ export function parseFile(files: FileMap, path: string, problems: Problem[]): Pa
 export function schemaProblems(path: string, parsed: Parsed, problems: Problem[]): void {
   const schema = schemaFor(path)
   if (!schema || !parsed.doc) return
+  let locate: ((pointer: string) => number | undefined) | undefined
   for (const p of validateDocument(schema, parsed.doc)) {
     const problem: Problem = {
       level: 'WARNING',
@@ -96,7 +104,8 @@ export function schemaProblems(path: string, parsed: Parsed, problems: Problem[]
       schema
     }
     if (parsed.text !== undefined && !path.endsWith('.json')) {
-      const line = lineOfPointer(parsed.text, p.pointer)
+      locate ??= lineLocator(parsed.text)
+      const line = locate(p.pointer)
       if (line !== undefined) problem.line = line
     }
     problems.push(problem)

@@ -27,6 +27,10 @@ import {
 
 /** The YAML layout (qtcp_project.yaml, qtcp_tasks/...): the package format Qlik exports today. */
 
+/** A file inside a task folder: qtcp_tasks/<folder>/... */
+const TASK_FILE = /^qtcp_tasks\/([^/]+)\//
+const DATASET_FILE = /^datasets\/[^/]+\.yaml$/
+
 const KNOWN_TASK_FILE =
   /^(task\.yaml|sourceSelection\.yaml|schedule\.yaml|model\.yaml|transformationRules\.yaml|datasets\/[^/]+\.yaml|transformationDataFlows\/[^/]+\.yaml)$/
 
@@ -126,18 +130,22 @@ export function parseYamlLayout(
   }
 
   const tasks: TaskDefinition[] = []
-  const folders = [
-    ...new Set(
-      names
-        .map((n) => new RegExp(`^${TASKS_DIR}/([^/]+)/`).exec(n)?.[1])
-        .filter((d): d is string => d !== undefined)
-    )
-  ]
+  // the files of each task folder, found in one pass (linear in the number of files)
+  const byFolder = new Map<string, string[]>()
+  for (const n of names) {
+    const m = TASK_FILE.exec(n)
+    if (!m) continue
+    const list = byFolder.get(m[1] as string) ?? []
+    list.push(n)
+    byFolder.set(m[1] as string, list)
+  }
+  const folders = [...byFolder.keys()]
   const ids = new Map<string, string>()
   for (const folder of folders) {
     const dir = `${TASKS_DIR}/${folder}`
     const taskFile = `${dir}/task.yaml`
-    for (const n of names.filter((x) => x.startsWith(`${dir}/`))) {
+    const inFolder = byFolder.get(folder) ?? []
+    for (const n of inFolder) {
       const rest = n.slice(dir.length + 1)
       if (rest === 'task.yaml') continue
       if (!KNOWN_TASK_FILE.test(rest)) {
@@ -199,9 +207,7 @@ export function parseYamlLayout(
     if (source !== undefined) connectionVars.sourceConnection = source
     const target = variableOf(asRecord(settings.targetEndpoint).targetConnection)
     if (target !== undefined) connectionVars.targetConnection = target
-    const datasetFiles = names.filter((n) =>
-      new RegExp(`^${escape(dir)}/datasets/[^/]+\\.yaml$`).test(n)
-    )
+    const datasetFiles = inFolder.filter((n) => DATASET_FILE.test(n.slice(dir.length + 1)))
     // the source selection's order first, then the dataset files (sorted) it does not name
     const selected = Array.isArray(selection.doc?.explicitlySelected)
       ? (selection.doc.explicitlySelected as unknown[])
@@ -313,8 +319,6 @@ export function parseYamlLayout(
   if (shipped) definition.shippedBindings = stringValues(shipped)
   return { definition, problems }
 }
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** The problem with the line of its pointer, when the file is YAML. */
 function located(files: FileMap, p: Problem): Problem {

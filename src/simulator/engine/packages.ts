@@ -114,7 +114,7 @@ const yaml = (v: unknown): Uint8Array => strToU8(toYaml(v, { lineWidth: 0 }))
 const ref = (name: string): string => `{{${name}}}`
 
 /** A model.yaml of about `bytes` bytes: relationships with hard-to-compress descriptions. */
-function modelYaml(taskId: string, datasets: string[], bytes: number): Uint8Array {
+export function modelYaml(taskId: string, datasets: string[], bytes: number): Uint8Array {
   const relationships: unknown[] = []
   let seed = 0x9e3779b9 ^ taskId.length
   let size = 0
