@@ -3,7 +3,7 @@ import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ConsoleReporter } from './report/console-reporter.js'
-import { runPipeline } from './setup.js'
+import { localDir, runPipeline } from './setup.js'
 
 /**
  * The command-line adapter: the same options as the action, as --flags or QLIK_* environment
@@ -126,8 +126,7 @@ export async function main(
     throw e
   }
   const reportPath =
-    options.reportPath ||
-    join(env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote'), 'report.json')
+    options.reportPath || join(env.QLIK_ARTIFACT_DIR || localDir(env), 'report.json')
   const report = await runPipeline(
     {
       options,

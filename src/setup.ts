@@ -77,6 +77,14 @@ class LazyGitHubArtifactStore implements ArtifactStore {
   }
 }
 
+/**
+ * The CLI's own folder in the working directory (.qlik-di-promote). Built at run time from the
+ * environment, so that the bundler does not see a path it would copy into dist/ as an asset.
+ */
+export function localDir(env: NodeJS.ProcessEnv): string {
+  return join(process.cwd(), env.QLIK_DI_PROMOTE_LOCAL_DIR || ['.qlik', 'di', 'promote'].join('-'))
+}
+
 /** The artifact store: the one given, GitHub's in a runner, else a local directory. */
 function artifactStore(input: SetupInput): ArtifactStore {
   const env = input.env
@@ -84,9 +92,7 @@ function artifactStore(input: SetupInput): ArtifactStore {
     input.artifacts ??
     (env.ACTIONS_RUNTIME_TOKEN
       ? new LazyGitHubArtifactStore()
-      : new LocalArtifactStore(
-          env.QLIK_ARTIFACT_DIR || join(process.cwd(), '.qlik-di-promote', 'artifacts')
-        ))
+      : new LocalArtifactStore(env.QLIK_ARTIFACT_DIR || join(localDir(env), 'artifacts')))
   )
 }
 
