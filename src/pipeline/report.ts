@@ -1,5 +1,6 @@
 import type { ReleaseDiff } from '../package/diff.js'
 import type { LedgerEntry } from './ledger.js'
+import type { Problem } from '../package/format.js'
 
 /** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
 
@@ -126,17 +127,8 @@ export interface RunReport {
     files: number
     bytes: number
     sha256: string
-    problems: Array<{
-      level: 'ERROR' | 'WARNING'
-      file: string
-      pointer: string
-      message: string
-      line?: number
-      /** The published schema a warning comes from (an error with strict-schemas). */
-      schema?: string
-      /** The file relative to the working directory (package-dir only). */
-      path?: string
-    }>
+    /** Each problem, with its file relative to the working directory (package-dir only). */
+    problems: Array<Problem & { path?: string }>
     leftOut: string[]
   }
   /** export-dir: the exported package written as a folder. */

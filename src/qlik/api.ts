@@ -2,7 +2,8 @@ import { Blob } from 'node:buffer'
 import { FormData } from 'undici'
 import { z } from 'zod'
 import type { QlikClient } from './client.js'
-import { describeQlikError, QlikApiError } from './errors.js'
+import { QlikApiError } from './errors.js'
+import { listIn, parse } from './parse.js'
 import {
   actionStatusSchema,
   bindingsSchema,
@@ -55,26 +56,6 @@ export type {
   QlikTask,
   QlikTaskRun,
   DataStore
-}
-
-function parse<T>(
-  client: QlikClient,
-  method: string,
-  path: string,
-  schema: z.ZodType<T>,
-  data: unknown
-): T {
-  const r = schema.safeParse(data)
-  if (r.success) return r.data
-  const issue = r.error.issues[0]
-  const d = { tenant: client.tenant, host: client.host, method, path }
-  throw new QlikApiError(
-    describeQlikError(
-      d,
-      `unexpected answer: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}`
-    ),
-    d
-  )
 }
 
 const enc = encodeURIComponent
@@ -200,15 +181,7 @@ export class QlikApi {
       idempotent: true,
       timeoutMs: 300_000
     })
-    return (
-      parse(
-        this.client,
-        'POST',
-        path,
-        z.looseObject({ reports: z.array(reportSchema).nullish() }),
-        r.data ?? {}
-      ).reports ?? []
-    )
+    return listIn(this.client, 'POST', path, 'reports', reportSchema, r.data)
   }
 
   /**
@@ -329,15 +302,7 @@ export class QlikApi {
       // a search changes nothing: safe to repeat
       idempotent: true
     })
-    return (
-      parse(
-        this.client,
-        'POST',
-        path,
-        z.looseObject({ runs: z.array(runItemSchema).nullish() }),
-        r.data ?? {}
-      ).runs ?? []
-    )
+    return listIn(this.client, 'POST', path, 'runs', runItemSchema, r.data)
   }
 
   // ---------- Tasks API ----------

@@ -24,8 +24,12 @@ const optionalStrings = <K extends string>(...keys: K[]) =>
     [P in K]: ReturnType<typeof nullish<z.ZodString>>
   }
 
+/** Fields Qlik always sends, strings. */
+const requiredStrings = <K extends string>(...keys: K[]) =>
+  Object.fromEntries(keys.map((k) => [k, z.string()])) as { [P in K]: z.ZodString }
+
 /** The two fields every listed resource has. */
-const idName = { id: z.string(), name: z.string() }
+const idName = requiredStrings('id', 'name')
 
 export const projectSchema = z.looseObject({
   ...idName,
@@ -117,8 +121,7 @@ export type RunItem = z.infer<typeof runItemSchema>
 export const qlikTaskSchema = z.looseObject({ ...idName, ...optionalStrings('resourceId') })
 export type QlikTask = z.infer<typeof qlikTaskSchema>
 export const qlikTaskRunSchema = z.looseObject({
-  id: z.string(),
-  status: z.string(),
+  ...requiredStrings('id', 'status'),
   ...optionalStrings('startedAt', 'endedAt')
 })
 export type QlikTaskRun = z.infer<typeof qlikTaskRunSchema>
@@ -127,8 +130,7 @@ export type DataStore = z.infer<typeof dataStoreSchema>
 
 /** Data connections (`/api/v1/data-connections`): a connection's id, name, type and space. */
 export const dataConnectionSchema = z.looseObject({
-  qID: z.string(),
-  qName: z.string(),
+  ...requiredStrings('qID', 'qName'),
   ...optionalStrings('qType', 'space')
 })
 export type DataConnection = z.infer<typeof dataConnectionSchema>
