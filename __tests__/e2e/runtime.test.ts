@@ -96,12 +96,16 @@ it('a failed import still restarts the quiesced CDC task; a failing run and a fa
   expect(failed.summary).toContain('| Start the stopped tasks again | ✅ succeeded |')
   expect(lastRunState('Orders replication', 'replicate_orders')).toBe('RUNNING')
 
-  sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!.tasks[0]!.failRun =
-    'Source table ORDERS does not exist'
+  sim
+    .state('dev')
+    .projects.find((p) => p.name === 'Sales pipeline')!
+    .tasks.find((t) => t.id === 'landing_orders')!.failRun = 'Source table ORDERS does not exist'
   const deployed = await runAction(inputs())
   expect(deployed.code).toBe(0)
-  sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')!.tasks[0]!.failRun =
-    'Source table ORDERS does not exist'
+  sim
+    .state('prod')
+    .projects.find((p) => p.name === 'Sales pipeline')!
+    .tasks.find((t) => t.id === 'landing_orders')!.failRun = 'Source table ORDERS does not exist'
   const run = await runAction(inputs({ 'run-tasks': 'landing_orders' }))
   expect(run.code).not.toBe(0)
   expect(run.summary).toContain(
