@@ -114,7 +114,7 @@ it('fails with the failed task and Qlik message when validate fails, in log, ann
   const r = await runAction(inputs())
   expect(r.code).not.toBe(0)
   expect(r.stdout).toMatch(
-    /::error title=Validate failed%3A Landing orders::Validate failed for task Landing orders \(landing_orders\): Column ORDER_TS does not exist in target/
+    /::error title=Validate failed%3A Landing CRM::Validate failed for task Landing CRM \(landing_crm\): Column ORDER_TS does not exist in target/
   )
   expect(r.stdout).toContain('::error::Validate ended FAILED on the target tenant')
   expect(r.outputs['validate-state']).toBe('FAILED')
