@@ -38,9 +38,10 @@ describe('what a backup keeps of a secret', () => {
   it('a restore expands placeholders again, and refuses what it cannot restore, saying what to set', () => {
     const saved = { password: '${DB_PASSWORD}', token: REDACTED, db: 'ANALYTICS', n: null }
     expect(restoredValues(saved, { token: 't' }, { DB_PASSWORD: 'p' }, 'step')).toEqual({
-      password: 'p',
-      db: 'ANALYTICS',
-      n: null
+      values: { password: 'p', db: 'ANALYTICS', n: null },
+      // still a secret after the restore: kept out of the next backup the same way
+      templates: { password: '${DB_PASSWORD}' },
+      sensitive: ['p']
     })
     expect(() => restoredValues(saved, {}, {}, 'step')).toThrow(
       /'password' is kept in the backup as \$\{DB_PASSWORD\}.*set DB_PASSWORD in the step's env.*'token' was left out of the backup/
@@ -72,20 +73,23 @@ describe('a value from the environment through a promotion and its backup', () =
     expect(again.report.outcome).toBe('succeeded')
     expect(masked).toContain('Db-S3cret-Name')
     const backup = again.report.backup!
-    // nothing under the artifact folder holds the value in clear, the ZIP included
+    // nothing under the artifact folder holds the value in clear, the ZIPs included
     const files = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
         e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]
       )
-    const stored = files(artifacts)
-    expect(stored.some((f) => f.endsWith('.zip'))).toBe(true)
-    for (const f of stored) {
-      const bytes = new Uint8Array(readFileSync(f))
-      const texts = f.endsWith('.zip')
-        ? Object.values(unzipSync(bytes)).map((b) => strFromU8(b))
-        : [strFromU8(bytes)]
-      for (const t of texts) expect(t).not.toContain('Db-S3cret-Name')
+    const noSecretIn = (dir: string): void => {
+      const stored = files(dir)
+      expect(stored.some((f) => f.endsWith('.zip'))).toBe(true)
+      for (const f of stored) {
+        const bytes = new Uint8Array(readFileSync(f))
+        const texts = f.endsWith('.zip')
+          ? Object.values(unzipSync(bytes)).map((b) => strFromU8(b))
+          : [strFromU8(bytes)]
+        for (const t of texts) expect(t).not.toContain('Db-S3cret-Name')
+      }
     }
+    noSecretIn(artifacts)
     expect(JSON.stringify(again.report)).not.toContain('Db-S3cret-Name')
     expect(again.log.text()).toContain(
       'keeps 1 binding value(s) that came from the environment or equal a secret as placeholders'
@@ -110,5 +114,10 @@ describe('a value from the environment through a promotion and its backup', () =
     const restored = await runPromote(sim, deploy, env, artifacts)
     expect(restored.report.error).toBeUndefined()
     expect(prodSales().bindings['task-type.storage.databaseName']).toBe('Db-S3cret-Name')
+    // a restore's own backup of the target (which holds the value again) keeps it out too
+    const twice = await runPromote(sim, deploy, env, artifacts)
+    expect(twice.report.error).toBeUndefined()
+    expect(twice.report.backup).toBeDefined()
+    noSecretIn(artifacts)
   })
 })

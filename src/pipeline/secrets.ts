@@ -82,8 +82,10 @@ export function restoredValues(
   given: BindingValues,
   env: NodeJS.ProcessEnv,
   step: string
-): BindingValues {
+): { values: BindingValues; templates: Record<string, string>; sensitive: string[] } {
   const out: BindingValues = {}
+  const templates: Record<string, string> = {}
+  const sensitive: string[] = []
   const problems: string[] = []
   for (const [name, value] of Object.entries(saved)) {
     if (name in given) continue
@@ -97,7 +99,12 @@ export function restoredValues(
       out[name] = null
       continue
     }
-    const { text, unset } = expandEnv(value, env)
+    const { text, used, unset } = expandEnv(value, env)
+    if (used.length) {
+      // still a secret: masked, and kept out of the next backup as the same placeholder
+      templates[name] = value
+      sensitive.push(...used.filter((v) => v !== ''))
+    }
     if (unset.length)
       problems.push(
         `'${name}' is kept in the backup as ${value} (it came from the environment and was not written into the artifact): set ${unset.join(', ')} in the step's env, or give '${name}' in the bindings`
@@ -109,5 +116,5 @@ export function restoredValues(
       `The backup's bindings cannot be restored as they are: ${problems.join('; ')}.`,
       step
     )
-  return out
+  return { values: out, templates, sensitive }
 }

@@ -56,10 +56,9 @@ export async function computeBindings(
 ): Promise<ComputedBindings> {
   if (t.existing) t.previous = await t.api.getBindings(t.existing.id)
   const current = t.previous?.variables ?? {}
-  const overlay = {
-    ...restoredValues(restored, input.values, ctx.deps.env, COMPUTE),
-    ...input.values
-  }
+  const back = restoredValues(restored, input.values, ctx.deps.env, COMPUTE)
+  for (const v of back.sensitive) if (v.length >= 4) ctx.deps.onSecret?.(v)
+  const overlay = { ...back.values, ...input.values }
   if (
     info.declared.includes('projectName') &&
     overlay.projectName === undefined &&
@@ -84,8 +83,8 @@ export async function computeBindings(
   }
   return {
     ...merged,
-    templates: input.templates,
-    secrets: secretsOf(ctx.o, input.sensitive),
+    templates: { ...back.templates, ...input.templates },
+    secrets: secretsOf(ctx.o, [...input.sensitive, ...back.sensitive]),
     diff: diffBindings(current, merged.values, info.declared)
   }
 }
