@@ -328,7 +328,7 @@ function located(files: FileMap, p: Problem): Problem {
   return line === undefined ? p : { ...p, line }
 }
 
-/** Keys that name a task of the same project (a cross-project one comes with `sourceProject`). */
+/** Keys that name a task of the same project (one of another project comes with `sourceProject` or `projectId`). */
 const TASK_REFERENCE_KEYS = new Set(['sourceTask', 'taskId'])
 
 function taskReferences(node: unknown, pointer: string): Array<{ id: string; pointer: string }> {
@@ -336,7 +336,7 @@ function taskReferences(node: unknown, pointer: string): Array<{ id: string; poi
   if (!node || typeof node !== 'object') return []
   const o = node as Record<string, unknown>
   const here =
-    'sourceProject' in o
+    'sourceProject' in o || 'projectId' in o
       ? []
       : Object.entries(o)
           .filter(
