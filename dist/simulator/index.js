@@ -30416,7 +30416,7 @@ function located(files, p) {
     const line = data && p.file.endsWith('.yaml') ? lineOfPointer(strFromU8(data), p.pointer) : undefined;
     return line === undefined ? p : { ...p, line };
 }
-/** Keys that name a task of the same project (a cross-project one comes with `sourceProject`). */
+/** Keys that name a task of the same project (one of another project comes with `sourceProject` or `projectId`). */
 const TASK_REFERENCE_KEYS = new Set(['sourceTask', 'taskId']);
 function taskReferences(node, pointer) {
     if (Array.isArray(node))
@@ -30424,7 +30424,7 @@ function taskReferences(node, pointer) {
     if (!node || typeof node !== 'object')
         return [];
     const o = node;
-    const here = 'sourceProject' in o
+    const here = 'sourceProject' in o || 'projectId' in o
         ? []
         : Object.entries(o)
             .filter(([k, v]) => TASK_REFERENCE_KEYS.has(k) && typeof v === 'string' && !/\{\{|ref\{/.test(v))
