@@ -75,6 +75,20 @@ export function client(sim: Simulator, tenant: string, token?: string) {
   }
 }
 
+/** POST /oauth/token with the tenant's client id and secret, as JSON. */
+export function clientCredentials(sim: Simulator, tenant: string): Promise<Response> {
+  const info = sim.tenantInfo(tenant)
+  return fetch(`${info.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: info.clientId,
+      client_secret: info.clientSecret,
+      grant_type: 'client_credentials'
+    })
+  })
+}
+
 export function zipForm(zip: Uint8Array, field = 'zip'): FormData {
   const form = new FormData()
   form.append(field, new Blob([Buffer.from(zip)], { type: 'application/zip' }), 'project.zip')

@@ -9,7 +9,7 @@
 import { beforeAll, afterAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../../src/simulator/server.js'
 import { documented, extraKeys, type Shape } from '../helpers/documented.js'
-import { client, startDemo, zipForm, type Reply } from '../helpers/sim.js'
+import { client, clientCredentials, startDemo, zipForm, type Reply } from '../helpers/sim.js'
 
 let sim: Simulator
 let dev: ReturnType<typeof client>
@@ -227,16 +227,7 @@ describe('the simulator answers only keys Qlik documents', () => {
       await dev('GET', '/api/v1/data-stores?limit=100'),
       dataOf('data-stores', 'GetDataStores')
     )
-    const info = sim.tenantInfo('dev')
-    const token = await fetch(`${info.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: info.clientId,
-        client_secret: info.clientSecret,
-        grant_type: 'client_credentials'
-      })
-    })
+    const token = await clientCredentials(sim, 'dev')
     check('POST /oauth/token', { status: token.status, json: await token.json() } as Reply, TOKEN)
     expect(problems).toEqual({})
   })

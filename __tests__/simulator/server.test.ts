@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { Simulator } from '../../src/simulator/server.js'
-import { client, startDemo, zipForm, type Reply } from '../helpers/sim.js'
+import { client, clientCredentials, startDemo, zipForm, type Reply } from '../helpers/sim.js'
 
 let sim: Simulator
 beforeEach(async () => {
@@ -38,15 +38,7 @@ describe('authentication and errors', () => {
 
   it('issues 6-hour OAuth tokens for client credentials (JSON or form) and accepts them', async () => {
     const info = sim.tenantInfo('dev')
-    const res = await fetch(`${info.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: info.clientId,
-        client_secret: info.clientSecret,
-        grant_type: 'client_credentials'
-      })
-    })
+    const res = await clientCredentials(sim, 'dev')
     expect(res.status).toBe(200)
     const tok = (await res.json()) as any
     expect(tok).toMatchObject({

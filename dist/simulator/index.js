@@ -34081,19 +34081,13 @@ function parseYamlLayout(files, names, problems) {
         });
     }
     for (const [v, where] of used) {
-        if (!(v in registry)) {
-            const problem = {
+        if (!(v in registry))
+            problems.push(located(files, {
                 level: 'ERROR',
                 file: where.file,
                 pointer: where.pointer,
                 message: `uses the variable {{${v}}}, which ${registryFile} does not declare`
-            };
-            const text = files[where.file] ? strFromU8(files[where.file]) : undefined;
-            const line = text ? lineOfPointer(text, where.pointer) : undefined;
-            if (line !== undefined)
-                problem.line = line;
-            problems.push(problem);
-        }
+            }));
     }
     if (!projectParsed.doc)
         return { problems };

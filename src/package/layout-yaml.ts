@@ -286,18 +286,15 @@ export function parseYamlLayout(
     })
   }
   for (const [v, where] of used) {
-    if (!(v in registry)) {
-      const problem: Problem = {
-        level: 'ERROR',
-        file: where.file,
-        pointer: where.pointer,
-        message: `uses the variable {{${v}}}, which ${registryFile} does not declare`
-      }
-      const text = files[where.file] ? strFromU8(files[where.file] as Uint8Array) : undefined
-      const line = text ? lineOfPointer(text, where.pointer) : undefined
-      if (line !== undefined) problem.line = line
-      problems.push(problem)
-    }
+    if (!(v in registry))
+      problems.push(
+        located(files, {
+          level: 'ERROR',
+          file: where.file,
+          pointer: where.pointer,
+          message: `uses the variable {{${v}}}, which ${registryFile} does not declare`
+        })
+      )
   }
   if (!projectParsed.doc) return { problems }
   // older registries list tasks in the project's order (taskProperties); today's exports do not:

@@ -82,18 +82,12 @@ export async function lookUpConnections(
   const spaces = new Map<string, Promise<Space | undefined>>()
   const found = new Map<string, Promise<DataConnection | undefined>>()
   const lists = new Map<string, Promise<DataConnection[]>>()
-  const space = (name: string) => {
-    if (!spaces.has(name))
-      spaces.set(
-        name,
-        api.findSpaces(name).then((xs) => xs.find((s) => s.name === name))
-      )
-    return spaces.get(name)!
-  }
   const once = <T>(m: Map<string, Promise<T>>, key: string, get: () => Promise<T>) => {
     if (!m.has(key)) m.set(key, get())
     return m.get(key)!
   }
+  const space = (name: string) =>
+    once(spaces, name, () => api.findSpaces(name).then((xs) => xs.find((s) => s.name === name)))
   const out: ConnectionCheck[] = []
   for (const r of refsOf(ctx, t, values)) {
     const base = { variable: r.variable, expression: r.expression }
