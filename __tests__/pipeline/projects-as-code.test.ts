@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
@@ -64,6 +64,51 @@ describe('projects as code', () => {
     expect(again.report.error).toBeUndefined()
     expect(again.report.package!.sha256).toBe(report.package!.sha256)
     expect(again.report.target?.created).toBe(false)
+  })
+
+  it('parses the package once per run: the check, the task plan and the release diff share it', async () => {
+    const first = await runPromote(sim, {
+      ...noSource,
+      mode: 'deploy',
+      'package-dir': example,
+      'target-project': 'Support',
+      bindings: SUPPORT_BINDINGS
+    })
+    expect(first.report.error).toBeUndefined()
+    const parses = (text: string) => text.match(/debug: Parsed the package: \d+ file/g) ?? []
+    expect(parses(first.log.text())).toHaveLength(1)
+    // a dry run on the existing target: the check, the tasks to stop and run, the diff
+    const plan = await runPromote(sim, {
+      ...noSource,
+      mode: 'deploy',
+      'package-dir': example,
+      'target-project': 'Support',
+      bindings: SUPPORT_BINDINGS,
+      'dry-run': 'true',
+      'run-tasks': 'all'
+    })
+    expect(plan.report.error).toBeUndefined()
+    expect(plan.report.plan?.changes).toBeDefined()
+    expect(parses(plan.log.text())).toHaveLength(1)
+    // a ZIP (the package the first run kept): parsed once too, when a step first needs it
+    const zip = await runPromote(sim, {
+      ...noSource,
+      mode: 'deploy',
+      'zip-path': first.report.package!.path,
+      'target-project': 'Support',
+      bindings: SUPPORT_BINDINGS,
+      'dry-run': 'true',
+      'run-tasks': 'all'
+    })
+    expect(zip.report.error).toBeUndefined()
+    expect(parses(zip.log.text())).toHaveLength(1)
+    // and no step parses a package around PackageContent
+    const dir = new URL('../../src/pipeline/', import.meta.url).pathname
+    const steps = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts')
+    )
+    for (const f of steps)
+      expect([f, /parseDefinition\(/.test(readFileSync(join(dir, f), 'utf8'))]).toEqual([f, false])
   })
 
   it('refuses an invalid folder before any request, naming file, line and problem', async () => {

@@ -2,6 +2,7 @@ import { load as loadYaml } from 'js-yaml'
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml'
 import { strFromU8 } from 'fflate'
 import { schemaFor, validateDocument } from './schemas.js'
+import { loadInBatches } from './yaml-batches.js'
 import { type FileMap, type Problem, VARIABLE } from './format.js'
 
 /** One file of a package: parsed (YAML or JSON), checked against its schema, its variables found. */
@@ -104,7 +105,7 @@ export function parseFile(files: FileMap, path: string, problems: Problem[]): Pa
 function large(path: string, text: string, problems: Problem[]): Parsed {
   let doc: unknown
   try {
-    doc = loadYaml(text)
+    doc = loadInBatches(text) ?? loadYaml(text)
   } catch (e) {
     const line = (e as { mark?: { line?: number } }).mark?.line
     problems.push({

@@ -89,9 +89,11 @@ export function readProjectFolder(dir: string, what = "Input 'package-dir'"): Fo
         )
       }
       const data = readFileSync(full)
-      files[rel] = /\.(ya?ml|json)$/.test(name)
-        ? strToU8(strFromU8(data).replace(/\r\n/g, '\n'))
-        : new Uint8Array(data)
+      // a copy with LF endings only when the file has a CR (a 9 MB model is not decoded to read it)
+      files[rel] =
+        /\.(ya?ml|json)$/.test(name) && data.includes(13)
+          ? strToU8(strFromU8(data).replace(/\r\n/g, '\n'))
+          : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     }
   }
   walk(dir)
@@ -108,16 +110,21 @@ export function readProjectFolder(dir: string, what = "Input 'package-dir'"): Fo
 
 /** Check a package's files: the vendored schemas, variables, task folders, the 10 MB limit. */
 export function checkFiles(files: FileMap, zipBytes?: number): Problem[] {
-  const { problems } = parseDefinition(files)
-  if (zipBytes !== undefined && zipBytes > PACKAGE_LIMIT_BYTES) {
-    problems.push({
-      level: 'ERROR',
-      file: '(package)',
-      pointer: '',
-      message: `the ZIP is ${zipBytes} bytes; Qlik refuses packages over ${PACKAGE_LIMIT_BYTES} bytes (10 MB)`
-    })
-  }
-  return problems
+  return [...parseDefinition(files).problems, ...sizeProblems(zipBytes)]
+}
+
+/** The 10 MB limit Qlik's import holds a package ZIP to. */
+export function sizeProblems(zipBytes?: number): Problem[] {
+  return zipBytes !== undefined && zipBytes > PACKAGE_LIMIT_BYTES
+    ? [
+        {
+          level: 'ERROR',
+          file: '(package)',
+          pointer: '',
+          message: `the ZIP is ${zipBytes} bytes; Qlik refuses packages over ${PACKAGE_LIMIT_BYTES} bytes (10 MB)`
+        }
+      ]
+    : []
 }
 
 /**

@@ -329,21 +329,40 @@ function located(files: FileMap, p: Problem): Problem {
 const TASK_REFERENCE_KEYS = new Set(['sourceTask', 'taskId'])
 
 function taskReferences(node: unknown, pointer: string): Array<{ id: string; pointer: string }> {
-  if (Array.isArray(node)) return node.flatMap((v, i) => taskReferences(v, `${pointer}/${i}`))
-  if (!node || typeof node !== 'object') return []
-  const o = node as Record<string, unknown>
-  const here =
-    'sourceProject' in o || 'projectId' in o
-      ? []
-      : Object.entries(o)
-          .filter(
-            ([k, v]) => TASK_REFERENCE_KEYS.has(k) && typeof v === 'string' && !/\{\{|ref\{/.test(v)
-          )
-          .map(([k, v]) => ({ id: v as string, pointer: `${pointer}/${k}` }))
-  return [
-    ...here,
-    ...Object.entries(o).flatMap(([k, v]) =>
-      taskReferences(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`)
-    )
-  ]
+  // one walk with the path kept as parts, joined only where a reference is found (large models: no
+  // string or array per node)
+  const found: Array<{ id: string; pointer: string }> = []
+  const path: string[] = []
+  const at = (k: string): string =>
+    pointer + [...path, k].map((p) => `/${p.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) {
+      for (let i = 0; i < n.length; i++) {
+        path.push(String(i))
+        walk(n[i])
+        path.pop()
+      }
+      return
+    }
+    if (!n || typeof n !== 'object') return
+    const o = n as Record<string, unknown>
+    const ownProject = !('sourceProject' in o) && !('projectId' in o)
+    for (const k in o) {
+      const v = o[k]
+      if (
+        ownProject &&
+        TASK_REFERENCE_KEYS.has(k) &&
+        typeof v === 'string' &&
+        !/\{\{|ref\{/.test(v)
+      )
+        found.push({ id: v, pointer: at(k) })
+    }
+    for (const k in o) {
+      path.push(k)
+      walk(o[k])
+      path.pop()
+    }
+  }
+  walk(node)
+  return found
 }

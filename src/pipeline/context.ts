@@ -1,4 +1,5 @@
 import type { Options } from '../options.js'
+import type { PackageContent } from '../package/content.js'
 import type { PackageInfo } from '../package/package.js'
 import type { Bindings, Project, QlikApi, Space } from '../qlik/api.js'
 import type { BindingValues, MergedBindings } from './bindings.js'
@@ -40,6 +41,8 @@ export interface SourcePackage {
   src: Project
   info: PackageInfo
   path: string
+  /** Its definition, parsed once for the whole run (the release diff and the task plan read it). */
+  content: PackageContent
   /** A manifest vouched for the package's digest (mode deploy). */
   manifest?: boolean
   /** Deploying a backup of this same target: its saved bindings come back too. */

@@ -1,4 +1,5 @@
 import { openAsBlob } from 'node:fs'
+import { PackageContent } from '../package/content.js'
 import type { Project, QlikApi } from '../qlik/api.js'
 import { BindingsInputError, loadBindingsInputs, type BindingsInput } from './bindings.js'
 import type {
@@ -19,7 +20,7 @@ import { WRITE_FOLDER, writeExportDir } from './steps/export-dir.js'
 import { FIND_SOURCE, findSource } from './steps/find-source.js'
 import { GUARDS, guardFailures, projectGuards, runGuards } from './steps/guards.js'
 import { LOAD, loadPackage } from './steps/load-package.js'
-import { CHECK, validateOffline } from './steps/offline.js'
+import { CHECK, parseNote, validateOffline } from './steps/offline.js'
 import { compareWithTarget, COMPARE, diffLine, makePlan, PLAN, planLines } from './steps/plan.js'
 import { PREFLIGHT, preflight } from './steps/preflight.js'
 import { readTasks } from './steps/task-plan.js'
@@ -156,7 +157,13 @@ export class Pipeline {
       await this.step('Keep the package as an artifact', async () =>
         storeArtifact(this.ctx, src, path, info)
       )
-      pkg = { src, info, path, restoredBindings: {} }
+      pkg = {
+        src,
+        info,
+        path,
+        content: PackageContent.ofZipFile(path, parseNote(this.ctx)),
+        restoredBindings: {}
+      }
     }
     if (this.o.mode !== 'export') await this.deploy(pkg, input)
   }
@@ -214,7 +221,7 @@ export class Pipeline {
       const needsTasks =
         t.existing !== undefined || this.o.runTasks !== 'none' || this.o.triggerTasks.length > 0
       const tasks = needsTasks
-        ? await readTasks(this.ctx, api, t.existing, path)
+        ? await readTasks(this.ctx, api, t.existing, pkg.content)
         : { plan: { running: [], toRun: [], toTrigger: [] }, guards: [] }
       g.guards.push(...tasks.guards)
       this.report.guards = g.guards
@@ -235,7 +242,7 @@ export class Pipeline {
 
     if (this.o.dryRun) {
       const changes = await this.step(COMPARE, async (rec) => {
-        const d = await compareWithTarget(this.ctx, t, path)
+        const d = await compareWithTarget(this.ctx, t, pkg.content)
         rec.detail = diffLine(d)
         return d
       })

@@ -5,10 +5,11 @@ import type { Project } from '../../qlik/api.js'
 import type { SourcePackage, StepContext } from '../context.js'
 import { InputError } from '../errors.js'
 import { readManifest, type Manifest } from '../manifest.js'
-import { parseDefinition, formatProblem } from '../../package/layout.js'
+import { formatProblem } from '../../package/layout.js'
+import { PackageContent } from '../../package/content.js'
 import { slug } from '../context.js'
 import { storeArtifact } from './export.js'
-import { readAndCheck, reportProblems } from './offline.js'
+import { parseNote, readAndCheck, reportProblems } from './offline.js'
 
 export const LOAD = 'Get the package'
 
@@ -110,6 +111,7 @@ export async function loadPackage(ctx: StepContext, targetHost: string): Promise
     src,
     info,
     path: zipPath,
+    content: PackageContent.ofZipFile(zipPath, parseNote(ctx)),
     manifest: manifest !== undefined,
     restoredBindings: backupBindings(ctx, manifest, info, targetHost)
   }
@@ -179,7 +181,7 @@ async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
       LOAD
     )
   }
-  const def = parseDefinition(checked.files).definition
+  const def = checked.content.read().definition
   const name = o.targetProject || def?.project.name || ''
   if (!name) {
     throw new InputError(
@@ -208,8 +210,15 @@ async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
     declared: info.declared
   }
   log.info(
-    `Package built from ${o.packageDir}: ${Object.keys(checked.files).length} file(s), ${info.bytes} bytes, sha256 ${info.sha256}` +
+    `Package built from ${o.packageDir}: ${checked.files} file(s), ${info.bytes} bytes, sha256 ${info.sha256}` +
       (checked.leftOut.length > 0 ? ` (left out: ${checked.leftOut.join(', ')})` : '')
   )
-  return { src, info, path: zipPath, manifest: true, restoredBindings: {} }
+  return {
+    src,
+    info,
+    path: zipPath,
+    content: checked.content,
+    manifest: true,
+    restoredBindings: {}
+  }
 }

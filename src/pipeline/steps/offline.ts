@@ -2,10 +2,11 @@ import { readFileSync, statSync, existsSync } from 'node:fs'
 import { relative, resolve as resolvePath } from 'node:path'
 import {
   FolderError,
-  checkFiles,
   readProjectFolder,
+  sizeProblems,
   zipDeterministic
 } from '../../package/folder.js'
+import { PackageContent } from '../../package/content.js'
 import {
   formatProblem,
   LEGACY_REGISTRY_FILE,
@@ -26,15 +27,26 @@ export const CHECK = 'Check the package offline'
 export interface CheckedPackage {
   /** The folder or ZIP that was checked, as given. */
   source: string
-  files: FileMap
+  /** How many files the package holds. */
+  files: number
+  /** The package read once: its definition for the rest of the run. */
+  content: PackageContent
   zip: Uint8Array
   problems: Problem[]
   leftOut: string[]
 }
 
+/** The package's one parse, said in the debug log (a run parses its package once). */
+export const parseNote =
+  (ctx: StepContext) =>
+  (files: number, ms: number): void =>
+    ctx.log.debug(`Parsed the package: ${files} file(s) in ${Math.round(ms)} ms`)
+
 /**
  * Read package-dir (a project folder) or zip-path and check it against Qlik's layout and schemas.
  * A folder or ZIP that cannot be read is bad input; a readable one comes back with its problems.
+ * The files are parsed before the folder is zipped, so the parser's peak and the ZIP's buffers are
+ * not in memory at the same time.
  */
 export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
   const { o } = ctx
@@ -46,13 +58,17 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
       if (e instanceof FolderError) throw new InputError(e.message, step)
       throw e
     }
-    const zip = zipDeterministic(folder.files)
     noteRegistry(ctx, folder.files)
+    const files = Object.keys(folder.files).length
+    const content = PackageContent.ofFiles(folder.files, parseNote(ctx))
+    const { problems } = content.read()
+    const zip = zipDeterministic(folder.files)
     return {
       source: o.packageDir,
-      files: folder.files,
+      files,
+      content,
       zip,
-      problems: withStrictness(checkFiles(folder.files, zip.length), o.strictSchemas),
+      problems: withStrictness([...problems, ...sizeProblems(zip.length)], o.strictSchemas),
       leftOut: folder.leftOut
     }
   }
@@ -61,15 +77,17 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
   if (!statSync(path).isFile())
     throw new InputError(`Input 'zip-path': ${path} is not a file.`, step)
   const zip = new Uint8Array(readFileSync(path))
-  let files: FileMap
   try {
-    files = unzipPackage(zip)
-    noteRegistry(ctx, files)
+    const unzipped = unzipPackage(zip)
+    noteRegistry(ctx, unzipped)
+    const content = PackageContent.ofFiles(unzipped, parseNote(ctx))
+    const { problems } = content.read()
     return {
       source: o.zipPath,
-      files,
+      files: Object.keys(unzipped).length,
+      content,
       zip,
-      problems: withStrictness(checkFiles(files, zip.length), o.strictSchemas),
+      problems: withStrictness([...problems, ...sizeProblems(zip.length)], o.strictSchemas),
       leftOut: []
     }
   } catch (e) {
@@ -118,7 +136,7 @@ export async function validateOffline(ctx: StepContext): Promise<void> {
   ctx.report.validation = {
     source: checked.source,
     valid: errors.length === 0,
-    files: Object.keys(checked.files).length,
+    files: checked.files,
     bytes: checked.zip.length,
     sha256: sha256(checked.zip),
     problems: checked.problems.map((p) => ({
@@ -130,7 +148,7 @@ export async function validateOffline(ctx: StepContext): Promise<void> {
   reportProblems(ctx, checked.problems)
   if (checked.leftOut.length > 0)
     ctx.log.info(`Not part of the package (left out): ${checked.leftOut.join(', ')}`)
-  const files = Object.keys(checked.files).length
+  const files = checked.files
   if (errors.length > 0) {
     throw new PipelineError(
       `${checked.source} is not a valid project package: ${errors.length} error(s) in ${files} file(s).\n` +

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { diffDefinitions, type ReleaseDiff } from '../../package/diff.js'
-import { PackageFormatError, parseDefinition, unzipPackage } from '../../package/layout.js'
+import { PackageContent } from '../../package/content.js'
+import { PackageFormatError, unzipPackage } from '../../package/layout.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import type { ConnectionCheck, DryRunPlan, GuardResult } from '../report.js'
 import { exportValidPackage } from './export.js'
@@ -15,22 +15,21 @@ export const COMPARE = 'Compare the package with the target'
 export async function compareWithTarget(
   ctx: StepContext,
   t: TargetState,
-  packagePath: string
+  content: PackageContent
 ): Promise<ReleaseDiff> {
-  const read = (zip: Uint8Array, what: string) => {
+  const read = (pkg: PackageContent, what: string) => {
     try {
-      const def = parseDefinition(unzipPackage(zip)).definition
-      if (!def) throw new PackageFormatError(`${what} has no readable project definition`)
-      return def
+      return pkg.definition(what)
     } catch (e) {
       if (e instanceof PackageFormatError) throw new Error(`${what}: ${e.message}`)
       throw e
     }
   }
-  const next = read(new Uint8Array(readFileSync(packagePath)), 'The package')
+  const next = read(content, 'The package')
   if (!t.existing) return diffDefinitions(undefined, next)
   const { zip } = await exportValidPackage(ctx, t.api, t.existing, 'ALL', false, COMPARE)
-  return diffDefinitions(read(zip, `The export of the target project ${t.existing.name}`), next)
+  const current = PackageContent.ofFiles(unzipPackage(zip))
+  return diffDefinitions(read(current, `The export of the target project ${t.existing.name}`), next)
 }
 
 export function diffLine(d: ReleaseDiff): string {

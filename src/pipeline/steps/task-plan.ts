@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { parseDefinition, unzipPackage, type TaskDefinition } from '../../package/layout.js'
+import type { PackageContent } from '../../package/content.js'
+import type { TaskDefinition } from '../../package/layout.js'
 import { continuousOf } from '../../package/schemas.js'
 import type { DataTask, Project, QlikApi, QlikTask } from '../../qlik/api.js'
 import { TASK_STAGE } from '../../qlik/vocabulary.js'
@@ -36,9 +36,9 @@ export interface RuntimePlan {
 }
 
 /** The data tasks a package defines (for run-tasks names and whether each is continuous). */
-export function packageTasks(path: string): TaskDefinition[] {
+export function packageTasks(content: PackageContent): TaskDefinition[] {
   try {
-    return parseDefinition(unzipPackage(new Uint8Array(readFileSync(path)))).definition?.tasks ?? []
+    return content.read().definition?.tasks ?? []
   } catch {
     return []
   }
@@ -67,10 +67,10 @@ export async function readTasks(
   ctx: StepContext,
   api: QlikApi,
   existing: Project | undefined,
-  pkgPath: string
+  content: PackageContent
 ): Promise<{ plan: RuntimePlan; guards: GuardResult[] }> {
   const { o } = ctx
-  const defs = packageTasks(pkgPath)
+  const defs = packageTasks(content)
   const guards: GuardResult[] = []
   const running: TaskRef[] = []
   if (existing) {
