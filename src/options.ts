@@ -51,6 +51,8 @@ export type Options = Omit<InputValues, TenantField | 'quiesce'> & {
   quiesce: boolean
   /** projects-file: target project ids of upstream projects, by their key (project.<key>.projectId). */
   upstreamProjects?: Record<string, string>
+  /** projects-file with only: upstream entries left out of the run, found in the target by name. */
+  upstreamLookups?: Record<string, { project: string; space: string; entry: string }>
 }
 
 /** Turn raw string options into typed ones; every problem names its input. */

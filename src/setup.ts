@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -14,11 +15,19 @@ import type { RunReport } from './pipeline/report.js'
 import { Pipeline } from './pipeline/run.js'
 import { planMarkdown } from './report/plan.js'
 import { InputError } from './pipeline/errors.js'
-import { loadProjectsFile, runProjectSet } from './pipeline/projects.js'
+import {
+  loadProjectsFile,
+  runProjectSet,
+  selectEntries,
+  upstreamLookups
+} from './pipeline/projects.js'
+import { ProjectReporter } from './report/project-reporter.js'
 import { deploySet, exportSet } from './pipeline/project-set.js'
 import { newReport } from './pipeline/report.js'
 import { slug } from './pipeline/context.js'
 import { QlikApi } from './qlik/api.js'
+import { BudgetRegistry } from './qlik/budget.js'
+import type { TenantAuth } from './qlik/auth.js'
 import type { WaitOptions } from './pipeline/wait.js'
 import { QlikClient } from './qlik/client.js'
 
@@ -35,6 +44,8 @@ export interface SetupInput {
   polling?: Partial<
     Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>
   >
+  /** The run's request budgets (one per tenant and credential), shared by a set's projects. */
+  budgets?: BudgetRegistry
 }
 
 export function runContext(env: NodeJS.ProcessEnv): RunContext {
@@ -52,7 +63,9 @@ function api(
   input: SetupInput
 ): QlikApi | undefined {
   if (!t) return undefined
+  const host = new URL(t.url).host
   const client = new QlikClient({
+    ...(input.budgets ? { budget: input.budgets.for(host, credentialOf(t.auth)) } : {}),
     tenant: side,
     baseUrl: t.url,
     auth: t.auth,
@@ -62,6 +75,16 @@ function api(
     onSecret: input.onSecret
   })
   return new QlikApi(client)
+}
+
+/** Who a credential is, for its budget: a client id, or a digest of an API key (never the key). */
+function credentialOf(auth: TenantAuth): string {
+  return auth.clientId
+    ? `${auth.kind}:${auth.clientId}`
+    : `api-key:${createHash('sha256')
+        .update(auth.apiKey ?? '')
+        .digest('hex')
+        .slice(0, 16)}`
 }
 
 /** Loads @actions/artifact (and the Azure SDK) only when an artifact is actually uploaded. */
@@ -133,17 +156,23 @@ export function createPipeline(input: SetupInput): {
  * for a dry run, the release plan beside it: qlik-di-promote-plan.md and .json).
  * A report that cannot be written is a warning, not a failure of the promotion.
  */
-export async function runPipeline(input: SetupInput, reportPath: string): Promise<RunReport> {
+export async function runPipeline(given: SetupInput, reportPath: string): Promise<RunReport> {
+  const input: SetupInput = {
+    ...given,
+    budgets: given.budgets ?? new BudgetRegistry(given.clock, (m) => given.reporter.info(m))
+  }
   const runOne = async (
     options: Options,
     workDir?: string,
-    artifacts?: ArtifactStore
+    artifacts?: ArtifactStore,
+    reporter?: Reporter
   ): Promise<RunReport> => {
     const { pipeline, close } = createPipeline({
       ...input,
       options,
       ...(workDir ? { workDir } : {}),
-      ...(artifacts ? { artifacts } : {})
+      ...(artifacts ? { artifacts } : {}),
+      ...(reporter ? { reporter } : {})
     })
     try {
       return await pipeline.run()
@@ -158,22 +187,43 @@ export async function runPipeline(input: SetupInput, reportPath: string): Promis
   return report
 }
 
-/** projects-file: read the set (bad input before any request), then promote, export or deploy it. */
+/**
+ * projects-file: read the set and the selection (bad input before any request), then promote,
+ * export or deploy it as a graph, max-parallel projects at once, each project's log lines tagged
+ * with its name.
+ */
 async function runSet(
   input: SetupInput,
-  runOne: (o: Options, workDir?: string, artifacts?: ArtifactStore) => Promise<RunReport>
+  runOne: (
+    o: Options,
+    workDir?: string,
+    artifacts?: ArtifactStore,
+    reporter?: Reporter
+  ) => Promise<RunReport>
 ): Promise<RunReport> {
   const o = input.options
   const root =
     input.workDir ??
     join(input.env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
-  const each = (x: Options, workDir: string, artifacts?: ArtifactStore): Promise<RunReport> => {
-    input.reporter.info(`== Project ${x.sourceProject} ==`)
-    return runOne(x, workDir, artifacts)
-  }
   const run = runContext(input.env)
   try {
-    const entries = loadProjectsFile(o.projectsFile)
+    const all = loadProjectsFile(o.projectsFile)
+    const entries = selectEntries(all, o.only, o.withUpstream)
+    const sideBySide = o.maxParallel > 1 && entries.length > 1
+    if (entries.length < all.length)
+      input.reporter.info(
+        `Running ${entries.length} of the ${all.length} projects of ${o.projectsFile} (only${o.withUpstream ? ', with-upstream' : ''}): ${entries.map((e) => e.name).join(', ')}`
+      )
+    const each = (
+      x: Options,
+      workDir: string,
+      artifacts: ArtifactStore | undefined,
+      name: string
+    ): Promise<RunReport> => {
+      input.reporter.info(`== Project ${name} ==`)
+      return runOne(x, workDir, artifacts, new ProjectReporter(input.reporter, name, sideBySide))
+    }
+    const lookups = upstreamLookups(all, entries, o)
     if (o.mode === 'export')
       return await exportSet(
         o,
@@ -185,8 +235,13 @@ async function runSet(
         each
       )
     if (o.mode === 'deploy')
-      return await deploySet(o, entries, artifactStore(input), root, run.repository, each)
-    return await runProjectSet(o, entries, (x, e) => each(x, join(root, slug(e.name))))
+      return await deploySet(o, entries, artifactStore(input), root, run.repository, each, lookups)
+    return await runProjectSet(
+      o,
+      entries,
+      (x, e) => each(x, join(root, slug(e.name)), undefined, e.name),
+      lookups
+    )
   } catch (e) {
     if (!(e instanceof InputError)) throw e
     const report = newReport(o.mode, o.dryRun, input.clock.now())

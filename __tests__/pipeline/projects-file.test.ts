@@ -89,7 +89,7 @@ describe('projects-file: several projects in dependency order', () => {
     expect(report.outcome).toBe('failed')
     expect(report.projects?.map((p) => p.state)).toEqual(['done', 'failed', 'not-started'])
     expect(report.error).toMatch(
-      /^Project 'Marts' \(2 of 3\) failed; the set stopped there \(Hub: done, Marts: failed, Reports: not-started\)\./
+      /^Project 'Marts' \(2 of 3\) failed; no project started after it \(Hub: done, Marts: failed, Reports: not-started \(upstream 'Marts' failed\)\)\./
     )
     expect(
       sim

@@ -40,6 +40,13 @@ export const RULES: readonly Rule[] = [
         : undefined
   },
   {
+    name: 'only and with-upstream select from a projects file',
+    check: ({ v }) =>
+      v.projectsFile === '' && (v.only.length > 0 || v.withUpstream)
+        ? `Input '${v.only.length > 0 ? 'only' : 'with-upstream'}' selects entries of 'projects-file', which is not set.`
+        : undefined
+  },
+  {
     name: 'a set is deployed from its artifact',
     check: ({ v }) =>
       v.projectsFile !== '' && v.mode === 'deploy' && (v.zipPath !== '' || v.packageDir !== '')

@@ -145,6 +145,21 @@ export const optionsSchema = z.strictObject({
   'projects-file': textInput(
     'A YAML file listing several projects (source, target, bindings, dependsOn), promoted in dependency order (promote), exported as one artifact (export) or deployed from it (deploy); see schemas/projects.schema.json.'
   ),
+  'max-parallel': field(number({ min: 1, max: 32, integer: true }), {
+    default: '4',
+    description:
+      'projects-file: how many projects run at once. Independent projects run side by side; a project starts once every project it depends on has succeeded; 1 runs them one after another. All share one request budget per tenant.'
+  }),
+  only: field(list(), {
+    default: '',
+    description:
+      'projects-file: run just these entries (comma-separated names); their upstream projects must already be in the target unless with-upstream is true.',
+    multiline: true
+  }),
+  'with-upstream': flagInput(
+    'false',
+    "projects-file with 'only': also run every project the named ones depend on (transitively), upstream first."
+  ),
   'strict-schemas': flagInput(
     'false',
     "validate / package-dir: treat what Qlik's published JSON Schemas say (unknown keys, enum values they do not list, keys they require) as errors instead of warnings. The schemas lag behind Qlik's exporter: real exports carry keys they do not list."

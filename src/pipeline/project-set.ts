@@ -63,7 +63,7 @@ class CollectingStore implements ArtifactStore {
 
 export interface SetRunner {
   /** Run one project's pipeline with these options, work dir and artifact store. */
-  (o: Options, workDir: string, artifacts: ArtifactStore): Promise<RunReport>
+  (o: Options, workDir: string, artifacts: ArtifactStore, name: string): Promise<RunReport>
 }
 
 export async function exportSet(
@@ -78,7 +78,7 @@ export async function exportSet(
   const name = base.artifactName || defaultArtifactName('set', run.ref)
   const dir = join(root, 'set')
   const report = await runProjectSet({ ...base, artifactName: '' }, entries, (o, e) =>
-    runOne(o, join(root, slug(e.name)), new CollectingStore(store, dir, slug(e.name), name))
+    runOne(o, join(root, slug(e.name)), new CollectingStore(store, dir, slug(e.name), name), e.name)
   )
   if (report.outcome !== 'succeeded') return report
   const manifest: SetManifest = {
@@ -114,7 +114,8 @@ export async function deploySet(
   store: ArtifactStore,
   root: string,
   repository: string,
-  runOne: SetRunner
+  runOne: SetRunner,
+  lookups?: Parameters<typeof runProjectSet>[3]
 ): Promise<RunReport> {
   const STEP = 'Get the set of packages'
   const dest = join(root, 'download')
@@ -166,11 +167,16 @@ export async function deploySet(
     return join(dir, p.package)
   }
   const zips = new Map(entries.map((e) => [e.name, place(e)]))
-  return runProjectSet(base, entries, (o, e) =>
-    runOne(
-      { ...o, zipPath: zips.get(e.name) as string, artifactName: '' },
-      join(root, slug(e.name)),
-      store
-    )
+  return runProjectSet(
+    base,
+    entries,
+    (o, e) =>
+      runOne(
+        { ...o, zipPath: zips.get(e.name) as string, artifactName: '' },
+        join(root, slug(e.name)),
+        store,
+        e.name
+      ),
+    lookups
   )
 }

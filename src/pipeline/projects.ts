@@ -5,6 +5,7 @@ import type { Options } from '../options.js'
 import { slug } from './context.js'
 import { InputError } from './errors.js'
 import type { RunReport } from './report.js'
+import { similar } from '../util/similar.js'
 
 /**
  * Several projects in dependency order (`projects-file`): a YAML list of projects, each with its
@@ -193,58 +194,186 @@ export interface ProjectOutcome {
   state: 'done' | 'failed' | 'not-started'
   targetProjectId?: string
   error?: string
+  /** Why a project did not start (an upstream failed, the set stopped after a failure). */
+  reason?: string
 }
 
 /**
- * Promote the set in order with `runOne` (a whole pipeline per project); stop at the first failure.
- * The combined report is the last project's, with every project's state and report.
+ * `only` (and `with-upstream`): the entries to run, in the file's order. An unknown name is bad
+ * input naming the entries there are. Upstream projects left out must already be in the target:
+ * their ids are looked up there (see upstreamLookups).
+ */
+export function selectEntries(
+  entries: ProjectEntry[],
+  only: string[],
+  withUpstream: boolean
+): ProjectEntry[] {
+  if (only.length === 0) return entries
+  const by = new Map(entries.map((e) => [e.name, e]))
+  const unknown = only.filter((n) => !by.has(n))
+  if (unknown.length)
+    throw new InputError(
+      `Input 'only': ${unknown.map((n) => `'${n}'${didYouMean(n, [...by.keys()])}`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the projects file; its entries are ${[...by.keys()].map((n) => `'${n}'`).join(', ')}.`,
+      STEP
+    )
+  const chosen = new Set(only)
+  if (withUpstream) {
+    const add = (n: string): void => {
+      for (const d of by.get(n)?.dependsOn ?? [])
+        if (!chosen.has(d)) {
+          chosen.add(d)
+          add(d)
+        }
+    }
+    for (const n of only) add(n)
+  }
+  return entries.filter((e) => chosen.has(e.name))
+}
+
+function didYouMean(name: string, names: string[]): string {
+  const near = names.find((n) => similar(n, name))
+  return near ? ` (did you mean '${near}'?)` : ''
+}
+
+/** Upstream entries this run leaves out (only): their target ids are looked up by name. */
+export function upstreamLookups(
+  all: ProjectEntry[],
+  chosen: ProjectEntry[],
+  base: Options
+): Map<string, Record<string, { project: string; space: string; entry: string }>> {
+  const inRun = new Set(chosen.map((e) => e.name))
+  const by = new Map(all.map((e) => [e.name, e]))
+  return new Map(
+    chosen.map((e) => [
+      e.name,
+      Object.fromEntries(
+        e.dependsOn
+          .filter((d) => !inRun.has(d))
+          .map((d) => by.get(d) as ProjectEntry)
+          .map((u) => [
+            keyOf(u),
+            {
+              project: u.targetProject ?? u.sourceProject ?? u.name,
+              space: u.targetSpace ?? base.targetSpace,
+              entry: u.name
+            }
+          ])
+      )
+    ])
+  )
+}
+
+/**
+ * Run the set as a graph with `runOne` (a whole pipeline per project): a project starts as soon as
+ * every project it depends on (in this run) has succeeded, at most `max-parallel` at once. After a
+ * failure no new project starts (a dry run plans every project whose upstream could be planned);
+ * the running ones finish. The combined report holds every project's state and report, in the
+ * file's order.
  */
 export async function runProjectSet(
   base: Options,
   entries: ProjectEntry[],
-  runOne: (o: Options, e: ProjectEntry) => Promise<RunReport>
+  runOne: (o: Options, e: ProjectEntry) => Promise<RunReport>,
+  lookups: Map<
+    string,
+    Record<string, { project: string; space: string; entry: string }>
+  > = new Map()
 ): Promise<RunReport> {
-  const outcomes: ProjectOutcome[] = entries.map((e) => ({ name: e.name, state: 'not-started' }))
-  const reports: Array<{ name: string; report: RunReport }> = []
+  const outcomes = new Map<string, ProjectOutcome>(
+    entries.map((e) => [e.name, { name: e.name, state: 'not-started' }])
+  )
+  const reports = new Map<string, RunReport>()
   const ids: Record<string, string> = {}
+  const inRun = new Set(entries.map((e) => e.name))
+  const started = new Set<string>()
+  const finished = new Set<string>()
+  let stopped: string | undefined
   let last: RunReport | undefined
-  for (const [i, e] of entries.entries()) {
+  const limit = Math.max(1, base.maxParallel)
+  const running = new Map<string, Promise<void>>()
+
+  const upstreamOf = (e: ProjectEntry): string[] => e.dependsOn.filter((d) => inRun.has(d))
+  // a dry run plans a dependent once its upstream is planned, whatever the plan said
+  const ready = (e: ProjectEntry): boolean =>
+    upstreamOf(e).every((d) => (base.dryRun ? finished.has(d) : outcomes.get(d)?.state === 'done'))
+  const blocked = (e: ProjectEntry): string | undefined =>
+    upstreamOf(e).find(
+      (d) => outcomes.get(d)?.state === 'failed' || outcomes.get(d)?.reason !== undefined
+    )
+
+  const launch = (e: ProjectEntry): void => {
+    started.add(e.name)
     const upstream = Object.fromEntries(
-      e.dependsOn
+      upstreamOf(e)
         .map((d) => entries.find((x) => x.name === d) as ProjectEntry)
         .filter((u) => ids[u.name] !== undefined)
         .map((u) => [keyOf(u), ids[u.name] as string])
     )
-    const report = await runOne(entryOptions(base, e, upstream), e)
-    reports.push({ name: e.name, report })
-    last = report
-    const o = outcomes[i] as ProjectOutcome
-    o.state = report.outcome === 'succeeded' ? 'done' : 'failed'
-    if (report.target?.projectId) {
-      o.targetProjectId = report.target.projectId
-      ids[e.name] = report.target.projectId
-    } else if (base.dryRun) {
-      // planned, not created: the dependents' plans name the id it will have
-      ids[e.name] = `(the id of '${e.name}' in the target once deployed)`
+    const o = {
+      ...entryOptions(base, e, upstream),
+      upstreamLookups: lookups.get(e.name) ?? {}
     }
-    if (report.outcome !== 'succeeded') {
-      o.error = report.error?.split('\n')[0] ?? 'failed'
-      // a real run stops at the first failure; a dry run plans every project
-      if (!base.dryRun) break
-    }
+    const p = runOne(o, e).then((report) => {
+      reports.set(e.name, report)
+      last = report
+      const out = outcomes.get(e.name) as ProjectOutcome
+      out.state = report.outcome === 'succeeded' ? 'done' : 'failed'
+      if (report.target?.projectId) {
+        out.targetProjectId = report.target.projectId
+        ids[e.name] = report.target.projectId
+      } else if (base.dryRun) {
+        // planned, not created: the dependents' plans name the id it will have
+        ids[e.name] = `(the id of '${e.name}' in the target once deployed)`
+      }
+      if (report.outcome !== 'succeeded') {
+        out.error = report.error?.split('\n')[0] ?? 'failed'
+        // a real run starts nothing more; a dry run plans every project it can
+        if (!base.dryRun) stopped ??= e.name
+      }
+      finished.add(e.name)
+      running.delete(e.name)
+    })
+    running.set(e.name, p)
   }
-  // a copy: the set's report holds every project's report (the last one's too) without a cycle
-  const r: RunReport = { ...(last as RunReport) }
-  r.projects = outcomes
-  r.projectReports = reports
-  const failed = outcomes.find((x) => x.state === 'failed')
+
+  for (;;) {
+    for (const e of entries) {
+      if (running.size >= limit || stopped !== undefined) break
+      if (started.has(e.name) || !ready(e)) continue
+      launch(e)
+    }
+    if (running.size === 0) break
+    await Promise.race(running.values())
+  }
+  for (const e of entries) {
+    const out = outcomes.get(e.name) as ProjectOutcome
+    if (started.has(e.name)) continue
+    const up = blocked(e)
+    out.reason = up
+      ? `upstream '${up}' ${outcomes.get(up)?.state === 'failed' ? 'failed' : 'did not run'}`
+      : stopped !== undefined
+        ? `the set stopped after '${stopped}' failed`
+        : 'not reached'
+  }
+
+  // the set's report, in the file's order: every project's state and report, without a cycle
+  const ordered = entries.filter((e) => reports.has(e.name))
+  const r: RunReport = { ...(last ?? (reports.get(ordered.at(-1)?.name ?? '') as RunReport)) }
+  r.projects = entries.map((e) => outcomes.get(e.name) as ProjectOutcome)
+  r.projectReports = ordered.map((e) => ({
+    name: e.name,
+    report: reports.get(e.name) as RunReport
+  }))
+  const failed = r.projects.find((x) => x.state === 'failed')
   if (failed) {
     r.outcome = 'failed'
-    r.badInput = reports.find((x) => x.name === failed.name)?.report.badInput
+    r.badInput = reports.get(failed.name)?.badInput
     if (r.badInput === undefined) delete r.badInput
-    const states = outcomes.map((x) => `${x.name}: ${x.state}`).join(', ')
-    const failedReport = reports.find((x) => x.name === failed.name)?.report
-    r.error = `Project '${failed.name}' (${outcomes.indexOf(failed) + 1} of ${outcomes.length}) ${base.dryRun ? 'would fail' : 'failed; the set stopped there'} (${states}).\n${failedReport?.error ?? ''}`
+    const states = r.projects
+      .map((x) => `${x.name}: ${x.state}${x.reason ? ` (${x.reason})` : ''}`)
+      .join(', ')
+    const n = r.projects.indexOf(failed) + 1
+    r.error = `Project '${failed.name}' (${n} of ${r.projects.length}) ${base.dryRun ? 'would fail' : 'failed; no project started after it'} (${states}).\n${reports.get(failed.name)?.error ?? ''}`
   }
   return r
 }

@@ -139,6 +139,8 @@ export interface RunReport {
     state: 'done' | 'failed' | 'not-started'
     targetProjectId?: string
     error?: string
+    /** Why it did not start: an upstream failed, or the set stopped after a failure. */
+    reason?: string
   }>
   /** projects-file: the report of each project that ran, in order. */
   projectReports?: Array<{ name: string; report: RunReport }>

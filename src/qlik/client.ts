@@ -1,4 +1,5 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici'
+import { tierOf, type RequestBudget } from './budget.js'
 import { tokenSource, type TenantAuth, type TokenAnswer, type TokenSource } from './auth.js'
 import {
   decodeErrorBody,
@@ -44,6 +45,8 @@ export interface QlikClientOptions {
   /** Called with every secret the client obtains (OAuth access tokens), to mask it. */
   onSecret?: (secret: string) => void
   dispatcher?: Dispatcher
+  /** The run's budget for this tenant and credential: requests wait for room instead of a 429. */
+  budget?: RequestBudget
 }
 
 export interface RequestSpec {
@@ -195,7 +198,9 @@ export class QlikClient {
     let rateLimited = 0
     let reauthed = false
     const route = `${spec.method} ${spec.path.replace(/\/[0-9a-f]{16,}|\/[A-Za-z0-9_-]{20,}/g, '/{id}')}`
+    const tier = tierOf(spec.method, spec.path)
     for (;;) {
+      await this.options.budget?.take(tier)
       const headers: Record<string, string> = { accept: spec.accept ?? 'application/json' }
       if (!spec.anonymous) headers.authorization = `Bearer ${await this.auth.token(false)}`
       let body: string | FormData | undefined
@@ -269,7 +274,9 @@ export class QlikClient {
           this.logger.warning(
             `${this.tenant} tenant ${this.host}: rate limit reached on ${spec.method} ${spec.path}; waiting ${wait} s as Retry-After asks`
           )
-          await this.opts.sleep(Math.ceil(wait * 1000) + Math.round(this.opts.random() * 250))
+          // a shared budget holds the whole tier (every client of the run) until Retry-After
+          if (this.options.budget) this.options.budget.block(tier, wait)
+          else await this.opts.sleep(Math.ceil(wait * 1000) + Math.round(this.opts.random() * 250))
           continue
         }
       }

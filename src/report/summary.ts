@@ -66,7 +66,7 @@ function renderSet(r: RunReport): string {
   lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |')
   ;(r.projects ?? []).forEach((p, i) =>
     lines.push(
-      `| ${i + 1} | ${esc(p.name)} | ${ICON[p.state]} ${p.state} | ${p.targetProjectId ? `\`${p.targetProjectId}\`` : ''} | ${esc(p.error ?? '')} |`
+      `| ${i + 1} | ${esc(p.name)} | ${ICON[p.state]} ${p.state} | ${p.targetProjectId ? `\`${p.targetProjectId}\`` : ''} | ${esc(p.error ?? p.reason ?? '')} |`
     )
   )
   lines.push('')

@@ -4,6 +4,8 @@ import { mergeBindings, type BindingsInput, type BindingValues } from '../bindin
 import { restoredValues, secretsOf } from '../secrets.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import { PipelineError } from '../errors.js'
+import { resolveSpace } from './spaces.js'
+import { findTargetProject } from './target.js'
 
 export const COMPUTE = 'Compute the bindings'
 export const SET = 'Set the target bindings'
@@ -69,8 +71,10 @@ export async function computeBindings(
   // projects-file: a reference to an upstream project of the set gets that project's target id
   for (const v of info.declared) {
     const key = /^project\.([^.]+)\.projectId$/.exec(v)?.[1]
-    const id = key !== undefined ? ctx.o.upstreamProjects?.[key] : undefined
-    if (id !== undefined && input.values[v] === undefined) overlay[v] = id
+    if (key === undefined || input.values[v] !== undefined) continue
+    const id =
+      ctx.o.upstreamProjects?.[key] ?? (await upstreamInTarget(ctx, t, key, current[v] ?? null))
+    if (id !== undefined) overlay[v] = id
   }
   const merged = mergeBindings(current, overlay, info.declared)
   ctx.report.bindings = {
@@ -87,6 +91,35 @@ export async function computeBindings(
     secrets: secretsOf(ctx.o, [...input.sensitive, ...back.sensitive]),
     diff: diffBindings(current, merged.values, info.declared)
   }
+}
+
+/**
+ * `only` left an upstream project of the set out of the run: its id in the target, looked up by
+ * name (reads only). Not there is a failure before any change, saying what to do.
+ */
+async function upstreamInTarget(
+  ctx: StepContext,
+  t: TargetState,
+  key: string,
+  current: string | null
+): Promise<string | undefined> {
+  const want = ctx.o.upstreamLookups?.[key]
+  if (!want) return undefined
+  const space =
+    want.space === t.space.name || want.space === t.space.id
+      ? t.space
+      : await resolveSpace(t.api, want.space, 'projects-file', COMPUTE)
+  const found = await findTargetProject(t.api, space, want.project)
+  if (!found)
+    throw new PipelineError(
+      `'${want.entry}', which this project depends on, is not in this run (input 'only') and has no project '${want.project}' in space ${space.name} on ${t.api.host}: deploy it first, or set with-upstream: true to run it too.`,
+      COMPUTE
+    )
+  if (current !== found.id)
+    ctx.log.info(
+      `Upstream '${want.entry}' (not in this run): ${found.name} (${found.id}) in ${space.name}`
+    )
+  return found.id
 }
 
 /** PUT the full set, recorded in the ledger with the names it changes and adds. */
