@@ -7,6 +7,7 @@ import { realClock } from '../../src/pipeline/ports.js'
 import type { RunReport } from '../../src/pipeline/report.js'
 import { LocalArtifactStore } from '../../src/artifacts/local.js'
 import { runPipeline } from '../../src/setup.js'
+import type { BudgetRegistry } from '../../src/qlik/budget.js'
 import type { Simulator } from '../../src/simulator/server.js'
 
 export class MemoryReporter implements Reporter {
@@ -62,7 +63,8 @@ export async function runPromote(
   extra: RawOptions = {},
   env: NodeJS.ProcessEnv = {},
   artifactDir?: string,
-  onSecret: (secret: string) => void = () => {}
+  onSecret: (secret: string) => void = () => {},
+  budgets?: BudgetRegistry
 ): Promise<{ report: RunReport; log: MemoryReporter }> {
   const log = new MemoryReporter()
   const dir = mkdtempSync(join(tmpdir(), 'qdp-'))
@@ -77,7 +79,8 @@ export async function runPromote(
       artifacts: new LocalArtifactStore(artifactDir ?? join(dir, 'artifacts')),
       workDir: join(dir, 'work'),
       // the simulator's actions take milliseconds here: no 500 ms floor between status checks
-      polling: { floorMs: 10 }
+      polling: { floorMs: 10 },
+      ...(budgets ? { budgets } : {})
     },
     join(dir, 'report.json')
   )

@@ -32,7 +32,8 @@ const TIER_WORDS: Record<Tier, string> = {
 /** The tier of a request, as Qlik counts it. */
 export function tierOf(method: string, path: string): Tier {
   if (path.startsWith('/api/v1/tasks')) return 'tasks'
-  if (method === 'GET' && /\/di-tasks\/[^/]+\/runtime\/state$/.test(path)) return 'runtimeState'
+  if (method === 'GET' && /\/di-tasks\/[^/]+\/runtime\/state(\/datasets)?$/.test(path))
+    return 'runtimeState'
   return method === 'GET' ? 'tier1' : 'tier2'
 }
 
@@ -75,7 +76,8 @@ export class RequestBudget {
         wait = blocked - now
         why = `Qlik answered 429 on ${TIER_WORDS[tier]}: every request of the tier waits for its Retry-After`
       } else if (times.length >= this.limit(tier)) {
-        wait = (times[0] as number) + this.windowMs - now
+        // a little after the oldest leaves the window: the tenant's clock counts it on arrival
+        wait = (times[0] as number) + this.windowMs + Math.min(1000, this.windowMs / 50) - now
         why = `this run has sent the ${this.limit(tier)} ${TIER_WORDS[tier]} requests Qlik allows per ${this.windowMs / 60_000} minutes (${this.perMinute[tier]}/min)`
       }
       if (wait <= 0) {
@@ -109,7 +111,8 @@ export class BudgetRegistry {
   constructor(
     private readonly clock: BudgetClock,
     private readonly say: (message: string) => void,
-    private readonly perMinute: Readonly<Record<Tier, number>> = PER_MINUTE
+    private readonly perMinute: Readonly<Record<Tier, number>> = PER_MINUTE,
+    private readonly windowMs = WINDOW_MS
   ) {}
 
   /** `who` identifies the credential (never the secret itself: a client id or a digest). */
@@ -117,7 +120,7 @@ export class BudgetRegistry {
     const key = `${host}\u0000${who}`
     let b = this.budgets.get(key)
     if (!b) {
-      b = new RequestBudget(host, this.clock, this.say, this.perMinute)
+      b = new RequestBudget(host, this.clock, this.say, this.perMinute, this.windowMs)
       this.budgets.set(key, b)
     }
     return b
