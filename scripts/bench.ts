@@ -9,7 +9,9 @@
  * - startup, memory: bundle start-up, peak RSS of the CLI promoting a ~10 MB package.
  * - validate: the CLI's validate on folders of 250, 1,000 and 2,000 tasks and a 10 MB package
  *   (scripts/bench-validate.ts): time linear in files, peak RSS <= 250 MB.
- * Flags: --quick (shorter promotion actions), --only=polling|model|promotion|validate|startup|memory.
+ * - set: a projects file as a graph (scripts/bench-set.ts): independent projects side by side within
+ *   1.3x the longest one, peak RSS within 1.5x of one project's, a chain as fast as before.
+ * Flags: --quick (shorter promotion actions), --only=polling|model|promotion|validate|set|startup|memory.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -26,6 +28,7 @@ import type { SimulatorConfigInput } from '../src/simulator/config.js'
 import { Simulator } from '../src/simulator/server.js'
 import { measure, STRATEGIES } from './bench-polling.js'
 import { generateFolder, validateRun } from './bench-validate.js'
+import { setBench, type SetRun } from './bench-set.js'
 import { defaultPolling, fixedPolling, MODEL_PROFILES, simulate } from './poll-model.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
@@ -361,6 +364,22 @@ if (section('validate')) {
   const ratio = runs[2]!.ms / runs[0]!.ms
   console.log(
     `2,000 tasks take ${ratio.toFixed(2)}x the time of 250 (target <= 4x) ${pass(ratio <= 4)}; the 10 MB package peaks at ${runs[3]!.maxRssMb.toFixed(0)} MB (target <= 250 MB) ${pass(runs[3]!.maxRssMb <= 250)}`
+  )
+}
+if (section('set')) {
+  console.log('\nprojects-file as a graph (CLI bundle, one process; actions of 2-3 s)')
+  console.log('| run | projects | wall | longest project | peak RSS | exit 0 |')
+  console.log('| --- | --- | --- | --- | --- | --- |')
+  const runs = await setBench(ROOT, 10)
+  for (const r of runs)
+    console.log(
+      `| ${r.label} | ${r.projects} | ${fmt(r.ms)} | ${fmt(r.longestMs)} | ${r.maxRssMb.toFixed(0)} MB | ${r.ok} |`
+    )
+  const [one, many, chain1, chain4] = runs as [SetRun, SetRun, SetRun, SetRun]
+  const ratio = many.ms / one.ms
+  const mem = many.maxRssMb / one.maxRssMb
+  console.log(
+    `${many.projects} independent projects take ${ratio.toFixed(2)}x one project's time (target <= 1.3x) ${pass(ratio <= 1.3)}, ${mem.toFixed(2)}x its peak RSS (target <= 1.5x) ${pass(mem <= 1.5)}; the chain takes ${(chain4.ms / chain1.ms).toFixed(2)}x with max-parallel 4 as with 1 (target ~1x) ${pass(chain4.ms / chain1.ms <= 1.1)}`
   )
 }
 const s = section('startup') ? startup() : undefined

@@ -29284,10 +29284,14 @@ const stringValues = (vars) => Object.fromEntries(Object.entries(vars).map(([k, 
 
 ;// CONCATENATED MODULE: ./src/package/enums.ts
 /**
- * Qlik's published package schemas (qlik-oss/schemas, qtcp/) name some values differently from the
- * REST API: the project schema says `QVD` where the API says `QLIK_QVD`, and the task schema says
- * `LANDING_SAAS_MANAGED` where the API's data task says `LANDING`. Every translation between the
- * two vocabularies goes through the maps below (tested in __tests__/package/enums.test.ts).
+ * Qlik's exporter writes the REST API's names (`type: LANDING`, `LAKEHOUSE_STORAGE`,
+ * `platformType: SNOWFLAKE`): every real export at hand does (../shared/real-exports, 80 folders of
+ * qlik-org/demo_repository), and so do the simulator's exports. Qlik's published package schemas
+ * (qlik-oss/schemas, qtcp/) name some values differently: `QVD` for `QLIK_QVD`,
+ * `LANDING_SAAS_MANAGED` for `LANDING`. These maps are kept for two readings only, never for
+ * writing: choosing the published settings schema of a task type (the schema's routing is keyed by
+ * its own names), and reading a hand-written folder that followed the schema's words (read as the
+ * API type, so that it deploys). Tested in __tests__/package/enums.test.ts.
  */
 /**
  * API platform type -> the project schema's `properties.platformType`. QLIK_QVD_CUSTOMER_MANAGED has
