@@ -88,7 +88,9 @@ describe('projects as code', () => {
       'run-tasks': 'all'
     })
     expect(plan.report.error).toBeUndefined()
-    expect(plan.report.plan?.changes).toBeDefined()
+    // the target holds what the folder says: no change, file contents included
+    expect(plan.report.plan?.changes?.tasks.changed).toEqual([])
+    expect(plan.report.plan?.changes?.tasks.unchanged).toHaveLength(2)
     expect(parses(plan.log.text())).toHaveLength(1)
     // a ZIP (the package the first run kept): parsed once too, when a step first needs it
     const zip = await runPromote(sim, {

@@ -34,6 +34,10 @@ export interface TaskChange {
   datasetsRemoved: string[]
   /** Connection roles whose variable changed (sourceConnection, targetConnection). */
   connections: string[]
+  /** Files of the task folder whose content differs (a dataset's columns, the model, rules...). */
+  files: string[]
+  /** The description differs. */
+  descriptionChanged?: boolean
 }
 
 export interface ReleaseDiff {
@@ -96,6 +100,24 @@ const ref = (t: TaskDefinition): TaskRef => ({
   datasets: t.datasets.length
 })
 
+/** Files present on one side only or with another content (both sides must have been read). */
+function changedFiles(
+  from: Record<string, string> | undefined,
+  to: Record<string, string> | undefined
+): string[] {
+  if (!from || !to) return []
+  return (
+    [...new Set([...Object.keys(from), ...Object.keys(to)])]
+      // a dataset on one side only is in datasetsAdded / datasetsRemoved already
+      .filter(
+        (f) =>
+          from[f] !== to[f] &&
+          !(f.startsWith('datasets/') && (from[f] === undefined || to[f] === undefined))
+      )
+      .sort()
+  )
+}
+
 export function diffDefinitions(
   current: ProjectDefinition | undefined,
   next: ProjectDefinition
@@ -121,15 +143,19 @@ export function diffDefinitions(
       datasetsRemoved: old.datasets.filter((d) => !t.datasets.includes(d)),
       connections: (['sourceConnection', 'targetConnection'] as const).filter(
         (r) => old.connectionVars[r] !== t.connectionVars[r]
-      )
+      ),
+      files: changedFiles(old.contents, t.contents)
     }
     if (old.name !== t.name) c.renamedFrom = old.name
+    if (old.description !== t.description) c.descriptionChanged = true
     if (old.type !== t.type) c.typeFrom = old.type
     const any =
       c.settings.length ||
       c.datasetsAdded.length ||
       c.datasetsRemoved.length ||
       c.connections.length ||
+      c.files.length ||
+      c.descriptionChanged ||
       c.renamedFrom !== undefined ||
       c.typeFrom !== undefined
     if (any) changed.push(c)

@@ -1,7 +1,8 @@
 import { load as loadYaml } from 'js-yaml'
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml'
 import { strFromU8 } from 'fflate'
-import { schemaFor, validateDocument } from './schemas.js'
+import { createHash } from 'node:crypto'
+import { fillDefaults, schemaFor, validateDocument } from './schemas.js'
 import { loadInBatches } from './yaml-batches.js'
 import { type FileMap, type Problem, VARIABLE } from './format.js'
 
@@ -195,4 +196,26 @@ export function registryOf(
     return undefined
   }
   return vars as Record<string, unknown>
+}
+
+/**
+ * A digest of a file's content that does not depend on key order or on values equal to its schema's
+ * defaults (a MINIMAL package and an ALL export of the same content agree).
+ */
+export function contentDigest(path: string, doc: Record<string, unknown> | undefined): string {
+  if (!doc) return 'unreadable'
+  const schema = schemaFor(path)
+  const filled = schema ? fillDefaults(doc, schema) : doc
+  return createHash('sha256').update(stableJson(filled)).digest('hex').slice(0, 32)
+}
+
+/** JSON with the keys of every object sorted. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
+  return JSON.stringify(v) ?? 'null'
 }

@@ -60,6 +60,12 @@ export interface TaskDefinition {
   upstream?: { projectVar: string; taskId: string }
   /** Size of model.yaml in bytes (0 when absent). */
   modelBytes: number
+  /**
+   * A digest of each other file of the task folder (datasets, model, source selection, ...), path
+   * relative to the folder, of its content with the schema's defaults filled in: a release diff and
+   * drift detection see a changed column or rule, not only a changed setting.
+   */
+  contents?: Record<string, string>
 }
 
 export interface ProjectDefinition {

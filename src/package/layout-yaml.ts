@@ -17,6 +17,7 @@ import {
   variableOf
 } from './format.js'
 import {
+  contentDigest,
   type Parsed,
   lineOfPointer,
   parseFile,
@@ -242,7 +243,12 @@ export function parseYamlLayout(
       connectionVars,
       datasets,
       settings,
-      modelBytes: files[`${dir}/model.yaml`]?.length ?? 0
+      modelBytes: files[`${dir}/model.yaml`]?.length ?? 0,
+      contents: Object.fromEntries(
+        inFolder
+          .filter((n) => n !== taskFile && seen.has(n))
+          .map((n) => [n.slice(dir.length + 1), contentDigest(n, seen.get(n)?.doc)])
+      )
     })
   }
   // a source selection, a dataset's inputs or a model name tasks of this project: ones it has

@@ -56,7 +56,9 @@ export function planMarkdown(r: RunReport): string {
           ...c.settings.map(setting),
           ...(c.datasetsAdded.length ? [`datasets added: ${list(c.datasetsAdded)}`] : []),
           ...(c.datasetsRemoved.length ? [`datasets removed: ${list(c.datasetsRemoved)}`] : []),
-          ...(c.connections.length ? [`connection variable changed: ${list(c.connections)}`] : [])
+          ...(c.connections.length ? [`connection variable changed: ${list(c.connections)}`] : []),
+          ...(c.files.length ? [`content changed: ${list(c.files)}`] : []),
+          ...(c.descriptionChanged ? ['description changed'] : [])
         ]
         lines.push(
           `| ✏️ changed | ${esc(c.name)} (${code(c.id)}) | ${c.type} | ${esc(what.join('<br>'))} |`
