@@ -191,7 +191,7 @@ describe('options', () => {
       "Input 'github-token' is required with 'artifact-run-id' (to download another run's artifact)."
     ])
     expect(problems({ ...base, mode: 'copy' })[0]).toBe(
-      'Input \'mode\' must be one of promote, export, deploy, validate, got "copy".'
+      'Input \'mode\' must be one of promote, export, deploy, validate, drift, got "copy".'
     )
   })
 
@@ -276,6 +276,8 @@ describe('action.yml', () => {
       'validate-state',
       'report-path',
       'plan-path',
+      'drifted',
+      'unchanged',
       'backup-artifact-name'
     ])
   })

@@ -145,16 +145,25 @@ export async function main(
         : report.badInput
           ? 'FAILED'
           : 'INVALID'
-      : report.outcome === 'succeeded'
-        ? report.dryRun
-          ? 'DRY RUN OK'
-          : 'PROMOTED'
-        : 'FAILED'
+      : report.outcome !== 'succeeded'
+        ? 'FAILED'
+        : report.drift
+          ? report.drift.drifted
+            ? 'DRIFTED'
+            : 'NO DRIFT'
+          : report.dryRun
+            ? 'DRY RUN OK'
+            : report.unchanged
+              ? 'UNCHANGED'
+              : 'PROMOTED'
   out(`\n${verdict}\n`)
   if (report.error) out(`${report.error}\n`)
+  else if (report.drift?.drifted)
+    out(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)
   else if (report.ledger.account.length) out(`${report.ledger.account.join('\n')}\n`)
   for (const [k, v] of Object.entries(outputs))
     if (v !== '' && (options.mode !== 'validate' || k === 'report-path')) out(`  ${k}: ${v}\n`)
   if (report.outcome === 'failed') return report.badInput ? 2 : 1
-  return 0
+  // mode drift: 1 when the target differs from the package
+  return report.drift?.drifted ? 1 : 0
 }

@@ -48,6 +48,12 @@ export async function run(): Promise<void> {
   }
   await commentPlan(options.githubToken, report.planPath, env)
   if (report.outcome === 'failed') core.setFailed(report.error ?? 'The promotion failed.')
+  else if (report.drift?.drifted)
+    core.setFailed(
+      `Drift: the target differs from the package (${report.drift.differences.length} difference(s)):\n${report.drift.differences.map((d) => `  ${d}`).join('\n')}`
+    )
+  else if (report.drift)
+    core.info('Drift check finished: the target equals the package and the bindings.')
   else {
     for (const line of report.ledger.account) core.info(line)
     core.info(

@@ -89,7 +89,7 @@ export function parseOptions(raw: RawOptions): Options {
   }
   const v = values as InputValues
   const needSource = v.mode === 'promote' || v.mode === 'export'
-  const needTarget = v.mode === 'promote' || v.mode === 'deploy'
+  const needTarget = v.mode === 'promote' || v.mode === 'deploy' || v.mode === 'drift'
 
   const tenant = (side: Side, needed: boolean): TenantOptions | undefined =>
     needed

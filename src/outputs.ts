@@ -25,6 +25,16 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
       'Dry run: path of the release plan in Markdown (what the package changes on the target), with the same plan as JSON beside it (.json); empty otherwise.'
   },
   {
+    name: 'drifted',
+    description:
+      'mode drift: true when the target differs from the package or the bindings, false when it equals them; empty in other modes.'
+  },
+  {
+    name: 'unchanged',
+    description:
+      'skip-unchanged: true when the target already equalled the package and nothing was sent (a set: every project).'
+  },
+  {
     name: 'backup-artifact-name',
     description:
       'Name of the artifact holding the target project as it was before this run (empty when none was made).'
@@ -45,6 +55,10 @@ export function outputsOf(r: RunReport, reportPath: string): Record<string, stri
     'validate-state': r.actions.validate?.state ?? '',
     'report-path': reportPath,
     'plan-path': r.planPath ?? '',
+    drifted: r.drift ? String(r.drift.drifted) : '',
+    unchanged: String(
+      r.projects ? r.projects.every((p) => p.state === 'unchanged') : (r.unchanged ?? false)
+    ),
     'backup-artifact-name': r.backup?.name ?? ''
   }
 }

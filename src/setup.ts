@@ -234,7 +234,7 @@ async function runSet(
         () => input.clock.now(),
         each
       )
-    if (o.mode === 'deploy')
+    if (o.mode === 'deploy' || o.mode === 'drift')
       return await deploySet(o, entries, artifactStore(input), root, run.repository, each, lookups)
     return await runProjectSet(
       o,

@@ -23,7 +23,7 @@ const packageInputs = ({ v }: RuleInput): string[] =>
   [
     ['zip-path', v.zipPath],
     ['package-dir', v.packageDir],
-    ...(v.mode === 'deploy' ? [['artifact-name', v.artifactName]] : [])
+    ...(v.mode === 'deploy' || v.mode === 'drift' ? [['artifact-name', v.artifactName]] : [])
   ]
     .filter(([, value]) => value !== '')
     .map(([name]) => name as string)
@@ -49,8 +49,10 @@ export const RULES: readonly Rule[] = [
   {
     name: 'a set is deployed from its artifact',
     check: ({ v }) =>
-      v.projectsFile !== '' && v.mode === 'deploy' && (v.zipPath !== '' || v.packageDir !== '')
-        ? "With 'projects-file', mode deploy takes the set's packages from 'artifact-name' (the artifact a mode export with the same projects-file made), not from 'zip-path' or 'package-dir'."
+      v.projectsFile !== '' &&
+      (v.mode === 'deploy' || v.mode === 'drift') &&
+      (v.zipPath !== '' || v.packageDir !== '')
+        ? "With 'projects-file', modes deploy and drift take the set's packages from 'artifact-name' (the artifact a mode export with the same projects-file made), not from 'zip-path' or 'package-dir'."
         : undefined
   },
   {
@@ -87,6 +89,30 @@ export const RULES: readonly Rule[] = [
       r.v.mode === 'deploy' && packageInputs(r).length === 0
         ? "Mode 'deploy' needs the package: set 'zip-path' (a local ZIP), 'package-dir' (a project folder of the repository) or 'artifact-name' (an artifact of this run, or of 'artifact-run-id')."
         : undefined
+  },
+  {
+    name: 'mode drift needs a package',
+    check: (r) =>
+      r.v.mode === 'drift' && packageInputs(r).length === 0
+        ? "Mode 'drift' compares the target with a package: set 'package-dir' (the project folder in git), 'zip-path' or 'artifact-name' (with 'projects-file': the set's artifact)."
+        : undefined
+  },
+  {
+    name: 'mode drift only reads',
+    check: ({ v }) => {
+      const writes = [
+        ['run-tasks', v.runTasks !== 'none'],
+        ['trigger-tasks', v.triggerTasks.length > 0],
+        ['expect-data-stores', v.expectDataStores.length > 0],
+        ['dry-run', v.dryRun],
+        ['skip-unchanged', v.skipUnchanged]
+      ]
+        .filter(([, set]) => set)
+        .map(([n]) => `'${n as string}'`)
+      return v.mode === 'drift' && writes.length > 0
+        ? `Mode 'drift' only reads and compares; ${writes.join(', ')} ${writes.length > 1 ? 'are' : 'is'} for modes deploy and promote.`
+        : undefined
+    }
   },
   {
     name: 'mode validate needs a package',

@@ -19,8 +19,8 @@ import {
  * --help and the README's table are generated from it.
  */
 
-export type Mode = 'promote' | 'export' | 'deploy' | 'validate'
-export const MODES: readonly Mode[] = ['promote', 'export', 'deploy', 'validate']
+export type Mode = 'promote' | 'export' | 'deploy' | 'validate' | 'drift'
+export const MODES: readonly Mode[] = ['promote', 'export', 'deploy', 'validate', 'drift']
 
 /** A field with what it says of itself (typed, unlike zod's own `.meta()`). */
 const field = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.meta({ ...meta })
@@ -36,7 +36,7 @@ export const optionsSchema = z.strictObject({
   mode: field(word(MODES, false), {
     default: 'promote',
     description:
-      'promote (export and deploy in one job), export (source to artifact), deploy (artifact, ZIP or package-dir to target) or validate (check package-dir or zip-path offline, no tenant).'
+      'promote (export and deploy in one job), export (source to artifact), deploy (artifact, ZIP or package-dir to target), validate (check package-dir or zip-path offline, no tenant) or drift (reads only: does the target project still equal the package and the bindings? exit 1 when it does not).'
   }),
   'source-tenant': textInput(
     'Source tenant URL or host name, e.g. https://acme-dev.eu.qlikcloud.com.',
@@ -159,6 +159,10 @@ export const optionsSchema = z.strictObject({
   'with-upstream': flagInput(
     'false',
     "projects-file with 'only': also run every project the named ones depend on (transitively), upstream first."
+  ),
+  'skip-unchanged': flagInput(
+    'false',
+    'deploy / promote: when the target project already equals the package (no task, setting, file or declared variable differs) and the bindings would not change, make no change and report the project as unchanged. Read and compared before any write.'
   ),
   'strict-schemas': flagInput(
     'false',

@@ -191,7 +191,9 @@ export function entryOptions(
 
 export interface ProjectOutcome {
   name: string
-  state: 'done' | 'failed' | 'not-started'
+  state: 'done' | 'unchanged' | 'failed' | 'not-started'
+  /** mode drift: the target differs from the package. */
+  drifted?: boolean
   targetProjectId?: string
   error?: string
   /** Why a project did not start (an upstream failed, the set stopped after a failure). */
@@ -292,10 +294,14 @@ export async function runProjectSet(
   const limit = Math.max(1, base.maxParallel)
   const running = new Map<string, Promise<void>>()
 
+  // a dry run and a drift check go through every project whose upstream was looked at
+  const planOnly = base.dryRun || base.mode === 'drift'
   const upstreamOf = (e: ProjectEntry): string[] => e.dependsOn.filter((d) => inRun.has(d))
   // a dry run plans a dependent once its upstream is planned, whatever the plan said
   const ready = (e: ProjectEntry): boolean =>
-    upstreamOf(e).every((d) => (base.dryRun ? finished.has(d) : outcomes.get(d)?.state === 'done'))
+    upstreamOf(e).every((d) =>
+      planOnly ? finished.has(d) : ['done', 'unchanged'].includes(outcomes.get(d)?.state ?? '')
+    )
   const blocked = (e: ProjectEntry): string | undefined =>
     upstreamOf(e).find(
       (d) => outcomes.get(d)?.state === 'failed' || outcomes.get(d)?.reason !== undefined
@@ -317,18 +323,20 @@ export async function runProjectSet(
       reports.set(e.name, report)
       last = report
       const out = outcomes.get(e.name) as ProjectOutcome
-      out.state = report.outcome === 'succeeded' ? 'done' : 'failed'
+      out.state =
+        report.outcome !== 'succeeded' ? 'failed' : report.unchanged ? 'unchanged' : 'done'
+      if (report.drift?.drifted) out.drifted = true
       if (report.target?.projectId) {
         out.targetProjectId = report.target.projectId
         ids[e.name] = report.target.projectId
-      } else if (base.dryRun) {
+      } else if (planOnly) {
         // planned, not created: the dependents' plans name the id it will have
         ids[e.name] = `(the id of '${e.name}' in the target once deployed)`
       }
       if (report.outcome !== 'succeeded') {
         out.error = report.error?.split('\n')[0] ?? 'failed'
         // a real run starts nothing more; a dry run plans every project it can
-        if (!base.dryRun) stopped ??= e.name
+        if (!planOnly) stopped ??= e.name
       }
       finished.add(e.name)
       running.delete(e.name)
@@ -364,6 +372,16 @@ export async function runProjectSet(
     name: e.name,
     report: reports.get(e.name) as RunReport
   }))
+  if (base.mode === 'drift') {
+    const drifted = r.projectReports.filter((x) => x.report.drift?.drifted)
+    r.drift = {
+      drifted: drifted.length > 0,
+      targetExists: r.projectReports.every((x) => x.report.drift?.targetExists !== false),
+      differences: drifted.flatMap((x) =>
+        (x.report.drift?.differences ?? []).map((d) => `${x.name}: ${d}`)
+      )
+    }
+  }
   const failed = r.projects.find((x) => x.state === 'failed')
   if (failed) {
     r.outcome = 'failed'

@@ -136,7 +136,9 @@ export interface RunReport {
   /** projects-file: every project of the set and how it ended (done, failed, not-started). */
   projects?: Array<{
     name: string
-    state: 'done' | 'failed' | 'not-started'
+    state: 'done' | 'unchanged' | 'failed' | 'not-started'
+    /** mode drift: the target differs from the package. */
+    drifted?: boolean
     targetProjectId?: string
     error?: string
     /** Why it did not start: an upstream failed, or the set stopped after a failure. */
@@ -144,10 +146,21 @@ export interface RunReport {
   }>
   /** projects-file: the report of each project that ran, in order. */
   projectReports?: Array<{ name: string; report: RunReport }>
+  /** mode drift: whether the target still equals the package and the bindings, and where not. */
+  drift?: DriftReport
+  /** skip-unchanged: the target already equalled the package; nothing was sent. */
+  unchanged?: boolean
   /** Dry run: where the plan was written (Markdown; the JSON beside it). */
   planPath?: string
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */
   badInput?: boolean
+}
+
+export interface DriftReport {
+  drifted: boolean
+  targetExists: boolean
+  /** Each difference in words: project, task, setting or file, binding name (never its value). */
+  differences: string[]
 }
 
 export function newReport(mode: string, dryRun: boolean, now: number): RunReport {

@@ -20,6 +20,8 @@ import { WRITE_FOLDER, writeExportDir } from './steps/export-dir.js'
 import { FIND_SOURCE, findSource } from './steps/find-source.js'
 import { GUARDS, guardFailures, projectGuards, runGuards } from './steps/guards.js'
 import { LOAD, loadPackage } from './steps/load-package.js'
+import { DRIFT, differences } from './steps/drift.js'
+import type { ReleaseDiff } from '../package/diff.js'
 import { CHECK, parseNote, validateOffline } from './steps/offline.js'
 import { compareWithTarget, COMPARE, diffLine, makePlan, PLAN, planLines } from './steps/plan.js'
 import { PREFLIGHT, preflight } from './steps/preflight.js'
@@ -135,7 +137,7 @@ export class Pipeline {
       return
     }
     let pkg: SourcePackage
-    if (this.o.mode === 'deploy') {
+    if (this.o.mode === 'deploy' || this.o.mode === 'drift') {
       const host = (this.deps.target as QlikApi).host
       pkg = await this.step(LOAD, async (rec) => {
         const p = await loadPackage(this.ctx, host)
@@ -165,7 +167,59 @@ export class Pipeline {
         restoredBindings: {}
       }
     }
-    if (this.o.mode !== 'export') await this.deploy(pkg, input)
+    if (this.o.mode === 'drift') await this.drift(pkg, input)
+    else if (this.o.mode !== 'export') await this.deploy(pkg, input)
+  }
+
+  /** The target's bindings as this run would set them (reads only). */
+  private async computeBindings(
+    t: TargetState,
+    pkg: SourcePackage,
+    input: BindingsInput
+  ): Promise<ComputedBindings> {
+    const b = await this.step(COMPUTE, async (rec) => {
+      const b = await computeBindings(this.ctx, t, pkg.info, pkg.restoredBindings, input)
+      rec.detail = `${b.diff.added.length} added, ${b.diff.changed.length} changed, ${b.diff.unchanged.length} unchanged`
+      return b
+    })
+    this.bindings = b
+    return b
+  }
+
+  /** The release diff: the package against an export of the target (reads only). */
+  private compare(t: TargetState, pkg: SourcePackage): Promise<ReleaseDiff> {
+    return this.step(COMPARE, async (rec) => {
+      const d = await compareWithTarget(this.ctx, t, pkg.content)
+      rec.detail = diffLine(d)
+      return d
+    })
+  }
+
+  /**
+   * Mode drift, reads only: does the target project still equal the package and the bindings?
+   * Every difference is named (project, task, setting or file, binding name, never its value); the
+   * plan files are written as for a dry run.
+   */
+  private async drift(pkg: SourcePackage, input: BindingsInput): Promise<void> {
+    const t = await this.lookUpTarget(pkg.src.name)
+    const bindings = await this.computeBindings(t, pkg, input)
+    const changes = await this.compare(t, pkg)
+    await this.step(DRIFT, async (rec) => {
+      const found = differences(changes, bindings)
+      this.report.drift = {
+        drifted: found.length > 0,
+        targetExists: changes.targetExists,
+        differences: found
+      }
+      this.report.plan = makePlan([], [], [], t, bindings, changes)
+      rec.detail = found.length
+        ? `${found.length} difference(s): the target has drifted from the package`
+        : 'the target equals the package and the bindings'
+      for (const d of found)
+        this.deps.reporter.warning(`Drift on ${t.api.host} (${t.name}): ${d}`, {
+          title: 'Drift from the package'
+        })
+    })
   }
 
   /** Find the target space and project (reads only); in mode promote, with the source's type. */
@@ -209,12 +263,25 @@ export class Pipeline {
     // Uploads read the package from disk: a 10 MB package is not kept in memory for the whole run.
     const zip = await openAsBlob(path, { type: 'application/zip' })
 
-    const bindings = await this.step(COMPUTE, async (rec) => {
-      const b = await computeBindings(this.ctx, t, info, pkg.restoredBindings, input)
-      rec.detail = `${b.diff.added.length} added, ${b.diff.changed.length} changed, ${b.diff.unchanged.length} unchanged`
-      return b
-    })
-    this.bindings = bindings
+    const bindings = await this.computeBindings(t, pkg, input)
+    // skip-unchanged: a target that already equals the package gets no write at all
+    let changes: ReleaseDiff | undefined
+    if (this.o.skipUnchanged && t.existing) {
+      changes = await this.compare(t, pkg)
+      const found = differences(changes, bindings)
+      if (found.length === 0) {
+        this.report.unchanged = true
+        if (this.o.dryRun) this.report.plan = makePlan([], [], [], t, bindings, changes)
+        this.skip(
+          'Deploy the package',
+          `skip-unchanged: ${t.existing.name} on ${api.host} already equals the package and the bindings`
+        )
+        return
+      }
+      this.deps.reporter.info(
+        `Not unchanged (${found.length} difference(s)): ${found.slice(0, 5).join('; ')}${found.length > 5 ? '; ...' : ''}`
+      )
+    }
     const { guards, connections, runtime } = await this.step(GUARDS, async (rec) => {
       const g = await runGuards(this.ctx, t, src, info, bindings)
       // tasks running on the target, run-tasks and trigger-tasks names: reads, checked with the rest
@@ -241,14 +308,11 @@ export class Pipeline {
     })
 
     if (this.o.dryRun) {
-      const changes = await this.step(COMPARE, async (rec) => {
-        const d = await compareWithTarget(this.ctx, t, pkg.content)
-        rec.detail = diffLine(d)
-        return d
-      })
+      changes ??= await this.compare(t, pkg)
+      const diff = changes
       await this.step(PLAN, async (rec) => {
         const steps = plannedSteps({ o: this.o, t, bindings, runtime })
-        const plan = makePlan(guards, connections, steps, t, bindings, changes)
+        const plan = makePlan(guards, connections, steps, t, bindings, diff)
         this.report.plan = plan
         rec.detail = plan.canApply
           ? 'the promotion can be applied'

@@ -57,16 +57,26 @@ function renderValidation(r: RunReport): string {
 
 /** projects-file: the set's table, then each project's own summary, folded. */
 function renderSet(r: RunReport): string {
-  const ICON = { done: '✅', failed: '❌', 'not-started': '⏸️' } as const
-  const lines = [
-    `## ${r.outcome === 'succeeded' ? '✅' : '❌'} Qlik DI projects: ${r.outcome === 'succeeded' ? (r.dryRun ? 'dry run: the set can be promoted' : 'the set was promoted') : r.dryRun ? 'dry run: the set would fail' : 'the set failed'}`,
-    ''
-  ]
+  const ICON = { done: '✅', unchanged: '⏭️', failed: '❌', 'not-started': '⏸️' } as const
+  const title =
+    r.outcome !== 'succeeded'
+      ? r.dryRun
+        ? 'dry run: the set would fail'
+        : 'the set failed'
+      : r.drift
+        ? r.drift.drifted
+          ? 'drift: targets differ from the packages'
+          : 'no drift: every target equals its package'
+        : r.dryRun
+          ? 'dry run: the set can be promoted'
+          : 'the set was promoted'
+  const ok = r.outcome === 'succeeded' && !r.drift?.drifted
+  const lines = [`## ${ok ? '✅' : '❌'} Qlik DI projects: ${title}`, '']
   if (r.error) lines.push(`> **Error:** ${esc(r.error.split('\n')[0] ?? '')}`, '')
   lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |')
   ;(r.projects ?? []).forEach((p, i) =>
     lines.push(
-      `| ${i + 1} | ${esc(p.name)} | ${ICON[p.state]} ${p.state} | ${p.targetProjectId ? `\`${p.targetProjectId}\`` : ''} | ${esc(p.error ?? p.reason ?? '')} |`
+      `| ${i + 1} | ${esc(p.name)} | ${ICON[p.state]} ${p.state}${p.drifted ? ' (drifted)' : ''} | ${p.targetProjectId ? `\`${p.targetProjectId}\`` : ''} | ${esc(p.error ?? p.reason ?? '')} |`
     )
   )
   lines.push('')
@@ -90,12 +100,28 @@ export function renderSummary(r: RunReport): string {
   if (r.mode === 'validate') return renderValidation(r)
   const lines: string[] = []
   const title =
-    r.outcome === 'succeeded'
-      ? r.dryRun
-        ? 'Dry run: the promotion can be applied'
-        : 'Promotion succeeded'
-      : 'Promotion failed'
-  lines.push(`## ${r.outcome === 'succeeded' ? '✅' : '❌'} Qlik DI project: ${title}`, '')
+    r.outcome !== 'succeeded'
+      ? r.drift
+        ? 'Drift check failed'
+        : 'Promotion failed'
+      : r.drift
+        ? r.drift.drifted
+          ? 'Drift: the target differs from the package'
+          : 'No drift: the target equals the package'
+        : r.dryRun
+          ? 'Dry run: the promotion can be applied'
+          : r.unchanged
+            ? 'Unchanged: the target already equals the package'
+            : 'Promotion succeeded'
+  const ok = r.outcome === 'succeeded' && !r.drift?.drifted
+  lines.push(`## ${ok ? '✅' : '❌'} Qlik DI project: ${title}`, '')
+  if (r.drift?.drifted)
+    lines.push(
+      `${r.drift.differences.length} difference(s) (binding values are not shown):`,
+      '',
+      ...r.drift.differences.map((d) => `- ${esc(d)}`),
+      ''
+    )
   if (r.error) {
     const [first, ...rest] = r.error.split('\n')
     lines.push(`> **Error:** ${esc(first ?? '')}`, ...rest.map((l) => `>\n> ${esc(l)}`), '')

@@ -200,7 +200,9 @@ async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
     ...(info.platformType ? { platformType: info.platformType } : {}),
     ...(def?.project.description ? { description: def.project.description } : {})
   }
-  await storeArtifact(ctx, src, zipPath, info, { kind: 'folder', sourceDir: o.packageDir })
+  // a drift check only reads: it keeps no artifact
+  if (o.mode !== 'drift')
+    await storeArtifact(ctx, src, zipPath, info, { kind: 'folder', sourceDir: o.packageDir })
   report.package = {
     path: zipPath,
     sha256: info.sha256,
