@@ -8,6 +8,8 @@ import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ActionReporter } from './report/action-reporter.js'
 import { pullRequestOf, upsertPlanComment } from './report/pr-comment.js'
+import { syncDriftIssues } from './report/drift-issue.js'
+import type { RunReport } from './pipeline/report.js'
 import { renderSummary } from './report/summary.js'
 import { runPipeline } from './setup.js'
 
@@ -47,6 +49,7 @@ export async function run(): Promise<void> {
     }
   }
   await commentPlan(options.githubToken, report.planPath, env)
+  if (options.driftIssue) await driftIssues(options.githubToken, report, env)
   if (report.outcome === 'failed') core.setFailed(report.error ?? 'The promotion failed.')
   else if (report.drift?.drifted)
     core.setFailed(
@@ -84,6 +87,27 @@ async function commentPlan(
   } catch (e) {
     core.warning(
       `Could not post the release plan on pull request #${pr.number} (needs pull-requests: write): ${(e as Error).message}`
+    )
+  }
+}
+
+/** mode drift with drift-issue: one issue per drifting target, closed when the drift is gone. */
+async function driftIssues(token: string, report: RunReport, env: NodeJS.ProcessEnv) {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
+  if (!owner || !repo) {
+    core.warning('drift-issue: GITHUB_REPOSITORY is not set, so no issue can be kept.')
+    return
+  }
+  const runUrl =
+    env.GITHUB_RUN_ID && env.GITHUB_SERVER_URL
+      ? `${env.GITHUB_SERVER_URL}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined
+  try {
+    for (const r of await syncDriftIssues(token, { owner, repo }, report, runUrl))
+      if (r.action !== 'none') core.info(`Drift issue for ${r.project} ${r.action}: ${r.url ?? ''}`)
+  } catch (e) {
+    core.warning(
+      `Could not open, update or close the drift issue (needs issues: write): ${(e as Error).message}`
     )
   }
 }

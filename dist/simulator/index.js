@@ -33647,6 +33647,7 @@ function single(doc) {
 
 
 
+
 /** One file of a package: parsed (YAML or JSON), checked against its schema, its variables found. */
 function pointerPath(pointer) {
     return pointer
@@ -33832,6 +33833,28 @@ function registryOf(parsed, path, problems) {
         return undefined;
     }
     return vars;
+}
+/**
+ * A digest of a file's content that does not depend on key order or on values equal to its schema's
+ * defaults (a MINIMAL package and an ALL export of the same content agree).
+ */
+function contentDigest(path, doc) {
+    if (!doc)
+        return 'unreadable';
+    const schema = schemaFor(path);
+    const filled = schema ? fillDefaults(doc, schema) : doc;
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(stableJson(filled)).digest('hex').slice(0, 32);
+}
+/** JSON with the keys of every object sorted. */
+function stableJson(v) {
+    if (Array.isArray(v))
+        return `[${v.map(stableJson).join(',')}]`;
+    if (v && typeof v === 'object')
+        return `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`)
+            .join(',')}}`;
+    return JSON.stringify(v) ?? 'null';
 }
 
 ;// CONCATENATED MODULE: ./src/package/layout-legacy.ts
@@ -34140,7 +34163,10 @@ function parseYamlLayout(files, names, problems) {
             connectionVars,
             datasets,
             settings,
-            modelBytes: files[`${dir}/model.yaml`]?.length ?? 0
+            modelBytes: files[`${dir}/model.yaml`]?.length ?? 0,
+            contents: Object.fromEntries(inFolder
+                .filter((n) => n !== taskFile && seen.has(n))
+                .map((n) => [n.slice(dir.length + 1), contentDigest(n, seen.get(n)?.doc)]))
         });
     }
     // a source selection, a dataset's inputs or a model name tasks of this project: ones it has

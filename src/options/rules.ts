@@ -98,6 +98,17 @@ export const RULES: readonly Rule[] = [
         : undefined
   },
   {
+    name: 'drift-issue is for mode drift, with a token',
+    check: ({ v }) =>
+      !v.driftIssue
+        ? undefined
+        : v.mode !== 'drift'
+          ? "Input 'drift-issue' is for mode 'drift'."
+          : v.githubToken === ''
+            ? "Input 'drift-issue' needs 'github-token' (with issues: write) to open, update and close the issue."
+            : undefined
+  },
+  {
     name: 'mode drift only reads',
     check: ({ v }) => {
       const writes = [

@@ -164,6 +164,10 @@ export const optionsSchema = z.strictObject({
     'false',
     'deploy / promote: when the target project already equals the package (no task, setting, file or declared variable differs) and the bindings would not change, make no change and report the project as unchanged. Read and compared before any write.'
   ),
+  'drift-issue': flagInput(
+    'false',
+    'mode drift with github-token (issues: write): keep one GitHub issue per target project while it drifts from the package: opened when drift is found, updated in place on each run, closed when the drift is gone.'
+  ),
   'strict-schemas': flagInput(
     'false',
     "validate / package-dir: treat what Qlik's published JSON Schemas say (unknown keys, enum values they do not list, keys they require) as errors instead of warnings. The schemas lag behind Qlik's exporter: real exports carry keys they do not list."
