@@ -16,7 +16,7 @@ describe('CLI', () => {
       expect(out).toContain(envName(s.name))
     }
     expect(helpText()).toContain(
-      'Exit codes: 0 success (validate: valid), 1 the promotion failed (validate: invalid), 2 bad input (found before any request to a tenant).'
+      'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant).'
     )
   })
 

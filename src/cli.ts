@@ -23,10 +23,11 @@ export function helpText(): string {
     return `  ${flag}${s.description}${def}\n  ${' '.repeat(width)}env: ${envName(s.name)}${s.secret ? ' (secret: prefer the variable to the flag)' : ''}`
   })
   return [
-    'Usage: qlik-di-promote [promote|export|deploy|validate] [options]',
+    `Usage: qlik-di-promote [${MODES.join('|')}] [options]`,
     '',
     'Promote a Qlik Talend Cloud data integration project from a source tenant to a target tenant.',
     'Check a project folder offline (no tenant): qlik-di-promote validate --package-dir DIR',
+    'Compare a target with git, reads only: qlik-di-promote drift --package-dir DIR --target-tenant ...',
     'Every option can also be given as an environment variable; flags win.',
     '',
     ...lines,
@@ -34,7 +35,7 @@ export function helpText(): string {
     `  ${'--help'.padEnd(width)}Show this help.`,
     '',
     'Boolean options take --name, --name=false or --no-name.',
-    'Exit codes: 0 success (validate: valid), 1 the promotion failed (validate: invalid), 2 bad input (found before any request to a tenant).'
+    'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant).'
   ].join('\n')
 }
 
