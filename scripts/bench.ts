@@ -11,7 +11,10 @@
  *   (scripts/bench-validate.ts): time linear in files, peak RSS <= 250 MB.
  * - set: a projects file as a graph (scripts/bench-set.ts): independent projects side by side within
  *   1.3x the longest one, peak RSS within 1.5x of one project's, a chain as fast as before.
- * Flags: --quick (shorter promotion actions), --only=polling|model|promotion|validate|set|startup|memory.
+ * - states: the check before the first write on an existing 1,000-task target with Qlik's limits
+ *   (scripts/bench-states.ts): seconds, no 429.
+ * Flags: --quick (shorter promotion actions),
+ *   --only=polling|model|promotion|validate|set|states|startup|memory.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -29,6 +32,7 @@ import { Simulator } from '../src/simulator/server.js'
 import { measure, STRATEGIES } from './bench-polling.js'
 import { generateFolder, validateRun } from './bench-validate.js'
 import { setBench, type SetRun } from './bench-set.js'
+import { statesBench } from './bench-states.js'
 import { defaultPolling, fixedPolling, MODEL_PROFILES, simulate } from './poll-model.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
@@ -381,6 +385,20 @@ if (section('set')) {
   console.log(
     `${many.projects} independent projects take ${ratio.toFixed(2)}x one project's time (target <= 1.3x) ${pass(ratio <= 1.3)}, ${mem.toFixed(2)}x its peak RSS (target <= 1.5x) ${pass(mem <= 1.5)}; the chain takes ${(chain4.ms / chain1.ms).toFixed(2)}x with max-parallel 4 as with 1 (target ~1x) ${pass(chain4.ms / chain1.ms <= 1.1)}`
   )
+}
+if (section('states')) {
+  console.log(
+    "\nCheck before the first write on an existing 1,000-task target (CLI bundle, Qlik's limits: runtime state 120/min over 5 minutes)"
+  )
+  console.log('| options | tasks | check step | states read | 429 answers | running-tasks check |')
+  console.log('| --- | --- | --- | --- | --- | --- |')
+  const runs = await statesBench(ROOT)
+  for (const r of runs)
+    console.log(
+      `| ${r.label} | ${r.tasks} | ${fmt(r.checkMs)} | ${r.stateReads} | ${r.rateLimited} | ${r.guard} |`
+    )
+  const ok = runs.every((r) => r.checkMs < 10_000 && r.rateLimited === 0)
+  console.log(`The check takes seconds with no 429 (target < 10 s, 0) ${pass(ok)}`)
 }
 const s = section('startup') ? startup() : undefined
 if (s) {

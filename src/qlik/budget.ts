@@ -60,6 +60,21 @@ export class RequestBudget {
     return Math.max(1, Math.floor((this.perMinute[tier] * this.windowMs) / 60_000))
   }
 
+  /** The window in words: "5 minutes". */
+  get window(): string {
+    return this.windowMs >= 60_000
+      ? `${this.windowMs / 60_000} minutes`
+      : `${this.windowMs / 1000} s`
+  }
+
+  /** How many requests of a tier can be sent now without waiting. */
+  available(tier: Tier): number {
+    const now = this.clock.now()
+    if ((this.blockedUntil.get(tier) ?? 0) > now) return 0
+    const recent = (this.sent.get(tier) ?? []).filter((t) => t > now - this.windowMs).length
+    return Math.max(0, this.limit(tier) - recent)
+  }
+
   /** Wait until the tier has room, then count one request. */
   async take(tier: Tier): Promise<void> {
     for (;;) {
@@ -78,7 +93,7 @@ export class RequestBudget {
       } else if (times.length >= this.limit(tier)) {
         // a little after the oldest leaves the window: the tenant's clock counts it on arrival
         wait = (times[0] as number) + this.windowMs + Math.min(1000, this.windowMs / 50) - now
-        why = `this run has sent the ${this.limit(tier)} ${TIER_WORDS[tier]} requests Qlik allows per ${this.windowMs / 60_000} minutes (${this.perMinute[tier]}/min)`
+        why = `this run has sent the ${this.limit(tier)} ${TIER_WORDS[tier]} requests Qlik allows per ${this.window} (${this.perMinute[tier]}/min)`
       }
       if (wait <= 0) {
         times.push(now)

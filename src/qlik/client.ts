@@ -102,6 +102,11 @@ export class QlikClient {
   readonly baseUrl: string
   readonly host: string
   readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byRoute: {} }
+
+  /** The run's budget for this tenant and credential, if it has one. */
+  get budget(): RequestBudget | undefined {
+    return this.options.budget
+  }
   private readonly opts: Required<
     Pick<
       QlikClientOptions,
