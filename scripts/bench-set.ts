@@ -4,12 +4,11 @@
  * time, peak RSS within 1.5x of one project's), and a chain of three with max-parallel 1 and 4
  * (target: the same time: a chain cannot go side by side).
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
-import type { RunReport } from '../src/pipeline/report.js'
+import { runCli } from './bench-cli.js'
 import type { SimulatorConfigInput } from '../src/simulator/config.js'
 import { Simulator } from '../src/simulator/server.js'
 
@@ -55,13 +54,9 @@ async function runSet(
   writeFileSync(file, stringify({ projects: entries }))
   const dev = sim.tenantInfo('dev')
   const prod = sim.tenantInfo('prod')
-  const t0 = process.hrtime.bigint()
-  const child = spawn(
-    process.execPath,
+  const { code, ms, maxRssMb, report } = await runCli(
+    root,
     [
-      '--import',
-      join(root, 'scripts/bench-rss.mjs'),
-      join(root, 'dist/cli/index.js'),
       '--source-tenant',
       dev.url,
       '--target-tenant',
@@ -71,25 +66,10 @@ async function runSet(
       '--projects-file',
       file,
       '--max-parallel',
-      String(maxParallel),
-      '--report-path',
-      join(dir, 'report.json')
+      String(maxParallel)
     ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        QLIK_SOURCE_API_KEY: dev.apiKey,
-        QLIK_TARGET_API_KEY: prod.apiKey,
-        QLIK_ARTIFACT_DIR: join(dir, 'a')
-      },
-      stdio: ['ignore', 'ignore', 'pipe']
-    }
+    { dir, dev, prod, rss: true }
   )
-  let err = ''
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const code = await new Promise<number | null>((r) => child.on('close', r))
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport
   const each = (report.projectReports ?? []).map(
     (x) => Date.parse(x.report.finishedAt ?? '') - Date.parse(x.report.startedAt)
   )
@@ -97,7 +77,7 @@ async function runSet(
     label,
     projects: entries.length,
     ms,
-    maxRssMb: Number(/BENCH_MAXRSS_KB (\d+)/.exec(err)?.[1] ?? 'NaN') / 1024,
+    maxRssMb,
     longestMs: Math.max(...each),
     ok: code === 0
   }

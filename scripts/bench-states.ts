@@ -3,12 +3,11 @@
  * Qlik's default limits on both sides (runtime state 120/min over 5 minutes): how long the checks
  * step takes, how many runtime states were read, how many 429s the tenant answered.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import type { RunReport } from '../src/pipeline/report.js'
+import { runCli } from './bench-cli.js'
 import type { SimulatorConfigInput } from '../src/simulator/config.js'
 import { Simulator } from '../src/simulator/server.js'
 
@@ -54,10 +53,9 @@ export async function statesBench(root: string, tasks = 1000): Promise<StatesRun
       const dev = sim.tenantInfo('dev')
       const prod = sim.tenantInfo('prod')
       const dir = mkdtempSync(join(tmpdir(), 'qdp-bench-states-'))
-      const child = spawn(
-        process.execPath,
+      const { report } = await runCli(
+        root,
         [
-          join(root, 'dist/cli/index.js'),
           '--source-tenant',
           dev.url,
           '--source-project',
@@ -69,22 +67,10 @@ export async function statesBench(root: string, tasks = 1000): Promise<StatesRun
           '--bindings',
           '{"platformConnection": "{{id(connection, PROD_DATA.snowflake_prod)}}"}',
           '--dry-run',
-          ...extra,
-          '--report-path',
-          join(dir, 'report.json')
+          ...extra
         ],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            QLIK_SOURCE_API_KEY: dev.apiKey,
-            QLIK_TARGET_API_KEY: prod.apiKey,
-            QLIK_ARTIFACT_DIR: join(dir, 'a')
-          },
-          stdio: 'ignore'
-        }
+        { dir, dev, prod }
       )
-      await new Promise((r) => child.on('close', r))
-      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport
       const step = report.steps.find((s) => s.name.startsWith('Check before'))
       const log = sim.requests({ tenant: 'prod' })
       out.push({

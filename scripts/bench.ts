@@ -16,7 +16,7 @@
  * Flags: --quick (shorter promotion actions),
  *   --only=polling|model|promotion|validate|set|states|startup|memory.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,6 +33,7 @@ import { measure, STRATEGIES } from './bench-polling.js'
 import { generateFolder, validateRun } from './bench-validate.js'
 import { setBench, type SetRun } from './bench-set.js'
 import { statesBench } from './bench-states.js'
+import { runCli } from './bench-cli.js'
 import { defaultPolling, fixedPolling, MODEL_PROFILES, simulate } from './poll-model.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
@@ -239,12 +240,9 @@ async function memory(): Promise<{ packageBytes: number; maxRssMb: number; ok: b
     const dev = sim.tenantInfo('dev')
     const prod = sim.tenantInfo('prod')
     const dir = mkdtempSync(join(tmpdir(), 'qdp-bench-mem-'))
-    const child = spawn(
-      process.execPath,
+    const { code, maxRssMb, report } = await runCli(
+      ROOT,
       [
-        '--import',
-        join(ROOT, 'scripts/bench-rss.mjs'),
-        join(ROOT, 'dist/cli/index.js'),
         '--source-tenant',
         dev.url,
         '--source-project',
@@ -256,27 +254,11 @@ async function memory(): Promise<{ packageBytes: number; maxRssMb: number; ok: b
         '--bindings',
         join(ROOT, 'examples/bindings/prod.yaml'),
         '--poll-interval',
-        '0.1',
-        '--report-path',
-        join(dir, 'report.json')
+        '0.1'
       ],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          QLIK_SOURCE_API_KEY: dev.apiKey,
-          QLIK_TARGET_API_KEY: prod.apiKey,
-          QLIK_ARTIFACT_DIR: join(dir, 'a'),
-          PROD_DATABASE: 'ANALYTICS'
-        },
-        stdio: ['ignore', 'ignore', 'pipe']
-      }
+      { dir, dev, prod, env: { PROD_DATABASE: 'ANALYTICS' }, rss: true }
     )
-    let err = ''
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const code = await new Promise<number | null>((r) => child.on('close', r))
-    const rss = Number(/BENCH_MAXRSS_KB (\d+)/.exec(err)?.[1] ?? 'NaN')
-    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport
-    return { packageBytes: report.package?.bytes ?? 0, maxRssMb: rss / 1024, ok: code === 0 }
+    return { packageBytes: report.package?.bytes ?? 0, maxRssMb, ok: code === 0 }
   } finally {
     await sim.close()
   }
