@@ -32,7 +32,7 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
   {
     name: 'unchanged',
     description:
-      'skip-unchanged: true when the target already equalled the package and nothing was sent (a set: every project).'
+      'skip-unchanged: true when the target already equalled the package and nothing was sent (a set: every project); empty otherwise.'
   },
   {
     name: 'backup-artifact-name',
@@ -56,9 +56,9 @@ export function outputsOf(r: RunReport, reportPath: string): Record<string, stri
     'report-path': reportPath,
     'plan-path': r.planPath ?? '',
     drifted: r.drift ? String(r.drift.drifted) : '',
-    unchanged: String(
-      r.projects ? r.projects.every((p) => p.state === 'unchanged') : (r.unchanged ?? false)
-    ),
+    unchanged: (r.projects ? r.projects.every((p) => p.state === 'unchanged') : r.unchanged)
+      ? 'true'
+      : '',
     'backup-artifact-name': r.backup?.name ?? ''
   }
 }

@@ -231,6 +231,21 @@ export class QlikClient {
         bytes = new Uint8Array(await res.body.arrayBuffer())
       } catch (e) {
         const why = networkReason(e)
+        // the tenant cannot be reached at all (a host that does not resolve, nothing listening, the
+        // wrong scheme): one retry at most, then the words that point at the fix
+        const unreachable = unreachableHint(e, this.baseUrl, this.tenant)
+        if (unreachable) {
+          if (unreachable.retry && attempt < 2) {
+            await this.backoff(attempt, spec, why)
+            attempt += 1
+            continue
+          }
+          const d = this.details(spec, { outcomeUnknown: false })
+          throw new QlikApiError(
+            `Cannot reach the ${this.tenant} tenant ${this.host} (${spec.method} ${spec.path}): ${unreachable.reason}. ${unreachable.fix}`,
+            d
+          )
+        }
         if (spec.idempotent && attempt < this.opts.maxAttempts) {
           await this.backoff(attempt, spec, why)
           attempt += 1
@@ -325,6 +340,47 @@ export function tokenLifetime(
         : NaN
   if (Number.isFinite(ms) && ms > now) return (ms - now) / 1000
   return 3600
+}
+
+/**
+ * A failure that means the tenant is not reachable at this URL, with what to check: retrying five
+ * times over a quarter of a minute would only hide it.
+ */
+export function unreachableHint(
+  e: unknown,
+  baseUrl: string,
+  side: string
+): { reason: string; fix: string; retry: boolean } | undefined {
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } }
+  const code = err.cause?.code ?? err.code ?? ''
+  const msg = `${err.cause?.message ?? ''} ${err.message ?? ''}`
+  const u = new URL(baseUrl)
+  const input = `'${side}-tenant'`
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return {
+      reason: `the host name ${u.hostname} does not resolve (${code})`,
+      fix: `Check the tenant host name (input ${input}, e.g. acme.eu.qlikcloud.com) and the runner's network (DNS, proxy).`,
+      retry: code === 'EAI_AGAIN'
+    }
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+    return {
+      reason: `nothing answers at ${u.host} (${code})`,
+      fix: `Check the tenant URL (input ${input}) and the runner's network (firewall, proxy).`,
+      retry: true
+    }
+  if (/wrong version number|WRONG_VERSION_NUMBER|packet length too long/i.test(`${code} ${msg}`))
+    return {
+      reason: `it answered in plain HTTP to an https:// request`,
+      fix: `Use http://${u.host} in input ${input} if this is a local simulator; Qlik Cloud tenants speak https:// only.`,
+      retry: false
+    }
+  if (u.protocol === 'http:' && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'))
+    return {
+      reason: `the connection was closed without an answer to a plain http:// request (${code})`,
+      fix: `If the tenant speaks HTTPS, use https://${u.host} in input ${input}.`,
+      retry: true
+    }
+  return undefined
 }
 
 function networkReason(e: unknown): string {
