@@ -20,6 +20,16 @@ describe('CLI', () => {
     )
   })
 
+  it('a misspelled flag or command says what was meant', () => {
+    expect(() => parseArgv(['deploy', '--targt-tenant', 'x'], {})).toThrow(
+      'Unknown option --targt-tenant (did you mean --target-tenant?).'
+    )
+    expect(() => parseArgv(['drfit'], {})).toThrow(
+      `Unknown command "drfit" (did you mean 'drift'?): use one of promote, export, deploy, validate, drift (or --mode).`
+    )
+    expect(() => parseArgv(['--zzz'], {})).toThrow('Unknown option --zzz.')
+  })
+
   it('reads flags over environment variables; boolean flags take --x, --x=false and --no-x', () => {
     const { raw } = parseArgv(
       [

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { didYouMean } from './util/similar.js'
 import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
@@ -55,7 +56,7 @@ export function parseArgv(
   if (first !== undefined && !first.startsWith('-')) {
     if (!(MODES as readonly string[]).includes(first))
       throw new OptionsError([
-        `Unknown command "${first}": use one of ${MODES.join(', ')} (or --mode); see --help.`
+        `Unknown command "${first}"${didYouMean(first, MODES)}: use one of ${MODES.join(', ')} (or --mode).`
       ])
     raw.mode = first
     argv = argv.slice(1)
@@ -74,9 +75,7 @@ export function parseArgv(
     }
     const m = /^--(no-)?([a-z0-9-]+)(?:=(.*))?$/s.exec(arg)
     if (!m)
-      throw new OptionsError([
-        `Unexpected argument "${arg}". Options look like --name value; see --help.`
-      ])
+      throw new OptionsError([`Unexpected argument "${arg}". Options look like --name value.`])
     const [, no, name, inline] = m as unknown as [
       string,
       string | undefined,
@@ -84,7 +83,12 @@ export function parseArgv(
       string | undefined
     ]
     if (!OPTION_SPECS.some((s) => s.name === name))
-      throw new OptionsError([`Unknown option --${name}; see --help.`])
+      throw new OptionsError([
+        `Unknown option --${name}${didYouMean(
+          name,
+          OPTION_SPECS.map((o) => o.name)
+        ).replace(/'([^']+)'/, '--$1')}.`
+      ])
     if (no) {
       if (!BOOLEAN.has(name))
         throw new OptionsError([`--no-${name}: ${name} is not a true/false option.`])

@@ -213,3 +213,11 @@ const realExports = join(ROOT, '..', 'shared', 'real-exports')
     expect(strict.some((r) => r.code === 1 && /\(schema [a-z.]+\.json\)/.test(r.out))).toBe(true)
   }
 )
+
+it('a misspelled input in the workflow is named, with the input it resembles', async () => {
+  const r = await runAction({ mode: 'validate', 'package-dir': example, 'strict-schema': 'true' })
+  expect(r.code).toBe(0)
+  expect(r.stdout).toContain(
+    "::warning::Input 'strict-schema' is not an input of this action (did you mean 'strict-schemas'?): it is ignored."
+  )
+})

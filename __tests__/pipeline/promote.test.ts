@@ -91,7 +91,7 @@ describe('promote pipeline against the simulator', () => {
     const strict = await runPromote(sim, { bindings: typo })
     expect(strict.report.outcome).toBe('failed')
     expect(strict.report.error).toContain(
-      '1 variable(s) the package does not declare (probable typos): platformConection'
+      "1 variable(s) the package does not declare (probable typos): platformConection (did you mean 'platformConnection'?)"
     )
     expect(writes('prod')).toEqual([])
     const lax = await runPromote(sim, { bindings: typo, 'strict-bindings': 'false' })

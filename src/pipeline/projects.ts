@@ -5,7 +5,7 @@ import type { Options } from '../options.js'
 import { slug } from './context.js'
 import { InputError } from './errors.js'
 import type { RunReport } from './report.js'
-import { similar } from '../util/similar.js'
+import { didYouMean } from '../util/similar.js'
 
 /**
  * Several projects in dependency order (`projects-file`): a YAML list of projects, each with its
@@ -230,11 +230,6 @@ export function selectEntries(
     for (const n of only) add(n)
   }
   return entries.filter((e) => chosen.has(e.name))
-}
-
-function didYouMean(name: string, names: string[]): string {
-  const near = names.find((n) => similar(n, name))
-  return near ? ` (did you mean '${near}'?)` : ''
 }
 
 /** Upstream entries this run leaves out (only): their target ids are looked up by name. */

@@ -344,7 +344,9 @@ export function tokenLifetime(
 
 /**
  * A failure that means the tenant is not reachable at this URL, with what to check: retrying five
- * times over a quarter of a minute would only hide it.
+ * times over a quarter of a minute would only hide it. Each of these happens before the request is
+ * sent (name lookup, connect, TLS handshake), so even a write is safe to try once more; a reset
+ * during a request is not one of them (its outcome is unknown).
  */
 export function unreachableHint(
   e: unknown,
@@ -373,12 +375,6 @@ export function unreachableHint(
       reason: `it answered in plain HTTP to an https:// request`,
       fix: `Use http://${u.host} in input ${input} if this is a local simulator; Qlik Cloud tenants speak https:// only.`,
       retry: false
-    }
-  if (u.protocol === 'http:' && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'))
-    return {
-      reason: `the connection was closed without an answer to a plain http:// request (${code})`,
-      fix: `If the tenant speaks HTTPS, use https://${u.host} in input ${input}.`,
-      retry: true
     }
   return undefined
 }

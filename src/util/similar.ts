@@ -24,3 +24,18 @@ export function similar(a: string, b: string): boolean {
   if (x.includes(y) || y.includes(x)) return true
   return editDistance(x, y) <= Math.max(2, Math.floor(Math.min(x.length, y.length) / 4))
 }
+
+/** ` (did you mean 'x'?)` for the closest similar candidate, or '' when none is close. */
+export function didYouMean(name: string, candidates: Iterable<string>): string {
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const c of candidates) {
+    if (c === name || !similar(c, name)) continue
+    const d = editDistance(c.toLowerCase(), name.toLowerCase())
+    if (d < bestDistance) {
+      best = c
+      bestDistance = d
+    }
+  }
+  return best === undefined ? '' : ` (did you mean '${best}'?)`
+}

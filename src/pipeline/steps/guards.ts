@@ -1,3 +1,4 @@
+import { didYouMean } from '../../util/similar.js'
 import type { PackageInfo } from '../../package/package.js'
 import { normalizePlatform } from '../../package/enums.js'
 import type { Project } from '../../qlik/api.js'
@@ -89,7 +90,7 @@ export async function runGuards(
           check: 'bindings: no undeclared variable',
           status: strict ? 'failed' : 'warning',
           detail:
-            `the bindings name ${b.unknown.length} variable(s) the package does not declare (probable typos): ${b.unknown.join(', ')}. ` +
+            `the bindings name ${b.unknown.length} variable(s) the package does not declare (probable typos): ${b.unknown.map((u) => `${u}${didYouMean(u, info.declared)}`).join(', ')}. ` +
             `The package declares: ${info.declared.join(', ')}.${strict ? ' Fix the names, or set strict-bindings to false to send them anyway' : ''}`
         }
       : { check: 'bindings: no undeclared variable', status: 'passed', detail: 'none' }
