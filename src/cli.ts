@@ -130,8 +130,12 @@ export async function main(
     }
     throw e
   }
+  // validate checks files offline: it writes a report only when asked (--report-path)
   const reportPath =
-    options.reportPath || join(env.QLIK_ARTIFACT_DIR || localDir(env), 'report.json')
+    options.reportPath ||
+    (options.mode === 'validate'
+      ? undefined
+      : join(env.QLIK_ARTIFACT_DIR || localDir(env), 'report.json'))
   const report = await runPipeline(
     {
       options,
@@ -142,7 +146,7 @@ export async function main(
     },
     reportPath
   )
-  const outputs = outputsOf(report, reportPath)
+  const outputs = outputsOf(report, reportPath ?? '')
   const verdict =
     options.mode === 'validate'
       ? report.outcome === 'succeeded'

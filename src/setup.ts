@@ -152,11 +152,14 @@ export function createPipeline(input: SetupInput): {
 }
 
 /**
- * Build the pipeline, run it, close its connections and write the JSON report to `reportPath` (and,
+ * Build the pipeline, run it, close its connections and write the JSON report to `reportPath`, if any (and,
  * for a dry run, the release plan beside it: qlik-di-promote-plan.md and .json).
  * A report that cannot be written is a warning, not a failure of the promotion.
  */
-export async function runPipeline(given: SetupInput, reportPath: string): Promise<RunReport> {
+export async function runPipeline(
+  given: SetupInput,
+  reportPath: string | undefined
+): Promise<RunReport> {
   const input: SetupInput = {
     ...given,
     budgets: given.budgets ?? new BudgetRegistry(given.clock, (m) => given.reporter.info(m))
@@ -183,7 +186,7 @@ export async function runPipeline(given: SetupInput, reportPath: string): Promis
   const report = input.options.projectsFile
     ? await runSet(input, runOne)
     : await runOne(input.options)
-  writeReport(input, report, reportPath)
+  if (reportPath) writeReport(input, report, reportPath)
   return report
 }
 

@@ -3,7 +3,7 @@
  * and line, package-dir deploy, export-dir) and dist/cli/index.js (`validate`, exit 0 / 1 / 2).
  */
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
@@ -142,6 +142,11 @@ it('the CLI validate command: 0 valid, 1 invalid with every problem, 2 not a fol
   const zip = await cli(['validate', '--zip-path', join(ws, 'project', 'qtcp_project.yaml')], ws)
   expect(zip.code).toBe(2)
   expect(zip.out).toContain('is not a ZIP archive')
+  // validate writes nothing unless asked: no report beside the project, none in the artifact dir
+  expect(readdirSync(ws).sort()).toEqual(['project'])
+  const asked = await cli(['validate', '--package-dir', 'project', '--report-path', 'r.json'], ws)
+  expect(asked.out).toContain(`report-path: r.json`)
+  expect(existsSync(join(ws, 'r.json'))).toBe(true)
 }, 60000)
 
 it('a dry run through the bundle writes the release plan to plan-path (Markdown and JSON)', async () => {

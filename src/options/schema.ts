@@ -243,7 +243,7 @@ export const optionsSchema = z.strictObject({
     'Export the existing target project before importing over it, and keep it as an artifact.'
   ),
   'report-path': textInput(
-    'Where to write the JSON report of the run (default: a file in the runner temp directory).'
+    'Where to write the JSON report of the run. Default: the action writes qlik-di-promote-report.json in the runner temp directory; the command line writes .qlik-di-promote/report.json in the working directory (or report.json in QLIK_ARTIFACT_DIR), and nothing for validate.'
   )
 })
 
