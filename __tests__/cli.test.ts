@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { jest } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +19,15 @@ describe('CLI', () => {
     expect(helpText()).toContain(
       'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant).'
     )
+  })
+
+  it('--version prints package.json version (src/version.ts is generated from it)', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
+    let out = ''
+    expect(await main(['--version'], {}, (s) => (out += s))).toBe(0)
+    expect(out).toBe(`${pkg.version}\n`)
   })
 
   it('a misspelled flag or command says what was meant', () => {

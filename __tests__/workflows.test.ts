@@ -72,7 +72,8 @@ it('the release workflow runs on version tags and moves the major tag', () => {
   const text = readFileSync(join(ROOT, '.github/workflows/release.yml'), 'utf8')
   const doc = parse(text) as { on: { push: { tags: string[] } }; permissions: object }
   expect(doc.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+'])
-  expect(doc.permissions).toEqual({ contents: 'write' })
+  expect(doc.permissions).toEqual({ contents: 'write', 'id-token': 'write' })
+  expect(text).toContain('npm publish --provenance --access public')
   expect(text).toContain('git push --force origin "refs/tags/$major"')
   // the CHANGELOG has a section the release notes can be cut from
   expect(readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8')).toMatch(

@@ -1,5 +1,5 @@
 /**
- * `npm run generate`: writes action.yml (from src/options.ts and src/outputs.ts) and
+ * `npm run generate`: writes src/version.ts (package.json's version, for --version), action.yml (from src/options.ts and src/outputs.ts) and
  * schemas/bindings.schema.json (from the zod schema the bindings loader uses) and the README's
  * inputs and outputs tables. Tests check all three.
  */
@@ -44,3 +44,11 @@ writeFileSync(
 
 const readme = new URL('../README.md', import.meta.url)
 writeFileSync(readme, withTables(readFileSync(readme, 'utf8')))
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
+writeFileSync(
+  new URL('../src/version.ts', import.meta.url),
+  `// Generated from package.json by \`npm run generate\`; a test checks it.\nexport const VERSION = '${pkg.version}'\n`
+)

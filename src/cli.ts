@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { didYouMean } from './util/similar.js'
+import { VERSION } from './version.js'
 import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
@@ -34,6 +35,7 @@ export function helpText(): string {
     ...lines,
     `  ${'--verbose'.padEnd(width)}Show debug lines (request log).`,
     `  ${'--help'.padEnd(width)}Show this help.`,
+    `  ${'--version'.padEnd(width)}Print the version.`,
     '',
     'Boolean options take --name, --name=false or --no-name.',
     'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant).'
@@ -43,7 +45,7 @@ export function helpText(): string {
 export function parseArgv(
   argv: string[],
   env: NodeJS.ProcessEnv
-): { raw: RawOptions; help: boolean; verbose: boolean } {
+): { raw: RawOptions; help: boolean; verbose: boolean; version: boolean } {
   const raw: RawOptions = {}
   for (const s of OPTION_SPECS) {
     const v = env[envName(s.name)]
@@ -51,6 +53,7 @@ export function parseArgv(
   }
   let help = false
   let verbose = false
+  let version = false
   // `qlik-di-promote validate --package-dir DIR`: a leading command is the mode
   const first = argv[0]
   if (first !== undefined && !first.startsWith('-')) {
@@ -67,6 +70,10 @@ export function parseArgv(
     const arg = argv[i] as string
     if (arg === '--help' || arg === '-h') {
       help = true
+      continue
+    }
+    if (arg === '--version' || arg === '-V') {
+      version = true
       continue
     }
     if (arg === '--verbose') {
@@ -106,7 +113,7 @@ export function parseArgv(
       i += 1
     }
   }
-  return { raw, help, verbose }
+  return { raw, help, verbose, version }
 }
 
 export async function main(
@@ -120,6 +127,10 @@ export async function main(
     parsed = parseArgv(argv, env)
     if (parsed.help) {
       out(`${helpText()}\n`)
+      return 0
+    }
+    if (parsed.version) {
+      out(`${VERSION}\n`)
       return 0
     }
     options = parseOptions(parsed.raw)
