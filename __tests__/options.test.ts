@@ -299,6 +299,63 @@ describe('README', () => {
     })
     expect(readme).toBe(fresh)
   })
+  it('groups every input exactly once', async () => {
+    const { INPUT_GROUPS } = await import('../src/docs.js')
+    const grouped = INPUT_GROUPS.flatMap((g) => g.inputs)
+    expect([...grouped].sort()).toEqual(OPTION_SPECS.map((s) => s.name).sort())
+    expect(new Set(grouped).size).toBe(grouped.length)
+  })
+  it('says truly which modes require an input (each claim checked with the input left out)', async () => {
+    const { REQUIRED_FOR } = await import('../src/docs.js')
+    const source = {
+      'source-tenant': 'dev.example.com',
+      'source-api-key': 'k-0123456789',
+      'source-project': 'P'
+    }
+    const target = {
+      'target-tenant': 'prod.example.com',
+      'target-api-key': 'k-0123456789',
+      'target-space': 'S'
+    }
+    const valid: Record<string, Record<string, string>> = {
+      promote: { mode: 'promote', ...source, ...target },
+      export: { mode: 'export', ...source },
+      deploy: { mode: 'deploy', ...target, 'zip-path': 'p.zip' },
+      drift: { mode: 'drift', ...target, 'zip-path': 'p.zip' }
+    }
+    const problemsWithout = (raw: Record<string, string>, input: string): string[] => {
+      const { [input]: _gone, ...rest } = raw
+      void _gone
+      try {
+        parseOptions(rest)
+        return []
+      } catch (e) {
+        return (e as OptionsError).problems
+      }
+    }
+    for (const [input, modes] of Object.entries(REQUIRED_FOR)) {
+      if (input === 'github-token' || modes.includes('one of')) continue
+      for (const mode of modes.split(/[ ,]+/).filter((m) => m in valid)) {
+        expect(problemsWithout(valid[mode]!, input).join(' ')).toContain(`'${input}'`)
+      }
+    }
+    // the package inputs: deploy and drift need one of them
+    for (const mode of ['deploy', 'drift']) {
+      const said = problemsWithout(valid[mode]!, 'zip-path').join(' ')
+      for (const input of ['zip-path', 'package-dir', 'artifact-name'])
+        expect(said).toContain(`'${input}'`)
+    }
+    // github-token with artifact-run-id and with drift-issue
+    expect(
+      problemsWithout(
+        { ...valid.deploy!, 'artifact-name': 'a', 'zip-path': '', 'artifact-run-id': '12' },
+        'github-token'
+      ).join(' ')
+    ).toContain("'github-token'")
+    expect(
+      problemsWithout({ ...valid.drift!, 'drift-issue': 'true' }, 'github-token').join(' ')
+    ).toContain("'github-token'")
+  })
   it('shows the two set-up commands', () => {
     expect(readme).toContain('npm ci && npm run demo')
     expect(readme).toContain('npm test')

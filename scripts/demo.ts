@@ -137,23 +137,35 @@ try {
       env
     )
   }
-  process.stdout.write('\nIn the prod simulator now:\n')
+  process.stdout.write('\n== In the prod simulator now ==\n')
   for (const project of sim.state('prod').projects) {
-    const runs = project.tasks.map((t) => {
+    const ready = project.tasks.filter((t) => t.prepared && t.validated).length
+    process.stdout.write(
+      `\n${project.name} (${project.id}): ${ready} of ${project.tasks.length} tasks prepared and validated\n`
+    )
+    for (const t of project.tasks) {
       const run = t.runs.at(-1)
       const state = !run
         ? 'not run'
         : run.stoppedAt !== undefined
           ? 'stopped'
           : run.endsAt === undefined
-            ? 'RUNNING (continuous)'
-            : run.outcome
-      return `${t.name}: ${state}`
-    })
-    process.stdout.write(
-      `  project '${project.name}' (${project.id}): ${project.tasks.filter((t) => t.prepared && t.validated).length}/${project.tasks.length} tasks prepared and validated; ${runs.join(', ')}\n`
-    )
+            ? 'running (continuous)'
+            : (run.outcome ?? '').toLowerCase()
+      process.stdout.write(`  - ${t.name}: ${state}\n`)
+    }
   }
+  process.stdout.write(
+    [
+      '',
+      '== Where to look ==',
+      `  reports (JSON, one per run): ${work}/*.json`,
+      `  package artifacts and manifests: ${join(work, 'artifacts')}`,
+      '  in a GitHub workflow the same runs write the job summary, the report-path output and a',
+      '  workflow artifact; see README.md (Quick start) to set one up.',
+      ''
+    ].join('\n')
+  )
 } finally {
   await sim.close()
 }

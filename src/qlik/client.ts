@@ -391,7 +391,7 @@ function networkReason(e: unknown): string {
 function hintFor(status: number, auth: TokenSource): string {
   if (status === 401) return `. ${auth.refused}`
   if (status === 403)
-    return '. The credential lacks permission: it needs rights on the project and its space.'
+    return ". The credential lacks permission: it needs a role on the project's space (Can view to read and export, Can edit to deploy, Can operate to run tasks; see the README, Permissions)."
   if (status === 429) return '. The tenant kept rate-limiting; try again later.'
   return ''
 }
