@@ -91,11 +91,13 @@ describe('CLI', () => {
     ]
     try {
       let out = ''
-      expect(await main(deploy(join(dir, 'nope.zip')), {}, (s) => (out += s))).toBe(2)
+      // reports go to a temporary folder, not into the repository
+      const env = { QLIK_ARTIFACT_DIR: join(dir, 'out') }
+      expect(await main(deploy(join(dir, 'nope.zip')), env, (s) => (out += s))).toBe(2)
       expect(out).toContain("Input 'zip-path': no file")
       expect(out).toContain('Nothing was changed on the target tenant 127.0.0.1:9')
       out = ''
-      expect(await main(deploy(dir), {}, (s) => (out += s))).toBe(2)
+      expect(await main(deploy(dir), env, (s) => (out += s))).toBe(2)
       expect(out).toContain('is not a file (a directory?)')
       expect(out).not.toContain('EISDIR')
       const { zipSync } = await import('fflate')
@@ -103,7 +105,7 @@ describe('CLI', () => {
       writeFileSync(join(dir, 'p.zip'), zip)
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ packageSha256: '0'.repeat(64) }))
       out = ''
-      expect(await main(deploy(join(dir, 'p.zip')), {}, (s) => (out += s))).toBe(2)
+      expect(await main(deploy(join(dir, 'p.zip')), env, (s) => (out += s))).toBe(2)
       expect(out).toContain('it was changed after the export')
     } finally {
       err.mockRestore()
