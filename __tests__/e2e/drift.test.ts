@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { strFromU8, strToU8 } from 'fflate'
 import type { Simulator } from '../../src/simulator/server.js'
@@ -44,7 +46,9 @@ afterEach(async () => {
 })
 
 async function cli(args: string[], env: Record<string, string>) {
+  // in a folder of its own: the command line writes its report into the working directory
   const child = spawn(E2E_NODE, [join(ROOT, 'dist/cli/index.js'), ...args], {
+    cwd: mkdtempSync(join(tmpdir(), 'qdp-drift-cli-')),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
