@@ -35,7 +35,7 @@ export const bindingsFileSchema = z
 export function bindingsJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(bindingsFileSchema),
-    $id: 'https://github.com/owner/qlik-di-promote/schemas/bindings.schema.json',
+    $id: 'https://raw.githubusercontent.com/owner/qlik-di-promote/v1/schemas/bindings.schema.json',
     title: 'qlik-di-promote bindings file'
   }
 }

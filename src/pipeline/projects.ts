@@ -75,7 +75,7 @@ export type ProjectEntry = z.output<typeof entrySchema>
 export function projectsJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(projectsFileSchema, { io: 'input' }),
-    $id: 'https://github.com/owner/qlik-di-promote/schemas/projects.schema.json',
+    $id: 'https://raw.githubusercontent.com/owner/qlik-di-promote/v1/schemas/projects.schema.json',
     title: 'qlik-di-promote projects file'
   }
 }
