@@ -4,7 +4,9 @@ import { z } from 'zod'
 import type { Options } from '../options.js'
 import { slug } from './context.js'
 import { InputError } from './errors.js'
-import type { RunReport } from './report.js'
+import type { ProjectOutcome, RunReport } from './report.js'
+
+export type { ProjectOutcome }
 import { didYouMean } from '../util/similar.js'
 
 /**
@@ -187,17 +189,6 @@ export function entryOptions(
     artifactName: base.artifactName ? `${base.artifactName}-${slug(e.name)}` : '',
     upstreamProjects: upstream
   }
-}
-
-export interface ProjectOutcome {
-  name: string
-  state: 'done' | 'unchanged' | 'failed' | 'not-started'
-  /** mode drift: the target differs from the package. */
-  drifted?: boolean
-  targetProjectId?: string
-  error?: string
-  /** Why a project did not start (an upstream failed, the set stopped after a failure). */
-  reason?: string
 }
 
 /**

@@ -134,16 +134,7 @@ export interface RunReport {
   /** export-dir: the exported package written as a folder. */
   exportDir?: { dir: string; written: string[]; removed: string[] }
   /** projects-file: every project of the set and how it ended (done, failed, not-started). */
-  projects?: Array<{
-    name: string
-    state: 'done' | 'unchanged' | 'failed' | 'not-started'
-    /** mode drift: the target differs from the package. */
-    drifted?: boolean
-    targetProjectId?: string
-    error?: string
-    /** Why it did not start: an upstream failed, or the set stopped after a failure. */
-    reason?: string
-  }>
+  projects?: ProjectOutcome[]
   /** projects-file: the report of each project that ran, in order. */
   projectReports?: Array<{ name: string; report: RunReport }>
   /** mode drift: whether the target still equals the package and the bindings, and where not. */
@@ -154,6 +145,18 @@ export interface RunReport {
   planPath?: string
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */
   badInput?: boolean
+}
+
+/** One project of a set and how it ended. */
+export interface ProjectOutcome {
+  name: string
+  state: 'done' | 'unchanged' | 'failed' | 'not-started'
+  /** mode drift: the target differs from the package. */
+  drifted?: boolean
+  targetProjectId?: string
+  error?: string
+  /** Why it did not start: an upstream failed, or the set stopped after a failure. */
+  reason?: string
 }
 
 export interface DriftReport {
