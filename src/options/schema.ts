@@ -115,7 +115,7 @@ export const optionsSchema = z.strictObject({
     "Path of this environment's bindings file (.yaml/.yml/.json), e.g. qlik/bindings/prod.yaml; 'bindings' is laid over it."
   ),
   bindings: textInput(
-    'Target bindings: inline YAML/JSON mapping, or a path to a .yaml/.yml/.json file. ${ENV_VAR} in values is expanded from the environment.',
+    'Inline target bindings (a YAML/JSON mapping of variable names to values), laid over bindings-file. ${ENV_VAR} in values is expanded from the environment. (A path to a file still works, as in older workflows; use bindings-file for files.)',
     { maxLength: 1_000_000, multiline: true, untrimmed: true }
   ),
   'strict-bindings': flagInput(
