@@ -93,8 +93,9 @@ export function parseArgv(
       throw new OptionsError([
         `Unknown option --${name}${didYouMean(
           name,
-          OPTION_SPECS.map((o) => o.name)
-        ).replace(/'([^']+)'/, '--$1')}.`
+          OPTION_SPECS.map((o) => o.name),
+          (n) => `--${n}`
+        )}.`
       ])
     if (no) {
       if (!BOOLEAN.has(name))

@@ -28,6 +28,15 @@ export { EXPORT_MODES, PLATFORM_TYPES, PROJECT_TYPES }
 
 export type RawOptions = Record<string, string>
 
+/** An upstream entry of a projects file that `only` left out: found in the target by name. */
+export interface UpstreamLookup {
+  /** The target project's name (or id). */
+  project: string
+  space: string
+  /** The entry's name in the projects file. */
+  entry: string
+}
+
 export class OptionsError extends Error {
   constructor(readonly problems: string[]) {
     super(
@@ -52,7 +61,7 @@ export type Options = Omit<InputValues, TenantField | 'quiesce'> & {
   /** projects-file: target project ids of upstream projects, by their key (project.<key>.projectId). */
   upstreamProjects?: Record<string, string>
   /** projects-file with only: upstream entries left out of the run, found in the target by name. */
-  upstreamLookups?: Record<string, { project: string; space: string; entry: string }>
+  upstreamLookups?: Record<string, UpstreamLookup>
 }
 
 /** Turn raw string options into typed ones; every problem names its input. */

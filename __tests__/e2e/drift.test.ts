@@ -3,7 +3,6 @@
  * dist/cli/index.js (`qlik-di-promote drift`, exit 0 / 1 / 2), against a project deployed from the
  * example folder and then changed on the target as a hot fix in the Qlik UI would.
  */
-import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,7 +10,7 @@ import { join } from 'node:path'
 import { strFromU8, strToU8 } from 'fflate'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
-import { E2E_NODE, ROOT } from '../helpers/bundle.js'
+import { ROOT, runCliBundle } from '../helpers/bundle.js'
 import { startDemo, withTenant } from '../helpers/sim.js'
 
 const example = join(ROOT, 'examples', 'project')
@@ -45,19 +44,9 @@ afterEach(async () => {
   await sim.close()
 })
 
-async function cli(args: string[], env: Record<string, string>) {
-  // in a folder of its own: the command line writes its report into the working directory
-  const child = spawn(E2E_NODE, [join(ROOT, 'dist/cli/index.js'), ...args], {
-    cwd: mkdtempSync(join(tmpdir(), 'qdp-drift-cli-')),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  return { code, out }
-}
+// in a folder of its own: the command line writes its report into the working directory
+const cli = (args: string[], env: Record<string, string>) =>
+  runCliBundle(args, mkdtempSync(join(tmpdir(), 'qdp-drift-cli-')), env)
 
 it('the action: no drift passes with drifted=false; a changed task setting fails the step naming the task', async () => {
   const same = await runAction({ ...target, mode: 'drift' })

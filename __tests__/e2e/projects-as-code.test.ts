@@ -2,13 +2,12 @@
  * Projects as code through the bundles: dist/index.js (mode validate with annotations on the file
  * and line, package-dir deploy, export-dir) and dist/cli/index.js (`validate`, exit 0 / 1 / 2).
  */
-import { spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
-import { E2E_NODE, ROOT } from '../helpers/bundle.js'
+import { ROOT, runCliBundle } from '../helpers/bundle.js'
 import { startDemo } from '../helpers/sim.js'
 
 const example = join(ROOT, 'examples', 'project')
@@ -29,18 +28,9 @@ function workspace(): string {
   return ws
 }
 
-async function cli(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(E2E_NODE, [join(ROOT, 'dist/cli/index.js'), ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', QLIK_ARTIFACT_DIR: join(cwd, '.out') },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  return { code, out }
-}
+/** The command line in `cwd`, its artifacts under cwd/.out. */
+const cli = (args: string[], cwd: string) =>
+  runCliBundle(args, cwd, { QLIK_ARTIFACT_DIR: join(cwd, '.out') })
 
 it('mode validate annotates each problem on its file and line: a schema finding warns, with strict-schemas it fails the step; nothing is sent', async () => {
   const ws = workspace()

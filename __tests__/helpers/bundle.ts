@@ -50,3 +50,24 @@ export async function startBundledSimulator(args: string[] = []): Promise<{
     }
   }
 }
+
+/**
+ * Run dist/cli/index.js in `cwd` (the command line writes its report there) with only PATH and
+ * `env` in its environment; stdout and stderr together.
+ */
+export async function runCliBundle(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {}
+): Promise<{ code: number | null; out: string }> {
+  const child = spawn(E2E_NODE, [`${ROOT}dist/cli/index.js`, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { code, out }
+}

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import type { Options } from '../options.js'
+import type { Options, UpstreamLookup } from '../options.js'
 import { slug } from './context.js'
 import { InputError } from './errors.js'
 import type { ProjectOutcome, RunReport } from './report.js'
+import { didYouMean } from '../util/similar.js'
 
 export type { ProjectOutcome }
-import { didYouMean } from '../util/similar.js'
 
 /**
  * Several projects in dependency order (`projects-file`): a YAML list of projects, each with its
@@ -228,7 +228,7 @@ export function upstreamLookups(
   all: ProjectEntry[],
   chosen: ProjectEntry[],
   base: Options
-): Map<string, Record<string, { project: string; space: string; entry: string }>> {
+): Map<string, Record<string, UpstreamLookup>> {
   const inRun = new Set(chosen.map((e) => e.name))
   const by = new Map(all.map((e) => [e.name, e]))
   return new Map(
@@ -262,10 +262,7 @@ export async function runProjectSet(
   base: Options,
   entries: ProjectEntry[],
   runOne: (o: Options, e: ProjectEntry) => Promise<RunReport>,
-  lookups: Map<
-    string,
-    Record<string, { project: string; space: string; entry: string }>
-  > = new Map()
+  lookups: Map<string, Record<string, UpstreamLookup>> = new Map()
 ): Promise<RunReport> {
   const outcomes = new Map<string, ProjectOutcome>(
     entries.map((e) => [e.name, { name: e.name, state: 'not-started' }])
@@ -352,7 +349,7 @@ export async function runProjectSet(
 
   // the set's report, in the file's order: every project's state and report, without a cycle
   const ordered = entries.filter((e) => reports.has(e.name))
-  const r: RunReport = { ...(last ?? (reports.get(ordered.at(-1)?.name ?? '') as RunReport)) }
+  const r: RunReport = { ...(last as RunReport) }
   r.projects = entries.map((e) => outcomes.get(e.name) as ProjectOutcome)
   r.projectReports = ordered.map((e) => ({
     name: e.name,

@@ -348,7 +348,7 @@ export function tokenLifetime(
  * sent (name lookup, connect, TLS handshake), so even a write is safe to try once more; a reset
  * during a request is not one of them (its outcome is unknown).
  */
-export function unreachableHint(
+function unreachableHint(
   e: unknown,
   baseUrl: string,
   side: string

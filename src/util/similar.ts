@@ -26,7 +26,11 @@ export function similar(a: string, b: string): boolean {
 }
 
 /** ` (did you mean 'x'?)` for the closest similar candidate, or '' when none is close. */
-export function didYouMean(name: string, candidates: Iterable<string>): string {
+export function didYouMean(
+  name: string,
+  candidates: Iterable<string>,
+  show: (candidate: string) => string = (c) => `'${c}'`
+): string {
   let best: string | undefined
   let bestDistance = Infinity
   for (const c of candidates) {
@@ -37,5 +41,5 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
       bestDistance = d
     }
   }
-  return best === undefined ? '' : ` (did you mean '${best}'?)`
+  return best === undefined ? '' : ` (did you mean ${show(best)}?)`
 }

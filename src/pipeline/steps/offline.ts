@@ -45,11 +45,29 @@ export const parseNote =
 /**
  * Read package-dir (a project folder) or zip-path and check it against Qlik's layout and schemas.
  * A folder or ZIP that cannot be read is bad input; a readable one comes back with its problems.
- * The files are parsed before the folder is zipped, so the parser's peak and the ZIP's buffers are
- * not in memory at the same time.
  */
 export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
   const { o } = ctx
+  // parsed first, zipped after: the parser's peak and the ZIP's buffers never overlap
+  const check = (
+    source: string,
+    files: FileMap,
+    zipOf: () => Uint8Array,
+    leftOut: string[]
+  ): CheckedPackage => {
+    noteRegistry(ctx, files)
+    const content = PackageContent.ofFiles(files, parseNote(ctx))
+    const { problems } = content.read()
+    const zip = zipOf()
+    return {
+      source,
+      files: Object.keys(files).length,
+      content,
+      zip,
+      problems: withStrictness([...problems, ...sizeProblems(zip.length)], o.strictSchemas),
+      leftOut
+    }
+  }
   if (o.packageDir) {
     let folder
     try {
@@ -58,19 +76,8 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
       if (e instanceof FolderError) throw new InputError(e.message, step)
       throw e
     }
-    noteRegistry(ctx, folder.files)
-    const files = Object.keys(folder.files).length
-    const content = PackageContent.ofFiles(folder.files, parseNote(ctx))
-    const { problems } = content.read()
-    const zip = zipDeterministic(folder.files)
-    return {
-      source: o.packageDir,
-      files,
-      content,
-      zip,
-      problems: withStrictness([...problems, ...sizeProblems(zip.length)], o.strictSchemas),
-      leftOut: folder.leftOut
-    }
+    const files = folder.files
+    return check(o.packageDir, files, () => zipDeterministic(files), folder.leftOut)
   }
   const path = resolvePath(o.zipPath)
   if (!existsSync(path)) throw new InputError(`Input 'zip-path': no file ${path}.`, step)
@@ -78,18 +85,7 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
     throw new InputError(`Input 'zip-path': ${path} is not a file.`, step)
   const zip = new Uint8Array(readFileSync(path))
   try {
-    const unzipped = unzipPackage(zip)
-    noteRegistry(ctx, unzipped)
-    const content = PackageContent.ofFiles(unzipped, parseNote(ctx))
-    const { problems } = content.read()
-    return {
-      source: o.zipPath,
-      files: Object.keys(unzipped).length,
-      content,
-      zip,
-      problems: withStrictness([...problems, ...sizeProblems(zip.length)], o.strictSchemas),
-      leftOut: []
-    }
+    return check(o.zipPath, unzipPackage(zip), () => zip, [])
   } catch (e) {
     if (e instanceof PackageFormatError)
       throw new InputError(`Input 'zip-path': ${e.message}`, step)

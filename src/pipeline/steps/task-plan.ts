@@ -77,14 +77,16 @@ export async function readTasks(
   const defs = packageTasks(content)
   const guards: GuardResult[] = []
   const running: TaskRef[] = []
+  const runningGuard = (status: GuardResult['status'], detail: string): void => {
+    guards.push({ check: 'Running tasks on the target', status, detail })
+  }
   // the states matter to quiesce (what to stop) and to prepare (which cannot change a running
   // task); with both off, a running task changes nothing here: no state is read
   if (existing && !o.quiesce && !o.prepare)
-    guards.push({
-      check: 'Running tasks on the target',
-      status: 'passed',
-      detail: 'not read: quiesce and prepare are off, so running tasks neither stop nor block'
-    })
+    runningGuard(
+      'passed',
+      'not read: quiesce and prepare are off, so running tasks neither stop nor block'
+    )
   else if (existing) {
     const all: DataTask[] = await api.listTasks(existing.id)
     // continuous (CDC) tasks first: they are the ones likely to be running
@@ -94,7 +96,8 @@ export async function readTasks(
     )
     // Only prepare needs them (quiesce is off): read what the runtime-state budget allows now
     // rather than wait minutes for the rest of Qlik's 5-minute window; quiesce must know them all
-    const room = api.client.budget?.available('runtimeState') ?? Infinity
+    const budget = api.client.budget
+    const room = budget?.available('runtimeState') ?? Infinity
     const read = !o.quiesce && tasks.length > room ? tasks.slice(0, room) : tasks
     // side by side, within the run's runtime-state budget (the client waits for room, and says so)
     const states = await mapLimit(read, STATE_READS_AT_ONCE, (t) =>
@@ -106,35 +109,22 @@ export async function readTasks(
     const names = running.map((t) => `'${t.name}'`).join(', ')
     const unread = tasks.length - read.length
     if (running.length === 0 && unread > 0)
-      guards.push({
-        check: 'Running tasks on the target',
-        status: 'warning',
-        detail: `none of the ${read.length} task(s) read is running (continuous ones first); ${unread} more were not read: Qlik allows ${api.client.budget?.limit('runtimeState') ?? '?'} runtime-state reads per ${api.client.budget?.window ?? '5 minutes'} and this run has used them. Prepare fails on a task that is running; set quiesce: true to read them all (waiting for the budget) and stop the running ones`
-      })
-    else if (running.length === 0)
-      guards.push({
-        check: 'Running tasks on the target',
-        status: 'passed',
-        detail: 'none is running'
-      })
+      runningGuard(
+        'warning',
+        `none of the ${read.length} task(s) read is running (continuous ones first); ${unread} more were not read: Qlik allows ${budget?.limit('runtimeState') ?? '?'} runtime-state reads per ${budget?.window ?? '5 minutes'} and this run has used them. Prepare fails on a task that is running; set quiesce: true to read them all (waiting for the budget) and stop the running ones`
+      )
+    else if (running.length === 0) runningGuard('passed', 'none is running')
     else if (o.quiesce)
-      guards.push({
-        check: 'Running tasks on the target',
-        status: 'passed',
-        detail: `${running.length} running (${names}): stopped before the import and started again after it`
-      })
-    else if (o.prepare)
-      guards.push({
-        check: 'Running tasks on the target',
-        status: 'failed',
-        detail: `${running.length} task(s) are running on the target (${names}) and prepare cannot change a running task; set quiesce: true to stop them before the import and start them again after it, or stop them yourself`
-      })
+      runningGuard(
+        'passed',
+        `${running.length} running (${names}): stopped before the import and started again after it`
+      )
+    // prepare is on (with both off no state was read)
     else
-      guards.push({
-        check: 'Running tasks on the target',
-        status: 'warning',
-        detail: `${running.length} task(s) are running (${names}); they are not stopped (quiesce: false) and keep running while the definition changes`
-      })
+      runningGuard(
+        'failed',
+        `${running.length} task(s) are running on the target (${names}) and prepare cannot change a running task; set quiesce: true to stop them before the import and start them again after it, or stop them yourself`
+      )
   }
   let toRun: TaskRef[] = []
   if (o.runTasks !== 'none') {
