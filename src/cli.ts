@@ -5,7 +5,8 @@ import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ConsoleReporter } from './report/console-reporter.js'
-import { localDir, runPipeline } from './setup.js'
+import { terminalLines } from './report/escape.js'
+import { localDir, reportPathProblem, runPipeline } from './setup.js'
 
 /**
  * The command-line adapter: the same options as the action, as --flags or QLIK_* environment
@@ -137,7 +138,7 @@ export async function main(
     options = parseOptions(parsed.raw)
   } catch (e) {
     if (e instanceof OptionsError) {
-      process.stderr.write(`qlik-di-promote: ${e.message}\nSee --help.\n`)
+      process.stderr.write(terminalLines(`qlik-di-promote: ${e.message}\nSee --help.\n`))
       return 2
     }
     throw e
@@ -148,6 +149,15 @@ export async function main(
     (options.mode === 'validate'
       ? undefined
       : join(env.QLIK_ARTIFACT_DIR || localDir(env), 'report.json'))
+  const reportProblem = reportPath ? reportPathProblem(reportPath) : undefined
+  if (reportProblem) {
+    process.stderr.write(
+      terminalLines(
+        `qlik-di-promote: ${reportProblem.replace("Input 'report-path'", '--report-path')}\n`
+      )
+    )
+    return 2
+  }
   const report = await runPipeline(
     {
       options,
@@ -177,13 +187,15 @@ export async function main(
             : report.unchanged
               ? 'UNCHANGED'
               : 'PROMOTED'
-  out(`\n${verdict}\n`)
-  if (report.error) out(`${report.error}\n`)
+  // what the run found carries data (names, Qlik's words): terminalLines keeps it from the terminal
+  const say = (s: string): void => out(terminalLines(s))
+  say(`\n${verdict}\n`)
+  if (report.error) say(`${report.error}\n`)
   else if (report.drift?.drifted)
-    out(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)
-  else if (report.ledger.account.length) out(`${report.ledger.account.join('\n')}\n`)
+    say(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)
+  else if (report.ledger.account.length) say(`${report.ledger.account.join('\n')}\n`)
   for (const [k, v] of Object.entries(outputs))
-    if (v !== '' && (options.mode !== 'validate' || k === 'report-path')) out(`  ${k}: ${v}\n`)
+    if (v !== '' && (options.mode !== 'validate' || k === 'report-path')) say(`  ${k}: ${v}\n`)
   if (report.outcome === 'failed') return report.badInput ? 2 : 1
   // mode drift: 1 when the target differs from the package
   return report.drift?.drifted ? 1 : 0

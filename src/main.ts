@@ -11,15 +11,16 @@ import { pullRequestOf, upsertPlanComment } from './report/pr-comment.js'
 import { syncDriftIssues } from './report/drift-issue.js'
 import type { RunReport } from './pipeline/report.js'
 import { renderSummary } from './report/summary.js'
-import { runPipeline } from './setup.js'
+import { reportPathProblem, runPipeline } from './setup.js'
 
 /** The action adapter: read inputs, run the pipeline, set outputs, write the summary and report. */
 export async function run(): Promise<void> {
+  const log = new ActionReporter()
   let options
   try {
     options = parseOptions(readActionInputs())
   } catch (e) {
-    core.setFailed(
+    log.fail(
       e instanceof OptionsError
         ? `Invalid input: ${e.message}`
         : `Unexpected error: ${(e as Error).message}`
@@ -29,10 +30,15 @@ export async function run(): Promise<void> {
   const env = process.env
   const reportPath =
     options.reportPath || join(env.RUNNER_TEMP || tmpdir(), 'qlik-di-promote-report.json')
+  const reportProblem = reportPathProblem(reportPath)
+  if (reportProblem) {
+    log.fail(`Invalid input: ${reportProblem}`)
+    return
+  }
   const report = await runPipeline(
     {
       options,
-      reporter: new ActionReporter(),
+      reporter: log,
       clock: realClock,
       env,
       onSecret: (s) => core.setSecret(s)
@@ -45,21 +51,21 @@ export async function run(): Promise<void> {
     try {
       await core.summary.addRaw(renderSummary(report)).write()
     } catch (e) {
-      core.warning(`Could not write the job summary: ${(e as Error).message}`)
+      log.warning(`Could not write the job summary: ${(e as Error).message}`)
     }
   }
-  await commentPlan(options.githubToken, report.planPath, env)
-  if (options.driftIssue) await driftIssues(options.githubToken, report, env)
-  if (report.outcome === 'failed') core.setFailed(report.error ?? 'The promotion failed.')
+  await commentPlan(log, options.githubToken, report.planPath, env)
+  if (options.driftIssue) await driftIssues(log, options.githubToken, report, env)
+  if (report.outcome === 'failed') log.fail(report.error ?? 'The promotion failed.')
   else if (report.drift?.drifted)
-    core.setFailed(
+    log.fail(
       `Drift: the target differs from the package (${report.drift.differences.length} difference(s)):\n${report.drift.differences.map((d) => `  ${d}`).join('\n')}`
     )
   else if (report.drift)
-    core.info('Drift check finished: the target equals the package and the bindings.')
+    log.info('Drift check finished: the target equals the package and the bindings.')
   else {
-    for (const line of report.ledger.account) core.info(line)
-    core.info(
+    for (const line of report.ledger.account) log.info(line)
+    log.info(
       report.dryRun ? 'Dry run finished: no write was sent to the target.' : 'Promotion finished.'
     )
   }
@@ -67,6 +73,7 @@ export async function run(): Promise<void> {
 
 /** A dry run on a pull request with github-token: the plan as one pull-request comment. */
 async function commentPlan(
+  log: ActionReporter,
   token: string,
   planPath: string | undefined,
   env: NodeJS.ProcessEnv
@@ -74,28 +81,33 @@ async function commentPlan(
   const pr = pullRequestOf(env)
   if (!planPath || !pr) return
   if (!token) {
-    core.info(
+    log.info(
       "The release plan is not posted on the pull request: set 'github-token' (pull-requests: write) to post it."
     )
     return
   }
   try {
     const r = await upsertPlanComment(token, pr, readFileSync(planPath, 'utf8'))
-    core.info(
+    log.info(
       `Release plan ${r.updated ? 'updated' : 'posted'} on pull request #${pr.number}: ${r.url}`
     )
   } catch (e) {
-    core.warning(
+    log.warning(
       `Could not post the release plan on pull request #${pr.number} (needs pull-requests: write): ${(e as Error).message}`
     )
   }
 }
 
 /** mode drift with drift-issue: one issue per drifting target, closed when the drift is gone. */
-async function driftIssues(token: string, report: RunReport, env: NodeJS.ProcessEnv) {
+async function driftIssues(
+  log: ActionReporter,
+  token: string,
+  report: RunReport,
+  env: NodeJS.ProcessEnv
+) {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
   if (!owner || !repo) {
-    core.warning('drift-issue: GITHUB_REPOSITORY is not set, so no issue can be kept.')
+    log.warning('drift-issue: GITHUB_REPOSITORY is not set, so no issue can be kept.')
     return
   }
   const runUrl =
@@ -104,9 +116,9 @@ async function driftIssues(token: string, report: RunReport, env: NodeJS.Process
       : undefined
   try {
     for (const r of await syncDriftIssues(token, { owner, repo }, report, runUrl))
-      if (r.action !== 'none') core.info(`Drift issue for ${r.project} ${r.action}: ${r.url ?? ''}`)
+      if (r.action !== 'none') log.info(`Drift issue for ${r.project} ${r.action}: ${r.url ?? ''}`)
   } catch (e) {
-    core.warning(
+    log.warning(
       `Could not open, update or close the drift issue (needs issues: write): ${(e as Error).message}`
     )
   }

@@ -1,3 +1,4 @@
+import { say } from '../report/escape.js'
 import type { Options } from '../options.js'
 import type { PackageInfo } from '../package/package.js'
 import type { PackageBody, Project, QlikApi } from '../qlik/api.js'
@@ -90,10 +91,10 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
     name: CREATE,
     when: (f) => !f.t.existing,
     writes: (f) => [
-      { kind: 'create-project', what: `create project '${f.t.name}' in space ${f.t.space.name}` }
+      { kind: 'create-project', what: say`create project '${f.t.name}' in space ${f.t.space.name}` }
     ],
-    plan: (f) => `Create project ${f.t.name} in ${f.t.space.name}`,
-    planOtherwise: (f) => `Reuse project ${f.t.existing?.name} (${f.t.existing?.id})`,
+    plan: (f) => say`Create project ${f.t.name} in ${f.t.space.name}`,
+    planOtherwise: (f) => say`Reuse project ${f.t.existing?.name} (${f.t.existing?.id})`,
     run: async (ctx, s) => {
       s.project = await createTarget(ctx, s.api, s.src, s.t.space, s.t.name)
       if (ctx.report.target) {
@@ -130,7 +131,7 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
     name: QUIESCE,
     when: quiescing,
     writes: (f) => perTask('stop-task', f.runtime.running, (n) => `stop task '${n}'`),
-    plan: (f) => `Stop ${f.runtime.running.length} running task(s): ${names(f.runtime.running)}`,
+    plan: (f) => say`Stop ${f.runtime.running.length} running task(s): ${names(f.runtime.running)}`,
     run: (ctx, s) => quiesce(ctx, s.api, s.project, s.runtime.running)
   },
   {
@@ -161,7 +162,7 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
     name: RESUME,
     when: quiescing,
     writes: (f) => perTask('resume-task', f.runtime.running, (n) => `start task '${n}' again`),
-    plan: (f) => `Start again the task(s) stopped: ${names(f.runtime.running)}`,
+    plan: (f) => say`Start again the task(s) stopped: ${names(f.runtime.running)}`,
     always: true,
     needed: (ctx) => ctx.ledger.all('stop-task').some((e) => e.state === 'done'),
     run: (ctx, s) => resume(ctx, s.api, s.project)
@@ -170,14 +171,14 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
     name: RUN_TASKS,
     when: (f) => f.runtime.toRun.length > 0,
     writes: (f) => perTask('run-task', f.runtime.toRun, (n) => `run task '${n}'`),
-    plan: (f) => `Run and wait for: ${names(f.runtime.toRun)}`,
+    plan: (f) => say`Run and wait for: ${names(f.runtime.toRun)}`,
     run: (ctx, s) => runTasks(ctx, s.api, s.project, s.runtime.toRun)
   },
   {
     name: TRIGGER,
     when: (f) => f.runtime.toTrigger.length > 0,
     writes: (f) => perTask('trigger-task', f.runtime.toTrigger, (n) => `trigger task '${n}'`),
-    plan: (f) => `Trigger and wait for: ${names(f.runtime.toTrigger)}`,
+    plan: (f) => say`Trigger and wait for: ${names(f.runtime.toTrigger)}`,
     run: (ctx, s) => triggerTasks(ctx, s.api, s.runtime.toTrigger)
   },
   {

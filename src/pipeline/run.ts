@@ -1,3 +1,4 @@
+import { say } from '../report/escape.js'
 import { openAsBlob } from 'node:fs'
 import { PackageContent } from '../package/content.js'
 import type { Project, QlikApi } from '../qlik/api.js'
@@ -231,8 +232,8 @@ export class Pipeline {
     const existing = await this.step(FIND_PROJECT, async (rec) => {
       const p = await findTargetProject(api, space, name)
       rec.detail = p
-        ? `found ${p.name} (${p.id})`
-        : `not found: it will be created in ${space.name}`
+        ? say`found ${p.name} (${p.id})`
+        : say`not found: it will be created in ${space.name}`
       if (src && p) {
         const failed = guardFailures(projectGuards(p, src, api.host))
         if (failed)
@@ -274,7 +275,7 @@ export class Pipeline {
         if (this.o.dryRun) this.report.plan = makePlan([], [], [], t, bindings, changes)
         this.skip(
           'Deploy the package',
-          `skip-unchanged: ${t.existing.name} on ${api.host} already equals the package and the bindings`
+          say`skip-unchanged: ${t.existing.name} on ${api.host} already equals the package and the bindings`
         )
         return
       }

@@ -1,3 +1,4 @@
+import { oneLine } from './escape.js'
 import { getOctokit } from '@actions/github'
 import type { RunReport } from '../pipeline/report.js'
 import { renderSummary } from './summary.js'
@@ -14,8 +15,11 @@ export interface Repo {
   repo: string
 }
 
+/** The hidden marker of a target's issue; a name cannot end the comment (no `<`, `>` or line break). */
 export const driftMarker = (tenant: string, project: string): string =>
-  `<!-- qlik-di-promote:drift ${tenant}/${project} -->`
+  `<!-- qlik-di-promote:drift ${inComment(tenant)}/${inComment(project)} -->`
+
+const inComment = (s: string): string => oneLine(s).replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 /** GitHub refuses issue bodies over 65,536 characters. */
 const MAX_BODY = 60_000
@@ -68,7 +72,7 @@ export async function syncDriftIssues(
         const c = await octokit.rest.issues.create({
           owner,
           repo,
-          title: `Drift: ${project} on ${tenant} differs from git`,
+          title: oneLine(`Drift: ${project} on ${tenant} differs from git`).slice(0, 250),
           body
         })
         out.push({ project, action: 'opened', url: c.data.html_url })

@@ -1,5 +1,6 @@
 import type { SettingChange } from '../package/diff.js'
 import type { RunReport } from '../pipeline/report.js'
+import { md, mdCode } from './escape.js'
 
 /**
  * The release plan of a dry run as Markdown a reviewer can read (job summary, pull-request comment):
@@ -7,8 +8,7 @@ import type { RunReport } from '../pipeline/report.js'
  * Binding values are never shown (names only); setting values are, because they are in git anyway.
  */
 
-const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
-const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``
+const code = mdCode
 const list = (xs: string[]): string => (xs.length ? xs.map(code).join(', ') : 'none')
 const value = (v: unknown): string => (v === undefined ? '–' : code(JSON.stringify(v)))
 const setting = (c: SettingChange): string => `${code(c.path)}: ${value(c.from)} → ${value(c.to)}`
@@ -22,18 +22,18 @@ export function planMarkdown(r: RunReport): string {
   const target = r.target
   const lines: string[] = [
     PLAN_MARKER,
-    `### ${p.canApply ? '✅' : '❌'} Release plan: ${esc(r.source?.projectName || target?.projectName || 'project')} → ${esc(target?.tenant ?? 'target')}`,
+    `### ${p.canApply ? '✅' : '❌'} Release plan: ${md(r.source?.projectName || target?.projectName || 'project')} → ${md(target?.tenant ?? 'target')}`,
     '',
     p.canApply
       ? 'Dry run: nothing was changed. A real run would apply the changes below.'
       : '**A real run would fail** before changing anything:',
     ''
   ]
-  if (!p.canApply) lines.push(...p.problems.map((x) => `- ${esc(x)}`), '')
+  if (!p.canApply) lines.push(...p.problems.map((x) => `- ${md(x)}`), '')
   lines.push(
-    `- Target project: **${esc(target?.projectName ?? '')}** in space ${esc(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, \`${target?.projectId ?? ''}\``})`,
+    `- Target project: **${md(target?.projectName ?? '')}** in space ${md(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, ${mdCode(target?.projectId)}`})`,
     ...(r.package
-      ? [`- Package: ${r.package.format}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
+      ? [`- Package: ${md(r.package.format)}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
       : []),
     ''
   )
@@ -47,12 +47,12 @@ export function planMarkdown(r: RunReport): string {
       lines.push('| Change | Task | Type | What |', '| --- | --- | --- | --- |')
       for (const a of t.added)
         lines.push(
-          `| ➕ added | ${esc(a.name)} (${code(a.id)}) | ${a.type} | ${a.datasets} dataset(s) |`
+          `| ➕ added | ${md(a.name)} (${code(a.id)}) | ${md(a.type)} | ${a.datasets} dataset(s) |`
         )
       for (const c of t.changed) {
         const what = [
-          ...(c.renamedFrom !== undefined ? [`renamed from ${esc(c.renamedFrom)}`] : []),
-          ...(c.typeFrom !== undefined ? [`type ${c.typeFrom} → ${c.type}`] : []),
+          ...(c.renamedFrom !== undefined ? [`renamed from ${md(c.renamedFrom)}`] : []),
+          ...(c.typeFrom !== undefined ? [`type ${md(c.typeFrom)} → ${md(c.type)}`] : []),
           ...c.settings.map(setting),
           ...(c.datasetsAdded.length ? [`datasets added: ${list(c.datasetsAdded)}`] : []),
           ...(c.datasetsRemoved.length ? [`datasets removed: ${list(c.datasetsRemoved)}`] : []),
@@ -61,12 +61,12 @@ export function planMarkdown(r: RunReport): string {
           ...(c.descriptionChanged ? ['description changed'] : [])
         ]
         lines.push(
-          `| ✏️ changed | ${esc(c.name)} (${code(c.id)}) | ${c.type} | ${esc(what.join('<br>'))} |`
+          `| ✏️ changed | ${md(c.name)} (${code(c.id)}) | ${md(c.type)} | ${what.join('<br>')} |`
         )
       }
       for (const x of t.removed)
         lines.push(
-          `| ⚠️ on the target only | ${esc(x.name)} (${code(x.id)}) | ${x.type} | not in the package |`
+          `| ⚠️ on the target only | ${md(x.name)} (${code(x.id)}) | ${md(x.type)} | not in the package |`
         )
       lines.push('')
       if (t.unchanged.length) lines.push(`Unchanged: ${list(t.unchanged)}`, '')
@@ -99,7 +99,8 @@ export function planMarkdown(r: RunReport): string {
       ? [`- On the target, not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`]
       : []),
     ...p.connections.map(
-      (c) => `- Connection ${code(c.variable)}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`
+      (c) =>
+        `- Connection ${code(c.variable)}: ${md(c.status)}${c.detail ? ` (${md(c.detail)})` : ''}`
     ),
     ''
   )
@@ -108,12 +109,12 @@ export function planMarkdown(r: RunReport): string {
     `#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed`,
     '',
     ...failed.map(
-      (g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${esc(g.check)}: ${esc(g.detail)}`
+      (g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${md(g.check)}: ${md(g.detail)}`
     ),
     ...(failed.length ? [''] : []),
     '<details><summary>Steps a real run would take</summary>',
     '',
-    ...p.steps.map((st, i) => `${i + 1}. ${esc(st)}`),
+    ...p.steps.map((st, i) => `${i + 1}. ${md(st)}`),
     '',
     '</details>',
     ''

@@ -1,9 +1,9 @@
 import type { RunReport } from '../pipeline/report.js'
+import { md, mdCode } from './escape.js'
 import { planMarkdown } from './plan.js'
 
 /** The job summary (Markdown) of a run: steps, projects, artifact, bindings, per-task results. */
 
-const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 const dur = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`)
 const icon = (state: string): string =>
   state === 'succeeded' || state === 'COMPLETED'
@@ -34,12 +34,12 @@ function renderValidation(r: RunReport): string {
     ''
   ]
   if (!v) {
-    lines.push(`> **Error:** ${esc(r.error ?? '')}`, '')
+    lines.push(`> **Error:** ${md(r.error ?? '')}`, '')
     return lines.join('\n')
   }
   const errors = v.problems.filter((p) => p.level === 'ERROR').length
   lines.push(
-    `\`${esc(v.source)}\`: ${v.files} file(s), ${v.bytes} bytes zipped, sha256 \`${v.sha256}\`; ` +
+    `${mdCode(v.source)}: ${v.files} file(s), ${v.bytes} bytes zipped, sha256 ${mdCode(v.sha256)}; ` +
       `${errors} error(s), ${v.problems.length - errors} warning(s). Checked offline against Qlik's published schemas.`,
     ''
   )
@@ -47,11 +47,11 @@ function renderValidation(r: RunReport): string {
     lines.push('| | File | Line | Where | Problem |', '| --- | --- | --- | --- | --- |')
     for (const p of v.problems)
       lines.push(
-        `| ${p.level === 'ERROR' ? '❌' : '⚠️'} | ${esc(p.path ?? p.file)} | ${p.line ?? ''} | \`${esc(p.pointer || '/')}\` | ${esc(p.message)}${p.schema ? ` (schema ${esc(p.schema)})` : ''} |`
+        `| ${p.level === 'ERROR' ? '❌' : '⚠️'} | ${md(p.path ?? p.file)} | ${p.line ?? ''} | ${mdCode(p.pointer || '/')} | ${md(p.message)}${p.schema ? ` (schema ${md(p.schema)})` : ''} |`
       )
     lines.push('')
   }
-  if (v.leftOut.length) lines.push(`Not part of the package: ${esc(v.leftOut.join(', '))}`, '')
+  if (v.leftOut.length) lines.push(`Not part of the package: ${md(v.leftOut.join(', '))}`, '')
   return lines.join('\n')
 }
 
@@ -72,11 +72,11 @@ function renderSet(r: RunReport): string {
           : 'the set was promoted'
   const ok = r.outcome === 'succeeded' && !r.drift?.drifted
   const lines = [`## ${ok ? '✅' : '❌'} Qlik DI projects: ${title}`, '']
-  if (r.error) lines.push(`> **Error:** ${esc(r.error.split('\n')[0] ?? '')}`, '')
+  if (r.error) lines.push(`> **Error:** ${md(r.error.split('\n')[0] ?? '')}`, '')
   lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |')
   ;(r.projects ?? []).forEach((p, i) =>
     lines.push(
-      `| ${i + 1} | ${esc(p.name)} | ${ICON[p.state]} ${p.state}${p.drifted ? ' (drifted)' : ''} | ${p.targetProjectId ? `\`${p.targetProjectId}\`` : ''} | ${esc(p.error ?? p.reason ?? '')} |`
+      `| ${i + 1} | ${md(p.name)} | ${ICON[p.state] ?? ''} ${md(p.state)}${p.drifted ? ' (drifted)' : ''} | ${p.targetProjectId ? mdCode(p.targetProjectId) : ''} | ${md(p.error ?? p.reason ?? '')} |`
     )
   )
   lines.push('')
@@ -85,7 +85,7 @@ function renderSet(r: RunReport): string {
     void _a
     void _b
     lines.push(
-      `<details><summary>${esc(x.name)}</summary>`,
+      `<details><summary>${md(x.name)}</summary>`,
       '',
       renderSummary(own),
       '</details>',
@@ -119,28 +119,28 @@ export function renderSummary(r: RunReport): string {
     lines.push(
       `${r.drift.differences.length} difference(s) (binding values are not shown):`,
       '',
-      ...r.drift.differences.map((d) => `- ${esc(d)}`),
+      ...r.drift.differences.map((d) => `- ${md(d)}`),
       ''
     )
   if (r.error) {
     const [first, ...rest] = r.error.split('\n')
-    lines.push(`> **Error:** ${esc(first ?? '')}`, ...rest.map((l) => `>\n> ${esc(l)}`), '')
+    lines.push(`> **Error:** ${md(first ?? '')}`, ...rest.map((l) => `>\n> ${md(l)}`), '')
   }
   lines.push('| | From | To |', '| --- | --- | --- |')
   lines.push(
-    `| Tenant | ${esc(r.source?.tenant ?? '–')} | ${esc(r.target?.tenant ?? '–')} |`,
-    `| Project | ${esc(r.source ? `${r.source.projectName} (\`${r.source.projectId}\`)` : '–')} | ${esc(
+    `| Tenant | ${md(r.source?.tenant ?? '–')} | ${md(r.target?.tenant ?? '–')} |`,
+    `| Project | ${r.source ? `${md(r.source.projectName)} (${mdCode(r.source.projectId)})` : '–'} | ${
       r.target
-        ? `${r.target.projectName}${r.target.projectId ? ` (\`${r.target.projectId}\`)` : ''}${r.target.created ? ' — created' : ''}`
+        ? `${md(r.target.projectName)}${r.target.projectId ? ` (${mdCode(r.target.projectId)})` : ''}${r.target.created ? ' — created' : ''}`
         : '–'
-    )} |`,
-    `| Space | ${esc(r.source?.spaceId ?? '–')} | ${esc(r.target?.spaceName ?? '–')} |`,
+    } |`,
+    `| Space | ${md(r.source?.spaceId ?? '–')} | ${md(r.target?.spaceName ?? '–')} |`,
     ''
   )
   lines.push('### Steps', '', '| Step | State | Duration | Detail |', '| --- | --- | --- | --- |')
   for (const s of r.steps)
     lines.push(
-      `| ${esc(s.name)} | ${icon(s.state)} ${s.state} | ${dur(s.durationMs)} | ${esc(s.detail ?? '')} |`
+      `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${md(s.detail ?? '')} |`
     )
   lines.push('')
   if (r.ledger.entries.length || (r.outcome === 'failed' && r.ledger.account.length)) {
@@ -149,11 +149,11 @@ export function renderSummary(r: RunReport): string {
       lines.push('| Write | State | Action | Result |', '| --- | --- | --- | --- |')
       for (const e of r.ledger.entries)
         lines.push(
-          `| ${esc(e.what)} | ${WRITE_ICON[e.state]} ${e.state} | ${e.actionId ? `\`${e.actionId}\`` : ''} | ${esc(e.result ?? e.error ?? '')} |`
+          `| ${md(e.what)} | ${WRITE_ICON[e.state] ?? ''} ${md(e.state)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(e.result ?? e.error ?? '')} |`
         )
       lines.push('')
     }
-    lines.push(...r.ledger.account.map((l) => `- ${esc(l)}`), '')
+    lines.push(...r.ledger.account.map((l) => `- ${md(l)}`), '')
   }
   if (r.guards?.length) {
     lines.push(
@@ -162,7 +162,8 @@ export function renderSummary(r: RunReport): string {
       '| Check | Result | Detail |',
       '| --- | --- | --- |',
       ...r.guards.map(
-        (g) => `| ${esc(g.check)} | ${GUARD_ICON[g.status]} ${g.status} | ${esc(g.detail)} |`
+        (g) =>
+          `| ${md(g.check)} | ${GUARD_ICON[g.status] ?? ''} ${md(g.status)} | ${md(g.detail)} |`
       ),
       ''
     )
@@ -171,16 +172,16 @@ export function renderSummary(r: RunReport): string {
     lines.push(
       '### Package',
       '',
-      `- Format ${r.package.format}, export mode ${r.package.exportMode}, ${r.package.bytes} bytes`,
-      `- sha256 \`${r.package.sha256}\``,
+      `- Format ${md(r.package.format)}, export mode ${md(r.package.exportMode)}, ${r.package.bytes} bytes`,
+      `- sha256 ${mdCode(r.package.sha256)}`,
       ...(r.artifact
         ? [
-            `- Artifact **${esc(r.artifact.name)}** (${r.artifact.kind}: ${esc(r.artifact.location)})`
+            `- Artifact **${md(r.artifact.name)}** (${md(r.artifact.kind)}: ${md(r.artifact.location)})`
           ]
         : []),
       ...(r.backup
         ? [
-            `- Backup of the target before this run: **${esc(r.backup.name)}** (${esc(r.backup.location)})`
+            `- Backup of the target before this run: **${md(r.backup.name)}** (${md(r.backup.location)})`
           ]
         : []),
       ''
@@ -191,16 +192,16 @@ export function renderSummary(r: RunReport): string {
     lines.push(
       '### Bindings',
       '',
-      `Source: ${esc(b.source)}. ${b.applied.length} variable(s) sent to the target (values not shown).`,
+      `Source: ${md(b.source)}. ${b.applied.length} variable(s) sent to the target (values not shown).`,
       ''
     )
-    if (b.changed.length) lines.push(`- Changed: ${b.changed.map((v) => `\`${v}\``).join(', ')}`)
-    if (b.added.length) lines.push(`- Added: ${b.added.map((v) => `\`${v}\``).join(', ')}`)
+    if (b.changed.length) lines.push(`- Changed: ${b.changed.map((v) => mdCode(v)).join(', ')}`)
+    if (b.added.length) lines.push(`- Added: ${b.added.map((v) => mdCode(v)).join(', ')}`)
     if (b.unknown.length)
       lines.push(
-        `- ⚠️ Not declared by the package (typos?): ${b.unknown.map((v) => `\`${v}\``).join(', ')}`
+        `- ⚠️ Not declared by the package (typos?): ${b.unknown.map((v) => mdCode(v)).join(', ')}`
       )
-    if (b.missing.length) lines.push(`- ❌ Missing: ${b.missing.map((v) => `\`${v}\``).join(', ')}`)
+    if (b.missing.length) lines.push(`- ❌ Missing: ${b.missing.map((v) => mdCode(v)).join(', ')}`)
     lines.push('')
   }
   if (r.plan) lines.push(planMarkdown(r))
@@ -218,7 +219,7 @@ export function renderSummary(r: RunReport): string {
       '| --- | --- | --- | --- | --- | --- | --- |',
       ...r.runs.map(
         (x) =>
-          `| ${x.why} | ${esc(x.name)} | ${EVENT[x.event] ?? ''} ${x.event} | ${x.state} | ${x.startTime ?? ''} | ${x.endTime ?? ''} | ${esc(x.message ?? '')} |`
+          `| ${md(x.why)} | ${md(x.name)} | ${EVENT[x.event] ?? ''} ${md(x.event)} | ${md(x.state)} | ${md(x.startTime)} | ${md(x.endTime)} | ${md(x.message)} |`
       ),
       ''
     )
@@ -227,9 +228,9 @@ export function renderSummary(r: RunReport): string {
     lines.push(
       '### Data stores',
       '',
-      `- Found: ${r.dataStores.found.map((n) => `\`${n}\``).join(', ') || 'none'}`,
+      `- Found: ${r.dataStores.found.map((n) => mdCode(n)).join(', ') || 'none'}`,
       ...(r.dataStores.missing.length
-        ? [`- ❌ Missing: ${r.dataStores.missing.map((n) => `\`${n}\``).join(', ')}`]
+        ? [`- ❌ Missing: ${r.dataStores.missing.map((n) => mdCode(n)).join(', ')}`]
         : []),
       ''
     )
@@ -238,7 +239,7 @@ export function renderSummary(r: RunReport): string {
     lines.push('### Tasks', '', '| Action | Task | State | Message |', '| --- | --- | --- | --- |')
     for (const t of r.tasks)
       lines.push(
-        `| ${t.step} | ${esc(t.name)} | ${icon(t.state)} ${t.state} | ${esc(t.message ?? '')} |`
+        `| ${md(t.step)} | ${md(t.name)} | ${icon(t.state)} ${md(t.state)} | ${md(t.message)} |`
       )
     lines.push('')
   }

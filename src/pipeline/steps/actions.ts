@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import type { PackageInfo } from '../../package/package.js'
 import {
   EndpointMissingError,
@@ -50,7 +51,7 @@ export async function importPackage(
     await ctx.ledger.record(
       api.host,
       'import',
-      `import the package into ${project.name} (synchronous)`,
+      say`import the package into ${project.name} (synchronous)`,
       () => api.importSync(project.id, zip)
     )
     ctx.ledger.result('import', 'COMPLETED')
@@ -87,7 +88,7 @@ async function start(
   project: Project,
   send: () => Promise<string>
 ): Promise<string> {
-  const what = `${key} ${project.name} (${project.id})`
+  const what = say`${key} ${project.name} (${project.id})`
   try {
     const id = await ctx.ledger.record(api.host, key, what, send, { projectId: project.id })
     ctx.log.info(`${LABEL[key]} started: action ${id}`)
@@ -151,7 +152,7 @@ async function watch(
   for (const t of failed) {
     ctx.log.error(
       `${label} failed for task ${t.name}${t.taskId ? ` (${t.taskId})` : ''}: ${t.message}${t.code ? ` [${t.code}]` : ''}${t.details ? ` ${t.details}` : ''}`,
-      { title: `${label} failed: ${t.name}` }
+      { title: say`${label} failed: ${t.name}` }
     )
   }
   const err = status.error

@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Project, QlikApi } from '../../qlik/api.js'
@@ -60,7 +61,7 @@ export async function backupTarget(
     sha256: info.sha256
   }
   ctx.log.info(
-    `Backed up ${project.name} (${project.id}) as ${ctx.deps.artifacts.kind} artifact '${stored.name}' (${stored.location})`
+    say`Backed up ${project.name} (${project.id}) as ${ctx.deps.artifacts.kind} artifact '${stored.name}' (${stored.location})`
   )
   return { name: stored.name }
 }

@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { PackageReadError, readPackageInfo, type PackageInfo } from '../../package/package.js'
@@ -132,6 +133,6 @@ export async function storeArtifact(
     location: stored.location
   }
   ctx.log.info(
-    `Package kept as ${ctx.deps.artifacts.kind} artifact '${stored.name}' (${stored.location})`
+    say`Package kept as ${ctx.deps.artifacts.kind} artifact '${stored.name}' (${stored.location})`
   )
 }

@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import type { Project, QlikApi } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
@@ -19,7 +20,7 @@ export async function findSource(ctx: StepContext, api: QlikApi): Promise<Projec
     projectName: project.name,
     ...(project.spaceId ? { spaceId: project.spaceId } : {})
   }
-  ctx.log.info(`Source project: ${project.name} (${project.id}) on ${api.host}`)
+  ctx.log.info(say`Source project: ${project.name} (${project.id}) on ${api.host}`)
   return project
 }
 

@@ -1,3 +1,4 @@
+import { oneLine } from '../../report/escape.js'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve as resolvePath } from 'node:path'
 import { PackageReadError, readPackageInfo, type PackageInfo } from '../../package/package.js'
@@ -213,7 +214,7 @@ async function loadFolder(ctx: StepContext): Promise<SourcePackage> {
   }
   log.info(
     `Package built from ${o.packageDir}: ${checked.files} file(s), ${info.bytes} bytes, sha256 ${info.sha256}` +
-      (checked.leftOut.length > 0 ? ` (left out: ${checked.leftOut.join(', ')})` : '')
+      (checked.leftOut.length > 0 ? ` (left out: ${checked.leftOut.map(oneLine).join(', ')})` : '')
   )
   return {
     src,

@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import type { Project, QlikApi } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
@@ -15,8 +16,8 @@ export async function quiesce(
   running: TaskRef[]
 ): Promise<string> {
   for (const t of running) {
-    await taskWrite(ctx, api, project, 'stop-task', t.id, `stop task '${t.name}'`)
-    ctx.log.info(`Stopping '${t.name}' (${kindOf(t)})`)
+    await taskWrite(ctx, api, project, 'stop-task', t.id, say`stop task '${t.name}'`)
+    ctx.log.info(say`Stopping '${t.name}' (${kindOf(t)})`)
   }
   for (const t of running) {
     const s = await pollState(
@@ -25,7 +26,7 @@ export async function quiesce(
       project.id,
       t.id,
       (x) => !ACTIVE.has(x.lastRun?.state ?? ''),
-      `Stop '${t.name}'`
+      say`Stop '${t.name}'`
     )
     ctx.ledger.result('stop-task', s.lastRun?.state ?? 'unknown', t.id)
     recordRun(ctx, t, 'quiesce', s)
@@ -48,7 +49,7 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
         project,
         'resume-task',
         e.taskId as string,
-        `start task ${name} again`
+        say`start task ${name} again`
       )
       const s = await pollState(
         ctx,
@@ -56,7 +57,7 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
         project.id,
         e.taskId as string,
         (x) => x.lastRun?.state !== 'CANCELED' && x.lastRun?.state !== 'STARTING',
-        `Start ${name} again`
+        say`Start ${name} again`
       )
       ctx.ledger.result('resume-task', s.lastRun?.state ?? 'unknown', e.taskId)
       recordRun(

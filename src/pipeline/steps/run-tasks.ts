@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import type { Project, QlikApi, RuntimeState } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
@@ -49,12 +50,12 @@ export async function runTasks(
     const before = await api.runtimeState(project.id, t.id)
     const alreadyRunning = ACTIVE.has(before.lastRun?.state ?? '')
     if (!alreadyRunning) {
-      await taskWrite(ctx, api, project, 'run-task', t.id, `run task '${t.name}'`)
-      ctx.log.info(`Started '${t.name}' (${kindOf(t)})`)
-    } else ctx.log.info(`'${t.name}' is already running: watching it`)
+      await taskWrite(ctx, api, project, 'run-task', t.id, say`run task '${t.name}'`)
+      ctx.log.info(say`Started '${t.name}' (${kindOf(t)})`)
+    } else ctx.log.info(say`'${t.name}' is already running: watching it`)
     const isNew = (s: RuntimeState): boolean =>
       alreadyRunning || (s.lastRun?.startTime ?? '') !== (before.lastRun?.startTime ?? '')
-    const what = `Run '${t.name}'`
+    const what = say`Run '${t.name}'`
     let s = await pollState(
       ctx,
       api,
@@ -88,8 +89,8 @@ export async function runTasks(
     }
     ctx.log.info(
       t.continuous
-        ? `'${t.name}' is RUNNING and healthy (${ctx.o.runHealthySeconds} s)`
-        : `'${t.name}' COMPLETED`
+        ? say`'${t.name}' is RUNNING and healthy (${ctx.o.runHealthySeconds} s)`
+        : say`'${t.name}' COMPLETED`
     )
   }
   return `${tasks.length} task(s): ${tasks.map((t) => `${t.name} ${t.continuous ? 'running' : 'completed'}`).join(', ')}`

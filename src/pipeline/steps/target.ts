@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import type { Project, QlikApi, Space } from '../../qlik/api.js'
 import { QlikApiError } from '../../qlik/errors.js'
 import type { StepContext } from '../context.js'
@@ -10,7 +11,7 @@ export const CREATE = 'Create the target project'
 
 export async function findTargetSpace(ctx: StepContext, api: QlikApi): Promise<Space> {
   const space = await resolveSpace(api, ctx.o.targetSpace, 'target-space', FIND_SPACE)
-  ctx.log.info(`Target space: ${space.name} (${space.id}) on ${api.host}`)
+  ctx.log.info(say`Target space: ${space.name} (${space.id}) on ${api.host}`)
   return space
 }
 
@@ -52,13 +53,13 @@ export async function createTarget(
     ...(o.platformConnection ? { platformConnection: o.platformConnection } : {}),
     ...(o.cloudStagingConnection ? { cloudStagingConnection: o.cloudStagingConnection } : {})
   }
-  const what = `create project '${name}' in space ${space.name}`
+  const what = say`create project '${name}' in space ${space.name}`
   try {
     const p = await ctx.ledger.record(api.host, 'create-project', what, () =>
       api.createProject(body)
     )
     ctx.ledger.settle('create-project', 'done', { projectId: p.id })
-    ctx.log.info(`Created target project ${p.name} (${p.id}) in ${space.name}`)
+    ctx.log.info(say`Created target project ${p.name} (${p.id}) in ${space.name}`)
     return p
   } catch (e) {
     // The create may have happened although we saw no answer: look before anything else.
@@ -69,7 +70,7 @@ export async function createTarget(
       const found = await findTargetProject(api, space, name)
       if (found) {
         ctx.ledger.settle('create-project', 'done', { projectId: found.id })
-        ctx.log.info(`The project was created: ${found.name} (${found.id})`)
+        ctx.log.info(say`The project was created: ${found.name} (${found.id})`)
         return found
       }
     }

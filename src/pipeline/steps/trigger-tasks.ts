@@ -1,3 +1,4 @@
+import { say } from '../../report/escape.js'
 import type { QlikApi, QlikTask, QlikTaskRun } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
@@ -17,7 +18,7 @@ export async function triggerTasks(
     await ctx.ledger.record(
       api.host,
       'trigger-task',
-      `trigger task '${t.name}'`,
+      say`trigger task '${t.name}'`,
       () => api.startQlikTask(t.id),
       { taskId: t.id }
     )
@@ -57,7 +58,7 @@ export async function triggerTasks(
         TRIGGER
       )
     }
-    ctx.log.info(`'${t.name}' run ${run.id} SUCCEEDED`)
+    ctx.log.info(say`'${t.name}' run ${run.id} SUCCEEDED`)
   }
   return `${tasks.length} task(s) succeeded`
 }

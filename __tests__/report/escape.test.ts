@@ -1,0 +1,138 @@
+/**
+ * The one boundary for text that leaves the process (src/report/escape.ts): each channel's
+ * function on hostile strings, then every string of real reports replaced by a hostile payload
+ * and rendered, so that a renderer that prints data without escaping it fails here.
+ */
+import { logLines, md, mdCode, oneLine, quote, terminalLines } from '../../src/report/escape.js'
+import { renderSummary } from '../../src/report/summary.js'
+import { planMarkdown } from '../../src/report/plan.js'
+import type { RunReport } from '../../src/pipeline/report.js'
+import { PROD_BINDINGS_YAML, runPromote } from '../helpers/pipeline.js'
+import { startDemo } from '../helpers/sim.js'
+
+const PAYLOAD =
+  'x\n::warning title=X::pwned\r\n::add-mask::x ##[set-output name=a;]b \u001b[31mred\u001b[0m ' +
+  '<img src=x onerror=alert(1)></details></summary> | `code` @acme/team [link](javascript:alert(1)) ' +
+  '**bold** \u202eevil\u2028next\u0085 &amp; \\'
+
+describe('the log channel', () => {
+  it('no line of a message can start a workflow command, in any spelling', () => {
+    const out = logLines(`Source project: ${PAYLOAD}`)
+    for (const line of out.split('\n')) {
+      expect(line.trim()).not.toMatch(/^::/)
+      expect(line).not.toContain('##[')
+    }
+    expect(logLines('  ::error::x')).not.toMatch(/^\s*::/)
+    expect(out).not.toContain('\u001b')
+    expect(out).not.toContain('\r')
+    expect(out).toContain('\\e[31mred')
+    expect(out).toContain('\\u202eevil')
+    // our own multi-line messages keep their lines
+    expect(logLines('a\nb')).toBe('a\nb')
+  })
+  it('oneLine and quote keep a value on one line, its control characters visible', () => {
+    expect(oneLine('a\nb\r\tc\u0000')).toBe('a\\nb\\r\\tc\\x00')
+    expect(quote('README\n::warning::x')).toBe("'README\\n::warning::x'")
+    expect(oneLine('Sales pipeline — ÄÖ 東京')).toBe('Sales pipeline — ÄÖ 東京')
+  })
+})
+
+describe('the terminal channel', () => {
+  it('escape sequences, C1 and bidi controls are shown, never sent', () => {
+    const out = terminalLines(PAYLOAD)
+    // eslint-disable-next-line no-control-regex
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
+    expect(out).toContain('\\e[31m')
+    expect(out).toContain('\\x85')
+    expect(terminalLines('one\ntwo\tthree')).toBe('one\ntwo\tthree')
+  })
+})
+
+describe('the Markdown channel', () => {
+  it('md makes every meaningful character an entity and keeps data on one line', () => {
+    const out = md(PAYLOAD)
+    expect(out).not.toMatch(/[<>`|\n\r[\]*]/)
+    expect(out).not.toContain('@acme')
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;')
+    expect(out).toContain('&amp;amp;')
+    expect(md('ORDERS_RAW')).toBe('ORDERS_RAW')
+    expect(mdCode('<b>@team</b>')).toBe('`<b>@team</b>`')
+    expect(mdCode('a|b')).toBe('<code>a&#124;b</code>')
+    expect(md(undefined)).toBe('')
+    expect(mdCode('a`b')).toBe('<code>a&#96;b</code>')
+  })
+})
+
+/** Every string of a value replaced by the payload (numbers, booleans and nulls kept). */
+function poison<T>(v: T): T {
+  if (typeof v === 'string') return PAYLOAD as unknown as T
+  if (Array.isArray(v)) return v.map(poison) as unknown as T
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, poison(x)])) as T
+  return v
+}
+
+/** What a Markdown renderer may print of its own: these tags, nothing else starting with '<'. */
+const OWN_TAGS = /^<(\/?(details|summary|code|br)>|!-- qlik-di-promote:)/
+
+function expectInert(markdown: string): void {
+  for (let i = markdown.indexOf('<'); i >= 0; i = markdown.indexOf('<', i + 1))
+    if (!OWN_TAGS.test(markdown.slice(i, i + 40)))
+      throw new Error(
+        `markup from data at ${i}: ...${markdown.slice(Math.max(0, i - 120), i + 40)}`
+      )
+  expect(markdown).not.toContain('@acme')
+  expect(markdown).not.toContain('](javascript:')
+  expect(markdown).not.toContain('**bold**')
+  // eslint-disable-next-line no-control-regex
+  expect(markdown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2028]/)
+  for (const line of markdown.split('\n')) {
+    expect(line).not.toMatch(/^::/)
+    // a table row keeps its columns: the payload's '|' is never a cell border
+    if (line.startsWith('|')) expect(line).not.toContain('| `code`')
+  }
+}
+
+describe('every report renderer escapes every string it prints', () => {
+  it('summaries and plans of a promotion, a failure and a dry run, poisoned', async () => {
+    const sim = await startDemo()
+    try {
+      const ok = await runPromote(sim)
+      sim.injectFault({
+        tenant: 'prod',
+        path: '/actions/import-async',
+        actionOutcome: { state: 'FAILED', message: 'locked' },
+        times: 1
+      })
+      const failed = await runPromote(sim, {
+        bindings: PROD_BINDINGS_YAML.replace('ANALYTICS', 'V2')
+      })
+      const dry = await runPromote(sim, {
+        'dry-run': 'true',
+        bindings: PROD_BINDINGS_YAML.replace('ANALYTICS', 'V3')
+      })
+      const reports: RunReport[] = [ok.report, failed.report, dry.report]
+      expect(failed.report.ledger.entries.length).toBeGreaterThan(0)
+      expect(dry.report.plan).toBeDefined()
+      for (const r of reports) {
+        const bad = poison(r)
+        // the states and kinds the renderers look icons up by stay as they were
+        bad.outcome = r.outcome
+        bad.mode = r.mode
+        bad.dryRun = r.dryRun
+        const summary = renderSummary(bad)
+        expect(summary.length).toBeGreaterThan(200)
+        expect(summary).toContain('&lt;img src=x onerror=alert(1)&gt;')
+        expectInert(summary)
+        if (r.plan) expectInert(planMarkdown(bad))
+      }
+      // a set's summary: the projects' own summaries fold under <details> with a poisoned name
+      const set = poison({ ...ok.report, projects: [], projectReports: [] }) as RunReport
+      set.projects = [{ name: PAYLOAD, state: 'failed', error: PAYLOAD } as never]
+      set.projectReports = [{ name: PAYLOAD, report: poison(failed.report) } as never]
+      expectInert(renderSummary(set))
+    } finally {
+      await sim.close()
+    }
+  }, 60000)
+})
