@@ -13,7 +13,15 @@ export const PACKAGE_LIMIT_BYTES = 10 * 1024 * 1024
 export type FileMap = Record<string, Uint8Array>
 
 export class PackageFormatError extends Error {
-  override readonly name = 'PackageFormatError'
+  override readonly name: string = 'PackageFormatError'
+}
+
+/**
+ * A package whose archive is hostile (a bomb, a path that climbs out, a link): not a bad input to
+ * fix but a finding, like an invalid definition (validate exits 1).
+ */
+export class PackageRefusedError extends PackageFormatError {
+  override readonly name = 'PackageRefusedError'
 }
 
 export interface Problem {

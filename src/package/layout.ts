@@ -1,4 +1,3 @@
-import { unzipSync } from 'fflate'
 import {
   PackageFormatError,
   PROJECT_FILE,
@@ -9,6 +8,7 @@ import {
 } from './format.js'
 import { parseLegacy } from './layout-legacy.js'
 import { parseYamlLayout } from './layout-yaml.js'
+import { readZip } from './zip.js'
 
 /**
  * Qlik's project package layout (qlik.dev "Declarative pipelines -> Project structure reference";
@@ -30,19 +30,13 @@ import { parseYamlLayout } from './layout-yaml.js'
 export * from './format.js'
 export { lineOfPointer } from './files.js'
 
+/**
+ * Every file of a package ZIP, read within bounds that do not trust its headers (./zip.ts): a bomb,
+ * a lying entry count, a path that climbs out, a duplicate, a symlink or a device is refused with a
+ * PackageFormatError naming the entry.
+ */
 export function unzipPackage(zip: Uint8Array): FileMap {
-  if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
-    throw new PackageFormatError('The package is not a ZIP archive (it does not start with "PK").')
-  }
-  try {
-    const files = unzipSync(zip)
-    for (const name of Object.keys(files)) if (name.endsWith('/')) delete files[name]
-    return files
-  } catch (e) {
-    throw new PackageFormatError(
-      `The package ZIP is corrupt or truncated (${(e as Error).message}).`
-    )
-  }
+  return readZip(zip).files
 }
 
 /**

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
-import { strFromU8, unzipSync } from 'fflate'
+import { strFromU8 } from 'fflate'
 import { parse as parseYaml } from 'yaml'
 import { normalizePlatform } from './enums.js'
+import { PackageFormatError } from './format.js'
+import { readZip } from './zip.js'
 
 /**
  * Reading an exported project package: its format (YAML or LEGACY), its bindings registry (the
@@ -52,20 +54,13 @@ function variablesOf(text: string | undefined, file: string): Record<string, unk
 }
 
 export function readPackageInfo(zip: Uint8Array): PackageInfo {
-  if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
-    throw new PackageReadError('The package is not a ZIP archive (it does not start with "PK").')
-  }
-  let count = 0
+  let count: number
   let files: Record<string, Uint8Array>
   try {
-    files = unzipSync(zip, {
-      filter: (f) => {
-        count += 1
-        return WANTED.has(f.name)
-      }
-    })
+    ;({ files, count } = readZip(zip, (name) => WANTED.has(name)))
   } catch (e) {
-    throw new PackageReadError(`The package ZIP is corrupt or truncated (${(e as Error).message}).`)
+    if (e instanceof PackageFormatError) throw new PackageReadError(e.message)
+    throw e
   }
   const text = (name: string): string | undefined =>
     files[name] ? strFromU8(files[name] as Uint8Array) : undefined

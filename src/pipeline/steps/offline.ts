@@ -1,3 +1,4 @@
+import { oneLine } from '../../report/escape.js'
 import { readFileSync, statSync, existsSync } from 'node:fs'
 import { relative, resolve as resolvePath } from 'node:path'
 import {
@@ -11,6 +12,7 @@ import {
   formatProblem,
   LEGACY_REGISTRY_FILE,
   PackageFormatError,
+  PackageRefusedError,
   PROJECT_FILE,
   REGISTRY_FILE,
   unzipPackage,
@@ -87,6 +89,9 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
   try {
     return check(o.zipPath, unzipPackage(zip), () => zip, [])
   } catch (e) {
+    // a hostile archive is a finding (exit 1); one that is not a ZIP at all, a bad input (exit 2)
+    if (e instanceof PackageRefusedError)
+      throw new PipelineError(`Input 'zip-path': ${e.message}`, step)
     if (e instanceof PackageFormatError)
       throw new InputError(`Input 'zip-path': ${e.message}`, step)
     throw e
@@ -143,7 +148,7 @@ export async function validateOffline(ctx: StepContext): Promise<void> {
   }
   reportProblems(ctx, checked.problems)
   if (checked.leftOut.length > 0)
-    ctx.log.info(`Not part of the package (left out): ${checked.leftOut.join(', ')}`)
+    ctx.log.info(`Not part of the package (left out): ${checked.leftOut.map(oneLine).join(', ')}`)
   const files = checked.files
   if (errors.length > 0) {
     throw new PipelineError(
