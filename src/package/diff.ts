@@ -125,6 +125,9 @@ export function diffDefinitions(
   const before = current?.tasks ?? []
   const byId = new Map(before.map((t) => [t.id, t]))
   const nextIds = new Set(next.tasks.map((t) => t.id))
+  // declared variables as sets: a package may declare thousands
+  const declaredBefore = new Set(current?.declared ?? [])
+  const declaredAfter = new Set(next.declared)
   const changed: TaskChange[] = []
   const unchanged: string[] = []
   const added: TaskRef[] = []
@@ -181,8 +184,8 @@ export function diffDefinitions(
       unchanged
     },
     variables: {
-      added: next.declared.filter((v) => !(current?.declared ?? []).includes(v)),
-      removed: (current?.declared ?? []).filter((v) => !next.declared.includes(v))
+      added: next.declared.filter((v) => !declaredBefore.has(v)),
+      removed: [...declaredBefore].filter((v) => !declaredAfter.has(v))
     }
   }
 }

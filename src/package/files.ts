@@ -1,8 +1,8 @@
 import { load as loadYaml } from 'js-yaml'
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml'
-import { strFromU8 } from 'fflate'
 import { createHash } from 'node:crypto'
 import { fillDefaults, schemaFor, validateDocument } from './schemas.js'
+import { BoundsError, checkYamlValue, decodeUtf8 } from './bounds.js'
 import { loadInBatches } from './yaml-batches.js'
 import { type FileMap, type Problem, VARIABLE } from './format.js'
 
@@ -59,7 +59,34 @@ export interface Parsed {
 export function parseFile(files: FileMap, path: string, problems: Problem[]): Parsed {
   const data = files[path]
   if (!data) return {}
-  const text = strFromU8(data)
+  let text: string
+  try {
+    text = decodeUtf8(data)
+  } catch (e) {
+    if (!(e instanceof BoundsError)) throw e
+    problems.push({ level: 'ERROR', file: path, pointer: '', message: e.message })
+    return {}
+  }
+  const parsed = parseText(path, text, problems)
+  if (parsed.doc) {
+    try {
+      // before anything walks the value: an alias bomb or a value nested thousands deep stops here
+      checkYamlValue(parsed.doc)
+    } catch (e) {
+      if (!(e instanceof BoundsError)) throw e
+      problems.push({
+        level: 'ERROR',
+        file: path,
+        pointer: '',
+        message: `is refused: ${e.message}`
+      })
+      return { text }
+    }
+  }
+  return parsed
+}
+
+function parseText(path: string, text: string, problems: Problem[]): Parsed {
   try {
     if (path.endsWith('.json')) {
       const doc: unknown = JSON.parse(text)
@@ -95,11 +122,15 @@ export function parseFile(files: FileMap, path: string, problems: Problem[]): Pa
       level: 'ERROR',
       file: path,
       pointer: '',
-      message: `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`
+      message: `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${tooDeep(e) ?? (e as Error).message}`
     })
     return { text }
   }
 }
+
+/** A parser that recursed past the stack: the file nests too deep to be a real Qlik file. */
+const tooDeep = (e: unknown): string | undefined =>
+  e instanceof RangeError ? 'it nests too deep to read (refused)' : undefined
 
 /** What the published schema says of the file: warnings that name the schema (strict-schemas: errors). */
 /** A large YAML file, parsed to plain values (see LARGE_FILE). */
@@ -113,7 +144,7 @@ function large(path: string, text: string, problems: Problem[]): Parsed {
       level: 'ERROR',
       file: path,
       pointer: '',
-      message: `is not valid YAML: ${(e as Error).message.split('\n')[0]}`,
+      message: `is not valid YAML: ${tooDeep(e) ?? (e as Error).message.split('\n')[0]}`,
       ...(typeof line === 'number' ? { line: line + 1 } : {})
     })
     return { text }

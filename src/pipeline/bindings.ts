@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { parse as parseYaml } from 'yaml'
+import { existsSync } from 'node:fs'
+import { FileInputError, readRegularFile } from '../util/files.js'
+import { parseYamlBounded } from '../util/yaml.js'
 import { z } from 'zod'
 
 /**
@@ -71,12 +72,17 @@ export function loadBindingsInput(
         `Input 'bindings' names a file that does not exist: ${text} (relative to ${cwd}).`
       )
     }
-    content = readFileSync(path, 'utf8')
+    try {
+      content = readRegularFile(path, "Input 'bindings'")
+    } catch (e) {
+      if (e instanceof FileInputError) throw new BindingsInputError(e.message)
+      throw e
+    }
     source = text
   }
   let doc: unknown
   try {
-    doc = /\.json$/i.test(source) ? JSON.parse(content) : parseYaml(content)
+    doc = /\.json$/i.test(source) ? JSON.parse(content) : parseYamlBounded(content)
   } catch (e) {
     throw new BindingsInputError(
       `Input 'bindings' (${source}) is not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML/JSON'}: ${(e as Error).message.split('\n')[0]}`
@@ -99,8 +105,9 @@ export function loadBindingsInput(
   const vars: Record<string, unknown> = isWrapped
     ? (checked.data as { variables: Record<string, unknown> }).variables
     : (checked.data as Record<string, unknown>)
-  const values: BindingValues = {}
-  const templates: Record<string, string> = {}
+  // keyed by names from a file: no prototype, so 'constructor' or '__proto__' is just a name
+  const values: BindingValues = dict()
+  const templates: Record<string, string> = dict()
   const sensitive: string[] = []
   const missing: string[] = []
   for (const [name, raw] of Object.entries(vars)) {
@@ -171,12 +178,12 @@ export function loadBindingsInputs(
   if (base.source === 'none') return top
   if (top.source === 'none') return base
   // a variable the overlay gives takes its template (or none) from the overlay
-  const templates = { ...base.templates }
+  const templates = Object.assign(dict<string>(), base.templates)
   for (const name of Object.keys(top.values)) delete templates[name]
   return {
-    values: { ...base.values, ...top.values },
+    values: Object.assign(dict<string | null>(), base.values, top.values),
     source: `${base.source} + ${top.source}`,
-    templates: { ...templates, ...top.templates },
+    templates: Object.assign(templates, top.templates),
     sensitive: [...base.sensitive, ...top.sensitive]
   }
 }
@@ -197,10 +204,18 @@ export function mergeBindings(
   overlay: BindingValues,
   declared: string[]
 ): MergedBindings {
-  const values: BindingValues = { ...current, ...overlay }
-  const missing = declared.filter((v) => values[v] === undefined || values[v] === '')
-  const unknown = Object.keys(overlay).filter((v) => !declared.includes(v))
-  const changed = Object.keys(overlay).filter((v) => v in current && current[v] !== overlay[v])
-  const added = Object.keys(overlay).filter((v) => !(v in current))
+  // names come from the package, the tenant and the input: own keys only, and linear in all three
+  const values: BindingValues = Object.assign(dict<string | null>(), current, overlay)
+  const has = (o: object, k: string): boolean => Object.hasOwn(o, k)
+  const isDeclared = new Set(declared)
+  const missing = declared.filter((v) => !has(values, v) || values[v] === '')
+  const unknown = Object.keys(overlay).filter((v) => !isDeclared.has(v))
+  const changed = Object.keys(overlay).filter((v) => has(current, v) && current[v] !== overlay[v])
+  const added = Object.keys(overlay).filter((v) => !has(current, v))
   return { values, missing, unknown, changed, added }
+}
+
+/** An object for keys that come from data: no prototype, so no key is already there. */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
 }

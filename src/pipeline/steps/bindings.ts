@@ -1,6 +1,7 @@
+import { say } from '../../report/escape.js'
 import type { PackageInfo } from '../../package/package.js'
 import type { Bindings, Project, QlikApi } from '../../qlik/api.js'
-import { mergeBindings, type BindingsInput, type BindingValues } from '../bindings.js'
+import { dict, mergeBindings, type BindingsInput, type BindingValues } from '../bindings.js'
 import { restoredValues, secretsOf } from '../secrets.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import { PipelineError } from '../errors.js'
@@ -22,7 +23,8 @@ export function unresolvedConnections(
 ): Array<{ variable: string; expression: string }> {
   return Object.entries(values)
     .filter(
-      ([, v]) => typeof v === 'string' && CONNECTION_PARTS.test(v.trim()) && !(v in nameToIdMap)
+      ([, v]) =>
+        typeof v === 'string' && CONNECTION_PARTS.test(v.trim()) && !Object.hasOwn(nameToIdMap, v)
     )
     .map(([variable, v]) => ({ variable, expression: v as string }))
 }
@@ -34,12 +36,14 @@ export function diffBindings(
   declared: string[]
 ): ComputedBindings['diff'] {
   const keys = Object.keys(values)
+  const has = (k: string): boolean => Object.hasOwn(current, k)
+  const isDeclared = new Set(declared)
   return {
-    added: keys.filter((k) => !(k in current)).sort(),
-    changed: keys.filter((k) => k in current && current[k] !== values[k]).sort(),
-    unchanged: keys.filter((k) => k in current && current[k] === values[k]).sort(),
+    added: keys.filter((k) => !has(k)).sort(),
+    changed: keys.filter((k) => has(k) && current[k] !== values[k]).sort(),
+    unchanged: keys.filter((k) => has(k) && current[k] === values[k]).sort(),
     undeclaredKept: Object.keys(current)
-      .filter((k) => !declared.includes(k))
+      .filter((k) => !isDeclared.has(k))
       .sort()
   }
 }
@@ -57,10 +61,10 @@ export async function computeBindings(
   input: BindingsInput
 ): Promise<ComputedBindings> {
   if (t.existing) t.previous = await t.api.getBindings(t.existing.id)
-  const current = t.previous?.variables ?? {}
+  const current = Object.assign(dict<string | null>(), t.previous?.variables)
   const back = restoredValues(restored, input.values, ctx.deps.env, COMPUTE)
   for (const v of back.sensitive) if (v.length >= 4) ctx.deps.onSecret?.(v)
-  const overlay = { ...back.values, ...input.values }
+  const overlay = Object.assign(dict<string | null>(), back.values, input.values)
   if (
     info.declared.includes('projectName') &&
     overlay.projectName === undefined &&
@@ -71,7 +75,7 @@ export async function computeBindings(
   // projects-file: a reference to an upstream project of the set gets that project's target id
   for (const v of info.declared) {
     const key = /^project\.([^.]+)\.projectId$/.exec(v)?.[1]
-    if (key === undefined || input.values[v] !== undefined) continue
+    if (key === undefined || Object.hasOwn(input.values, v)) continue
     const id =
       ctx.o.upstreamProjects?.[key] ?? (await upstreamInTarget(ctx, t, key, current[v] ?? null))
     if (id !== undefined) overlay[v] = id
@@ -117,7 +121,7 @@ async function upstreamInTarget(
     )
   if (current !== found.id)
     ctx.log.info(
-      `Upstream '${want.entry}' (not in this run): ${found.name} (${found.id}) in ${space.name}`
+      say`Upstream '${want.entry}' (not in this run): ${found.name} (${found.id}) in ${space.name}`
     )
   return found.id
 }
@@ -132,7 +136,7 @@ export async function setBindings(
   await ctx.ledger.record(
     api.host,
     'set-bindings',
-    `set ${Object.keys(b.values).length} binding variable(s) on ${project.name}`,
+    say`set ${Object.keys(b.values).length} binding variable(s) on ${project.name}`,
     () => api.setBindings(project.id, b.values),
     { projectId: project.id, changed: b.diff.changed, added: b.diff.added }
   )
@@ -169,7 +173,7 @@ export async function restoreBindings(
   await ctx.ledger.record(
     api.host,
     'restore-bindings',
-    `put back the ${Object.keys(previous.variables).length} binding value(s) ${project.name} had before this run`,
+    say`put back the ${Object.keys(previous.variables).length} binding value(s) ${project.name} had before this run`,
     () => api.setBindings(project.id, previous.variables),
     { projectId: project.id, changed: [...b.diff.changed, ...b.diff.added].sort() }
   )
