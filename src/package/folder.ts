@@ -1,4 +1,4 @@
-import { strFromU8, strToU8, zipSync, type Zippable } from 'fflate'
+import { zipSync, type Zippable } from 'fflate'
 import {
   existsSync,
   lstatSync,
@@ -25,6 +25,8 @@ import {
   TASKS_DIR,
   unzipPackage
 } from './layout.js'
+import { decodeUtf8 } from './bounds.js'
+import { quote } from '../report/escape.js'
 
 /**
  * Projects as code: a folder of the repository in Qlik's layout becomes a package (validated, zipped
@@ -78,6 +80,11 @@ export function readProjectFolder(dir: string, what = "Input 'package-dir'"): Fo
         else walk(full)
         continue
       }
+      if (!st.isFile()) {
+        // a named pipe would block the read forever, a device would never end: never opened
+        leftOut.push(`${rel} (not a regular file: a pipe, socket or device)`)
+        continue
+      }
       if (name.startsWith('.') || !IN_PACKAGE(rel)) {
         leftOut.push(rel)
         continue
@@ -92,7 +99,7 @@ export function readProjectFolder(dir: string, what = "Input 'package-dir'"): Fo
       // a copy with LF endings only when the file has a CR (a 9 MB model is not decoded to read it)
       files[rel] =
         /\.(ya?ml|json)$/.test(name) && data.includes(13)
-          ? strToU8(strFromU8(data).replace(/\r\n/g, '\n'))
+          ? withoutCrBeforeLf(data)
           : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     }
   }
@@ -106,6 +113,15 @@ export function readProjectFolder(dir: string, what = "Input 'package-dir'"): Fo
     )
   }
   return { files, leftOut, bytes }
+}
+
+/** CRLF to LF on the bytes (decoding first would hide bytes that are not UTF-8). */
+function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length)
+  let n = 0
+  for (let i = 0; i < data.length; i++)
+    if (!(data[i] === 13 && data[i + 1] === 10)) out[n++] = data[i] as number
+  return out.subarray(0, n)
 }
 
 /** Check a package's files: the vendored schemas, variables, task folders, the 10 MB limit. */
@@ -183,23 +199,36 @@ export function extractToFolder(zip: Uint8Array, dir: string): ExtractResult {
       `The package has no ${PROJECT_FILE}: only YAML packages (export-mode MINIMAL or ALL) can be written as a folder.`
     )
   }
-  mkdirSync(dir, { recursive: true })
-  const result: ExtractResult = { written: [], removed: [], skipped: [] }
-  const keep = new Set<string>()
-  for (const path of Object.keys(files).sort()) {
-    if (path === BINDINGS_FILE) {
-      result.skipped.push(path)
-      continue
-    }
-    if (path.split('/').some((p) => p === '..' || p === '') || path.startsWith('/')) {
-      throw new FolderError(`The package holds an unsafe path '${path}'; refusing to write it.`)
-    }
-    const text = strFromU8(files[path] as Uint8Array)
-    let out: string
+  const paths = Object.keys(files)
+    .filter((p) => p !== BINDINGS_FILE)
+    .sort()
+  // every path checked before the first write: a package that names anything else writes nothing
+  const outside = paths.filter((p) => !IN_LAYOUT(p))
+  if (outside.length > 0)
+    throw new FolderError(
+      `The package holds ${outside.length} path(s) outside the project layout that Qlik's exporter writes: ` +
+        `${outside.slice(0, 5).map(quote).join(', ')}${outside.length > 5 ? ', ...' : ''}. Nothing was written.`
+    )
+  for (const p of paths) refuseLinks(dir, p)
+  const result: ExtractResult = {
+    written: [],
+    removed: [],
+    skipped: BINDINGS_FILE in files ? [BINDINGS_FILE] : []
+  }
+  // every file decoded and normalised before the first write, too
+  const outputs = paths.map((path): [string, string] => {
+    const text = decodeUtf8OrRefuse(files[path] as Uint8Array, path)
     // JSON keeps its order (the registry's taskProperties list tasks in the project's order)
-    if (path.endsWith('.json')) out = `${JSON.stringify(JSON.parse(text), null, 2)}\n`
-    else if (path.endsWith('.yaml')) out = normalizeYaml(text)
-    else out = text
+    return [
+      path,
+      path.endsWith('.json')
+        ? `${JSON.stringify(JSON.parse(text), null, 2)}\n`
+        : normalizeYaml(text)
+    ]
+  })
+  mkdirSync(dir, { recursive: true })
+  const keep = new Set<string>()
+  for (const [path, out] of outputs) {
     const target = join(dir, ...path.split('/'))
     mkdirSync(dirname(target), { recursive: true })
     writeFileSync(target, out)
@@ -215,6 +244,55 @@ export function extractToFolder(zip: Uint8Array, dir: string): ExtractResult {
   }
   pruneEmptyTaskFolders(join(dir, TASKS_DIR))
   return result
+}
+
+/**
+ * The paths Qlik's exporter writes (../shared/real-exports, qlik-org/demo_repository): the project
+ * file, the registry, newTaskDefaults.yaml, and per task folder its YAML files and its datasets/
+ * and transformationDataFlows/ entries. No segment may be hidden (`.git`, `.github`), nothing else
+ * at the root (package.json, a workflow), only YAML and the registry's JSON.
+ */
+const IN_LAYOUT = (path: string): boolean => {
+  if (path === PROJECT_FILE || path === REGISTRY_FILE || path === LEGACY_REGISTRY_FILE) return true
+  if (path === NEW_TASK_DEFAULTS_FILE) return true
+  const parts = path.split('/')
+  if (parts[0] !== TASKS_DIR || parts.some((p) => p.startsWith('.') || p.trim() === ''))
+    return false
+  if (!/\.ya?ml$/.test(path)) return false
+  return (
+    parts.length === 3 ||
+    (parts.length === 4 && (parts[2] === 'datasets' || parts[2] === 'transformationDataFlows'))
+  )
+}
+
+/** No component of a target under export-dir (export-dir itself included) may be a symbolic link. */
+function refuseLinks(dir: string, path: string): void {
+  let at = dir
+  for (const part of ['', ...path.split('/')]) {
+    at = part ? join(at, part) : at
+    let st
+    try {
+      st = lstatSync(at)
+    } catch {
+      return // does not exist yet: nothing below it can be a link either
+    }
+    if (st.isSymbolicLink())
+      throw new FolderError(
+        `${at} is a symbolic link; export-dir writes only through real folders and files (refusing to follow it). Nothing was written.`
+      )
+    if (part && at !== join(dir, ...path.split('/')) && !st.isDirectory())
+      throw new FolderError(`${at} is not a folder. Nothing was written.`)
+  }
+}
+
+function decodeUtf8OrRefuse(data: Uint8Array, path: string): string {
+  try {
+    return decodeUtf8(data)
+  } catch (e) {
+    throw new FolderError(
+      `${quote(path)} in the package ${(e as Error).message}. Nothing was written.`
+    )
+  }
 }
 
 function readProjectFolderLoose(dir: string): string[] {
