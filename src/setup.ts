@@ -1,7 +1,8 @@
+import { say } from './report/escape.js'
 import { createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve as resolvePath } from 'node:path'
 import { LocalArtifactStore } from './artifacts/local.js'
 import type { Options, TenantOptions } from './options.js'
 import type {
@@ -30,6 +31,7 @@ import { BudgetRegistry } from './qlik/budget.js'
 import type { TenantAuth } from './qlik/auth.js'
 import type { WaitOptions } from './pipeline/wait.js'
 import { QlikClient } from './qlik/client.js'
+import { Redactor } from './pipeline/redact.js'
 
 /** Build the pipeline's parts from options: shared by the action and the CLI. */
 
@@ -160,9 +162,17 @@ export async function runPipeline(
   given: SetupInput,
   reportPath: string | undefined
 ): Promise<RunReport> {
+  // every secret the run meets is also kept out of what it writes: log, summary, report, plans
+  const secrets = new Redactor(given.env)
+  const reporter = secrets.reporter(given.reporter)
   const input: SetupInput = {
     ...given,
-    budgets: given.budgets ?? new BudgetRegistry(given.clock, (m) => given.reporter.info(m))
+    reporter,
+    onSecret: (s) => {
+      secrets.add(s)
+      given.onSecret(s)
+    },
+    budgets: given.budgets ?? new BudgetRegistry(given.clock, (m) => reporter.info(m))
   }
   const runOne = async (
     options: Options,
@@ -183,9 +193,9 @@ export async function runPipeline(
       await close()
     }
   }
-  const report = input.options.projectsFile
-    ? await runSet(input, runOne)
-    : await runOne(input.options)
+  const report = secrets.value(
+    input.options.projectsFile ? await runSet(input, runOne) : await runOne(input.options)
+  )
   if (reportPath) writeReport(input, report, reportPath)
   return report
 }
@@ -223,7 +233,7 @@ async function runSet(
       artifacts: ArtifactStore | undefined,
       name: string
     ): Promise<RunReport> => {
-      input.reporter.info(`== Project ${name} ==`)
+      input.reporter.info(say`== Project ${name} ==`)
       return runOne(x, workDir, artifacts, new ProjectReporter(input.reporter, name, sideBySide))
     }
     const lookups = upstreamLookups(all, entries, o)
@@ -254,6 +264,28 @@ async function runSet(
     report.failedStep = e.step
     return report
   }
+}
+
+/**
+ * Why the report cannot be written at this path, before anything runs: it must be a regular file
+ * (or not exist yet) in a folder, never under /proc, /sys or /dev (writing there hangs or does
+ * worse) and never through a symbolic link.
+ */
+export function reportPathProblem(reportPath: string): string | undefined {
+  const abs = resolvePath(reportPath)
+  if (/^\/(proc|sys|dev)(\/|$)/.test(abs))
+    return `Input 'report-path' (${reportPath}) is under /proc, /sys or /dev; give a file in a folder of the runner, e.g. \${{ runner.temp }}/report.json.`
+  let st
+  try {
+    st = lstatSync(abs)
+  } catch {
+    return undefined // a new file (its folder is created)
+  }
+  if (st.isSymbolicLink())
+    return `Input 'report-path' (${reportPath}) is a symbolic link; give the file itself.`
+  if (!st.isFile())
+    return `Input 'report-path' (${reportPath}) is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; give a file name, e.g. ${join(reportPath, 'report.json')}.`
+  return undefined
 }
 
 function writeReport(input: SetupInput, report: RunReport, reportPath: string): void {

@@ -31,7 +31,26 @@ const packageInputs = ({ v }: RuleInput): string[] =>
 const afterDeploy = (v: InputValues): boolean =>
   v.runTasks !== 'none' || v.triggerTasks.length > 0 || v.expectDataStores.length > 0
 
+/** Why an artifact name is not a plain name (GitHub refuses these characters too), or undefined. */
+export function badArtifactName(name: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it holds a control character'
+  if (/[/\\]/.test(name))
+    return 'it holds a path separator (an artifact name is a name, not a path)'
+  if (name.split(/[/\\]/).includes('..') || /^\.+$/.test(name)) return "it is '.' or '..'"
+  const bad = /["<>|*?:]/.exec(name)?.[0]
+  if (bad) return `it holds '${bad}', which GitHub does not allow in artifact names`
+  return undefined
+}
+
 export const RULES: readonly Rule[] = [
+  {
+    name: 'artifact-name is a name',
+    check: ({ v }) => {
+      const why = v.artifactName ? badArtifactName(v.artifactName) : undefined
+      return why ? `Input 'artifact-name' is not a plain name: ${why}.` : undefined
+    }
+  },
   {
     name: 'projects-file is not for mode validate',
     check: ({ v }) =>

@@ -1,3 +1,4 @@
+import { isLinkLocal } from '../qlik/address-guard.js'
 import { isIP } from 'node:net'
 import type { TenantAuth } from '../qlik/auth.js'
 import { SigningKeyError, signingKey } from '../qlik/jwt.js'
@@ -50,6 +51,11 @@ export function parseTenantUrl(input: string, value: string): { url: string; hos
   if (u.hostname.length > 253 || u.hostname.split('.').some((label) => label.length > 63)) {
     throw new Error(
       `Input '${input}' has a host name of ${u.hostname.length} characters: host names are at most 253 characters, 63 per dot-separated part.`
+    )
+  }
+  if (isLinkLocal(u.hostname)) {
+    throw new Error(
+      `Input '${input}' points at ${u.hostname}, a link-local address (the cloud metadata service), never a Qlik tenant. Example: https://acme.eu.qlikcloud.com`
     )
   }
   if (u.protocol === 'http:' && !isLoopback(u.hostname)) {

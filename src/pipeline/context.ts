@@ -72,7 +72,8 @@ export const slug = (s: string): string =>
   s
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
+    // no leading or trailing dots: a slug is a folder and artifact name, never '.' or '..'
+    .replace(/^[-.]+|[-.]+$/g, '')
     .slice(0, 80) || 'project'
 
 export function defaultArtifactName(projectName: string, ref: string): string {

@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync
+} from 'node:fs'
+import { quote } from '../report/escape.js'
 import { basename, join } from 'node:path'
 import { z } from 'zod'
 import type { Options } from '../options.js'
@@ -17,13 +25,19 @@ import type { RunReport } from './report.js'
 
 export const SET_MANIFEST = 'set.json'
 
+/** A file of the artifact, by its plain name: set.json cannot point anywhere else. */
+const fileOfArtifact = z
+  .string()
+  // eslint-disable-next-line no-control-regex -- a file name without control characters
+  .regex(/^(?!\.{1,2}$)[^/\\\u0000-\u001f]+$/, 'must be the plain name of a file in the artifact')
+
 const setManifestSchema = z.looseObject({
   kind: z.literal('set'),
   projects: z.array(
     z.looseObject({
       name: z.string(),
-      package: z.string(),
-      manifest: z.string(),
+      package: fileOfArtifact,
+      manifest: fileOfArtifact,
       sha256: z.string().regex(/^[0-9a-f]{64}$/)
     })
   ),
@@ -138,10 +152,21 @@ export async function deploySet(
       `Input 'artifact-name': artifact '${base.artifactName}' has no ${SET_MANIFEST}: it is not a set exported with projects-file.`,
       STEP
     )
-  const parsed = setManifestSchema.safeParse(JSON.parse(readFileSync(setPath, 'utf8')))
+  let doc: unknown
+  try {
+    doc = JSON.parse(readFileSync(setPath, 'utf8'))
+  } catch (e) {
+    throw new InputError(
+      `Input 'artifact-name': ${SET_MANIFEST} is not valid JSON: ${(e as Error).message}`,
+      STEP
+    )
+  }
+  const parsed = setManifestSchema.safeParse(doc)
   if (!parsed.success)
     throw new InputError(
-      `Input 'artifact-name': ${SET_MANIFEST} is not valid: ${parsed.error.message}`,
+      `Input 'artifact-name': ${SET_MANIFEST} is not valid: ${parsed.error.issues
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
       STEP
     )
   const missing = entries.filter((e) => !parsed.data.projects.some((p) => p.name === e.name))
@@ -160,8 +185,11 @@ export async function deploySet(
       [p.manifest, 'manifest.json']
     ] as const) {
       const src = join(dest, file)
-      if (!existsSync(src))
-        throw new InputError(`Artifact '${base.artifactName}' lacks ${file} of '${e.name}'.`, STEP)
+      if (!existsSync(src) || !lstatSync(src).isFile())
+        throw new InputError(
+          `Artifact '${base.artifactName}' lacks ${quote(file)} of ${quote(e.name)} (a file of the artifact).`,
+          STEP
+        )
       copyFileSync(src, join(dir, to))
     }
     return join(dir, p.package)

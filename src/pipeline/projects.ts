@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { parse as parseYaml } from 'yaml'
+import { dirname, resolve as resolvePath } from 'node:path'
+import { isInside, readRegularFile } from '../util/files.js'
+import { parseYamlBounded } from '../util/yaml.js'
 import { z } from 'zod'
 import type { Options, UpstreamLookup } from '../options.js'
 import { slug } from './context.js'
@@ -95,10 +96,13 @@ const STEP = 'Read the projects file'
  * Read and order the file; every problem (schema, duplicate or unknown names, cycles) is bad input,
  * found before any request.
  */
-export function loadProjectsFile(path: string): ProjectEntry[] {
+export function loadProjectsFile(
+  path: string,
+  workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+): ProjectEntry[] {
   let doc: unknown
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'))
+    doc = parseYamlBounded(readRegularFile(path, 'the projects file'))
   } catch (e) {
     throw new InputError(
       `Input 'projects-file': cannot read ${path}: ${(e as Error).message}`,
@@ -120,6 +124,15 @@ export function loadProjectsFile(path: string): ProjectEntry[] {
   for (const e of entries) {
     if (names.has(e.name)) problems.push(`the name '${e.name}' is used twice`)
     names.add(e.name)
+    // a bindings file of the workspace (or beside the projects file), never /etc/... or ../../
+    if (
+      e.bindingsFile &&
+      !isInside(workspace, resolvePath(e.bindingsFile)) &&
+      !isInside(dirname(resolvePath(path)), resolvePath(e.bindingsFile))
+    )
+      problems.push(
+        `the bindingsFile of '${e.name}' (${e.bindingsFile}) is outside the workspace ${workspace}`
+      )
   }
   for (const e of entries)
     for (const d of e.dependsOn)

@@ -1,3 +1,4 @@
+import { guardedLookup } from './address-guard.js'
 import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici'
 import { tierOf, type RequestBudget } from './budget.js'
 import { tokenSource, type TenantAuth, type TokenAnswer, type TokenSource } from './auth.js'
@@ -138,7 +139,11 @@ export class QlikClient {
     }
     this.logger = options.logger ?? { debug: () => {}, warning: () => {} }
     this.dispatcher =
-      options.dispatcher ?? new Agent({ connect: { timeout: 30_000 }, keepAliveTimeout: 4_000 })
+      options.dispatcher ??
+      new Agent({
+        connect: { timeout: 30_000, lookup: guardedLookup },
+        keepAliveTimeout: 4_000
+      })
     this.auth = tokenSource(options.auth, {
       baseUrl: this.baseUrl,
       now: () => this.opts.now(),
@@ -358,6 +363,12 @@ function unreachableHint(
   const msg = `${err.cause?.message ?? ''} ${err.message ?? ''}`
   const u = new URL(baseUrl)
   const input = `'${side}-tenant'`
+  if (code === 'ELINKLOCAL')
+    return {
+      reason: err.cause?.message ?? err.message ?? 'it resolves to a link-local address',
+      fix: `Check the tenant host name (input ${input}) and the runner's DNS: a Qlik Cloud tenant is a public host such as acme.eu.qlikcloud.com.`,
+      retry: false
+    }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return {
       reason: `the host name ${u.hostname} does not resolve (${code})`,
