@@ -74,6 +74,16 @@ export async function validateRun(
   dir: string,
   files: number
 ): Promise<ValidateRun> {
+  const reportPath = join(dir, '..', `${label.replace(/\W+/g, '-')}-report.json`)
+  const r = await cliValidate(root, ['--package-dir', dir, '--report-path', reportPath])
+  return { label, files, ...r }
+}
+
+/** The CLI bundle's validate with these arguments: exit, wall time, peak RSS. */
+export async function cliValidate(
+  root: string,
+  args: string[]
+): Promise<{ code: number | null; ms: number; maxRssMb: number }> {
   const t0 = process.hrtime.bigint()
   const child = spawn(
     process.execPath,
@@ -82,10 +92,7 @@ export async function validateRun(
       join(root, 'scripts/bench-rss.mjs'),
       join(root, 'dist/cli/index.js'),
       'validate',
-      '--package-dir',
-      dir,
-      '--report-path',
-      join(dir, '..', `${label.replace(/\W+/g, '-')}-report.json`)
+      ...args
     ],
     { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] }
   )
@@ -93,6 +100,5 @@ export async function validateRun(
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
   const code = await new Promise<number | null>((r) => child.on('close', r))
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  const rss = Number(/BENCH_MAXRSS_KB (\d+)/.exec(err)?.[1] ?? 'NaN') / 1024
-  return { label, files, ms, maxRssMb: rss, code }
+  return { code, ms, maxRssMb: Number(/BENCH_MAXRSS_KB (\d+)/.exec(err)?.[1] ?? 'NaN') / 1024 }
 }

@@ -13,8 +13,11 @@
  *   1.3x the longest one, peak RSS within 1.5x of one project's, a chain as fast as before.
  * - states: the check before the first write on an existing 1,000-task target with Qlik's limits
  *   (scripts/bench-states.ts): seconds, no 429.
+ * - hostile: every hostile archive and alias bomb of docs/security.md given to the CLI's validate
+ *   (scripts/bench-hostile.ts): each refused in well under a second, peak RSS within a normal
+ *   validate's; bindings files of 20,000 and 100,000 names read in linear time.
  * Flags: --quick (shorter promotion actions),
- *   --only=polling|model|promotion|validate|set|states|startup|memory.
+ *   --only=polling|model|promotion|validate|set|states|hostile|startup|memory.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -33,6 +36,7 @@ import { measure, STRATEGIES } from './bench-polling.js'
 import { generateFolder, validateRun } from './bench-validate.js'
 import { setBench, type SetRun } from './bench-set.js'
 import { statesBench } from './bench-states.js'
+import { bindingsBench, hostileBench } from './bench-hostile.js'
 import { runCli } from './bench-cli.js'
 import { defaultPolling, fixedPolling, MODEL_PROFILES, simulate } from './poll-model.js'
 
@@ -381,6 +385,28 @@ if (section('states')) {
     )
   const ok = runs.every((r) => r.checkMs < 10_000 && r.rateLimited === 0)
   console.log(`The check takes seconds with no 429 (target < 10 s, 0) ${pass(ok)}`)
+}
+if (section('hostile')) {
+  console.log(
+    '\nHostile inputs (CLI bundle, validate, start-up included): exit, wall time, peak RSS'
+  )
+  console.log('| input | exit | time | peak RSS |')
+  console.log('| --- | --- | --- | --- |')
+  const runs = await hostileBench(ROOT)
+  for (const r of runs)
+    console.log(`| ${r.label} | ${r.code} | ${fmt(r.ms)} | ${r.maxRssMb.toFixed(0)} MB |`)
+  const [normal, ...bad] = runs as [(typeof runs)[number], ...typeof runs]
+  // refused: exit 1; in well under a second beyond a normal validate's start-up and time
+  const refusedOk = bad.every((r) => r.code === 1 && r.ms <= normal.ms + 1000)
+  const memOk = bad.every((r) => r.maxRssMb <= normal.maxRssMb * 1.5)
+  console.log(
+    `Each refused (exit 1) within a normal validate's time + 1 s (${fmt(normal.ms)} + 1 s) ${pass(refusedOk)}; peak RSS within 1.5x a normal validate's (${normal.maxRssMb.toFixed(0)} MB) ${pass(memOk)}`
+  )
+  const small = bindingsBench(20_000)
+  const large = bindingsBench(100_000)
+  console.log(
+    `Bindings: 20,000 names ${fmt(small)}, 100,000 names ${fmt(large)}: ${(large / small).toFixed(1)}x for 5x the names (target <= 8x and < 5 s) ${pass(large / small <= 8 && large < 5000)}`
+  )
 }
 const s = section('startup') ? startup() : undefined
 if (s) {
