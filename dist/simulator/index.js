@@ -26689,9 +26689,9 @@ var fdt = new u8(32);
 for (var i = 0; i < 32; ++i)
     fdt[i] = 5;
 // fixed length map
-var flm = /*#__PURE__*/ hMap(flt, 9, 0), flrm = /*#__PURE__*/ hMap(flt, 9, 1);
+var flm = /*#__PURE__*/ hMap(flt, 9, 0), flrm = /*#__PURE__*/ (/* unused pure expression or super */ null && (hMap(flt, 9, 1)));
 // fixed distance map
-var fdm = /*#__PURE__*/ hMap(fdt, 5, 0), fdrm = /*#__PURE__*/ hMap(fdt, 5, 1);
+var fdm = /*#__PURE__*/ hMap(fdt, 5, 0), fdrm = /*#__PURE__*/ (/* unused pure expression or super */ null && (hMap(fdt, 5, 1)));
 // find max of array
 var max = function (a) {
     var m = a[0];
@@ -29263,6 +29263,13 @@ const LEGACY_REGISTRY_FILE = 'bindingsTemplate.json';
 const PACKAGE_LIMIT_BYTES = (/* unused pure expression or super */ null && (10 * 1024 * 1024));
 class PackageFormatError extends Error {
     name = 'PackageFormatError';
+}
+/**
+ * A package whose archive is hostile (a bomb, a path that climbs out, a link): not a bad input to
+ * fix but a finding, like an invalid definition (validate exits 1).
+ */
+class PackageRefusedError extends PackageFormatError {
+    name = 'PackageRefusedError';
 }
 /** With strict-schemas, what the published schemas say becomes an error too. */
 const withStrictness = (problems, strict) => strict ? problems.map((p) => (p.schema ? { ...p, level: 'ERROR' } : p)) : problems;
@@ -33546,6 +33553,118 @@ function continuousOf(apiType, settings) {
     return full === false;
 }
 
+;// CONCATENATED MODULE: ./src/package/bounds.ts
+/**
+ * Bounds on what a file of a package (or a bindings or projects file) may make the reader do,
+ * whatever the file says: its bytes must be UTF-8, and the value YAML builds from it must stay
+ * within a depth and an expanded size. Aliases are what make YAML dangerous (each `*a` is a second
+ * copy of a node for anyone who walks the value: nine nested levels of ten aliases are a billion
+ * nodes from a kilobyte), so the expanded size is measured on the value as built, sharing counted
+ * once per use, in one pass over its distinct nodes.
+ */
+class BoundsError extends Error {
+    name = 'BoundsError';
+}
+const YAML_LIMITS = {
+    /** Qlik's files nest about fifteen levels. */
+    depth: 256,
+    /** Nodes aliases may add to a value, beyond the distinct ones it has. */
+    aliasNodes: 1_000_000
+};
+/** The byte offset of the first byte that is not UTF-8, or -1. */
+function invalidUtf8Offset(data) {
+    let i = 0;
+    while (i < data.length) {
+        const b = data[i];
+        if (b < 0x80) {
+            i += 1;
+            continue;
+        }
+        const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+        if (n < 0 || i + n >= data.length + (n > 0 ? 0 : 1))
+            return i;
+        const b1 = data[i + 1];
+        // overlong forms, surrogates and code points past U+10FFFF
+        if ((b === 0xe0 && b1 < 0xa0) ||
+            (b === 0xed && b1 > 0x9f) ||
+            (b === 0xf0 && b1 < 0x90) ||
+            (b === 0xf4 && b1 > 0x8f))
+            return i;
+        for (let k = 1; k <= n; k++)
+            if ((data[i + k] & 0xc0) !== 0x80)
+                return i;
+        i += n + 1;
+    }
+    return -1;
+}
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The text of a file, or a BoundsError naming the first byte that is not UTF-8. */
+function decodeUtf8(data) {
+    try {
+        return utf8.decode(data);
+    }
+    catch {
+        throw new BoundsError(`is not valid UTF-8 (byte offset ${invalidUtf8Offset(data)}); Qlik writes its files in UTF-8`);
+    }
+}
+/**
+ * The value a YAML parser built, held to YAML_LIMITS: a BoundsError when it nests too deep or its
+ * aliases expand it by more than `aliasNodes` nodes. One pass over the distinct nodes (iterative:
+ * no recursion for a deep value to overflow).
+ */
+function checkYamlValue(value, limits = YAML_LIMITS) {
+    if (value === null || typeof value !== 'object')
+        return;
+    // expanded size and height of each distinct container, once its children are known
+    const size = new Map();
+    const height = new Map();
+    const onPath = new Set();
+    let distinct = 0;
+    const stack = [];
+    const push = (node) => {
+        if (stack.length >= limits.depth)
+            throw new BoundsError(`nests deeper than ${limits.depth} levels`);
+        onPath.add(node);
+        stack.push({ node, children: Object.values(node), next: 0 });
+    };
+    push(value);
+    while (stack.length) {
+        const top = stack[stack.length - 1];
+        if (top.next < top.children.length) {
+            const c = top.children[top.next++];
+            if (c !== null && typeof c === 'object' && !size.has(c)) {
+                // a value that contains itself (`&a [*a]`) expands without end
+                if (onPath.has(c))
+                    throw new BoundsError('holds an alias of a node inside itself');
+                push(c);
+            }
+            continue;
+        }
+        stack.pop();
+        onPath.delete(top.node);
+        // a container and its scalars are distinct nodes; its containers were counted when they closed
+        distinct += 1;
+        let s = 1;
+        let h = 0;
+        for (const c of top.children)
+            if (c !== null && typeof c === 'object') {
+                s += size.get(c);
+                h = Math.max(h, height.get(c));
+            }
+            else {
+                s += 1;
+                distinct += 1;
+            }
+        if (h + 1 > limits.depth)
+            throw new BoundsError(`nests deeper than ${limits.depth} levels`);
+        size.set(top.node, s);
+        height.set(top.node, h + 1);
+        // what this node expands to beyond every distinct node seen so far: only aliases add that
+        if (s - distinct > limits.aliasNodes)
+            throw new BoundsError(`its aliases expand it to more than ${limits.aliasNodes.toLocaleString('en-US')} nodes beyond what it holds (an alias bomb)`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/package/yaml-batches.ts
 
 /**
@@ -33697,7 +33816,37 @@ function parseFile(files, path, problems) {
     const data = files[path];
     if (!data)
         return {};
-    const text = strFromU8(data);
+    let text;
+    try {
+        text = decodeUtf8(data);
+    }
+    catch (e) {
+        if (!(e instanceof BoundsError))
+            throw e;
+        problems.push({ level: 'ERROR', file: path, pointer: '', message: e.message });
+        return {};
+    }
+    const parsed = parseText(path, text, problems);
+    if (parsed.doc) {
+        try {
+            // before anything walks the value: an alias bomb or a value nested thousands deep stops here
+            checkYamlValue(parsed.doc);
+        }
+        catch (e) {
+            if (!(e instanceof BoundsError))
+                throw e;
+            problems.push({
+                level: 'ERROR',
+                file: path,
+                pointer: '',
+                message: `is refused: ${e.message}`
+            });
+            return { text };
+        }
+    }
+    return parsed;
+}
+function parseText(path, text, problems) {
     try {
         if (path.endsWith('.json')) {
             const doc = JSON.parse(text);
@@ -33736,11 +33885,13 @@ function parseFile(files, path, problems) {
             level: 'ERROR',
             file: path,
             pointer: '',
-            message: `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message}`
+            message: `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${tooDeep(e) ?? e.message}`
         });
         return { text };
     }
 }
+/** A parser that recursed past the stack: the file nests too deep to be a real Qlik file. */
+const tooDeep = (e) => e instanceof RangeError ? 'it nests too deep to read (refused)' : undefined;
 /** What the published schema says of the file: warnings that name the schema (strict-schemas: errors). */
 /** A large YAML file, parsed to plain values (see LARGE_FILE). */
 function large(path, text, problems) {
@@ -33754,7 +33905,7 @@ function large(path, text, problems) {
             level: 'ERROR',
             file: path,
             pointer: '',
-            message: `is not valid YAML: ${e.message.split('\n')[0]}`,
+            message: `is not valid YAML: ${tooDeep(e) ?? e.message.split('\n')[0]}`,
             ...(typeof line === 'number' ? { line: line + 1 } : {})
         });
         return { text };
@@ -34278,6 +34429,348 @@ function taskReferences(node, pointer) {
     return found;
 }
 
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * The one boundary for text that leaves the process. Names, descriptions, error texts and file
+ * names come from a tenant's editors or from a pull request: they are data, and each channel they
+ * go to has its own way of turning data into something else. One function per channel:
+ *
+ * - `logLines`: a line of the runner's log (stdout), or an annotation's message. No line can start
+ *   a workflow command (`::warning::`, `::add-mask::`, `::stop-commands::`, the older `##[...]`),
+ *   and control characters (ESC sequences, C1, bidirectional overrides) are shown escaped.
+ * - `terminalLines`: a line of the CLI's output (a TTY or a file): control characters shown escaped,
+ *   so that a name can neither move the cursor, recolour the screen nor hide text.
+ * - `md` / `mdCode`: text inside Markdown or HTML (job summary, plan comment, issue): every
+ *   character Markdown or HTML gives a meaning to is an entity, line breaks are spaces, `@` cannot
+ *   mention anyone. No raw HTML from data, whatever the context (a table cell, a `<summary>`).
+ * - `quote`: one value inside a sentence of ours (any channel): quoted, on one line, its control
+ *   characters visible, so that a name cannot forge a line of its own.
+ *
+ * The reporters apply `logLines` / `terminalLines` to every message; renderers of Markdown apply
+ * `md` to every piece of data. A test poisons every string of a report and checks each channel.
+ */
+/* eslint-disable no-control-regex -- this module names the control characters it escapes */
+/** C0 (but the line break and tab we write ourselves), DEL, C1, bidi controls, line separators. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const CONTROL_AND_BREAKS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const HAS_CONTROL = new RegExp(CONTROL_AND_BREAKS.source);
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e' };
+function visible(c) {
+    const named = NAMED[c];
+    if (named)
+        return named;
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, '0')}`
+        : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+/** Control characters (line breaks too) shown as escapes: text that stays on one line. */
+function oneLine(s) {
+    return String(s).replace(CONTROL_AND_BREAKS, visible);
+}
+/** A value inside a sentence: quoted, on one line. */
+function quote(s) {
+    return `'${oneLine(s)}'`;
+}
+/**
+ * A workflow command is a line that starts with `::` (the runner trims it first) or, in the runner's
+ * older syntax, holds `##[`. A zero-width space between the two characters makes either plain text
+ * that reads the same.
+ */
+function inertCommand(line) {
+    return line.replace(/^(\s*):(?=:)/, '$1:\u200b').replace(/#(?=#\[)/g, '#\u200b');
+}
+/** A message for the runner's log or an annotation: one line per `\n`, none a workflow command. */
+function logLines(message) {
+    return String(message)
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
+        .map((l) => inertCommand(l.replace(CONTROL, visible)))
+        .join('\n');
+}
+/**
+ * A message for a terminal: the same rule as the log (its own line breaks kept, every other control
+ * character escaped, no line a workflow command), because the command line may itself run in a
+ * workflow step.
+ */
+const terminalLines = (/* unused pure expression or super */ null && (logLines));
+const MD = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '`': '&#96;',
+    '|': '&#124;',
+    '\\': '&#92;',
+    '[': '&#91;',
+    ']': '&#93;',
+    '*': '&#42;',
+    // a zero-width space after it: `@team` in a name mentions nobody
+    '@': '@&#8203;'
+};
+/**
+ * Data inside Markdown or HTML: every character either gives a meaning to is an entity (quotes are
+ * not: data never goes into an attribute; entities are valid in
+ * table cells and inside HTML blocks alike), line breaks are spaces, control characters visible.
+ */
+function md(s) {
+    if (s === undefined || s === null)
+        return '';
+    return String(s)
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(CONTROL_AND_BREAKS, visible)
+        .replace(/[&<>`|\\[\]*@]/g, (c) => MD[c]);
+}
+/**
+ * Data shown as code. A code span shows its content as it is (no HTML, no Markdown, no mention), so
+ * it is used whenever the value has no backtick, line break, control character or `|` (which would
+ * end a table cell); otherwise `<code>` with the content escaped (a code span would show entities).
+ */
+function mdCode(s) {
+    const v = s === undefined || s === null ? '' : String(s);
+    return v !== '' && !/[`|]/.test(v) && !HAS_CONTROL.test(v) ? `\`${v}\`` : `<code>${md(v)}</code>`;
+}
+/**
+ * A sentence of ours with data in it: every interpolated value is put on one line (`oneLine`), so
+ * that a name holding a line break cannot forge a line of its own. For log lines, ledger entries
+ * and plans: `say\`Source project: ${p.name} (${p.id})\``.
+ */
+function say(strings, ...values) {
+    let out = strings[0] ?? '';
+    values.forEach((v, i) => {
+        out += oneLine(String(v)) + (strings[i + 1] ?? '');
+    });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/package/zip.ts
+
+
+
+/**
+ * Qlik refuses packages over 10 MB zipped; real exports inflate 5 to 30 times. These caps leave a
+ * real package far inside them and stop a bomb long before memory matters.
+ */
+const ZIP_LIMITS = {
+    entries: 20_000,
+    totalBytes: 200 * 1024 * 1024,
+    ratio: 1_000,
+    ratioFloor: 1024 * 1024
+};
+/** An archive that breaks a bound or names an unsafe path: refused, whatever else it holds. */
+const refuse = (why) => {
+    throw new PackageRefusedError(`The package ZIP is refused: ${why}.`);
+};
+/** An archive whose structure does not hold together (a cut download, a damaged file). */
+const corrupt = (why) => {
+    throw new PackageFormatError(`The package ZIP is corrupt or truncated (${why}).`);
+};
+const EOCD = 0x06054b50;
+const EOCD64 = 0x06064b50;
+const LOCATOR64 = 0x07064b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+const CENTRAL_MIN = 46;
+/** Why an entry name cannot be a path inside the package, or undefined when it can. */
+function unsafeEntryName(name) {
+    if (name === '')
+        return 'it is empty';
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+        return 'it holds a control character';
+    if (name.includes('\\'))
+        return 'it holds a backslash';
+    if (name.startsWith('/'))
+        return 'it is an absolute path';
+    if (/^[a-zA-Z]:/.test(name))
+        return 'it starts with a drive letter';
+    const parts = name.replace(/\/$/, '').split('/');
+    if (parts.some((p) => p === '..'))
+        return "it climbs out of the package with '..'";
+    if (parts.some((p) => p === '' || p === '.'))
+        return "it has an empty or '.' path segment";
+    return undefined;
+}
+function findEocd(zip) {
+    // the record is 22 bytes and its comment at most 65,535
+    const lowest = Math.max(0, zip.length - 22 - 0xffff);
+    for (let i = zip.length - 22; i >= lowest; i--)
+        if (zip.readUInt32LE(i) === EOCD)
+            return i;
+    return corrupt('it has no end-of-central-directory record');
+}
+/** The entries of the central directory, every name and kind checked, nothing inflated. */
+function listEntries(data, limits = ZIP_LIMITS) {
+    const zip = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b)
+        throw new PackageFormatError('The package is not a ZIP archive (it does not start with "PK").');
+    const eocd = findEocd(zip);
+    let count = zip.readUInt16LE(eocd + 10);
+    let cdSize = zip.readUInt32LE(eocd + 12);
+    let cdOffset = zip.readUInt32LE(eocd + 16);
+    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+        const locator = eocd - 20;
+        if (locator < 0 || zip.readUInt32LE(locator) !== LOCATOR64)
+            corrupt('its ZIP64 locator is missing');
+        const at = Number(zip.readBigUInt64LE(locator + 8));
+        if (at < 0 || at + 56 > zip.length || zip.readUInt32LE(at) !== EOCD64)
+            corrupt('its ZIP64 end record is missing or outside the file');
+        const count64 = zip.readBigUInt64LE(at + 32);
+        const size64 = zip.readBigUInt64LE(at + 40);
+        const offset64 = zip.readBigUInt64LE(at + 48);
+        if (count64 > BigInt(limits.entries))
+            refuse(`it declares ${count64} entries; a package may hold at most ${limits.entries}`);
+        if (size64 > BigInt(zip.length) || offset64 > BigInt(zip.length))
+            refuse('its ZIP64 record places the central directory outside the file');
+        count = Number(count64);
+        cdSize = Number(size64);
+        cdOffset = Number(offset64);
+    }
+    if (count > limits.entries)
+        refuse(`it holds ${count} entries; a package may hold at most ${limits.entries}`);
+    if (cdOffset + cdSize > zip.length || count * CENTRAL_MIN > cdSize)
+        refuse(`its central directory (${count} entries in ${cdSize} bytes at offset ${cdOffset}) does not fit the file`);
+    const entries = [];
+    const seen = new Set();
+    let total = 0;
+    let p = cdOffset;
+    for (let i = 0; i < count; i++) {
+        if (p + CENTRAL_MIN > cdOffset + cdSize || zip.readUInt32LE(p) !== CENTRAL)
+            corrupt(`entry ${i + 1} of its central directory is corrupt`);
+        const madeBy = zip.readUInt16LE(p + 4);
+        const flags = zip.readUInt16LE(p + 8);
+        const method = zip.readUInt16LE(p + 10);
+        const crc = zip.readUInt32LE(p + 16);
+        let compressedSize = zip.readUInt32LE(p + 20);
+        let size = zip.readUInt32LE(p + 24);
+        const nameLen = zip.readUInt16LE(p + 28);
+        const extraLen = zip.readUInt16LE(p + 30);
+        const commentLen = zip.readUInt16LE(p + 32);
+        const external = zip.readUInt32LE(p + 38);
+        let offset = zip.readUInt32LE(p + 42);
+        const end = p + CENTRAL_MIN + nameLen + extraLen + commentLen;
+        if (end > cdOffset + cdSize)
+            corrupt(`entry ${i + 1} of its central directory is corrupt`);
+        const nameBytes = zip.subarray(p + CENTRAL_MIN, p + CENTRAL_MIN + nameLen);
+        let name;
+        try {
+            name = new TextDecoder('utf-8', { fatal: true }).decode(nameBytes);
+        }
+        catch {
+            name = nameBytes.toString('latin1');
+            refuse(`the entry name ${quote(name)} is not valid UTF-8`);
+        }
+        const unsafe = unsafeEntryName(name);
+        if (unsafe)
+            refuse(`the entry ${quote(name)} is not a safe path (${unsafe})`);
+        if (seen.has(name))
+            refuse(`the entry ${quote(name)} appears twice`);
+        seen.add(name);
+        // ZIP64 sizes and offset: the extra field with id 1 holds those whose 32-bit value is all ones
+        if (size === 0xffffffff || compressedSize === 0xffffffff || offset === 0xffffffff) {
+            let x = p + CENTRAL_MIN + nameLen;
+            const xEnd = x + extraLen;
+            let found = false;
+            while (x + 4 <= xEnd) {
+                const id = zip.readUInt16LE(x);
+                const len = zip.readUInt16LE(x + 2);
+                if (id === 1) {
+                    let q = x + 4;
+                    const next = () => {
+                        if (q + 8 > x + 4 + len)
+                            return corrupt(`the ZIP64 sizes of ${quote(name)} are truncated`);
+                        const v = zip.readBigUInt64LE(q);
+                        q += 8;
+                        return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+                    };
+                    if (size === 0xffffffff)
+                        size = next();
+                    if (compressedSize === 0xffffffff)
+                        compressedSize = next();
+                    if (offset === 0xffffffff)
+                        offset = next();
+                    found = true;
+                    break;
+                }
+                x += 4 + len;
+            }
+            if (!found)
+                corrupt(`the entry ${quote(name)} has no ZIP64 sizes`);
+        }
+        const directory = name.endsWith('/');
+        // Unix modes live in the high 16 bits when the entry was made on Unix (or macOS)
+        const host = madeBy >> 8;
+        const mode = (external >>> 16) & 0o170000;
+        if ((host === 3 || host === 19) && mode !== 0 && mode !== 0o100000 && mode !== 0o040000)
+            refuse(`the entry ${quote(name)} is ${mode === 0o120000 ? 'a symbolic link' : 'a device, pipe or socket'}, not a file`);
+        if (flags & 1)
+            refuse(`the entry ${quote(name)} is encrypted`);
+        if (!directory && method !== 0 && method !== 8)
+            refuse(`the entry ${quote(name)} uses compression method ${method} (only stored and deflate)`);
+        if (method === 0 && size !== compressedSize)
+            corrupt(`the stored entry ${quote(name)} declares two different sizes`);
+        if (offset + 30 > zip.length || offset + compressedSize > zip.length)
+            corrupt(`the entry ${quote(name)} lies outside the file`);
+        total += size;
+        if (total > limits.totalBytes)
+            refuse(`its entries inflate to more than ${limits.totalBytes / 1024 / 1024} MB (at ${quote(name)}); a real package is far smaller`);
+        if (size > limits.ratioFloor && size > compressedSize * limits.ratio)
+            refuse(`the entry ${quote(name)} inflates ${Math.round(size / Math.max(1, compressedSize))} times (${size} bytes from ${compressedSize}): a compression bomb`);
+        entries.push({ name, directory, method, compressedSize, size, crc, offset });
+        p = end;
+    }
+    return entries;
+}
+/** One entry's content, inflated no further than its declared size, CRC checked. */
+function readEntry(data, e) {
+    const zip = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (zip.readUInt32LE(e.offset) !== LOCAL)
+        corrupt(`the local header of ${quote(e.name)} is missing`);
+    const start = e.offset + 30 + zip.readUInt16LE(e.offset + 26) + zip.readUInt16LE(e.offset + 28);
+    if (start + e.compressedSize > zip.length)
+        corrupt(`the entry ${quote(e.name)} is truncated`);
+    const raw = zip.subarray(start, start + e.compressedSize);
+    let out;
+    if (e.method === 0)
+        out = raw;
+    else {
+        try {
+            // one byte more than declared: an entry that inflates further is caught, not followed
+            out = (0,external_node_zlib_namespaceObject.inflateRawSync)(raw, { maxOutputLength: Math.max(1, e.size + 1) });
+        }
+        catch (err) {
+            if (err.code === 'ERR_BUFFER_TOO_LARGE')
+                refuse(`the entry ${quote(e.name)} inflates past the ${e.size} bytes its header declares`);
+            return corrupt(`the entry ${quote(e.name)} does not inflate: ${err.message}`);
+        }
+    }
+    if (out.length !== e.size)
+        corrupt(`the entry ${quote(e.name)} inflates to ${out.length} bytes, not the ${e.size} declared`);
+    if ((0,external_node_zlib_namespaceObject.crc32)(out) >>> 0 !== e.crc >>> 0)
+        corrupt(`the entry ${quote(e.name)} fails its CRC check`);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+/**
+ * Every file of the archive (directories left out), or those `wanted` keeps. The others are still
+ * inflated (one at a time, within the bounds) and dropped: a package that passes here has no entry
+ * that lies, so it is whole before it goes anywhere.
+ */
+function readZip(data, wanted = () => true, limits = ZIP_LIMITS) {
+    const entries = listEntries(data, limits);
+    const files = Object.create(null);
+    let count = 0;
+    for (const e of entries) {
+        if (e.directory)
+            continue;
+        count += 1;
+        const content = readEntry(data, e);
+        if (wanted(e.name))
+            files[e.name] = content;
+    }
+    return { files, count };
+}
+
 ;// CONCATENATED MODULE: ./src/package/layout.ts
 
 
@@ -34301,20 +34794,13 @@ function taskReferences(node, pointer) {
  */
 
 
+/**
+ * Every file of a package ZIP, read within bounds that do not trust its headers (./zip.ts): a bomb,
+ * a lying entry count, a path that climbs out, a duplicate, a symlink or a device is refused with a
+ * PackageFormatError naming the entry.
+ */
 function unzipPackage(zip) {
-    if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b) {
-        throw new PackageFormatError('The package is not a ZIP archive (it does not start with "PK").');
-    }
-    try {
-        const files = unzipSync(zip);
-        for (const name of Object.keys(files))
-            if (name.endsWith('/'))
-                delete files[name];
-        return files;
-    }
-    catch (e) {
-        throw new PackageFormatError(`The package ZIP is corrupt or truncated (${e.message}).`);
-    }
+    return readZip(zip).files;
 }
 /**
  * Read and check a package's files. Problems are every schema violation (vendored schemas), every
