@@ -226,3 +226,46 @@ it('a value from the environment appears as its placeholder in the CLI output an
   expect(report).not.toContain('snowflake_prod')
   expect(report).toContain('${SNOWFLAKE_CONNECTION}')
 }, 60000)
+
+it('export-dir through the bundle: a package naming .git/config writes nothing; a symbolic link in export-dir is refused, not followed', async () => {
+  sim = await startDemo()
+  const dev = sim.tenantInfo('dev')
+  const ws = mkdtempSync(join(tmpdir(), 'qdp-ws-'))
+  const exportTo = (dir: string) =>
+    runAction({
+      mode: 'export',
+      'source-tenant': dev.url,
+      'source-api-key': dev.apiKey,
+      'source-project': 'Sales pipeline',
+      'export-dir': dir
+    })
+  // a dev-tenant project whose export holds paths outside the layout
+  const { readProjectFolder } = await import('../../src/package/folder.js')
+  const first = join(ws, 'first')
+  expect((await exportTo(first)).code).toBe(0)
+  const project = sim.state('dev').projects.find((p) => p.name === 'Sales pipeline')!
+  project.definitionFiles = {
+    ...readProjectFolder(first).files,
+    '.git/config': Buffer.from('[core]\n\tfsmonitor = touch /tmp/pwned\n'),
+    '.github/workflows/x.yml': Buffer.from('on: push\n')
+  }
+  const out = join(ws, 'second')
+  const r = await exportTo(out)
+  expect(r.code).toBe(1)
+  expect(r.stdout).toContain("outside the project layout that Qlik's exporter writes")
+  expect(r.stdout).toContain("'.git/config'")
+  expect(existsSync(out)).toBe(false)
+
+  // export-dir holding a link to a folder outside: refused, the folder outside untouched
+  delete project.definitionFiles
+  const { mkdirSync, readdirSync, symlinkSync } = await import('node:fs')
+  const outside = join(ws, 'outside')
+  mkdirSync(outside)
+  const linked = join(ws, 'linked')
+  mkdirSync(linked)
+  symlinkSync(outside, join(linked, 'qtcp_tasks'))
+  const l = await exportTo(linked)
+  expect(l.code).toBe(1)
+  expect(l.stdout).toContain('is a symbolic link; export-dir writes only through real folders')
+  expect(readdirSync(outside)).toEqual([])
+}, 60000)

@@ -197,6 +197,46 @@ describe('projects-file: several projects in dependency order', () => {
     expect(sim.requests({ tenant: 'prod' })).toEqual([])
   })
 
+  it('a set.json that names a path outside its artifact, or a link, is refused before any request', async () => {
+    const artifacts = mkdtempSync(join(tmpdir(), 'qdp-set-artifacts-'))
+    const path = set()
+    const exp = await runPromote(
+      sim,
+      { ...noSingle, mode: 'export', 'projects-file': path, 'artifact-name': 'release-set' },
+      {},
+      artifacts
+    )
+    expect(exp.report.error).toBeUndefined()
+    const setFile = join(artifacts, 'release-set', 'set.json')
+    const original = readFileSync(setFile, 'utf8')
+    const outside = join(artifacts, 'secret.txt')
+    writeFileSync(outside, 'TOP-SECRET-CONTENT')
+    const deploy = () =>
+      runPromote(
+        sim,
+        { ...noSingle, mode: 'deploy', 'projects-file': path, 'artifact-name': 'release-set' },
+        {},
+        artifacts
+      )
+    sim.clearRequests()
+    for (const bad of ['../../secret.txt', '../secret.txt', '..', '/etc/passwd']) {
+      writeFileSync(setFile, original.replace('"hub.zip"', JSON.stringify(bad)))
+      const { report } = await deploy()
+      expect(report.badInput).toBe(true)
+      expect(report.error).toContain('must be the plain name of a file in the artifact')
+      expect(report.error).not.toContain('TOP-SECRET')
+    }
+    // a package file of the artifact that is a link to a file elsewhere is not followed
+    writeFileSync(setFile, original)
+    const { rmSync, symlinkSync } = await import('node:fs')
+    rmSync(join(artifacts, 'release-set', 'hub.zip'))
+    symlinkSync(outside, join(artifacts, 'release-set', 'hub.zip'))
+    const linked = await deploy()
+    expect(linked.report.badInput).toBe(true)
+    expect(linked.report.error).not.toContain('TOP-SECRET')
+    expect(sim.requests({ tenant: 'prod' }).filter((r) => r.method !== 'GET')).toEqual([])
+  })
+
   it('the example projects file is valid and ordered', () => {
     const entries = loadProjectsFile(
       new URL('../../examples/projects.yaml', import.meta.url).pathname
