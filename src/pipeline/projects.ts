@@ -281,7 +281,8 @@ export async function runProjectSet(
     entries.map((e) => [e.name, { name: e.name, state: 'not-started' }])
   )
   const reports = new Map<string, RunReport>()
-  const ids: Record<string, string> = {}
+  // keyed by entry names of the projects file: a Map, so that no name is already there
+  const ids = new Map<string, string>()
   const inRun = new Set(entries.map((e) => e.name))
   const started = new Set<string>()
   const finished = new Set<string>()
@@ -308,8 +309,8 @@ export async function runProjectSet(
     const upstream = Object.fromEntries(
       upstreamOf(e)
         .map((d) => entries.find((x) => x.name === d) as ProjectEntry)
-        .filter((u) => ids[u.name] !== undefined)
-        .map((u) => [keyOf(u), ids[u.name] as string])
+        .filter((u) => ids.has(u.name))
+        .map((u) => [keyOf(u), ids.get(u.name) as string])
     )
     const o = {
       ...entryOptions(base, e, upstream),
@@ -324,10 +325,10 @@ export async function runProjectSet(
       if (report.drift?.drifted) out.drifted = true
       if (report.target?.projectId) {
         out.targetProjectId = report.target.projectId
-        ids[e.name] = report.target.projectId
+        ids.set(e.name, report.target.projectId)
       } else if (planOnly) {
         // planned, not created: the dependents' plans name the id it will have
-        ids[e.name] = `(the id of '${e.name}' in the target once deployed)`
+        ids.set(e.name, `(the id of '${e.name}' in the target once deployed)`)
       }
       if (report.outcome !== 'succeeded') {
         out.error = report.error?.split('\n')[0] ?? 'failed'

@@ -76,8 +76,12 @@ export async function computeBindings(
   for (const v of info.declared) {
     const key = /^project\.([^.]+)\.projectId$/.exec(v)?.[1]
     if (key === undefined || Object.hasOwn(input.values, v)) continue
+    // keys come from the package's variable names: own properties only
+    const given = ctx.o.upstreamProjects
     const id =
-      ctx.o.upstreamProjects?.[key] ?? (await upstreamInTarget(ctx, t, key, current[v] ?? null))
+      given && Object.hasOwn(given, key)
+        ? given[key]
+        : await upstreamInTarget(ctx, t, key, current[v] ?? null)
     if (id !== undefined) overlay[v] = id
   }
   const merged = mergeBindings(current, overlay, info.declared)
@@ -107,7 +111,8 @@ async function upstreamInTarget(
   key: string,
   current: string | null
 ): Promise<string | undefined> {
-  const want = ctx.o.upstreamLookups?.[key]
+  const lookups = ctx.o.upstreamLookups
+  const want = lookups && Object.hasOwn(lookups, key) ? lookups[key] : undefined
   if (!want) return undefined
   const space =
     want.space === t.space.name || want.space === t.space.id
