@@ -96,6 +96,8 @@ it('names from the tenant with commands and markup: no workflow command, inert s
   expect(cli.out).not.toContain('\u001b')
   expect(cli.out).not.toContain('\u0007')
   expect(cli.out).toContain('\\e[2J')
+  // the target the action created is found again (Qlik keeps the name without the trailing break)
+  expect(cli.out).not.toContain('Create project')
   expect(injected(cli.out)).toEqual([])
 }, 120000)
 

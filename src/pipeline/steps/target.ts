@@ -24,7 +24,9 @@ export async function findTargetProject(
   const list = await api.listProjects(space.id)
   const byId = list.find((p) => p.id === name)
   if (byId) return byId
-  const matches = list.filter((p) => p.name === name)
+  // the tenant keeps a created project's name without surrounding white space (a source name with
+  // a trailing line break gives a target named without it): compare as it is stored
+  const matches = list.filter((p) => p.name.trim() === name.trim())
   if (matches.length > 1) {
     throw new PipelineError(
       `Input 'target-project': ${matches.length} projects are named '${name}' in space ${space.name} on ${api.host}: ${matches.map((p) => p.id).join(', ')}. Give the project id.`,
