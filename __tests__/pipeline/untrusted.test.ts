@@ -83,6 +83,19 @@ describe('projects file', () => {
       /the bindingsFile of 'Hub' \(\.\.\/\.\.\/\.\.\/etc\/passwd\.yaml\) is outside the workspace/
     )
   })
+  it('a bindings file that is not UTF-8 or not a regular file is refused, naming it', async () => {
+    const { loadBindingsInput } = await import('../../src/pipeline/bindings.js')
+    const { execFileSync } = await import('node:child_process')
+    const ws = mkdtempSync(join(tmpdir(), 'qdp-ws-'))
+    writeFileSync(join(ws, 'prod.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xff, 0x0a]))
+    expect(() => loadBindingsInput('prod.yaml', {}, ws)).toThrow(
+      /prod\.yaml is not valid UTF-8 \(byte offset 3\)/
+    )
+    execFileSync('mkfifo', [join(ws, 'pipe.yaml')])
+    expect(() => loadBindingsInput('pipe.yaml', {}, ws)).toThrow(
+      /is not a regular file \(a pipe, socket or device\)/
+    )
+  })
   it('a projects file that is not a regular file is refused, not read', () => {
     const ws = mkdtempSync(join(tmpdir(), 'qdp-ws-'))
     expect(() => loadProjectsFile(ws, ws)).toThrow(/is not a regular file \(a folder\)/)

@@ -1,9 +1,10 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
+import { BoundsError, decodeUtf8 } from '../package/bounds.js'
 
 /**
  * Files that a repository (a pull request) provides: only regular files are read (a named pipe
- * would block the run forever, a device would never end), of a bounded size.
+ * would block the run forever, a device would never end), of a bounded size, in UTF-8.
  */
 export class FileInputError extends Error {
   override readonly name = 'FileInputError'
@@ -22,7 +23,12 @@ export function readRegularFile(path: string, what: string, maxBytes = 16 * 1024
     )
   if (st.size > maxBytes)
     throw new FileInputError(`${what}: ${path} is ${st.size} bytes; at most ${maxBytes} are read.`)
-  return readFileSync(path, 'utf8')
+  try {
+    return decodeUtf8(readFileSync(path))
+  } catch (e) {
+    if (e instanceof BoundsError) throw new FileInputError(`${what}: ${path} ${e.message}.`)
+    throw e
+  }
 }
 
 /** Whether `path`, with every symbolic link resolved, lies inside `folder` (also resolved). */
