@@ -95,7 +95,9 @@ const MD: Record<string, string> = {
  */
 export function md(s: string | number | undefined | null): string {
   if (s === undefined || s === null) return ''
+  // a line break is a space, and none at the ends (`**name **` would not be bold)
   return String(s)
+    .trim()
     .replace(/\r\n|\r|\n/g, ' ')
     .replace(CONTROL_AND_BREAKS, visible)
     .replace(/[&<>`|\\[\]*@]/g, (c) => MD[c] as string)
