@@ -34517,7 +34517,9 @@ const MD = {
 function md(s) {
     if (s === undefined || s === null)
         return '';
+    // a line break is a space, and none at the ends (`**name **` would not be bold)
     return String(s)
+        .trim()
         .replace(/\r\n|\r|\n/g, ' ')
         .replace(CONTROL_AND_BREAKS, visible)
         .replace(/[&<>`|\\[\]*@]/g, (c) => MD[c]);
