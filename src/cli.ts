@@ -7,6 +7,7 @@ import { realClock } from './pipeline/ports.js'
 import { ConsoleReporter } from './report/console-reporter.js'
 import { terminalLines } from './report/escape.js'
 import { localDir, reportPathProblem, runPipeline } from './setup.js'
+import { Cancellation, installSignals } from './pipeline/cancel.js'
 
 /**
  * The command-line adapter: the same options as the action, as --flags or QLIK_* environment
@@ -158,16 +159,19 @@ export async function main(
     )
     return 2
   }
+  const cancel = new Cancellation()
+  const uninstall = installSignals(cancel, (m) => process.stderr.write(`\nqlik-di-promote: ${m}\n`))
   const report = await runPipeline(
     {
       options,
+      cancel,
       reporter: new ConsoleReporter(parsed.verbose),
       clock: realClock,
       env,
       onSecret: () => {}
     },
     reportPath
-  )
+  ).finally(uninstall)
   const outputs = outputsOf(report, reportPath ?? '')
   const verdict =
     options.mode === 'validate'
@@ -176,17 +180,19 @@ export async function main(
         : report.badInput
           ? 'FAILED'
           : 'INVALID'
-      : report.outcome !== 'succeeded'
-        ? 'FAILED'
-        : report.drift
-          ? report.drift.drifted
-            ? 'DRIFTED'
-            : 'NO DRIFT'
-          : report.dryRun
-            ? 'DRY RUN OK'
-            : report.unchanged
-              ? 'UNCHANGED'
-              : 'PROMOTED'
+      : report.outcome === 'cancelled'
+        ? 'CANCELLED'
+        : report.outcome !== 'succeeded'
+          ? 'FAILED'
+          : report.drift
+            ? report.drift.drifted
+              ? 'DRIFTED'
+              : 'NO DRIFT'
+            : report.dryRun
+              ? 'DRY RUN OK'
+              : report.unchanged
+                ? 'UNCHANGED'
+                : 'PROMOTED'
   // what the run found carries data (names, Qlik's words): terminalLines keeps it from the terminal
   const say = (s: string): void => out(terminalLines(s))
   say(`\n${verdict}\n`)
@@ -196,6 +202,8 @@ export async function main(
   else if (report.ledger.account.length) say(`${report.ledger.account.join('\n')}\n`)
   for (const [k, v] of Object.entries(outputs))
     if (v !== '' && (options.mode !== 'validate' || k === 'report-path')) say(`  ${k}: ${v}\n`)
+  // cancelled by SIGINT (Ctrl-C) or SIGTERM: 130, as a shell reports an interrupted command
+  if (report.outcome === 'cancelled') return 130
   if (report.outcome === 'failed') return report.badInput ? 2 : 1
   // mode drift: 1 when the target differs from the package
   return report.drift?.drifted ? 1 : 0

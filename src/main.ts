@@ -12,6 +12,7 @@ import { syncDriftIssues } from './report/drift-issue.js'
 import type { RunReport } from './pipeline/report.js'
 import { renderSummary } from './report/summary.js'
 import { reportPathProblem, runPipeline } from './setup.js'
+import { Cancellation, installSignals } from './pipeline/cancel.js'
 
 /** The action adapter: read inputs, run the pipeline, set outputs, write the summary and report. */
 export async function run(): Promise<void> {
@@ -35,16 +36,19 @@ export async function run(): Promise<void> {
     log.fail(`Invalid input: ${reportProblem}`)
     return
   }
+  const cancel = new Cancellation()
+  const uninstall = installSignals(cancel, (m) => log.warning(m, { title: 'Run cancelled' }))
   const report = await runPipeline(
     {
       options,
+      cancel,
       reporter: log,
       clock: realClock,
       env,
       onSecret: (s) => core.setSecret(s)
     },
     reportPath
-  )
+  ).finally(uninstall)
   for (const [name, value] of Object.entries(outputsOf(report, reportPath)))
     core.setOutput(name, value)
   if (env.GITHUB_STEP_SUMMARY) {
@@ -56,7 +60,7 @@ export async function run(): Promise<void> {
   }
   await commentPlan(log, options.githubToken, report.planPath, env)
   if (options.driftIssue) await driftIssues(log, options.githubToken, report, env)
-  if (report.outcome === 'failed') log.fail(report.error ?? 'The promotion failed.')
+  if (report.outcome !== 'succeeded') log.fail(report.error ?? 'The promotion failed.')
   else if (report.drift?.drifted)
     log.fail(
       `Drift: the target differs from the package (${report.drift.differences.length} difference(s)):\n${report.drift.differences.map((d) => `  ${d}`).join('\n')}`

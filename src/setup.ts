@@ -32,6 +32,7 @@ import type { TenantAuth } from './qlik/auth.js'
 import type { WaitOptions } from './pipeline/wait.js'
 import { QlikClient } from './qlik/client.js'
 import { Redactor } from './pipeline/redact.js'
+import type { Cancellation } from './pipeline/cancel.js'
 
 /** Build the pipeline's parts from options: shared by the action and the CLI. */
 
@@ -48,6 +49,8 @@ export interface SetupInput {
   >
   /** The run's request budgets (one per tenant and credential), shared by a set's projects. */
   budgets?: BudgetRegistry
+  /** SIGINT / SIGTERM of a cancelled job (the adapters install it): waits stop, no write is sent. */
+  cancel?: Cancellation
 }
 
 export function runContext(env: NodeJS.ProcessEnv): RunContext {
@@ -143,7 +146,8 @@ export function createPipeline(input: SetupInput): {
     workDir,
     run: runContext(env),
     onSecret: input.onSecret,
-    ...(input.polling ? { polling: input.polling } : {})
+    ...(input.polling ? { polling: input.polling } : {}),
+    ...(input.cancel ? { cancel: input.cancel } : {})
   })
   return {
     pipeline,
@@ -165,14 +169,17 @@ export async function runPipeline(
   // every secret the run meets is also kept out of what it writes: log, summary, report, plans
   const secrets = new Redactor(given.env)
   const reporter = secrets.reporter(given.reporter)
+  // a cancelled run: every sleep (waits, retries, the request budget) ends at once
+  const clock = given.cancel ? given.cancel.clock(given.clock) : given.clock
   const input: SetupInput = {
     ...given,
+    clock,
     reporter,
     onSecret: (s) => {
       secrets.add(s)
       given.onSecret(s)
     },
-    budgets: given.budgets ?? new BudgetRegistry(given.clock, (m) => reporter.info(m))
+    budgets: given.budgets ?? new BudgetRegistry(clock, (m) => reporter.info(m))
   }
   const runOne = async (
     options: Options,

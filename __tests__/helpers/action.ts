@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,7 +35,9 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 export async function runAction(
   inputs: Record<string, string>,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  /** Sees the stdout so far after each chunk (to signal the process as the runner would). */
+  watch?: (stdout: string, child: ChildProcess) => void
 ): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'qdp-action-'))
   const outputFile = join(dir, 'output')
@@ -63,7 +65,10 @@ export async function runAction(
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+    watch?.(stdout, child)
+  })
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   return {

@@ -7,6 +7,7 @@ import type { Ledger } from './ledger.js'
 import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
 import type { WaitOptions } from './wait.js'
 import type { RunReport } from './report.js'
+import type { Cancellation } from './cancel.js'
 
 /** What every step gets: the options, the ports, the report being built and the ledger. */
 
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   run: RunContext
   /** Mask a secret the run comes to know (values from the environment); never printed after. */
   onSecret?: (secret: string) => void
+  /** The run's cancellation (SIGINT / SIGTERM), when the adapter installed one. */
+  cancel?: Cancellation
   /** Override the polling policy (the benchmark compares fixed intervals with the default). */
   polling?: Partial<
     Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>

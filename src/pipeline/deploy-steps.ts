@@ -219,6 +219,7 @@ export async function runDeploySteps(
 ): Promise<void> {
   let failure: { error: unknown } | undefined
   for (const st of steps) {
+    if (failure && ctx.deps?.cancel?.cancelled) break
     if (failure && !st.always) continue
     const a = st.when(s)
     if (a === false) continue
@@ -233,6 +234,8 @@ export async function runDeploySteps(
         if (typeof detail === 'string') rec.detail = detail
       })
     } catch (e) {
+      // cancelled: no further step; the runner's compensation decides what is put back
+      if (ctx.deps?.cancel?.cancelled) throw failure ? failure.error : e
       if (failure) ctx.log.error((e as Error).message)
       else if (st.guarded) failure = { error: e }
       else throw e

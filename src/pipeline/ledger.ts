@@ -103,6 +103,9 @@ export class Ledger {
     return this.entries.filter((e) => e.kind === kind)
   }
 
+  /** Asked before each write is sent: throws when the run may not send it (cancelled). */
+  gate?: () => void
+
   /**
    * Send one write and record what became of it. A Qlik error that says the outcome is unknown
    * (a lost answer) records `unknown`; any other error means the server refused it.
@@ -114,6 +117,8 @@ export class Ledger {
     send: () => Promise<T>,
     extra: Partial<LedgerEntry> = {}
   ): Promise<T> {
+    // a cancelled run sends no new write (but the compensation's, within its grace period)
+    this.gate?.()
     let entry = this.find(kind, extra.taskId)
     if (!entry) {
       entry = {

@@ -69,7 +69,10 @@ export interface RunReport {
   version: 1
   mode: string
   dryRun: boolean
-  outcome: 'succeeded' | 'failed'
+  /** cancelled: SIGINT / SIGTERM (a cancelled job, Ctrl-C); the account says what it changed. */
+  outcome: 'succeeded' | 'failed' | 'cancelled'
+  /** The signal that cancelled the run and the step it came during. */
+  cancelled?: { signal: string; during: string }
   error?: string
   /** The step that failed; 'Check the inputs' means bad input, found before any request. */
   failedStep?: string

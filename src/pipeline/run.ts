@@ -11,6 +11,8 @@ import type {
   TargetState
 } from './context.js'
 import { explain, InputError, PipelineError } from './errors.js'
+import { type Cancellation, CancelledError, isCancelled } from './cancel.js'
+import { RESUME, resume } from './steps/quiesce.js'
 import { Ledger } from './ledger.js'
 import { newReport, type RunReport, type StepRecord } from './report.js'
 import { plannedSteps, plannedWrites, runDeploySteps, type DeployState } from './deploy-steps.js'
@@ -46,6 +48,7 @@ export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {
     this.report = newReport(deps.options.mode, deps.options.dryRun, deps.clock.now())
     this.ledger = new Ledger(() => deps.clock.now())
+    if (deps.cancel) this.ledger.gate = () => deps.cancel?.check()
     this.ctx = {
       o: deps.options,
       deps,
@@ -60,6 +63,12 @@ export class Pipeline {
   }
 
   private async step<T>(name: string, fn: (rec: StepRecord) => Promise<T>): Promise<T> {
+    const cancel = this.deps.cancel
+    if (cancel) {
+      // a cancelled run starts no step (but its compensation's)
+      cancel.check(name)
+      if (!cancel.compensating) cancel.step = name
+    }
     const rec: StepRecord = { name, state: 'succeeded', durationMs: 0 }
     const start = this.deps.clock.now()
     this.report.steps.push(rec)
@@ -95,10 +104,68 @@ export class Pipeline {
       await this.promote(input)
     } catch (e) {
       failure = e instanceof PipelineError ? e : new PipelineError(explain(e, 'run'), 'run')
-      await this.compensate()
+      const cancel = this.deps.cancel
+      if (cancel?.cancelled) {
+        // whatever surfaced, the cause is the cancellation: say where it came
+        if (!isCancelled(failure))
+          failure = new CancelledError(cancel.signal as string, cancel.step)
+        await this.compensateCancelled(cancel)
+      } else await this.compensate()
     }
     this.finish(failure)
     return this.report
+  }
+
+  /**
+   * A cancelled run puts back what it can within the grace period: the bindings when no import was
+   * sent (as for any failure before the import), the tasks it stopped when no action of Qlik's is
+   * still running (a running task cannot be changed then: the account names them and how to start
+   * them). Actions that were sent and whose end was not seen continue on Qlik's side: Qlik has no
+   * cancel for them. A second signal skips all of it.
+   */
+  private async compensateCancelled(cancel: Cancellation): Promise<void> {
+    const inFlight = this.ledger.entries.filter(
+      (e) =>
+        (e.kind === 'import' || e.kind === 'prepare' || e.kind === 'validate') &&
+        e.state === 'done' &&
+        (!e.result || e.result === 'unknown')
+    )
+    for (const e of inFlight) e.result = 'unknown'
+    this.deps.reporter.warning(
+      `Cancelled (${cancel.signal}) during '${cancel.step}'.` +
+        (inFlight.length
+          ? ` ${inFlight.map((e) => `The ${e.kind} (action ${e.actionId ?? 'unknown'})`).join(', ')} continues on Qlik's side: Qlik has no cancel for it.`
+          : '') +
+        (cancel.hard
+          ? ' A second signal: nothing is put back.'
+          : ' Putting back what can be put back.'),
+      { title: 'Run cancelled' }
+    )
+    if (cancel.hard) return
+    cancel.beginCompensation()
+    await this.compensate()
+    const stopped = this.ledger
+      .all('stop-task')
+      .filter(
+        (e) => e.state === 'done' && this.ledger.find('resume-task', e.taskId)?.state !== 'done'
+      )
+    const project = this.target?.existing
+    if (!stopped.length || !project || !this.target) return
+    if (inFlight.length) {
+      this.skip(
+        RESUME,
+        `the ${inFlight[0]?.kind} action is still running on Qlik's side and a task cannot be started while it runs`
+      )
+      return
+    }
+    const api = this.target.api
+    try {
+      await this.step(RESUME, async (rec) => {
+        rec.detail = await resume(this.ctx, api, project)
+      })
+    } catch (e) {
+      this.deps.reporter.error((e as Error).message)
+    }
   }
 
   private finish(failure: PipelineError | undefined): void {
@@ -123,7 +190,9 @@ export class Pipeline {
         : []
     r.ledger = { entries: this.ledger.entries.map((e) => ({ ...e })), account }
     if (failure) {
-      r.outcome = 'failed'
+      r.outcome = isCancelled(failure) ? 'cancelled' : 'failed'
+      if (isCancelled(failure))
+        r.cancelled = { signal: failure.signal, during: this.deps.cancel?.step ?? failure.step }
       r.error = [failure.message, ...account].join('\n')
       if (failure.badInput) r.badInput = true
       const failed = r.steps.find((st) => st.state === 'failed')?.name

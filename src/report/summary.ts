@@ -100,21 +100,26 @@ export function renderSummary(r: RunReport): string {
   if (r.mode === 'validate') return renderValidation(r)
   const lines: string[] = []
   const title =
-    r.outcome !== 'succeeded'
-      ? r.drift
-        ? 'Drift check failed'
-        : 'Promotion failed'
-      : r.drift
-        ? r.drift.drifted
-          ? 'Drift: the target differs from the package'
-          : 'No drift: the target equals the package'
-        : r.dryRun
-          ? 'Dry run: the promotion can be applied'
-          : r.unchanged
-            ? 'Unchanged: the target already equals the package'
-            : 'Promotion succeeded'
+    r.outcome === 'cancelled'
+      ? `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
+      : r.outcome !== 'succeeded'
+        ? r.drift
+          ? 'Drift check failed'
+          : 'Promotion failed'
+        : r.drift
+          ? r.drift.drifted
+            ? 'Drift: the target differs from the package'
+            : 'No drift: the target equals the package'
+          : r.dryRun
+            ? 'Dry run: the promotion can be applied'
+            : r.unchanged
+              ? 'Unchanged: the target already equals the package'
+              : 'Promotion succeeded'
   const ok = r.outcome === 'succeeded' && !r.drift?.drifted
-  lines.push(`## ${ok ? '✅' : '❌'} Qlik DI project: ${title}`, '')
+  lines.push(
+    `## ${ok ? '✅' : r.outcome === 'cancelled' ? '⏹️' : '❌'} Qlik DI project: ${title}`,
+    ''
+  )
   if (r.drift?.drifted)
     lines.push(
       `${r.drift.differences.length} difference(s) (binding values are not shown):`,
@@ -143,7 +148,7 @@ export function renderSummary(r: RunReport): string {
       `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${md(s.detail ?? '')} |`
     )
   lines.push('')
-  if (r.ledger.entries.length || (r.outcome === 'failed' && r.ledger.account.length)) {
+  if (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length)) {
     lines.push('### Changes on the target', '')
     if (r.ledger.entries.length) {
       lines.push('| Write | State | Action | Result |', '| --- | --- | --- | --- |')
