@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
 import { E2E_NODE, ROOT } from '../helpers/bundle.js'
-import { PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
+import { cliPromoteArgs, PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
 import { startDemo } from '../helpers/sim.js'
 
 let sim: Simulator
@@ -88,17 +88,7 @@ it('the CLI on Ctrl-C while the import runs: exit 130, the import named as conti
     E2E_NODE,
     [
       join(ROOT, 'dist/cli/index.js'),
-      'promote',
-      '--source-tenant',
-      dev.url,
-      '--source-project',
-      'Sales pipeline',
-      '--target-tenant',
-      prod.url,
-      '--target-space',
-      'PROD_PIPELINES',
-      '--bindings',
-      PROD_BINDINGS_YAML,
+      ...cliPromoteArgs(sim),
       '--report-path',
       join(cwd, 'report.json')
     ],

@@ -10,7 +10,7 @@ import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
 import { ROOT, runCliBundle } from '../helpers/bundle.js'
 import { hostileZips } from '../helpers/hostile.js'
-import { PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
+import { cliPromoteArgs, PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
 import { startDemo, withTenant } from '../helpers/sim.js'
 
 const INJECT = '\n::warning title=X::pwned\n::add-mask::Sales\n##[error]v1 pwned\n'
@@ -70,21 +70,7 @@ it('names from the tenant with commands and markup: no workflow command, inert s
   const prod = sim.tenantInfo('prod')
   const cwd = mkdtempSync(join(tmpdir(), 'qdp-cli-'))
   const cli = await runCliBundle(
-    [
-      'promote',
-      '--source-tenant',
-      dev.url,
-      '--source-project',
-      id,
-      '--target-tenant',
-      prod.url,
-      '--target-space',
-      'PROD_PIPELINES',
-      '--bindings',
-      PROD_BINDINGS_YAML,
-      '--dry-run',
-      '--verbose'
-    ],
+    [...cliPromoteArgs(sim, { project: id }), '--dry-run', '--verbose'],
     cwd,
     {
       QLIK_SOURCE_API_KEY: dev.apiKey,
@@ -197,17 +183,7 @@ it('a value from the environment appears as its placeholder in the CLI output an
   )
   const r = await runCliBundle(
     [
-      'promote',
-      '--source-tenant',
-      dev.url,
-      '--source-project',
-      'Sales pipeline',
-      '--target-tenant',
-      prod.url,
-      '--target-space',
-      'PROD_PIPELINES',
-      '--bindings',
-      bindings,
+      ...cliPromoteArgs(sim, { bindings }),
       '--dry-run',
       '--verbose',
       '--report-path',

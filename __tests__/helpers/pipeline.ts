@@ -86,3 +86,23 @@ export async function runPromote(
   )
   return { report, log }
 }
+
+/** The command line's promote of the demo's dev project to prod, as promoteInputs gives the action. */
+export function cliPromoteArgs(
+  sim: Simulator,
+  o: { project?: string; bindings?: string } = {}
+): string[] {
+  return [
+    'promote',
+    '--source-tenant',
+    sim.tenantInfo('dev').url,
+    '--source-project',
+    o.project ?? 'Sales pipeline',
+    '--target-tenant',
+    sim.tenantInfo('prod').url,
+    '--target-space',
+    'PROD_PIPELINES',
+    '--bindings',
+    o.bindings ?? PROD_BINDINGS_YAML
+  ]
+}
