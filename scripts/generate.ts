@@ -24,7 +24,13 @@ const doc = {
     ])
   ),
   outputs: Object.fromEntries(OUTPUT_SPECS.map((o) => [o.name, { description: o.description }])),
-  runs: { using: 'node24', main: 'dist/index.js' }
+  // the post step writes the account of a main step that was killed (from its journal)
+  runs: {
+    using: 'node24',
+    main: 'dist/index.js',
+    post: 'dist/post/index.js',
+    'post-if': 'always()'
+  }
 }
 writeFileSync(
   new URL('../action.yml', import.meta.url),

@@ -13,6 +13,8 @@ import type { RunReport } from './pipeline/report.js'
 import { renderSummary } from './report/summary.js'
 import { reportPathProblem, runPipeline } from './setup.js'
 import { Cancellation, installSignals } from './pipeline/cancel.js'
+import { Journal, JOURNAL_STATE } from './pipeline/journal.js'
+import type { Options } from './options.js'
 
 /** The action adapter: read inputs, run the pipeline, set outputs, write the summary and report. */
 export async function run(): Promise<void> {
@@ -38,6 +40,7 @@ export async function run(): Promise<void> {
   }
   const cancel = new Cancellation()
   const uninstall = installSignals(cancel, (m) => log.warning(m, { title: 'Run cancelled' }))
+  const journal = openJournal(log, options, env)
   const report = await runPipeline(
     {
       options,
@@ -45,7 +48,8 @@ export async function run(): Promise<void> {
       reporter: log,
       clock: realClock,
       env,
-      onSecret: (s) => core.setSecret(s)
+      onSecret: (s) => core.setSecret(s),
+      ...(journal ? { journal } : {})
     },
     reportPath
   ).finally(uninstall)
@@ -58,6 +62,8 @@ export async function run(): Promise<void> {
       log.warning(`Could not write the job summary: ${(e as Error).message}`)
     }
   }
+  // the account is out (outputs, summary): the post step has nothing to add
+  journal?.accountWritten(report.outcome)
   await commentPlan(log, options.githubToken, report.planPath, env)
   if (options.driftIssue) await driftIssues(log, options.githubToken, report, env)
   if (report.outcome !== 'succeeded') log.fail(report.error ?? 'The promotion failed.')
@@ -73,6 +79,30 @@ export async function run(): Promise<void> {
       report.dryRun ? 'Dry run finished: no write was sent to the target.' : 'Promotion finished.'
     )
   }
+}
+
+/**
+ * The journal of the run under RUNNER_TEMP, its path saved for the post step: when this step is
+ * killed before it writes its account, the post step writes it from the journal.
+ */
+function openJournal(
+  log: ActionReporter,
+  options: Options,
+  env: NodeJS.ProcessEnv
+): Journal | undefined {
+  if (!env.RUNNER_TEMP) return undefined
+  const path = join(env.RUNNER_TEMP, `qlik-di-promote-journal-${process.pid}-${Date.now()}.jsonl`)
+  const journal = Journal.create(
+    path,
+    {
+      mode: options.mode,
+      dryRun: options.dryRun,
+      ...(env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {})
+    },
+    { warn: (m) => log.warning(m) }
+  )
+  core.saveState(JOURNAL_STATE, path)
+  return journal
 }
 
 /** A dry run on a pull request with github-token: the plan as one pull-request comment. */

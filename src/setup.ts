@@ -33,6 +33,7 @@ import type { WaitOptions } from './pipeline/wait.js'
 import { QlikClient } from './qlik/client.js'
 import { Redactor } from './pipeline/redact.js'
 import type { Cancellation } from './pipeline/cancel.js'
+import type { Journal, JournalWriter } from './pipeline/journal.js'
 
 /** Build the pipeline's parts from options: shared by the action and the CLI. */
 
@@ -51,6 +52,10 @@ export interface SetupInput {
   budgets?: BudgetRegistry
   /** SIGINT / SIGTERM of a cancelled job (the adapters install it): waits stop, no write is sent. */
   cancel?: Cancellation
+  /** The ledger on disk (the action keeps one for its post step): each pipeline writes its part. */
+  journal?: Journal
+  /** This pipeline's part of the journal (a set's project: tagged with its name). */
+  journalWriter?: JournalWriter
 }
 
 export function runContext(env: NodeJS.ProcessEnv): RunContext {
@@ -147,7 +152,8 @@ export function createPipeline(input: SetupInput): {
     run: runContext(env),
     onSecret: input.onSecret,
     ...(input.polling ? { polling: input.polling } : {}),
-    ...(input.cancel ? { cancel: input.cancel } : {})
+    ...(input.cancel ? { cancel: input.cancel } : {}),
+    ...(input.journalWriter ? { journal: input.journalWriter } : {})
   })
   return {
     pipeline,
@@ -169,6 +175,7 @@ export async function runPipeline(
   // every secret the run meets is also kept out of what it writes: log, summary, report, plans
   const secrets = new Redactor(given.env)
   const reporter = secrets.reporter(given.reporter)
+  if (given.journal) given.journal.redact = (v) => secrets.value(v)
   // a cancelled run: every sleep (waits, retries, the request budget) ends at once
   const clock = given.cancel ? given.cancel.clock(given.clock) : given.clock
   const input: SetupInput = {
@@ -185,14 +192,17 @@ export async function runPipeline(
     options: Options,
     workDir?: string,
     artifacts?: ArtifactStore,
-    reporter?: Reporter
+    reporter?: Reporter,
+    name?: string
   ): Promise<RunReport> => {
+    const journalWriter = input.journal?.writer(name)
     const { pipeline, close } = createPipeline({
       ...input,
       options,
       ...(workDir ? { workDir } : {}),
       ...(artifacts ? { artifacts } : {}),
-      ...(reporter ? { reporter } : {})
+      ...(reporter ? { reporter } : {}),
+      ...(journalWriter ? { journalWriter } : {})
     })
     try {
       return await pipeline.run()
@@ -218,7 +228,8 @@ async function runSet(
     o: Options,
     workDir?: string,
     artifacts?: ArtifactStore,
-    reporter?: Reporter
+    reporter?: Reporter,
+    name?: string
   ) => Promise<RunReport>
 ): Promise<RunReport> {
   const o = input.options
@@ -241,7 +252,13 @@ async function runSet(
       name: string
     ): Promise<RunReport> => {
       input.reporter.info(say`== Project ${name} ==`)
-      return runOne(x, workDir, artifacts, new ProjectReporter(input.reporter, name, sideBySide))
+      return runOne(
+        x,
+        workDir,
+        artifacts,
+        new ProjectReporter(input.reporter, name, sideBySide),
+        name
+      )
     }
     const lookups = upstreamLookups(all, entries, o)
     if (o.mode === 'export')

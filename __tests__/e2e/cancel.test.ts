@@ -1,26 +1,31 @@
 /**
  * A cancelled job, as the runner cancels it (SIGINT; SIGTERM 7.5 s later; SIGKILL 2.5 s after):
  * the bundles stop at a safe point, put back what they can and write the account before SIGTERM.
- * (Issue 24, first part: the journal and post step for hard kills, re-runs after an interrupted
- * one and sets are not here yet.)
+ * A killed one (SIGKILL): the post step writes the account from the run's journal.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
-import { runAction } from '../helpers/action.js'
+import { runAction, runPost, type ActionRun } from '../helpers/action.js'
 import { E2E_NODE, ROOT } from '../helpers/bundle.js'
 import { cliPromoteArgs, PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
-import { startDemo } from '../helpers/sim.js'
+import { startDemo, withDownstream } from '../helpers/sim.js'
 
 let sim: Simulator
 afterEach(async () => {
   await sim?.close()
 })
 
-/** The runner's sequence from the moment `when` holds: SIGINT, then SIGTERM at 7.5 s, SIGKILL at 10 s. */
-function cancelWhen(when: (out: string) => boolean): {
+/**
+ * The runner's sequence from the moment `when` holds: SIGINT, then SIGTERM at 7.5 s, SIGKILL at 10 s
+ * (`twice`: a second SIGINT right after the first, as an impatient person presses Ctrl-C twice).
+ */
+function cancelWhen(
+  when: (out: string) => boolean,
+  opts: { twice?: boolean } = {}
+): {
   watch: (out: string, child: ChildProcess) => void
   sentAt: () => number | undefined
 } {
@@ -30,6 +35,7 @@ function cancelWhen(when: (out: string) => boolean): {
       if (sent !== undefined || !when(out)) return
       sent = Date.now()
       child.kill('SIGINT')
+      if (opts.twice) setTimeout(() => child.kill('SIGINT'), 100)
       const term = setTimeout(() => child.kill('SIGTERM'), 7500)
       const kill = setTimeout(() => child.kill('SIGKILL'), 10_000)
       child.on('close', () => {
@@ -126,4 +132,209 @@ it('the CLI on Ctrl-C while the import runs: exit 130, the import named as conti
       .filter((e: { kind: string }) => e.kind === 'prepare' || e.kind === 'validate')
       .map((e: { state: string }) => e.state)
   ).toEqual(['not-sent', 'not-sent'])
+}, 60000)
+
+const REPLICATION_BINDINGS = `
+task.replicate_orders.sourceConnection: "{{id(connection, PROD_SOURCES.orders_postgres)}}"
+task.replicate_orders.targetConnection: "{{id(connection, PROD_DATA.sqlserver_replica_prod)}}"
+`
+/** Slow actions (3 s), so that a signal lands while one runs. */
+const SLOW = { actionPendingMs: 200, actionTaskMs: 3000, taskRunMs: 150, taskStartingMs: 20 }
+
+/** The replication project deployed with its CDC task running: the next release quiesces it. */
+async function replicationRunning(): Promise<Record<string, string>> {
+  sim = await startDemo({ ...withDownstream(), timing: SLOW })
+  const inputs = promoteInputs(sim, {
+    'source-project': 'Orders replication',
+    bindings: REPLICATION_BINDINGS
+  }) as Record<string, string>
+  const first = await runAction({ ...inputs, 'run-tasks': 'all', 'run-healthy-seconds': '0' })
+  expect(first.code).toBe(0)
+  expect(cdcState()).toBe('RUNNING')
+  return { ...inputs, quiesce: 'true' }
+}
+
+const cdcState = (): string => {
+  const t = sim
+    .state('prod')
+    .projects.find((p) => p.name === 'Orders replication')!
+    .tasks.find((x) => x.id === 'replicate_orders')!
+  const run = t.runs.at(-1)
+  if (!run) return 'none'
+  if (run.stoppedAt !== undefined) return 'CANCELED'
+  return run.endsAt === undefined ? 'RUNNING' : run.outcome
+}
+
+const reportOf = (r: ActionRun) => JSON.parse(readFileSync(r.outputs['report-path']!, 'utf8'))
+const writes = (report: { ledger: { entries: Array<{ kind: string; state: string }> } }) =>
+  report.ledger.entries.map((e) => `${e.kind}:${e.state}`)
+
+/** A cancelled action run: exit 1 before the runner's SIGTERM, outcome cancelled, the account out. */
+async function cancelledRun(
+  inputs: Record<string, string>,
+  when: (out: string) => boolean,
+  opts: { twice?: boolean } = {}
+): Promise<{ r: ActionRun; report: ReturnType<typeof reportOf> }> {
+  const c = cancelWhen(when, opts)
+  const r = await runAction(inputs, {}, c.watch)
+  expect(c.sentAt()).toBeDefined()
+  expect(Date.now() - (c.sentAt() as number)).toBeLessThan(7500)
+  expect(r.code).toBe(1)
+  const report = reportOf(r)
+  expect(report.outcome).toBe('cancelled')
+  expect(r.summary).toContain('## ⏹️ Qlik DI project: Cancelled (SIGINT')
+  // the post step has nothing to add to an account the main step wrote
+  const post = await runPost(r)
+  expect(post.code).toBe(0)
+  expect(post.stdout).not.toContain('::error')
+  expect(post.summary).toBe('')
+  return { r, report }
+}
+
+it('cancelled while the import runs after quiesce stopped the CDC task: the task is named as stopped, with how to start it', async () => {
+  const inputs = await replicationRunning()
+  const { r, report } = await cancelledRun(inputs, (o) => /Import started: action/.test(o))
+  expect(cdcState()).toBe('CANCELED')
+  const stop = report.ledger.entries.find((e: { kind: string }) => e.kind === 'stop-task')
+  expect(stop).toMatchObject({ state: 'done', taskId: 'replicate_orders' })
+  const projectId = report.target.projectId
+  const restore = report.ledger.account.find((l: string) => l.startsWith('To restore'))
+  expect(restore).toContain(
+    `start again the task(s) this run stopped, which are not running now, once the import has ended: 'Replicate orders' (POST /api/v1/di-projects/${projectId}/di-tasks/replicate_orders/runtime/actions/start), or run this action again with run-tasks: replicate_orders`
+  )
+  expect(restore).toMatch(/wait for import action \S+ to end/)
+  expect(r.summary).toMatch(
+    /\| Start the stopped tasks again \| ⏭️ skipped \| .*may still be running on Qlik's side/
+  )
+}, 90000)
+
+it('cancelled while the CDC task is being stopped: the stop finishes, no import is sent, the task is started again', async () => {
+  const inputs = await replicationRunning()
+  const { report } = await cancelledRun(inputs, (o) => o.includes("Stopping 'Replicate orders'"))
+  expect(writes(report)).toEqual([
+    'set-bindings:done',
+    'stop-task:done',
+    'import:not-sent',
+    'prepare:not-sent',
+    'validate:not-sent',
+    'resume-task:done',
+    'restore-bindings:done'
+  ])
+  expect(cdcState()).toBe('RUNNING')
+}, 90000)
+
+it('killed (SIGKILL) while the import runs after quiesce: the post step writes the account from the journal', async () => {
+  const inputs = await replicationRunning()
+  let killed = false
+  const r = await runAction(inputs, {}, (out, child) => {
+    if (killed || !/Import started: action/.test(out)) return
+    killed = true
+    child.kill('SIGKILL')
+  })
+  expect(r.code).toBeNull()
+  expect(r.summary).toBe('')
+  expect(r.state.journal).toMatch(/qlik-di-promote-journal-.*\.jsonl$/)
+  const post = await runPost(r)
+  expect(post.code).toBe(0)
+  expect(post.stdout).toContain('::error title=The Qlik DI promotion did not finish::')
+  expect(post.summary).toContain('## ⚠️ Qlik DI project: the run did not finish')
+  expect(post.summary).toContain('It stopped during **Import the package**')
+  expect(post.summary).toMatch(/\| stop task 'Replicate orders' \| ✅ done \|/)
+  expect(post.summary).toContain('import started (action ')
+  expect(post.summary).toContain('end not seen: it may still be running')
+  expect(post.summary).toContain('start again the task(s) this run stopped')
+  expect(post.summary).toContain('roll back to the version before this run')
+  expect(post.summary).toMatch(/\| prepare .*\| ⏭️ not-sent \|/)
+  expect(cdcState()).toBe('CANCELED')
+}, 90000)
+
+it('cancelled during the export: nothing was changed on the target, and it says so', async () => {
+  sim = await startDemo()
+  sim.injectFault({ tenant: 'dev', path: '/actions/export', latencyMs: 1500, times: 1 })
+  const { r, report } = await cancelledRun(promoteInputs(sim) as Record<string, string>, (o) =>
+    o.includes('::group::Export the source project')
+  )
+  expect(report.cancelled.during).toBe('Export the source project')
+  expect(report.ledger.account[0]).toMatch(
+    /^Nothing was changed on the target tenant .*: no write was sent to it\.$/
+  )
+  expect(sim.state('prod').projects.some((p) => p.name === 'Sales pipeline')).toBe(false)
+  expect(r.outputs['artifact-name']).toBe('')
+}, 60000)
+
+it('cancelled right after the create: the new, empty project is named with its id', async () => {
+  sim = await startDemo()
+  // the create in flight when the signal comes: it finishes, nothing after it is sent
+  sim.injectFault({
+    tenant: 'prod',
+    method: 'POST',
+    pathRegex: '^/api/v1/di-projects$',
+    latencyMs: 1500,
+    times: 1
+  })
+  const { report } = await cancelledRun(promoteInputs(sim) as Record<string, string>, (o) =>
+    o.includes('::group::Create the target project')
+  )
+  const created = sim.state('prod').projects.find((p) => p.name === 'Sales pipeline')!
+  expect(created.importCount).toBe(0)
+  expect(writes(report).slice(0, 2)).toEqual(['create-project:done', 'set-bindings:not-sent'])
+  expect(report.error).toContain(
+    `was created by this run and is empty: it never received an import.`
+  )
+  expect(report.error).toContain(created.id)
+}, 60000)
+
+it('cancelled while prepare runs: the import stays, prepare named as continuing on Qlik, validate not sent', async () => {
+  sim = await startDemo({ timing: SLOW })
+  const { report } = await cancelledRun(promoteInputs(sim) as Record<string, string>, (o) =>
+    /Prepare started: action/.test(o)
+  )
+  expect(report.cancelled.during).toBe('Prepare the target project')
+  const byKind = Object.fromEntries(report.ledger.entries.map((e: { kind: string }) => [e.kind, e]))
+  expect(byKind.import).toMatchObject({ state: 'done', result: 'COMPLETED' })
+  expect(byKind.prepare).toMatchObject({ state: 'done', result: 'unknown' })
+  expect(byKind.validate.state).toBe('not-sent')
+  expect(report.error).toMatch(/prepare started \(action \S+\), end not seen/)
+}, 90000)
+
+it('cancelled during run-tasks: the run already started is named, no task after it is started', async () => {
+  sim = await startDemo({ timing: { ...SLOW, taskRunMs: 4000 } })
+  // the first start in flight when the signal comes
+  sim.injectFault({
+    tenant: 'prod',
+    method: 'POST',
+    pathRegex: '/runtime/actions/start$',
+    latencyMs: 1500,
+    times: 1
+  })
+  const { report } = await cancelledRun(
+    promoteInputs(sim, { 'run-tasks': 'all' }) as Record<string, string>,
+    (o) => o.includes('::group::Run the data tasks')
+  )
+  expect(report.cancelled.during).toBe('Run the data tasks')
+  const runs = report.ledger.entries.filter((e: { kind: string }) => e.kind === 'run-task')
+  expect(runs[0].state).toBe('done')
+  expect(runs.slice(1).every((e: { state: string }) => e.state === 'not-sent')).toBe(true)
+  expect(report.ledger.account.join('\n')).toMatch(/Changed on .*: .*ran task/)
+}, 90000)
+
+it('a second signal skips the putting back and still writes the account, before SIGTERM', async () => {
+  sim = await startDemo()
+  const inputs = promoteInputs(sim) as Record<string, string>
+  expect((await runAction(inputs)).code).toBe(0)
+  sim.injectFault({ tenant: 'prod', method: 'PUT', path: '/bindings', latencyMs: 1500, times: 1 })
+  const { r, report } = await cancelledRun(
+    { ...inputs, bindings: PROD_BINDINGS_YAML.replace('ANALYTICS', 'ANALYTICS_V2') },
+    (o) => o.includes('::group::Set the target bindings'),
+    { twice: true }
+  )
+  expect(r.stdout).toContain('SIGINT received again: nothing more is put back')
+  expect(writes(report)).toEqual([
+    'set-bindings:done',
+    'import:not-sent',
+    'prepare:not-sent',
+    'validate:not-sent'
+  ])
+  expect(report.error).toContain('To restore:')
+  expect(report.error).toContain('roll back to the version before this run')
 }, 60000)

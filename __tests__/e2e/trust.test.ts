@@ -155,18 +155,23 @@ describe('more faults through the bundle: the account and the target afterwards'
     expect(r.summary).toContain("| Put the target's bindings back | ⏭️ skipped |")
   }, 60000)
 
-  it('a 409 on import-async: refused, bindings put back, nothing sent twice', async () => {
+  it('a 409 on import-async that lasts past timeout: refused, bindings put back, the wait said', async () => {
     expect((await runAction(inputs())).code).toBe(0)
     const before = { ...prodSales().bindings }
     sim.clearRequests()
-    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 409, times: 1 })
-    const r = await runAction(inputs({ bindings: V2 }))
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 409, times: 1000 })
+    const r = await runAction(inputs({ bindings: V2, timeout: '2' }))
     expect(r.code).toBe(1)
     expect(prodSales().bindings).toEqual(before)
+    expect(r.stdout).toContain('::warning title=Import waits for a running action::')
+    expect(errorOf(r.stdout)).toContain('stayed busy for 2 s')
     expect(errorOf(r.stdout)).toContain('Not changed: import (refused by the server)')
-    expect(
-      sim.requests({ tenant: 'prod' }).filter((q) => q.path.endsWith('/actions/import-async'))
-    ).toHaveLength(1)
+    // waited, not hammered: a few attempts in 2 s
+    const sent = sim
+      .requests({ tenant: 'prod' })
+      .filter((q) => q.path.endsWith('/actions/import-async')).length
+    expect(sent).toBeGreaterThan(1)
+    expect(sent).toBeLessThan(6)
   }, 60000)
 
   it('a lost answer to import-async is never repeated, and the account says the import may be running', async () => {

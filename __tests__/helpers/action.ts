@@ -11,6 +11,8 @@ export interface ActionRun {
   stderr: string
   outputs: Record<string, string>
   summary: string
+  /** What the step saved with core.saveState (GITHUB_STATE): the post step gets it as STATE_*. */
+  state: Record<string, string>
   dir: string
 }
 
@@ -42,13 +44,16 @@ export async function runAction(
   const dir = mkdtempSync(join(tmpdir(), 'qdp-action-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary.md')
+  const stateFile = join(dir, 'state')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
+  writeFileSync(stateFile, '')
   const childEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? dir,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_STATE: stateFile,
     GITHUB_REF: 'refs/tags/v1.2.3',
     GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
     GITHUB_RUN_ID: '4242',
@@ -77,6 +82,38 @@ export async function runAction(
     stderr,
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
+    state: parseOutputFile(readFileSync(stateFile, 'utf8')),
     dir
   }
+}
+
+/**
+ * Run the post step (dist/post/index.js) after `main` as the runner does: the state the main step
+ * saved as STATE_* variables, a fresh job summary file of its own.
+ */
+export async function runPost(main: ActionRun): Promise<{
+  code: number | null
+  stdout: string
+  stderr: string
+  summary: string
+}> {
+  const summaryFile = join(main.dir, 'post-summary.md')
+  writeFileSync(summaryFile, '')
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: main.dir
+  }
+  for (const [k, v] of Object.entries(main.state)) env[`STATE_${k}`] = v
+  const child = spawn(E2E_NODE, [join(ROOT, 'dist/post/index.js')], {
+    cwd: main.dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { code, stdout, stderr, summary: readFileSync(summaryFile, 'utf8') }
 }

@@ -102,14 +102,31 @@ describe('the ledger and compensation', () => {
     expect(report.error).toContain(`artifact-name: ${report.backup!.name}`)
   })
 
-  it('puts the bindings back after a 409 Conflict on import-async (refused: nothing imported)', async () => {
+  it('puts the bindings back when import-async stays 409 Conflict past timeout (refused: nothing imported)', async () => {
     const before = await landV1()
-    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 409, times: 1 })
-    const { report } = await runPromote(sim, { bindings: V2 })
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 409, times: 1000 })
+    const { report, log } = await runPromote(sim, { bindings: V2, timeout: '1' })
     expect(report.outcome).toBe('failed')
     expect(report.ledger.entries.find((e) => e.kind === 'import')?.state).toBe('refused')
+    expect(report.error).toContain('stayed busy for 1 s')
+    expect(report.error).toContain("Wait for it to end and run again, or raise 'timeout'.")
     expect(report.error).toContain('Not changed: import (refused by the server)')
+    expect(log.text()).toContain('warning: Import: the target project')
+    expect(log.text()).toContain('Waiting for it to end, up to 1 s')
     expect(prodSales()[0]!.bindings).toEqual(before.bindings)
+  })
+
+  it('a re-run converges: a 409 from an action still running is waited on, then the import is sent again', async () => {
+    await landV1()
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', status: 409, times: 2 })
+    const { report, log } = await runPromote(sim, { bindings: V2 })
+    expect(report.outcome).toBe('succeeded')
+    const imp = report.ledger.entries.find((e) => e.kind === 'import')
+    expect(imp).toMatchObject({ state: 'done', result: 'COMPLETED' })
+    expect(imp?.error).toBeUndefined()
+    expect(log.text()).toContain('is busy: Qlik answered 409 Conflict')
+    expect(log.text()).toMatch(/Import started: action \S+ \(after waiting [\d.]+ s/)
+    expect(prodSales()[0]!.bindings['task-type.storage.databaseName']).toBe('ANALYTICS_V2')
   })
 
   it('reports a project created by this run that never received an import as empty, with its id', async () => {

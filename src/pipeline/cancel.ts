@@ -64,8 +64,12 @@ export class Cancellation {
     return this.compensatingSince !== undefined && !this.hard
   }
 
-  /** Throws when the run may not go on: cancelled (and not compensating), or past the grace period. */
-  check(step = this.step): void {
+  /**
+   * Throws when the run may not go on: cancelled (and not compensating), or past the grace period.
+   * The error names the step the signal came during, not the one that was about to start.
+   */
+  check(): void {
+    const step = this.step
     if (!this.cancelled) return
     if (this.hard) throw new CancelledError(`${this.signal}, then a second signal`, step)
     if (!this.compensating) throw new CancelledError(this.signal as string, step)

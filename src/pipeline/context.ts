@@ -8,6 +8,7 @@ import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
 import type { WaitOptions } from './wait.js'
 import type { RunReport } from './report.js'
 import type { Cancellation } from './cancel.js'
+import type { JournalWriter } from './journal.js'
 
 /** What every step gets: the options, the ports, the report being built and the ledger. */
 
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   onSecret?: (secret: string) => void
   /** The run's cancellation (SIGINT / SIGTERM), when the adapter installed one. */
   cancel?: Cancellation
+  /** The ledger on disk, for the post step of a run that is killed (the action keeps one). */
+  journal?: JournalWriter
   /** Override the polling policy (the benchmark compares fixed intervals with the default). */
   polling?: Partial<
     Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>

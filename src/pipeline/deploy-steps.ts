@@ -16,7 +16,7 @@ import {
 import { BACKUP, backupTarget } from './steps/backup.js'
 import { CHECK_CONNECTIONS, checkConnections, SET, setBindings } from './steps/bindings.js'
 import { checkDataStores, DATA_STORES } from './steps/data-stores.js'
-import { QUIESCE, quiesce, RESUME, resume } from './steps/quiesce.js'
+import { QUIESCE, quiesce, RESUME, resume, resumeBlocked } from './steps/quiesce.js'
 import { RUN_TASKS, runTasks } from './steps/run-tasks.js'
 import { CREATE, createTarget } from './steps/target.js'
 import type { RuntimePlan } from './steps/task-plan.js'
@@ -73,6 +73,8 @@ export interface DeployStep {
   always?: boolean
   /** Checked when the run reaches the step; false: nothing to do, not recorded. */
   needed?: (ctx: StepContext) => boolean
+  /** Checked when the run reaches the step: why it cannot run now (recorded as skipped). */
+  blocked?: (ctx: StepContext) => string | undefined
   /** Does the step; what it returns is the step's detail in the report. */
   run: (ctx: StepContext, s: DeployState) => Promise<string | void>
 }
@@ -165,6 +167,7 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
     plan: (f) => say`Start again the task(s) stopped: ${names(f.runtime.running)}`,
     always: true,
     needed: (ctx) => ctx.ledger.all('stop-task').some((e) => e.state === 'done'),
+    blocked: resumeBlocked,
     run: (ctx, s) => resume(ctx, s.api, s.project)
   },
   {
@@ -228,6 +231,11 @@ export async function runDeploySteps(
       continue
     }
     if (st.needed && !st.needed(ctx)) continue
+    const blocked = st.blocked?.(ctx)
+    if (blocked) {
+      skip(st.name, blocked)
+      continue
+    }
     try {
       await step(st.name, async (rec) => {
         const detail = await st.run(ctx, s)

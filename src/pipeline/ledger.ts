@@ -91,8 +91,15 @@ export class Ledger {
   /** Writes the run intends to send, in order; they stay `not-sent` until recorded. */
   plan(tenant: string, kinds: Array<{ kind: WriteKind; what: string; taskId?: string }>): void {
     for (const k of kinds)
-      if (!this.find(k.kind, k.taskId)) this.entries.push({ ...k, tenant, state: 'not-sent' })
+      if (!this.find(k.kind, k.taskId)) {
+        const e: LedgerEntry = { ...k, tenant, state: 'not-sent' }
+        this.entries.push(e)
+        this.onChange?.('planned', e)
+      }
   }
+
+  /** Told of every change as it happens (the journal: what a killed run had done). */
+  onChange?: (event: 'planned' | 'sending' | 'answered', entry: LedgerEntry) => void
 
   find(kind: WriteKind, taskId?: string): LedgerEntry | undefined {
     return this.entries.find((e) => e.kind === kind && e.taskId === taskId)
@@ -130,7 +137,10 @@ export class Ledger {
       }
       this.entries.push(entry)
     }
+    // sent again (after a 409 from an action still running): the earlier refusal is history
+    delete entry.error
     Object.assign(entry, { tenant, what, ...extra, at: new Date(this.now()).toISOString() })
+    this.onChange?.('sending', entry)
     try {
       const out = await send()
       entry.state = 'done'
@@ -144,6 +154,8 @@ export class Ledger {
       entry.state = isOutcomeUnknown(e) ? 'unknown' : 'refused'
       entry.error = (e as Error).message
       throw e
+    } finally {
+      this.onChange?.('answered', entry)
     }
   }
 
@@ -156,12 +168,29 @@ export class Ledger {
     if (!e) return
     delete e.error
     Object.assign(e, extra, { state })
+    this.onChange?.('answered', e)
   }
 
   /** The final state of a started action, or 'unknown' when waiting for it failed. */
   result(kind: WriteKind, result: string, taskId?: string): void {
     const e = this.find(kind, taskId)
-    if (e) e.result = result
+    if (!e) return
+    e.result = result
+    this.onChange?.('answered', e)
+  }
+
+  /**
+   * An action of Qlik's (import, prepare, validate) that may still be running: sent with its answer
+   * lost, or started and its end not seen (the wait timed out, the run was cancelled). Qlik runs
+   * one action at a time per project and has no cancel: nothing else can change the project
+   * until it ends.
+   */
+  stillRunning(): LedgerEntry | undefined {
+    return this.entries.find(
+      (e) =>
+        (e.kind === 'import' || e.kind === 'prepare' || e.kind === 'validate') &&
+        (e.state === 'unknown' || (e.state === 'done' && (!e.result || e.result === 'unknown')))
+    )
   }
 
   /** Something was (or may have been) changed on the target. */
@@ -271,11 +300,14 @@ export class Ledger {
       .filter((e) => this.find('resume-task', e.taskId)?.state !== 'done')
     if (notRunning.length)
       steps.push(
-        `start again the task(s) this run stopped, which are not running now: ${notRunning
-          .map((e) => e.what.replace(/^stop task /, ''))
+        `start again the task(s) this run stopped, which are not running now${importRunning ? ', once the import has ended' : ''}: ${notRunning
+          .map(
+            (e) =>
+              `${e.what.replace(/^stop task /, '')} (POST /api/v1/di-projects/${e.projectId ?? '{projectId}'}/di-tasks/${e.taskId ?? '{taskId}'}/runtime/actions/start)`
+          )
           .join(
             ', '
-          )} (POST /api/v1/di-projects/{projectId}/di-tasks/{taskId}/runtime/actions/start)`
+          )}, or run this action again with run-tasks: ${notRunning.map((e) => e.taskId ?? '').join(',')}`
       )
     if (steps.length === 0) {
       return f.existed || this.find('create-project')?.state === 'done'

@@ -12,7 +12,7 @@ import type {
 } from './context.js'
 import { explain, InputError, PipelineError } from './errors.js'
 import { type Cancellation, CancelledError, isCancelled } from './cancel.js'
-import { RESUME, resume } from './steps/quiesce.js'
+import { RESUME, resume, resumeBlocked } from './steps/quiesce.js'
 import { Ledger } from './ledger.js'
 import { newReport, type RunReport, type StepRecord } from './report.js'
 import { plannedSteps, plannedWrites, runDeploySteps, type DeployState } from './deploy-steps.js'
@@ -49,6 +49,10 @@ export class Pipeline {
     this.report = newReport(deps.options.mode, deps.options.dryRun, deps.clock.now())
     this.ledger = new Ledger(() => deps.clock.now())
     if (deps.cancel) this.ledger.gate = () => deps.cancel?.check()
+    if (deps.journal) {
+      const journal = deps.journal
+      this.ledger.onChange = (event, entry) => journal.write(event, entry)
+    }
     this.ctx = {
       o: deps.options,
       deps,
@@ -66,12 +70,13 @@ export class Pipeline {
     const cancel = this.deps.cancel
     if (cancel) {
       // a cancelled run starts no step (but its compensation's)
-      cancel.check(name)
+      cancel.check()
       if (!cancel.compensating) cancel.step = name
     }
     const rec: StepRecord = { name, state: 'succeeded', durationMs: 0 }
     const start = this.deps.clock.now()
     this.report.steps.push(rec)
+    this.deps.journal?.facts({ step: name })
     try {
       return await this.deps.reporter.group(name, () => fn(rec))
     } catch (e) {
@@ -80,6 +85,9 @@ export class Pipeline {
       throw e instanceof PipelineError ? e : new PipelineError(explain(e, name), name)
     } finally {
       rec.durationMs = this.deps.clock.now() - start
+      // the backup, once made, is how a killed run is rolled back
+      const rollback = this.deps.journal && rollbackHint(this.ctx)
+      if (rollback) this.deps.journal?.facts({ rollback })
     }
   }
 
@@ -151,11 +159,9 @@ export class Pipeline {
       )
     const project = this.target?.existing
     if (!stopped.length || !project || !this.target) return
-    if (inFlight.length) {
-      this.skip(
-        RESUME,
-        `the ${inFlight[0]?.kind} action is still running on Qlik's side and a task cannot be started while it runs`
-      )
+    const blocked = resumeBlocked(this.ctx)
+    if (blocked) {
+      this.skip(RESUME, blocked)
       return
     }
     const api = this.target.api
@@ -199,6 +205,7 @@ export class Pipeline {
       r.failedStep = failed ?? failure.step
     }
     r.finishedAt = new Date(this.deps.clock.now()).toISOString()
+    this.deps.journal?.end(r.outcome)
   }
 
   private async promote(input: BindingsInput): Promise<void> {
@@ -314,6 +321,11 @@ export class Pipeline {
       return p
     })
     this.target = { api, space, name, ...(existing ? { existing } : {}) }
+    this.deps.journal?.facts({
+      tenant: `the ${api.tenant} tenant ${api.host}`,
+      project: existing ? say`${existing.name} (${existing.id})` : say`${name} (to be created)`,
+      existed: existing !== undefined
+    })
     this.report.target = {
       tenant: api.host,
       ...(existing ? { projectId: existing.id } : {}),

@@ -10,6 +10,7 @@ import {
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 import { isOutcomeUnknown } from '../ledger.js'
+import { QlikApiError } from '../../qlik/errors.js'
 import { ActionTimeoutError, DEFAULT_WAIT, failedTasks, waitForAction } from '../wait.js'
 
 /**
@@ -89,22 +90,86 @@ async function start(
   send: () => Promise<string>
 ): Promise<string> {
   const what = say`${key} ${project.name} (${project.id})`
-  try {
-    const id = await ctx.ledger.record(api.host, key, what, send, { projectId: project.id })
-    ctx.log.info(`${LABEL[key]} started: action ${id}`)
-    return id
-  } catch (e) {
-    if (e instanceof EndpointMissingError) throw e
-    if (isOutcomeUnknown(e)) {
-      throw new PipelineError(
-        `${LABEL[key]}: the answer to the request that starts it was lost (${(e as Error).message}). ` +
-          `The ${key} may have started on ${api.host}; it is not sent again blindly (the API cannot list or cancel actions: ` +
-          `a second ${key} gets 409 Conflict while one runs).`,
-        LABEL[key]
+  const busy = new BusyWait(ctx, api, key, project)
+  for (;;) {
+    try {
+      const id = await ctx.ledger.record(api.host, key, what, send, { projectId: project.id })
+      ctx.log.info(`${LABEL[key]} started: action ${id}${busy.waited()}`)
+      return id
+    } catch (e) {
+      if (await busy.again(e)) continue
+      throw startFailure(e, key, api)
+    }
+  }
+}
+
+/**
+ * A 409 Conflict when an action is started: another action runs on the project, most often one
+ * an earlier, interrupted run started (Qlik has no cancel, and no endpoint finds it). A re-run
+ * converges: it waits for it to end, bounded by `timeout` and saying so, then sends its own.
+ * Nothing was started by a 409, so sending again is safe.
+ */
+class BusyWait {
+  private since?: number
+  private delay: number
+  private checks = 0
+
+  constructor(
+    private readonly ctx: StepContext,
+    private readonly api: QlikApi,
+    private readonly key: Key,
+    private readonly project: Project
+  ) {
+    this.delay = Math.max(500, ctx.o.pollIntervalSeconds * 1000)
+  }
+
+  waited(): string {
+    return this.since === undefined
+      ? ''
+      : ` (after waiting ${((this.ctx.deps.clock.now() - this.since) / 1000).toFixed(1)} s for the action already running on the project)`
+  }
+
+  /** true: the start was refused with a 409 and the wait goes on; false: another error. */
+  async again(e: unknown): Promise<boolean> {
+    if (!(e instanceof QlikApiError) || e.status !== 409) return false
+    const clock = this.ctx.deps.clock
+    const label = LABEL[this.key]
+    const timeout = this.ctx.o.timeoutSeconds
+    const name = say`${this.project.name} (${this.project.id})`
+    if (this.since === undefined) {
+      this.since = clock.now()
+      this.ctx.log.warning(
+        `${label}: the target project ${name} on ${this.api.host} is busy: Qlik answered 409 Conflict (${e.message}). ` +
+          `Another action is running on it, most likely one an earlier, interrupted run started (Qlik has no cancel for it). ` +
+          `Waiting for it to end, up to ${timeout} s (input 'timeout'), then sending the ${this.key} again.`,
+        { title: `${label} waits for a running action` }
       )
     }
-    throw e
+    const left = this.since + timeout * 1000 - clock.now()
+    if (left <= 0)
+      throw new PipelineError(
+        `${label}: the target project ${name} on ${this.api.host} stayed busy for ${timeout} s (${this.checks} attempt(s)): ` +
+          `Qlik kept answering 409 Conflict (${e.message}). An action is still running on it, most likely from an earlier run: ` +
+          `its action id is in that run's summary or report (GET /api/v1/di-projects/actions/{actionId}?detailed=true). ` +
+          `Wait for it to end and run again, or raise 'timeout'.`,
+        label
+      )
+    await clock.sleep(Math.min(this.delay, left))
+    this.delay = Math.min(this.delay * 1.5, 10_000)
+    this.checks += 1
+    return true
   }
+}
+
+/** What a refused start is, in the run's words (a lost answer is never sent again blindly). */
+function startFailure(e: unknown, key: Key, api: QlikApi): unknown {
+  if (!isOutcomeUnknown(e)) return e
+  return new PipelineError(
+    `${LABEL[key]}: the answer to the request that starts it was lost (${(e as Error).message}). ` +
+      `The ${key} may have started on ${api.host}; it is not sent again blindly (the API cannot list or cancel actions: ` +
+      `a second ${key} gets 409 Conflict while one runs).`,
+    LABEL[key]
+  )
 }
 
 async function watch(

@@ -34,6 +34,17 @@ export async function quiesce(
   return `${running.length} task(s) stopped: ${running.map((t) => t.name).join(', ')}`
 }
 
+/**
+ * The stopped tasks cannot be started while an action of Qlik's still runs on the project (a wait
+ * that timed out, a cancelled run): Qlik refuses task starts then, and has no cancel for the
+ * action. The account names them instead, with how to start them once the action has ended.
+ */
+export function resumeBlocked(ctx: StepContext): string | undefined {
+  const a = ctx.ledger.stillRunning()
+  if (!a) return undefined
+  return `the ${a.kind} action${a.actionId ? ` ${a.actionId}` : ''} may still be running on Qlik's side, and a task cannot be started while it runs: the account names the stopped task(s) and how to start them`
+}
+
 /** Start again exactly the tasks this run stopped (whatever happened in between). */
 export async function resume(ctx: StepContext, api: QlikApi, project: Project): Promise<string> {
   const stopped = ctx.ledger
@@ -43,6 +54,19 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
   for (const e of stopped) {
     const name = e.what.replace(/^stop task /, '')
     try {
+      // stopped but its end not seen (the run was cancelled while it stopped): a task that is
+      // still stopping cannot be started yet
+      if (!e.result) {
+        const s = await pollState(
+          ctx,
+          api,
+          project.id,
+          e.taskId as string,
+          (x) => !ACTIVE.has(x.lastRun?.state ?? ''),
+          say`Stop ${name}`
+        )
+        ctx.ledger.result('stop-task', s.lastRun?.state ?? 'unknown', e.taskId)
+      }
       await taskWrite(
         ctx,
         api,
