@@ -7,6 +7,6 @@ import { readdirSync } from 'node:fs'
 it('dist/ holds the bundles only', () => {
   const entries = readdirSync(new URL('../dist/', import.meta.url)).sort()
   for (const e of entries)
-    expect(e).toMatch(/^(\d+\.index\.js|index\.js|licenses\.txt|package\.json|cli|simulator)$/)
-  expect(entries).toEqual(expect.arrayContaining(['cli', 'index.js', 'simulator']))
+    expect(e).toMatch(/^(\d+\.index\.js|index\.js|licenses\.txt|package\.json|cli|post|simulator)$/)
+  expect(entries).toEqual(expect.arrayContaining(['cli', 'index.js', 'post', 'simulator']))
 })

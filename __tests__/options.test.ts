@@ -260,8 +260,13 @@ describe('action.yml', () => {
       })
     }
   })
-  it('runs on node24 from dist/index.js and declares the design outputs', () => {
-    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  it('runs on node24 from dist/index.js, with a post step for killed runs, and declares the design outputs', () => {
+    expect(action.runs).toEqual({
+      using: 'node24',
+      main: 'dist/index.js',
+      post: 'dist/post/index.js',
+      'post-if': 'always()'
+    })
     expect(Object.keys(action.outputs)).toEqual(OUTPUT_SPECS.map((o) => o.name))
     expect(Object.keys(action.outputs)).toEqual([
       'source-project-id',

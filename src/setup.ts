@@ -269,15 +269,26 @@ async function runSet(
         root,
         run,
         () => input.clock.now(),
-        each
+        each,
+        input.cancel
       )
     if (o.mode === 'deploy' || o.mode === 'drift')
-      return await deploySet(o, entries, artifactStore(input), root, run.repository, each, lookups)
+      return await deploySet(
+        o,
+        entries,
+        artifactStore(input),
+        root,
+        run.repository,
+        each,
+        lookups,
+        input.cancel
+      )
     return await runProjectSet(
       o,
       entries,
       (x, e) => each(x, join(root, slug(e.name)), undefined, e.name),
-      lookups
+      lookups,
+      input.cancel
     )
   } catch (e) {
     if (!(e instanceof InputError)) throw e

@@ -4,14 +4,15 @@
  * A killed one (SIGKILL): the post step writes the account from the run's journal.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction, runPost, type ActionRun } from '../helpers/action.js'
 import { E2E_NODE, ROOT } from '../helpers/bundle.js'
 import { cliPromoteArgs, PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
-import { startDemo, withDownstream } from '../helpers/sim.js'
+import { startDemo, threeProjects, withDownstream } from '../helpers/sim.js'
+import { stringify } from 'yaml'
 
 let sim: Simulator
 afterEach(async () => {
@@ -173,7 +174,7 @@ const writes = (report: { ledger: { entries: Array<{ kind: string; state: string
 async function cancelledRun(
   inputs: Record<string, string>,
   when: (out: string) => boolean,
-  opts: { twice?: boolean } = {}
+  opts: { twice?: boolean; set?: boolean } = {}
 ): Promise<{ r: ActionRun; report: ReturnType<typeof reportOf> }> {
   const c = cancelWhen(when, opts)
   const r = await runAction(inputs, {}, c.watch)
@@ -182,7 +183,11 @@ async function cancelledRun(
   expect(r.code).toBe(1)
   const report = reportOf(r)
   expect(report.outcome).toBe('cancelled')
-  expect(r.summary).toContain('## ⏹️ Qlik DI project: Cancelled (SIGINT')
+  expect(r.summary).toContain(
+    opts.set
+      ? '## ⏹️ Qlik DI projects: the set was cancelled'
+      : '## ⏹️ Qlik DI project: Cancelled (SIGINT'
+  )
   // the post step has nothing to add to an account the main step wrote
   const post = await runPost(r)
   expect(post.code).toBe(0)
@@ -338,3 +343,54 @@ it('a second signal skips the putting back and still writes the account, before 
   expect(report.error).toContain('To restore:')
   expect(report.error).toContain('roll back to the version before this run')
 }, 60000)
+
+it('a cancelled set: the project running cancels with its account, none starts after it, each project says how it ended', async () => {
+  sim = await startDemo({ ...threeProjects(), timing: SLOW })
+  const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
+  const file = join(mkdtempSync(join(tmpdir(), 'qdp-set-')), 'projects.yaml')
+  writeFileSync(
+    file,
+    stringify({
+      projects: [
+        {
+          name: 'Hub',
+          bindings: {
+            ...platform,
+            'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
+          }
+        },
+        { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
+        { name: 'Reports', dependsOn: ['Marts'], bindings: platform }
+      ]
+    })
+  )
+  const dev = sim.tenantInfo('dev')
+  const prod = sim.tenantInfo('prod')
+  const inputs = {
+    'source-tenant': dev.url,
+    'source-api-key': dev.apiKey,
+    'target-tenant': prod.url,
+    'target-api-key': prod.apiKey,
+    'target-space': 'PROD_PIPELINES',
+    'projects-file': file,
+    'poll-interval': '0.05'
+  }
+  // Hub's import, then Marts': the signal comes while Marts' import runs
+  const { r, report } = await cancelledRun(
+    inputs,
+    (o) => (o.match(/Import started: action/g) ?? []).length >= 2,
+    { set: true }
+  )
+  expect(
+    report.projects.map((p: { name: string; state: string }) => `${p.name}:${p.state}`)
+  ).toEqual(['Hub:done', 'Marts:cancelled', 'Reports:not-started'])
+  expect(report.projects[2].reason).toBe('the set was cancelled (SIGINT) before it started')
+  expect(report.error.split('\n')[0]).toBe(
+    "The set was cancelled (SIGINT): no project started after the signal (Hub: done, Marts: cancelled during 'Import the package', Reports: not started)."
+  )
+  expect(report.error).toMatch(/Marts: To restore: wait for import action \S+ to end/)
+  expect(r.summary).toContain('## ⏹️ Qlik DI projects: the set was cancelled (SIGINT)')
+  expect(r.summary).toContain('| 2 | Marts | ⏹️ cancelled |')
+  expect(r.summary).toContain('| 3 | Reports | ⏸️ not-started |')
+  expect(sim.state('prod').projects.map((p) => p.name)).toEqual(['Hub', 'Marts'])
+}, 120000)

@@ -37,7 +37,10 @@ export class Cancellation {
   private compensatingSince?: number
   private deadline?: number
   private readonly wakers = new Set<() => void>()
-  /** Where the run is, for the message ("during 'Import the package'"). */
+  /**
+   * Where the run is, for the message ("during 'Import the package'"). A pipeline passes its own
+   * step to `check` (the projects of a set run side by side).
+   */
   step = 'the run'
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -68,13 +71,19 @@ export class Cancellation {
    * Throws when the run may not go on: cancelled (and not compensating), or past the grace period.
    * The error names the step the signal came during, not the one that was about to start.
    */
-  check(): void {
-    const step = this.step
+  check(step = this.step): void {
     if (!this.cancelled) return
-    if (this.hard) throw new CancelledError(`${this.signal}, then a second signal`, step)
-    if (!this.compensating) throw new CancelledError(this.signal as string, step)
+    if (this.hard || !this.compensating) throw this.errorFor(step)
     if (this.now() >= (this.deadline as number))
       throw new CancelledError(`${this.signal}; the ${GRACE_MS / 1000} s grace period ended`, step)
+  }
+
+  /** The error a run cancelled during `step` ends with. */
+  errorFor(step: string): CancelledError {
+    return new CancelledError(
+      this.hard ? `${this.signal}, then a second signal` : (this.signal as string),
+      step
+    )
   }
 
   /** The clock, with sleeps that end (rejecting) the moment the run may no longer wait. */

@@ -14,6 +14,7 @@ import { defaultArtifactName, slug } from './context.js'
 import { InputError } from './errors.js'
 import type { ArtifactStore, LoadedArtifact, RunContext, StoredArtifact } from './ports.js'
 import { type ProjectEntry, runProjectSet } from './projects.js'
+import type { Cancellation } from './cancel.js'
 import type { RunReport } from './report.js'
 
 /**
@@ -87,12 +88,23 @@ export async function exportSet(
   root: string,
   run: RunContext,
   now: () => number,
-  runOne: SetRunner
+  runOne: SetRunner,
+  cancel?: Cancellation
 ): Promise<RunReport> {
   const name = base.artifactName || defaultArtifactName('set', run.ref)
   const dir = join(root, 'set')
-  const report = await runProjectSet({ ...base, artifactName: '' }, entries, (o, e) =>
-    runOne(o, join(root, slug(e.name)), new CollectingStore(store, dir, slug(e.name), name), e.name)
+  const report = await runProjectSet(
+    { ...base, artifactName: '' },
+    entries,
+    (o, e) =>
+      runOne(
+        o,
+        join(root, slug(e.name)),
+        new CollectingStore(store, dir, slug(e.name), name),
+        e.name
+      ),
+    undefined,
+    cancel
   )
   if (report.outcome !== 'succeeded') return report
   const manifest: SetManifest = {
@@ -129,7 +141,8 @@ export async function deploySet(
   root: string,
   repository: string,
   runOne: SetRunner,
-  lookups?: Parameters<typeof runProjectSet>[3]
+  lookups?: Parameters<typeof runProjectSet>[3],
+  cancel?: Cancellation
 ): Promise<RunReport> {
   const STEP = 'Get the set of packages'
   const dest = join(root, 'download')
@@ -205,6 +218,7 @@ export async function deploySet(
         store,
         e.name
       ),
-    lookups
+    lookups,
+    cancel
   )
 }

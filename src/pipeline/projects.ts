@@ -6,6 +6,7 @@ import type { Options, UpstreamLookup } from '../options.js'
 import { slug } from './context.js'
 import { InputError } from './errors.js'
 import type { ProjectOutcome, RunReport } from './report.js'
+import type { Cancellation } from './cancel.js'
 import { didYouMean } from '../util/similar.js'
 
 export type { ProjectOutcome }
@@ -275,7 +276,9 @@ export async function runProjectSet(
   base: Options,
   entries: ProjectEntry[],
   runOne: (o: Options, e: ProjectEntry) => Promise<RunReport>,
-  lookups: Map<string, Record<string, UpstreamLookup>> = new Map()
+  lookups: Map<string, Record<string, UpstreamLookup>> = new Map(),
+  /** A cancelled set starts no project; the running ones cancel themselves (same signal). */
+  cancel?: Cancellation
 ): Promise<RunReport> {
   const outcomes = new Map<string, ProjectOutcome>(
     entries.map((e) => [e.name, { name: e.name, state: 'not-started' }])
@@ -321,7 +324,13 @@ export async function runProjectSet(
       last = report
       const out = outcomes.get(e.name) as ProjectOutcome
       out.state =
-        report.outcome !== 'succeeded' ? 'failed' : report.unchanged ? 'unchanged' : 'done'
+        report.outcome === 'cancelled'
+          ? 'cancelled'
+          : report.outcome !== 'succeeded'
+            ? 'failed'
+            : report.unchanged
+              ? 'unchanged'
+              : 'done'
       if (report.drift?.drifted) out.drifted = true
       if (report.target?.projectId) {
         out.targetProjectId = report.target.projectId
@@ -333,7 +342,7 @@ export async function runProjectSet(
       if (report.outcome !== 'succeeded') {
         out.error = report.error?.split('\n')[0] ?? 'failed'
         // a real run starts nothing more; a dry run plans every project it can
-        if (!planOnly) stopped ??= e.name
+        if (!planOnly && report.outcome !== 'cancelled') stopped ??= e.name
       }
       finished.add(e.name)
       running.delete(e.name)
@@ -343,7 +352,7 @@ export async function runProjectSet(
 
   for (;;) {
     for (const e of entries) {
-      if (running.size >= limit || stopped !== undefined) break
+      if (running.size >= limit || stopped !== undefined || cancel?.cancelled) break
       if (started.has(e.name) || !ready(e)) continue
       launch(e)
     }
@@ -354,11 +363,13 @@ export async function runProjectSet(
     const out = outcomes.get(e.name) as ProjectOutcome
     if (started.has(e.name)) continue
     const up = blocked(e)
-    out.reason = up
-      ? `upstream '${up}' ${outcomes.get(up)?.state === 'failed' ? 'failed' : 'did not run'}`
-      : stopped !== undefined
-        ? `the set stopped after '${stopped}' failed`
-        : 'not reached'
+    out.reason = cancel?.cancelled
+      ? `the set was cancelled (${cancel.signal}) before it started`
+      : up
+        ? `upstream '${up}' ${outcomes.get(up)?.state === 'failed' ? 'failed' : 'did not run'}`
+        : stopped !== undefined
+          ? `the set stopped after '${stopped}' failed`
+          : 'not reached'
   }
 
   // the set's report, in the file's order: every project's state and report, without a cycle
@@ -380,7 +391,8 @@ export async function runProjectSet(
     }
   }
   const failed = r.projects.find((x) => x.state === 'failed')
-  if (failed) {
+  if (cancel?.cancelled) setCancelled(r, cancel, reports)
+  else if (failed) {
     r.outcome = 'failed'
     r.badInput = reports.get(failed.name)?.badInput
     if (r.badInput === undefined) delete r.badInput
@@ -391,4 +403,46 @@ export async function runProjectSet(
     r.error = `Project '${failed.name}' (${n} of ${r.projects.length}) ${base.dryRun ? 'would fail' : 'failed; no project started after it'} (${states}).\n${reports.get(failed.name)?.error ?? ''}`
   }
   return r
+}
+
+/**
+ * A cancelled set: each project's state (done, cancelled during which step, not started) and the
+ * account of each one that was cancelled, in the file's order.
+ */
+function setCancelled(r: RunReport, cancel: Cancellation, reports: Map<string, RunReport>): void {
+  const projects = r.projects ?? []
+  const states = projects
+    .map((x) => {
+      const own = reports.get(x.name)
+      return `${x.name}: ${
+        x.state === 'cancelled' && own?.cancelled
+          ? `cancelled during '${own.cancelled.during}'`
+          : x.state === 'not-started'
+            ? 'not started'
+            : x.state
+      }`
+    })
+    .join(', ')
+  const cancelled = projects.filter((x) => x.state === 'cancelled')
+  r.outcome = 'cancelled'
+  r.cancelled = {
+    signal: cancel.signal as string,
+    during: cancelled.length
+      ? cancelled
+          .map((x) => `${x.name}: ${reports.get(x.name)?.cancelled?.during ?? ''}`)
+          .join('; ')
+      : 'between projects'
+  }
+  delete r.badInput
+  r.error = [
+    `The set was cancelled (${cancel.signal}): no project started after the signal (${states}).`,
+    ...projects
+      .filter((x) => x.state === 'cancelled' || x.state === 'failed')
+      .flatMap((x) =>
+        (reports.get(x.name)?.error ?? '')
+          .split('\n')
+          .slice(1)
+          .map((l) => `${x.name}: ${l}`)
+      )
+  ].join('\n')
 }

@@ -136,7 +136,7 @@ export interface RunReport {
   }
   /** export-dir: the exported package written as a folder. */
   exportDir?: { dir: string; written: string[]; removed: string[] }
-  /** projects-file: every project of the set and how it ended (done, failed, not-started). */
+  /** projects-file: every project of the set and how it ended (done, failed, cancelled, not-started). */
   projects?: ProjectOutcome[]
   /** projects-file: the report of each project that ran, in order. */
   projectReports?: Array<{ name: string; report: RunReport }>
@@ -153,7 +153,8 @@ export interface RunReport {
 /** One project of a set and how it ended. */
 export interface ProjectOutcome {
   name: string
-  state: 'done' | 'unchanged' | 'failed' | 'not-started'
+  /** cancelled: the project was running when the set was cancelled (its report has the account). */
+  state: 'done' | 'unchanged' | 'failed' | 'cancelled' | 'not-started'
   /** mode drift: the target differs from the package. */
   drifted?: boolean
   targetProjectId?: string

@@ -11,7 +11,7 @@ import type {
   TargetState
 } from './context.js'
 import { explain, InputError, PipelineError } from './errors.js'
-import { type Cancellation, CancelledError, isCancelled } from './cancel.js'
+import { type Cancellation, isCancelled } from './cancel.js'
 import { RESUME, resume, resumeBlocked } from './steps/quiesce.js'
 import { Ledger } from './ledger.js'
 import { newReport, type RunReport, type StepRecord } from './report.js'
@@ -44,6 +44,8 @@ export class Pipeline {
   private readonly ctx: StepContext
   private target?: TargetState
   private bindings?: ComputedBindings
+  /** The step this pipeline is in (a cancelled run says where the signal came). */
+  private current = 'the run'
 
   constructor(private readonly deps: PipelineDeps) {
     this.report = newReport(deps.options.mode, deps.options.dryRun, deps.clock.now())
@@ -70,8 +72,8 @@ export class Pipeline {
     const cancel = this.deps.cancel
     if (cancel) {
       // a cancelled run starts no step (but its compensation's)
-      cancel.check()
-      if (!cancel.compensating) cancel.step = name
+      cancel.check(this.current)
+      if (!cancel.compensating) this.current = cancel.step = name
     }
     const rec: StepRecord = { name, state: 'succeeded', durationMs: 0 }
     const start = this.deps.clock.now()
@@ -115,8 +117,7 @@ export class Pipeline {
       const cancel = this.deps.cancel
       if (cancel?.cancelled) {
         // whatever surfaced, the cause is the cancellation: say where it came
-        if (!isCancelled(failure))
-          failure = new CancelledError(cancel.signal as string, cancel.step)
+        failure = cancel.errorFor(this.current)
         await this.compensateCancelled(cancel)
       } else await this.compensate()
     }
@@ -140,7 +141,7 @@ export class Pipeline {
     )
     for (const e of inFlight) e.result = 'unknown'
     this.deps.reporter.warning(
-      `Cancelled (${cancel.signal}) during '${cancel.step}'.` +
+      `Cancelled (${cancel.signal}) during '${this.current}'.` +
         (inFlight.length
           ? ` ${inFlight.map((e) => `The ${e.kind} (action ${e.actionId ?? 'unknown'})`).join(', ')} continues on Qlik's side: Qlik has no cancel for it.`
           : '') +
@@ -197,8 +198,7 @@ export class Pipeline {
     r.ledger = { entries: this.ledger.entries.map((e) => ({ ...e })), account }
     if (failure) {
       r.outcome = isCancelled(failure) ? 'cancelled' : 'failed'
-      if (isCancelled(failure))
-        r.cancelled = { signal: failure.signal, during: this.deps.cancel?.step ?? failure.step }
+      if (isCancelled(failure)) r.cancelled = { signal: failure.signal, during: failure.step }
       r.error = [failure.message, ...account].join('\n')
       if (failure.badInput) r.badInput = true
       const failed = r.steps.find((st) => st.state === 'failed')?.name

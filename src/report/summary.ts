@@ -57,21 +57,32 @@ function renderValidation(r: RunReport): string {
 
 /** projects-file: the set's table, then each project's own summary, folded. */
 function renderSet(r: RunReport): string {
-  const ICON = { done: '✅', unchanged: '⏭️', failed: '❌', 'not-started': '⏸️' } as const
+  const ICON = {
+    done: '✅',
+    unchanged: '⏭️',
+    failed: '❌',
+    cancelled: '⏹️',
+    'not-started': '⏸️'
+  } as const
   const title =
-    r.outcome !== 'succeeded'
-      ? r.dryRun
-        ? 'dry run: the set would fail'
-        : 'the set failed'
-      : r.drift
-        ? r.drift.drifted
-          ? 'drift: targets differ from the packages'
-          : 'no drift: every target equals its package'
-        : r.dryRun
-          ? 'dry run: the set can be promoted'
-          : 'the set was promoted'
+    r.outcome === 'cancelled'
+      ? `the set was cancelled (${md(r.cancelled?.signal)})`
+      : r.outcome !== 'succeeded'
+        ? r.dryRun
+          ? 'dry run: the set would fail'
+          : 'the set failed'
+        : r.drift
+          ? r.drift.drifted
+            ? 'drift: targets differ from the packages'
+            : 'no drift: every target equals its package'
+          : r.dryRun
+            ? 'dry run: the set can be promoted'
+            : 'the set was promoted'
   const ok = r.outcome === 'succeeded' && !r.drift?.drifted
-  const lines = [`## ${ok ? '✅' : '❌'} Qlik DI projects: ${title}`, '']
+  const lines = [
+    `## ${ok ? '✅' : r.outcome === 'cancelled' ? '⏹️' : '❌'} Qlik DI projects: ${title}`,
+    ''
+  ]
   if (r.error) lines.push(`> **Error:** ${md(r.error.split('\n')[0] ?? '')}`, '')
   lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |')
   ;(r.projects ?? []).forEach((p, i) =>
