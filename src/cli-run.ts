@@ -5,6 +5,8 @@ export function runCommandLine(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code
+      // cancelled: the account is out; a request abandoned in flight must not keep the process
+      if (code === 130) process.exit()
     },
     (e: unknown) => {
       process.stderr.write(

@@ -79,6 +79,8 @@ export async function run(): Promise<void> {
       report.dryRun ? 'Dry run finished: no write was sent to the target.' : 'Promotion finished.'
     )
   }
+  // cancelled: the account is out; a request abandoned in flight must not keep the step alive
+  if (cancel.cancelled) process.exit()
 }
 
 /**

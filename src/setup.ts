@@ -207,7 +207,9 @@ export async function runPipeline(
     try {
       return await pipeline.run()
     } finally {
-      await close()
+      // a cancelled run does not wait past its grace period for a request left in flight
+      const closing = close()
+      await (input.cancel ? input.cancel.bound(closing).catch(() => undefined) : closing)
     }
   }
   const report = secrets.value(

@@ -334,13 +334,14 @@ it('a second signal skips the putting back and still writes the account, before 
     { twice: true }
   )
   expect(r.stdout).toContain('SIGINT received again: nothing more is put back')
+  // the second signal does not wait for the PUT in flight either: its outcome is unknown
   expect(writes(report)).toEqual([
-    'set-bindings:done',
+    'set-bindings:unknown',
     'import:not-sent',
     'prepare:not-sent',
     'validate:not-sent'
   ])
-  expect(report.error).toContain('To restore:')
+  expect(report.error).toContain('Outcome unknown: set the bindings')
   expect(report.error).toContain('roll back to the version before this run')
 }, 60000)
 
@@ -394,3 +395,19 @@ it('a cancelled set: the project running cancels with its account, none starts a
   expect(r.summary).toContain('| 3 | Reports | ⏸️ not-started |')
   expect(sim.state('prod').projects.map((p) => p.name)).toEqual(['Hub', 'Marts'])
 }, 120000)
+
+it('a write whose answer does not come within the grace period: the run stops waiting for it, says its outcome is unknown, and exits before SIGTERM', async () => {
+  sim = await startDemo()
+  const inputs = promoteInputs(sim) as Record<string, string>
+  expect((await runAction(inputs)).code).toBe(0)
+  sim.injectFault({ tenant: 'prod', method: 'PUT', path: '/bindings', latencyMs: 8000, times: 1 })
+  const { report } = await cancelledRun(
+    { ...inputs, bindings: PROD_BINDINGS_YAML.replace('ANALYTICS', 'ANALYTICS_V2') },
+    (o) => o.includes('::group::Set the target bindings')
+  )
+  const set = report.ledger.entries.find((e: { kind: string }) => e.kind === 'set-bindings')
+  expect(set.state).toBe('unknown')
+  expect(set.error).toContain('the answer did not come within the 5 s grace period')
+  expect(report.error).toContain('Outcome unknown: set the bindings')
+  expect(report.error).toContain('roll back to the version before this run')
+}, 60000)

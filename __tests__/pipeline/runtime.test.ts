@@ -104,6 +104,23 @@ describe('quiesce and resume around a deploy', () => {
     expect(report.error).toContain("started task 'Replicate orders' again")
     expect(report.error).not.toContain('start again the task(s) this run stopped')
   })
+
+  it('an import that outlasts timeout: the stopped task is not started while it may run, and the account says how to start it', async () => {
+    sim.injectFault({ tenant: 'prod', path: '/actions/import-async', neverFinish: true, times: 1 })
+    const { report } = await runPromote(sim, { ...REPLICATION, quiesce: 'true', timeout: '1' })
+    expect(report.outcome).toBe('failed')
+    expect(report.failedStep).toBe('Import the package')
+    const resume = report.steps.find((s) => s.name === 'Start the stopped tasks again')
+    expect(resume?.state).toBe('skipped')
+    expect(resume?.detail).toMatch(/^the import action \S+ may still be running on Qlik's side/)
+    // no start was sent into Qlik's 409
+    expect(report.ledger.entries.find((e) => e.kind === 'resume-task')?.state).toBe('not-sent')
+    expect(await runState('Orders replication', 'replicate_orders')).toBe('CANCELED')
+    const p = sim.state('prod').projects.find((x) => x.name === 'Orders replication')!
+    expect(report.error).toContain(
+      `start again the task(s) this run stopped, which are not running now, once the import has ended: 'Replicate orders' (POST /api/v1/di-projects/${p.id}/di-tasks/replicate_orders/runtime/actions/start), or run this action again with run-tasks: replicate_orders`
+    )
+  })
 })
 
 describe('run-tasks, trigger-tasks, expect-data-stores', () => {

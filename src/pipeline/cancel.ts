@@ -27,6 +27,17 @@ export class CancelledError extends PipelineError {
 
 export const isCancelled = (e: unknown): e is CancelledError => e instanceof CancelledError
 
+/** A write in flight whose answer did not come within the grace period: its outcome is unknown. */
+export class InFlightAbandoned extends Error {
+  readonly outcomeUnknown = true
+  constructor(signal: string) {
+    super(
+      `the run was cancelled (${signal}) and the answer did not come within the ${GRACE_MS / 1000} s grace period: it may or may not have happened`
+    )
+    this.name = 'InFlightAbandoned'
+  }
+}
+
 /** The time compensation may take after the first signal: the runner sends SIGTERM at 7.5 s. */
 export const GRACE_MS = 5000
 
@@ -84,6 +95,43 @@ export class Cancellation {
       this.hard ? `${this.signal}, then a second signal` : (this.signal as string),
       step
     )
+  }
+
+  /**
+   * A request in flight may finish, but not past the grace period: once the run is cancelled,
+   * `work` is given until the deadline (and no more after a second signal), then the run stops
+   * waiting for it (`InFlightAbandoned`: its outcome is unknown; the request itself is not
+   * aborted, and the server may still act on it).
+   */
+  bound<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const settle = (): void => {
+        if (timer) clearTimeout(timer)
+        this.wakers.delete(onSignal)
+      }
+      const onSignal = (): void => {
+        if (timer) clearTimeout(timer)
+        const left = this.hard ? 0 : Math.max(0, (this.deadline as number) - this.now())
+        timer = setTimeout(() => {
+          this.wakers.delete(onSignal)
+          reject(new InFlightAbandoned(this.signal as string))
+        }, left)
+      }
+      work.then(
+        (v) => {
+          settle()
+          resolve(v)
+        },
+        (e: unknown) => {
+          settle()
+          reject(e as Error)
+        }
+      )
+      // a waker stays registered for the request's life: the second signal shortens the bound
+      this.wakers.add(onSignal)
+      if (this.cancelled) onSignal()
+    })
   }
 
   /** The clock, with sleeps that end (rejecting) the moment the run may no longer wait. */

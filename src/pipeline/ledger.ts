@@ -113,6 +113,9 @@ export class Ledger {
   /** Asked before each write is sent: throws when the run may not send it (cancelled). */
   gate?: () => void
 
+  /** How long the answer to a write is waited for (a cancelled run: the grace period). */
+  bound?: <T>(answer: Promise<T>) => Promise<T>
+
   /**
    * Send one write and record what became of it. A Qlik error that says the outcome is unknown
    * (a lost answer) records `unknown`; any other error means the server refused it.
@@ -142,7 +145,7 @@ export class Ledger {
     Object.assign(entry, { tenant, what, ...extra, at: new Date(this.now()).toISOString() })
     this.onChange?.('sending', entry)
     try {
-      const out = await send()
+      const out = await (this.bound ? this.bound(send()) : send())
       entry.state = 'done'
       if (
         typeof out === 'string' &&
@@ -352,5 +355,7 @@ function describeDone(e: LedgerEntry): string {
 }
 
 export function isOutcomeUnknown(e: unknown): boolean {
-  return e instanceof QlikApiError && e.details.outcomeUnknown === true
+  if (e instanceof QlikApiError) return e.details.outcomeUnknown === true
+  // a write abandoned in flight when a cancelled run's grace period ended
+  return (e as { outcomeUnknown?: unknown } | undefined)?.outcomeUnknown === true
 }

@@ -50,7 +50,11 @@ export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {
     this.report = newReport(deps.options.mode, deps.options.dryRun, deps.clock.now())
     this.ledger = new Ledger(() => deps.clock.now())
-    if (deps.cancel) this.ledger.gate = () => deps.cancel?.check()
+    if (deps.cancel) {
+      const cancel = deps.cancel
+      this.ledger.gate = () => cancel.check(this.current)
+      this.ledger.bound = (answer) => cancel.bound(answer)
+    }
     if (deps.journal) {
       const journal = deps.journal
       this.ledger.onChange = (event, entry) => journal.write(event, entry)
