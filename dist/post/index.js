@@ -31871,6 +31871,8 @@ class Ledger {
     }
     /** Asked before each write is sent: throws when the run may not send it (cancelled). */
     gate;
+    /** How long the answer to a write is waited for (a cancelled run: the grace period). */
+    bound;
     /**
      * Send one write and record what became of it. A Qlik error that says the outcome is unknown
      * (a lost answer) records `unknown`; any other error means the server refused it.
@@ -31894,7 +31896,7 @@ class Ledger {
         Object.assign(entry, { tenant, what, ...extra, at: new Date(this.now()).toISOString() });
         this.onChange?.('sending', entry);
         try {
-            const out = await send();
+            const out = await (this.bound ? this.bound(send()) : send());
             entry.state = 'done';
             if (typeof out === 'string' &&
                 (kind === 'import' || kind === 'prepare' || kind === 'validate'))
@@ -32068,7 +32070,10 @@ function describeDone(e) {
     }
 }
 function isOutcomeUnknown(e) {
-    return e instanceof QlikApiError && e.details.outcomeUnknown === true;
+    if (e instanceof QlikApiError)
+        return e.details.outcomeUnknown === true;
+    // a write abandoned in flight when a cancelled run's grace period ended
+    return e?.outcomeUnknown === true;
 }
 
 ;// CONCATENATED MODULE: ./src/report/escape.ts
