@@ -249,7 +249,7 @@ it('killed (SIGKILL) while the import runs after quiesce: the post step writes t
   expect(post.summary).toContain('end not seen: it may still be running')
   expect(post.summary).toContain('start again the task(s) this run stopped')
   expect(post.summary).toContain('roll back to the version before this run')
-  expect(post.summary).toMatch(/\| prepare .*\| ⏭️ not-sent \|/)
+  expect(post.summary).toMatch(/\| prepare .*\| ⏭️ not sent \|/)
   expect(cdcState()).toBe('CANCELED')
 }, 90000)
 

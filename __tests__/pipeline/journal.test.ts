@@ -56,7 +56,7 @@ describe('the journal', () => {
     const { markdown, annotation } = renderInterrupted(j)
     expect(markdown).toContain('## ⚠️ Qlik DI project: the run did not finish')
     expect(markdown).toContain('It stopped during **Import the package**')
-    expect(markdown).toMatch(/\| import the package \| ⏳ in-flight \|/)
+    expect(markdown).toMatch(/\| import the package \| ⏳ in flight: sent, answer never seen \|/)
     expect(markdown).toContain(
       'Outcome unknown: import (the answer was lost: it may or may not have happened)'
     )

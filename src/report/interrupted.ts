@@ -8,13 +8,16 @@ import { md, mdCode, oneLine } from './escape.js'
  * and how to restore. Every name in it came from a tenant: Markdown escaped, one line.
  */
 
-const ICON: Record<string, string> = {
-  done: '✅',
-  refused: '🚫',
-  unknown: '❓',
-  'not-sent': '⏭️',
-  'in-flight': '⏳'
+const STATE: Record<string, string> = {
+  done: '✅ done',
+  refused: '🚫 refused by the server',
+  unknown: '❓ outcome unknown',
+  'not-sent': '⏭️ not sent',
+  'in-flight': '⏳ in flight: sent, answer never seen'
 }
+
+const result = (e: LedgerEntry): string =>
+  e.result === 'unknown' ? 'end not seen: it may still be running' : (e.result ?? e.error ?? '')
 
 /** The entries as the account must see them: what was in flight is unknown, unseen ends too. */
 function settled(p: JournalProject): LedgerEntry[] {
@@ -67,7 +70,7 @@ function projectPart(p: JournalProject, j: JournalRead): string[] {
       const flying = p.inFlight.some((f) => f.kind === e.kind && f.taskId === e.taskId)
       const state = flying ? 'in-flight' : e.state
       lines.push(
-        `| ${md(e.what)} | ${ICON[state] ?? ''} ${md(state)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(e.result ?? e.error ?? '')} |`
+        `| ${md(e.what)} | ${STATE[state] ?? md(state)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(flying ? '' : result(e))} |`
       )
     }
     lines.push('')
@@ -118,7 +121,7 @@ export function renderInterrupted(j: JournalRead): { markdown: string; annotatio
         p.outcome
           ? `ended ${p.outcome}.`
           : p.facts.step
-            ? `stopped during '${oneLine(p.facts.step)}'.`
+            ? `${p.name !== undefined ? 'stopped' : 'It stopped'} during '${oneLine(p.facts.step)}'.`
             : ''
       ]
         .filter(Boolean)
