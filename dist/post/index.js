@@ -32199,13 +32199,14 @@ function say(strings, ...values) {
  * step from the run's journal: the writes done, the one in flight, that the run did not finish,
  * and how to restore. Every name in it came from a tenant: Markdown escaped, one line.
  */
-const ICON = {
-    done: '✅',
-    refused: '🚫',
-    unknown: '❓',
-    'not-sent': '⏭️',
-    'in-flight': '⏳'
+const STATE = {
+    done: '✅ done',
+    refused: '🚫 refused by the server',
+    unknown: '❓ outcome unknown',
+    'not-sent': '⏭️ not sent',
+    'in-flight': '⏳ in flight: sent, answer never seen'
 };
+const result = (e) => e.result === 'unknown' ? 'end not seen: it may still be running' : (e.result ?? e.error ?? '');
 /** The entries as the account must see them: what was in flight is unknown, unseen ends too. */
 function settled(p) {
     return p.entries.map((e) => {
@@ -32255,7 +32256,7 @@ function projectPart(p, j) {
         for (const e of entries) {
             const flying = p.inFlight.some((f) => f.kind === e.kind && f.taskId === e.taskId);
             const state = flying ? 'in-flight' : e.state;
-            lines.push(`| ${md(e.what)} | ${ICON[state] ?? ''} ${md(state)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(e.result ?? e.error ?? '')} |`);
+            lines.push(`| ${md(e.what)} | ${STATE[state] ?? md(state)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(flying ? '' : result(e))} |`);
         }
         lines.push('');
     }
@@ -32297,7 +32298,7 @@ function renderInterrupted(j) {
                 p.outcome
                     ? `ended ${p.outcome}.`
                     : p.facts.step
-                        ? `stopped during '${oneLine(p.facts.step)}'.`
+                        ? `${p.name !== undefined ? 'stopped' : 'It stopped'} during '${oneLine(p.facts.step)}'.`
                         : ''
             ]
                 .filter(Boolean)
