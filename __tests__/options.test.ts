@@ -283,7 +283,8 @@ describe('action.yml', () => {
       'plan-path',
       'drifted',
       'unchanged',
-      'backup-artifact-name'
+      'backup-artifact-name',
+      'projects'
     ])
   })
 })

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { didYouMean } from './util/similar.js'
 import { VERSION } from './version.js'
 import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
-import { outputsOf } from './outputs.js'
+import { outputsOf, projectsOutput, type ProjectOutput } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ConsoleReporter } from './report/console-reporter.js'
 import { terminalLines } from './report/escape.js'
@@ -201,10 +201,27 @@ export async function main(
     say(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)
   else if (report.ledger.account.length) say(`${report.ledger.account.join('\n')}\n`)
   for (const [k, v] of Object.entries(outputs))
-    if (v !== '' && (options.mode !== 'validate' || k === 'report-path')) say(`  ${k}: ${v}\n`)
+    if (v !== '' && k !== 'projects' && (options.mode !== 'validate' || k === 'report-path'))
+      say(`  ${k}: ${v}\n`)
+  // a set: a line per project instead of one project's outputs
+  if (report.projects) {
+    const ps = projectsOutput(report)
+    say(`  projects (${setTally(ps)}):\n`)
+    for (const p of ps)
+      say(
+        `    ${p.name}: ${p.outcome}${p['target-project-id'] ? ` (${p['target-project-id']}${p['project-created'] ? ', created' : ''})` : ''}${p.outcome !== 'succeeded' && p.outcome !== 'unchanged' && p.error ? `: ${p.error}` : ''}\n`
+      )
+  }
   // cancelled by SIGINT (Ctrl-C) or SIGTERM: 130, as a shell reports an interrupted command
   if (report.outcome === 'cancelled') return 130
   if (report.outcome === 'failed') return report.badInput ? 2 : 1
   // mode drift: 1 when the target differs from the package
   return report.drift?.drifted ? 1 : 0
+}
+
+/** "2 succeeded, 1 not-started" */
+function setTally(ps: ProjectOutput[]): string {
+  const n = new Map<string, number>()
+  for (const p of ps) n.set(p.outcome, (n.get(p.outcome) ?? 0) + 1)
+  return [...n].map(([k, v]) => `${v} ${k}`).join(', ')
 }

@@ -38,10 +38,68 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
     name: 'backup-artifact-name',
     description:
       'Name of the artifact holding the target project as it was before this run (empty when none was made).'
+  },
+  {
+    name: 'projects',
+    description:
+      'projects-file: a JSON array, one object per project, upstream first (the order they run in): name, outcome (succeeded, failed, cancelled, unchanged, not-started), target-project-id, project-created, artifact-name, error. For a set, the outputs above that describe one project are empty (artifact-name and artifact-id name the set\'s artifact in mode export). Empty for a single project.'
   }
 ]
 
+/** One project of a set, in the `projects` output. */
+export interface ProjectOutput {
+  name: string
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'unchanged' | 'not-started'
+  'target-project-id': string
+  'project-created': boolean
+  'artifact-name': string
+  error: string
+}
+
+/** The `projects` output of a set: every project, upstream first (the order they run in). */
+export function projectsOutput(r: RunReport): ProjectOutput[] {
+  return (r.projects ?? []).map((p) => {
+    const own = r.projectReports?.find((x) => x.name === p.name)?.report
+    return {
+      name: p.name,
+      outcome: p.state === 'done' ? 'succeeded' : p.state,
+      'target-project-id': p.targetProjectId ?? own?.target?.projectId ?? '',
+      'project-created': own?.target?.created === true,
+      'artifact-name': own?.artifact?.name ?? '',
+      error: p.error ?? p.reason ?? ''
+    }
+  })
+}
+
+/**
+ * The outputs that describe one project are empty for a set (they would be whichever project ended
+ * last): a set's projects are in `projects`; its artifact (mode export) and totals stay.
+ */
+const PER_PROJECT = [
+  'source-project-id',
+  'target-project-id',
+  'project-created',
+  'zip-path',
+  'zip-sha256',
+  'import-state',
+  'prepare-state',
+  'validate-state',
+  'backup-artifact-name'
+] as const
+
 export function outputsOf(r: RunReport, reportPath: string): Record<string, string> {
+  const out = singleOutputs(r, reportPath)
+  if (!r.projects) return out
+  for (const k of PER_PROJECT) out[k] = ''
+  if (r.mode !== 'export') {
+    out['artifact-id'] = ''
+    out['artifact-name'] = ''
+  }
+  out.projects = JSON.stringify(projectsOutput(r))
+  return out
+}
+
+function singleOutputs(r: RunReport, reportPath: string): Record<string, string> {
   return {
     'source-project-id': r.source?.projectId ?? '',
     'target-project-id': r.target?.projectId ?? '',
@@ -59,6 +117,7 @@ export function outputsOf(r: RunReport, reportPath: string): Record<string, stri
     unchanged: (r.projects ? r.projects.every((p) => p.state === 'unchanged') : r.unchanged)
       ? 'true'
       : '',
-    'backup-artifact-name': r.backup?.name ?? ''
+    'backup-artifact-name': r.backup?.name ?? '',
+    projects: ''
   }
 }

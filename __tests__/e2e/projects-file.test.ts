@@ -59,7 +59,21 @@ it('promotes three projects upstream first, though the dependent one is listed f
   expect(r.summary).toContain('| 3 | Reports | ✅ done |')
   const prod = sim.state('prod').projects
   expect(prod.map((p) => p.name)).toEqual(['Hub', 'Marts', 'Reports'])
-  expect(r.outputs['target-project-id']).toBe(prod.find((p) => p.name === 'Reports')!.id)
+  // a set's outputs: one object per project, upstream first; none of one project's alone
+  const id = (name: string) => prod.find((p) => p.name === name)!.id
+  expect(JSON.parse(r.outputs.projects!)).toEqual(
+    ['Hub', 'Marts', 'Reports'].map((name) => ({
+      name,
+      outcome: 'succeeded',
+      'target-project-id': id(name),
+      'project-created': true,
+      'artifact-name': expect.stringMatching(/^qlik-di-/),
+      error: ''
+    }))
+  )
+  expect(r.outputs['target-project-id']).toBe('')
+  expect(r.outputs['project-created']).toBe('')
+  expect(r.outputs['import-state']).toBe('')
 }, 90000)
 
 it('refuses a cycle before any request, naming it', async () => {
