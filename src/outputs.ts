@@ -42,7 +42,7 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
   {
     name: 'projects',
     description:
-      'projects-file: a JSON array, one object per project, upstream first (the order they run in): name, outcome (succeeded, failed, cancelled, unchanged, not-started), target-project-id, project-created, artifact-name, error. For a set, the outputs above that describe one project are empty (artifact-name and artifact-id name the set\'s artifact in mode export). Empty for a single project.'
+      "projects-file: a JSON array, one object per project, upstream first (the order they run in): name, outcome (succeeded, failed, cancelled, unchanged, not-started), target-project-id, project-created, artifact-name, error. For a set, the outputs above that describe one project are empty (artifact-name and artifact-id name the set's artifact in mode export). Empty for a single project."
   }
 ]
 

@@ -81,7 +81,11 @@ function api(
     auth: t.auth,
     sleep: (ms) => input.clock.sleep(ms),
     now: () => input.clock.now(),
-    logger: { debug: (m) => input.reporter.debug(m), warning: (m) => input.reporter.warning(m) },
+    logger: {
+      debug: (m) => input.reporter.debug(m),
+      info: (m) => input.reporter.info(m),
+      warning: (m) => input.reporter.warning(m)
+    },
     onSecret: input.onSecret
   })
   return new QlikApi(client)
@@ -132,6 +136,8 @@ function artifactStore(input: SetupInput): ArtifactStore {
 export function createPipeline(input: SetupInput): {
   pipeline: Pipeline
   close: () => Promise<void>
+  source: QlikApi | undefined
+  target: QlikApi | undefined
 } {
   const { options, env } = input
   const workDir =
@@ -157,6 +163,8 @@ export function createPipeline(input: SetupInput): {
   })
   return {
     pipeline,
+    source,
+    target,
     close: async () => {
       await Promise.all([source?.client.close(), target?.client.close()])
     }
@@ -196,7 +204,7 @@ export async function runPipeline(
     name?: string
   ): Promise<RunReport> => {
     const journalWriter = input.journal?.writer(name)
-    const { pipeline, close } = createPipeline({
+    const { pipeline, close, source, target } = createPipeline({
       ...input,
       options,
       ...(workDir ? { workDir } : {}),
@@ -205,7 +213,13 @@ export async function runPipeline(
       ...(journalWriter ? { journalWriter } : {})
     })
     try {
-      return await pipeline.run()
+      const report = await pipeline.run()
+      // retries and rate-limit waits are log lines, not warnings: the summary counts them
+      const stats = [source, target].flatMap((a) => (a ? [a.client.stats] : []))
+      const retries = stats.reduce((n, x) => n + x.retries, 0)
+      const rateLimited = stats.reduce((n, x) => n + x.rateLimited, 0)
+      if (retries || rateLimited) report.http = { retries, rateLimited }
+      return report
     } finally {
       // a cancelled run does not wait past its grace period for a request left in flight
       const closing = close()

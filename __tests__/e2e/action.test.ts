@@ -43,6 +43,8 @@ it('promotes into a new target project, sets every output, writes the summary an
   const r = await runAction(inputs())
   expect(r.stderr).toBe('')
   expect(r.code).toBe(0)
+  // a clean run raises no annotation: the definition check of Qlik's own export shape is clean
+  expect(r.stdout).not.toMatch(/^::(warning|error)/m)
   expect(r.outputs).toMatchObject({
     'project-created': 'true',
     'artifact-name': 'qlik-di-sales-pipeline-v1.2.3',
@@ -164,3 +166,12 @@ describe('bad inputs: exit non-zero, name the input, send no request', () => {
     expect(sim.requests()).toEqual([])
   })
 })
+
+it('a server error that a retry recovers from is a log line and a count in the summary, not a warning', async () => {
+  sim.injectFault({ tenant: 'prod', method: 'GET', path: '/api/v1/spaces', status: 503, times: 1 })
+  const r = await runAction(inputs())
+  expect(r.code).toBe(0)
+  expect(r.stdout).toMatch(/GET \/api\/v1\/spaces answered 503.*retrying in/)
+  expect(r.stdout).not.toMatch(/^::warning/m)
+  expect(r.summary).toContain('Requests: 1 sent again after a server error, reset or timeout')
+}, 60000)

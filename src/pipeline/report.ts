@@ -148,6 +148,8 @@ export interface RunReport {
   planPath?: string
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */
   badInput?: boolean
+  /** Requests sent again (5xx, resets, timeouts) and rate-limit waits (429): counted, not warned. */
+  http?: { retries: number; rateLimited: number }
 }
 
 /** One project of a set and how it ended. */

@@ -24,6 +24,8 @@ export type { TenantAuth }
 
 export interface ClientLogger {
   debug(message: string): void
+  /** A retry or a rate-limit wait: a line of the log, not a warning (most end in success). */
+  info?(message: string): void
   warning(message: string): void
 }
 
@@ -182,6 +184,12 @@ export class QlikClient {
     return { token, ttl: tokenLifetime(r.data, this.opts.now()) }
   }
 
+  /** A retry or a wait that the run recovers from: info (a failure that follows says the rest). */
+  private note(message: string): void {
+    if (this.logger.info) this.logger.info(message)
+    else this.logger.warning(message)
+  }
+
   private async backoff(
     attempt: number,
     spec: Pick<RequestSpec, 'method' | 'path'>,
@@ -190,7 +198,7 @@ export class QlikClient {
     const base = Math.min(30_000, 1000 * 2 ** (attempt - 1))
     const ms = Math.round(base / 2 + this.opts.random() * (base / 2))
     this.stats.retries += 1
-    this.logger.warning(
+    this.note(
       `${this.tenant} tenant ${this.host}: ${spec.method} ${spec.path} ${why}; retrying in ${(ms / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.opts.maxAttempts})`
     )
     await this.opts.sleep(ms)
@@ -296,7 +304,7 @@ export class QlikClient {
         rateLimited += 1
         const wait = parseRetryAfter(res.headers['retry-after'], this.opts.now()) ?? 5
         if (rateLimited <= this.opts.max429Retries && wait <= this.opts.maxRetryAfterSeconds) {
-          this.logger.warning(
+          this.note(
             `${this.tenant} tenant ${this.host}: rate limit reached on ${spec.method} ${spec.path}; waiting ${wait} s as Retry-After asks`
           )
           // a shared budget holds the whole tier (every client of the run) until Retry-After

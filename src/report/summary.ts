@@ -159,6 +159,11 @@ export function renderSummary(r: RunReport): string {
       `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${md(s.detail ?? '')} |`
     )
   lines.push('')
+  if (r.http)
+    lines.push(
+      `Requests: ${r.http.retries} sent again after a server error, reset or timeout; ${r.http.rateLimited} rate-limit wait(s) (429). Each is a line of the log.`,
+      ''
+    )
   if (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length)) {
     lines.push('### Changes on the target', '')
     if (r.ledger.entries.length) {
