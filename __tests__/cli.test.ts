@@ -149,7 +149,7 @@ describe('CLI', () => {
       } finally {
         err.mockRestore()
       }
-      expect(out).toContain('PROMOTED')
+      expect(out).toMatch(/\nPROMOTED in \d+\.\d s\n/)
       expect(out).toContain('validate-state: COMPLETED')
     })
 

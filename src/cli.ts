@@ -195,7 +195,14 @@ export async function main(
                 : 'PROMOTED'
   // what the run found carries data (names, Qlik's words): terminalLines keeps it from the terminal
   const say = (s: string): void => out(terminalLines(s))
-  say(`\n${verdict}\n`)
+  // the last word: the outcome and how long the run took
+  const took =
+    report.finishedAt && report.startedAt
+      ? Date.parse(report.finishedAt) - Date.parse(report.startedAt)
+      : undefined
+  say(
+    `\n${verdict}${took !== undefined && Number.isFinite(took) ? ` in ${(took / 1000).toFixed(1)} s` : ''}\n`
+  )
   if (report.error) say(`${report.error}\n`)
   else if (report.drift?.drifted)
     say(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)

@@ -226,9 +226,15 @@ export async function runPipeline(
       await (input.cancel ? input.cancel.bound(closing).catch(() => undefined) : closing)
     }
   }
+  const started = input.clock.now()
   const report = secrets.value(
     input.options.projectsFile ? await runSet(input, runOne) : await runOne(input.options)
   )
+  if (report.projects) {
+    // a set's report is built from its projects': its times are the whole run's
+    report.startedAt = new Date(started).toISOString()
+    report.finishedAt = new Date(input.clock.now()).toISOString()
+  }
   if (reportPath) writeReport(input, report, reportPath)
   return report
 }

@@ -182,3 +182,33 @@ describe('the default polling on many modelled actions (scripts/poll-model.ts)',
     expect(f10.meanLateMs).toBeGreaterThan(3 * f2.meanLateMs)
   })
 })
+
+describe('a long wait in the log', () => {
+  it('says where the action is at least every 30 s, even when nothing changes', async () => {
+    // a 70 s import that reports the same state and counts until it ends
+    let t = 0
+    const api = {
+      tenant: 'target',
+      actionStatus: async (): Promise<ActionStatus> =>
+        t >= 70_000 ? status('COMPLETED', 1, 0, 0) : status('EXECUTING', 0, 1, 0)
+    } as unknown as QlikApi
+    const lines: Array<[number, string]> = []
+    await waitForAction(api, 'a1', 'Import', {
+      firstDelayMs: 2000,
+      ...DEFAULT_WAIT,
+      timeoutMs: 600_000,
+      sleep: async (ms) => {
+        t += ms
+      },
+      now: () => t,
+      log: (line) => lines.push([t, line])
+    })
+    const at = lines.map(([when]) => when)
+    const gaps = at.slice(1).map((x, i) => x - (at[i] as number))
+    expect(Math.max(at[0] as number, ...gaps)).toBeLessThanOrEqual(30_000 + DEFAULT_WAIT.maxDelayMs)
+    expect(
+      lines.filter(([, l]) => l.startsWith('Import: still EXECUTING')).length
+    ).toBeGreaterThanOrEqual(2)
+    expect(lines.at(-1)?.[1]).toMatch(/^Import: COMPLETED/)
+  })
+})

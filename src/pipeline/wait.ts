@@ -16,6 +16,9 @@ export interface WaitOptions extends PollPolicyOptions {
   log: (line: string) => void
 }
 
+/** The longest a wait stays silent in the log: a prepare on a real tenant takes minutes. */
+export const HEARTBEAT_MS = 30_000
+
 export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.05, estimate: true, floorMs: 500 }
 
 export class ActionTimeoutError extends Error {
@@ -61,6 +64,7 @@ export async function waitForAction(
   const schedule = pollSchedule(opts)
   let delay = schedule.first
   let lastLine = ''
+  let lastLogged = 0
   let checks = 0
   for (;;) {
     const remaining = opts.timeoutMs - (opts.now() - start)
@@ -73,6 +77,11 @@ export async function waitForAction(
     if (line !== lastLine) {
       opts.log(`${label}: ${line} after ${(elapsedMs / 1000).toFixed(1)} s`)
       lastLine = line
+      lastLogged = elapsedMs
+    } else if (elapsedMs - lastLogged >= HEARTBEAT_MS) {
+      // a long wait is never silent: a line at least every 30 s, whatever the action says
+      opts.log(`${label}: still ${line} after ${(elapsedMs / 1000).toFixed(1)} s`)
+      lastLogged = elapsedMs
     }
     if (FINAL_STATES.includes(status.state)) return { status, elapsedMs, checks }
     if (elapsedMs >= opts.timeoutMs)
