@@ -230,6 +230,10 @@ export async function runPipeline(
   const report = secrets.value(
     input.options.projectsFile ? await runSet(input, runOne) : await runOne(input.options)
   )
+  const env = input.env
+  if (env.GITHUB_SHA && /^[0-9a-f]{7,64}$/i.test(env.GITHUB_SHA)) report.commit = env.GITHUB_SHA
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID)
+    report.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
   if (report.projects) {
     // a set's report is built from its projects': its times are the whole run's
     report.startedAt = new Date(started).toISOString()

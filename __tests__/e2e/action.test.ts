@@ -61,7 +61,7 @@ it('promotes into a new target project, sets every output, writes the summary an
   expect(existsSync(r.outputs['zip-path']!)).toBe(true)
   const report = JSON.parse(readFileSync(r.outputs['report-path']!, 'utf8'))
   expect(report).toMatchObject({ outcome: 'succeeded', target: { created: true } })
-  expect(r.summary).toContain('Promotion succeeded')
+  expect(r.summary).toContain('## ✅ Promoted · Sales pipeline → ')
   expect(r.summary).toContain('| Validate the target project | ✅ succeeded |')
   expect(r.stdout).toContain('::group::Import the package')
   // each tenant only ever received its own credential
@@ -120,7 +120,7 @@ it('fails with the failed task and Qlik message when validate fails, in log, ann
   )
   expect(r.stdout).toContain('::error::Validate ended FAILED on the target tenant')
   expect(r.outputs['validate-state']).toBe('FAILED')
-  expect(r.summary).toContain('Promotion failed')
+  expect(r.summary).toMatch(/^## ❌ Failed at /m)
   expect(r.summary).toContain('Column ORDER_TS does not exist in target')
 })
 

@@ -68,7 +68,7 @@ it('the action: no drift passes with drifted=false; a changed task setting fails
   expect(drifted.stdout).toContain(
     "::error::Drift: the target differs from the package (1 difference(s)):%0A  task 'Storage support' (storage_support): setting /taskRuntime/tableUpdateConcurrency differs"
   )
-  expect(drifted.summary).toContain('Drift: the target differs from the package')
+  expect(drifted.summary).toContain('## ❌ Drift: 1 difference(s)')
   expect(drifted.outputs['plan-path']).toMatch(/qlik-di-promote-plan\.md$/)
   // reads only: after the deploy, nothing but GETs and the target's export
   expect(

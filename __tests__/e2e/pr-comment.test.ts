@@ -72,7 +72,8 @@ it('posts the plan once and updates the same comment on the next push', async ()
   const env = {
     GITHUB_EVENT_NAME: 'pull_request',
     GITHUB_EVENT_PATH: event,
-    GITHUB_API_URL: apiUrl
+    GITHUB_API_URL: apiUrl,
+    GITHUB_SERVER_URL: 'https://github.com'
   }
   const inputs = promoteInputs(sim, {
     'dry-run': 'true',
@@ -87,6 +88,13 @@ it('posts the plan once and updates the same comment on the next push', async ()
   const plans = comments.filter((c) => c.body.startsWith('<!-- qlik-di-promote:plan -->'))
   expect(plans).toHaveLength(1)
   expect(plans[0]!.body).toContain('Release plan: Sales pipeline')
+  // updated in place, it says which commit, which run and when
+  expect(plans[0]!.body).toMatch(
+    /<sub>Plan of commit `0123456` · \[run\]\(https:\/\/github\.com\/acme\/data-platform\/actions\/runs\/4242\) · \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ<\/sub>/
+  )
+  expect(plans[0]!.body).toMatch(
+    /\*\*\d+ task\(s\) changed, \d+ added, \d+ on the target only; \d+ binding\(s\) changed, \d+ added\*\*/
+  )
   expect(comments.find((c) => c.id === 1)!.body).toBe('Looks good to me')
   expect(calls.filter((c) => c.startsWith('POST'))).toHaveLength(1)
   expect(calls.filter((c) => c.startsWith('PATCH'))).toHaveLength(1)

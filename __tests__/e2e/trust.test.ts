@@ -59,7 +59,8 @@ it('an import that ends FAILED on an existing target: bindings put back, and eve
   expect(r.outputs['import-state']).toBe('FAILED')
   expect(r.summary).toContain('### Changes on the target')
   expect(r.summary).toContain('The target project ends as it was before this run')
-  expect(r.summary).toContain('### Checks before the first write')
+  expect(r.summary).toContain('<summary>Checks before the first write (')
+  expect(r.summary).toMatch(/^## ❌ Failed at Import the package: the target ends as it was · /m)
   const report = JSON.parse(readFileSync(r.outputs['report-path']!, 'utf8'))
   expect(
     report.ledger.entries.map((e: { kind: string; state: string }) => `${e.kind}:${e.state}`)

@@ -74,7 +74,7 @@ describe('the ledger and compensation', () => {
     const summary = renderSummary(report)
     expect(summary).toContain('### Changes on the target')
     expect(summary).toMatch(/\| set 7 binding variable\(s\) on Sales pipeline \| ✅ done \|/)
-    expect(summary).toMatch(/\| prepare \| ⏭️ not-sent \|/)
+    expect(summary).toMatch(/\| prepare \| ⏭️ not sent \|/)
 
     // once the cause is gone, the same run converges: one project, the new bindings, imported
     const again = await runPromote(sim, { bindings: V2 })

@@ -73,7 +73,7 @@ function poison<T>(v: T): T {
 }
 
 /** What a Markdown renderer may print of its own: these tags, nothing else starting with '<'. */
-const OWN_TAGS = /^<(\/?(details|summary|code|br)>|!-- qlik-di-promote:)/
+const OWN_TAGS = /^<(\/?(details|details open|summary|code|br|sub)>|!-- qlik-di-promote:)/
 
 function expectInert(markdown: string): void {
   for (let i = markdown.indexOf('<'); i >= 0; i = markdown.indexOf('<', i + 1))

@@ -148,6 +148,10 @@ export interface RunReport {
   planPath?: string
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */
   badInput?: boolean
+  /** The workflow run that made this report (GitHub), for the summary's link. */
+  runUrl?: string
+  /** The commit the run was for (GITHUB_SHA), named in the plan comment. */
+  commit?: string
   /** Requests sent again (5xx, resets, timeouts) and rate-limit waits (429): counted, not warned. */
   http?: { retries: number; rateLimited: number }
 }

@@ -384,6 +384,8 @@ export class Pipeline {
         `${g.guards.filter((x) => x.status === 'passed').length} of ${g.guards.length} passed, none failed`
       if (failed && !this.o.dryRun)
         throw new PipelineError(`Refused before any change: ${failed}`, GUARDS)
+      // a dry run goes on to its plan, but the step is what failed
+      if (failed) rec.state = 'failed'
       return { ...g, runtime: tasks.plan }
     })
 

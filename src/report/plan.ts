@@ -30,6 +30,12 @@ export function planMarkdown(r: RunReport): string {
     ''
   ]
   if (!p.canApply) lines.push(...p.problems.map((x) => `- ${md(x)}`), '')
+  // at a glance: what changes, and the running tasks a real run stops and starts again
+  const counts = countLine(r)
+  if (counts) lines.push(`**${counts}**`, '')
+  const stops = p.steps.filter((st) => /^Stop \d+ running task/.test(st))
+  for (const st of stops)
+    lines.push(`- ⚠️ ${md(st)}, then started again after the deploy (quiesce).`, '')
   lines.push(
     `- Target project: **${md(target?.projectName ?? '')}** in space ${md(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, ${mdCode(target?.projectId)}`})`,
     ...(r.package
@@ -105,8 +111,14 @@ export function planMarkdown(r: RunReport): string {
     ''
   )
   const failed = p.guards.filter((g) => g.status !== 'passed')
+  // Qlik's definition check is not sent in every dry run: a check that did not run is not counted
+  const preflight = r.steps.find((st) => st.name === 'Pre-flight check of the package')
+  const notRun =
+    preflight?.state === 'skipped'
+      ? `; 1 not run in this dry run: Qlik's definition check (${md(preflight.detail ?? '')})`
+      : ''
   lines.push(
-    `#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed`,
+    `#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed${notRun}`,
     '',
     ...failed.map(
       (g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${md(g.check)}: ${md(g.detail)}`
@@ -119,5 +131,26 @@ export function planMarkdown(r: RunReport): string {
     '</details>',
     ''
   )
+  // a comment updated in place says which commit, which run and when
+  const footer = [
+    r.commit ? `commit ${code(r.commit.slice(0, 7))}` : '',
+    r.runUrl && /^https?:\/\/[^\s()<>[\]]+$/.test(r.runUrl) ? `[run](${r.runUrl})` : '',
+    r.finishedAt ? md(r.finishedAt.replace(/\.\d+Z$/, 'Z').replace('T', ' ')) : ''
+  ].filter(Boolean)
+  if (footer.length) lines.push(`<sub>Plan of ${footer.join(' · ')}</sub>`, '')
   return lines.join('\n')
+}
+
+/** "2 task(s) changed, 1 added, 0 on the target only; 1 binding changed, 0 added" */
+function countLine(r: RunReport): string {
+  const p = r.plan
+  if (!p) return ''
+  const t = p.changes?.tasks
+  const parts = [
+    t
+      ? `${t.changed.length} task(s) changed, ${t.added.length} added, ${t.removed.length} on the target only`
+      : '',
+    `${p.bindings.changed.length} binding(s) changed, ${p.bindings.added.length} added`
+  ].filter(Boolean)
+  return parts.join('; ')
 }

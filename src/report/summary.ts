@@ -12,11 +12,18 @@ const icon = (state: string): string =>
       ? '⏭️'
       : '❌'
 
-const WRITE_ICON: Record<string, string> = {
-  done: '✅',
-  refused: '🚫',
-  unknown: '❓',
-  'not-sent': '⏭️'
+const WRITE_STATE: Record<string, string> = {
+  done: '✅ done',
+  refused: '🚫 refused by the server',
+  unknown: '❓ outcome unknown',
+  'not-sent': '⏭️ not sent'
+}
+
+/** A write's state in words, its icon following what became of it (a started import that FAILED is ❌). */
+function writeState(state: string, result: string | undefined): string {
+  if (state === 'done' && result && ['FAILED', 'CANCELED'].includes(result))
+    return '❌ done, ended ' + md(result)
+  return WRITE_STATE[state] ?? md(state)
 }
 const GUARD_ICON: Record<string, string> = {
   passed: '✅',
@@ -87,7 +94,7 @@ function renderSet(r: RunReport): string {
   lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |')
   ;(r.projects ?? []).forEach((p, i) =>
     lines.push(
-      `| ${i + 1} | ${md(p.name)} | ${ICON[p.state] ?? ''} ${md(p.state)}${p.drifted ? ' (drifted)' : ''} | ${p.targetProjectId ? mdCode(p.targetProjectId) : ''} | ${md(p.error ?? p.reason ?? '')} |`
+      `| ${i + 1} | ${md(p.name)} | ${ICON[p.state] ?? ''} ${md(p.state === 'not-started' ? 'not started' : p.state)}${p.drifted ? ' (drifted)' : ''} | ${p.targetProjectId ? mdCode(p.targetProjectId) : ''} | ${md(p.error ?? p.reason ?? '')} |`
     )
   )
   lines.push('')
@@ -106,31 +113,68 @@ function renderSet(r: RunReport): string {
   return lines.join('\n')
 }
 
+/** The headline of a run: one per outcome and mode, with the icon its state deserves. */
+export function headline(r: RunReport): { icon: string; title: string } {
+  const touched = r.ledger.entries.some((e) => e.state === 'done' || e.state === 'unknown')
+  const at = r.failedStep ? ` at ${md(r.failedStep)}` : ''
+  if (r.outcome === 'cancelled')
+    return {
+      icon: '⏹️',
+      title: `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
+    }
+  if (r.outcome !== 'succeeded') {
+    if (r.dryRun && !touched) return { icon: '❌', title: 'Plan: would fail before any change' }
+    if (r.mode === 'drift') return { icon: '❌', title: `Drift check failed${at}` }
+    const asBefore = r.ledger.account.some((l) => l.startsWith('The target project ends as it was'))
+    return {
+      icon: '❌',
+      title: `Failed${at}: ${!touched ? 'nothing changed' : asBefore ? 'the target ends as it was' : 'the target changed, see below'}`
+    }
+  }
+  if (r.drift)
+    return r.drift.drifted
+      ? { icon: '❌', title: `Drift: ${r.drift.differences.length} difference(s)` }
+      : { icon: '✅', title: 'No drift: the target equals the package' }
+  if (r.dryRun) return { icon: '✅', title: 'Plan: the promotion can be applied' }
+  if (r.unchanged) return { icon: '⏭️', title: 'Unchanged: the target already equals the package' }
+  const done: Record<string, string> = { export: 'Exported', deploy: 'Deployed' }
+  return { icon: '✅', title: done[r.mode] ?? 'Promoted' }
+}
+
+const took = (r: RunReport): string | undefined => {
+  const ms = r.finishedAt && r.startedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : NaN
+  return Number.isFinite(ms) ? dur(ms) : undefined
+}
+
+/** A link we build from the runner's own variables: only a plain http(s) URL is linked. */
+const link = (text: string, url: string | undefined): string =>
+  url && /^https?:\/\/[^\s()<>[\]]+$/.test(url) ? `[${text}](${url})` : ''
+
+/** A fold: the detail a reader opens when the headline is not enough. */
+const fold = (summary: string, body: string[], open = false): string[] => [
+  `<details${open ? ' open' : ''}><summary>${summary}</summary>`,
+  '',
+  ...body,
+  '</details>',
+  ''
+]
+
 export function renderSummary(r: RunReport): string {
   if (r.projectReports) return renderSet(r)
   if (r.mode === 'validate') return renderValidation(r)
   const lines: string[] = []
-  const title =
-    r.outcome === 'cancelled'
-      ? `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
-      : r.outcome !== 'succeeded'
-        ? r.drift
-          ? 'Drift check failed'
-          : 'Promotion failed'
-        : r.drift
-          ? r.drift.drifted
-            ? 'Drift: the target differs from the package'
-            : 'No drift: the target equals the package'
-          : r.dryRun
-            ? 'Dry run: the promotion can be applied'
-            : r.unchanged
-              ? 'Unchanged: the target already equals the package'
-              : 'Promotion succeeded'
-  const ok = r.outcome === 'succeeded' && !r.drift?.drifted
-  lines.push(
-    `## ${ok ? '✅' : r.outcome === 'cancelled' ? '⏹️' : '❌'} Qlik DI project: ${title}`,
-    ''
-  )
+  const { icon: mark, title } = headline(r)
+  const name = r.target?.projectName ?? r.source?.projectName
+  const subject = name
+    ? ` · ${md(name)}${r.target?.tenant && r.mode !== 'export' ? ` → ${md(r.target.tenant)}` : ''}`
+    : ''
+  lines.push(`## ${mark} ${title}${subject}`, '')
+  const facts = [
+    took(r) ? `Took ${took(r)}` : '',
+    `mode ${md(r.mode)}${r.dryRun ? ' (dry run: nothing is sent to the target)' : ''}`,
+    link('this run', r.runUrl)
+  ].filter(Boolean)
+  lines.push(`${facts.join(' · ')}.`, '')
   if (r.drift?.drifted)
     lines.push(
       `${r.drift.differences.length} difference(s) (binding values are not shown):`,
@@ -138,10 +182,9 @@ export function renderSummary(r: RunReport): string {
       ...r.drift.differences.map((d) => `- ${md(d)}`),
       ''
     )
-  if (r.error) {
-    const [first, ...rest] = r.error.split('\n')
-    lines.push(`> **Error:** ${md(first ?? '')}`, ...rest.map((l) => `>\n> ${md(l)}`), '')
-  }
+  // the error once: its account is under "Changes on the target"
+  const error = r.error?.split('\n')[0]
+  if (error) lines.push(`> **Error:** ${md(error)}`, '')
   lines.push('| | From | To |', '| --- | --- | --- |')
   lines.push(
     `| Tenant | ${md(r.source?.tenant ?? '–')} | ${md(r.target?.tenant ?? '–')} |`,
@@ -153,12 +196,12 @@ export function renderSummary(r: RunReport): string {
     `| Space | ${md(r.source?.spaceId ?? '–')} | ${md(r.target?.spaceName ?? '–')} |`,
     ''
   )
-  lines.push('### Steps', '', '| Step | State | Duration | Detail |', '| --- | --- | --- | --- |')
+  const steps = ['| Step | State | Duration | Detail |', '| --- | --- | --- | --- |']
   for (const s of r.steps)
-    lines.push(
-      `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${md(s.detail ?? '')} |`
+    steps.push(
+      `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail === error ? 'the error above' : md(s.detail ?? '')} |`
     )
-  lines.push('')
+  lines.push(...fold(`Steps (${r.steps.length})`, [...steps, '']))
   if (r.http)
     lines.push(
       `Requests: ${r.http.retries} sent again after a server error, reset or timeout; ${r.http.rateLimited} rate-limit wait(s) (429). Each is a line of the log.`,
@@ -166,27 +209,32 @@ export function renderSummary(r: RunReport): string {
     )
   if (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length)) {
     lines.push('### Changes on the target', '')
-    if (r.ledger.entries.length) {
-      lines.push('| Write | State | Action | Result |', '| --- | --- | --- | --- |')
-      for (const e of r.ledger.entries)
-        lines.push(
-          `| ${md(e.what)} | ${WRITE_ICON[e.state] ?? ''} ${md(e.state)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(e.result ?? e.error ?? '')} |`
-        )
-      lines.push('')
-    }
     lines.push(...r.ledger.account.map((l) => `- ${md(l)}`), '')
+    if (r.ledger.entries.length) {
+      const writes = ['| Write | State | Action | Result |', '| --- | --- | --- | --- |']
+      for (const e of r.ledger.entries)
+        writes.push(
+          `| ${md(e.what)} | ${writeState(e.state, e.result)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(e.result === 'unknown' ? 'end not seen' : (e.result ?? e.error ?? ''))} |`
+        )
+      lines.push(...fold(`Writes (${r.ledger.entries.length})`, [...writes, '']))
+    }
   }
   if (r.guards?.length) {
+    const failed = r.guards.filter((g) => g.status === 'failed').length
     lines.push(
-      '### Checks before the first write',
-      '',
-      '| Check | Result | Detail |',
-      '| --- | --- | --- |',
-      ...r.guards.map(
-        (g) =>
-          `| ${md(g.check)} | ${GUARD_ICON[g.status] ?? ''} ${md(g.status)} | ${md(g.detail)} |`
-      ),
-      ''
+      ...fold(
+        `Checks before the first write (${r.guards.length}${failed ? `, ${failed} failed` : ''})`,
+        [
+          '| Check | Result | Detail |',
+          '| --- | --- | --- |',
+          ...r.guards.map(
+            (g) =>
+              `| ${md(g.check)} | ${GUARD_ICON[g.status] ?? ''} ${md(g.status)} | ${md(g.detail)} |`
+          ),
+          ''
+        ],
+        failed > 0
+      )
     )
   }
   if (r.package) {
@@ -213,7 +261,7 @@ export function renderSummary(r: RunReport): string {
     lines.push(
       '### Bindings',
       '',
-      `Source: ${md(b.source)}. ${b.applied.length} variable(s) sent to the target (values not shown).`,
+      `Source: ${md(b.source)}. ${b.applied.length} variable(s) ${r.drift ? 'compared with the target' : r.dryRun ? 'would be sent to the target' : 'sent to the target'} (values not shown).`,
       ''
     )
     if (b.changed.length) lines.push(`- Changed: ${b.changed.map((v) => mdCode(v)).join(', ')}`)
@@ -225,7 +273,8 @@ export function renderSummary(r: RunReport): string {
     if (b.missing.length) lines.push(`- ❌ Missing: ${b.missing.map((v) => mdCode(v)).join(', ')}`)
     lines.push('')
   }
-  if (r.plan) lines.push(planMarkdown(r))
+  // a drift check's plan is its differences, above: no "release plan" block under a drift
+  if (r.plan && !r.drift) lines.push(planMarkdown(r))
   if (r.runs.length) {
     const EVENT: Record<string, string> = {
       completed: '✅',
@@ -257,12 +306,19 @@ export function renderSummary(r: RunReport): string {
     )
   }
   if (r.tasks.length) {
-    lines.push('### Tasks', '', '| Action | Task | State | Message |', '| --- | --- | --- | --- |')
+    const bad = r.tasks.filter((t) => t.state !== 'COMPLETED' && t.state !== 'SKIPPED').length
+    const rows = ['| Action | Task | State | Message |', '| --- | --- | --- | --- |']
     for (const t of r.tasks)
-      lines.push(
+      rows.push(
         `| ${md(t.step)} | ${md(t.name)} | ${icon(t.state)} ${md(t.state)} | ${md(t.message)} |`
       )
-    lines.push('')
+    lines.push(
+      ...fold(
+        `Tasks in Qlik's actions (${r.tasks.length}${bad ? `, ${bad} not completed` : ''})`,
+        [...rows, ''],
+        bad > 0
+      )
+    )
   }
   return lines.join('\n')
 }
