@@ -35001,7 +35001,10 @@ connectionType = () => undefined) {
             : stripDefaults(project.settings, PROJECT_SETTINGS_SCHEMA);
     }
     files[PROJECT_FILE] = yaml(projectDoc);
+    // as Qlik's exporter: connection types of the tasks' source and target connections only (real
+    // exports never list platformConnection or cloudStagingConnection here; the schema allows no more)
     const connectionProperties = Object.fromEntries(project.declared
+        .filter((v) => /^task\.[^.]+\.(sourceConnection|targetConnection)$/.test(v))
         .map((v) => [v, connectionType(project.bindings[v])])
         .filter((x) => x[1] !== undefined)
         .map(([v, type]) => [v, { type }]));
