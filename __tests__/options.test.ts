@@ -284,6 +284,7 @@ describe('action.yml', () => {
       'drifted',
       'unchanged',
       'backup-artifact-name',
+      'report-artifact-name',
       'projects'
     ])
   })

@@ -84,7 +84,10 @@ export const INPUT_GROUPS: ReadonlyArray<{ title: string; note?: string; inputs:
     inputs: ['run-tasks', 'quiesce', 'run-healthy-seconds', 'trigger-tasks', 'expect-data-stores']
   },
   { title: 'Several projects', inputs: ['projects-file', 'max-parallel', 'only', 'with-upstream'] },
-  { title: 'GitHub and the report', inputs: ['github-token', 'drift-issue', 'report-path'] }
+  {
+    title: 'GitHub and the report',
+    inputs: ['github-token', 'drift-issue', 'report-path', 'upload-report']
+  }
 ]
 
 /** The modes that need an input (without projects-file); a test holds parseOptions to it. */

@@ -11,7 +11,7 @@ import { pullRequestOf, upsertPlanComment } from './report/pr-comment.js'
 import { syncDriftIssues } from './report/drift-issue.js'
 import type { RunReport } from './pipeline/report.js'
 import { renderSummary } from './report/summary.js'
-import { reportPathProblem, runPipeline } from './setup.js'
+import { reportPathProblem, runPipeline, uploadReport } from './setup.js'
 import { Cancellation, installSignals } from './pipeline/cancel.js'
 import { Journal, JOURNAL_STATE } from './pipeline/journal.js'
 import type { Options } from './options.js'
@@ -53,6 +53,11 @@ export async function run(): Promise<void> {
     },
     reportPath
   ).finally(uninstall)
+  // a cancelled run uploads within what is left of its grace period, or not at all
+  const kept = await cancel
+    .bound(uploadReport(report, reportPath, options, env, log))
+    .catch(() => undefined)
+  if (kept) report.reportArtifact = kept
   for (const [name, value] of Object.entries(outputsOf(report, reportPath)))
     core.setOutput(name, value)
   if (env.GITHUB_STEP_SUMMARY) {

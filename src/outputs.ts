@@ -40,6 +40,11 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
       'Name of the artifact holding the target project as it was before this run (empty when none was made).'
   },
   {
+    name: 'report-artifact-name',
+    description:
+      'Name of the workflow artifact holding the JSON report (and plan files) of this run (upload-report), empty when none was uploaded.'
+  },
+  {
     name: 'projects',
     description:
       "projects-file: a JSON array, one object per project, upstream first (the order they run in): name, outcome (succeeded, failed, cancelled, unchanged, not-started), target-project-id, project-created, artifact-name, error. For a set, the outputs above that describe one project are empty (artifact-name and artifact-id name the set's artifact in mode export). Empty for a single project."
@@ -118,6 +123,7 @@ function singleOutputs(r: RunReport, reportPath: string): Record<string, string>
       ? 'true'
       : '',
     'backup-artifact-name': r.backup?.name ?? '',
+    'report-artifact-name': r.reportArtifact ?? '',
     projects: ''
   }
 }

@@ -1,6 +1,6 @@
 import { say } from './report/escape.js'
 import { createHash } from 'node:crypto'
-import { lstatSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import { LocalArtifactStore } from './artifacts/local.js'
@@ -371,5 +371,44 @@ function writeReport(input: SetupInput, report: RunReport, reportPath: string): 
     writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   } catch (e) {
     input.reporter.warning(`Could not write the report to ${reportPath}: ${(e as Error).message}`)
+  }
+}
+
+/**
+ * upload-report: the report (and a dry run's plan files, written beside it) as a small artifact of
+ * the workflow run, so that it outlives the job (RUNNER_TEMP is deleted with it). Only in a GitHub
+ * runner; a failure to upload is a warning. Answers the artifact's name.
+ */
+export async function uploadReport(
+  report: RunReport,
+  reportPath: string,
+  options: Options,
+  env: NodeJS.ProcessEnv,
+  reporter: Reporter,
+  store: ArtifactStore = new LazyGitHubArtifactStore()
+): Promise<string | undefined> {
+  if (!options.uploadReport || !env.ACTIONS_RUNTIME_TOKEN || !existsSync(reportPath))
+    return undefined
+  const planPath = report.planPath
+  const files = [
+    reportPath,
+    ...(planPath ? [planPath, planPath.replace(/\.md$/, '.json')] : [])
+  ].filter((f) => existsSync(f) && dirname(f) === dirname(reportPath))
+  // one per job, project and attempt: names are unique within a workflow run
+  const who = report.projects
+    ? 'set'
+    : slug(report.target?.projectName ?? report.source?.projectName ?? report.mode)
+  const name = `qlik-di-report-${slug(env.GITHUB_JOB ?? 'job')}-${who}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`
+  try {
+    await store.save(name, files, dirname(reportPath), options.retentionDays)
+    reporter.info(
+      `Report kept as artifact ${name} (attach it to a bug report: it holds no secret).`
+    )
+    return name
+  } catch (e) {
+    reporter.warning(
+      `Could not upload the report as artifact ${name} (${(e as Error).message}); it stays at ${reportPath} until the job ends.`
+    )
+    return undefined
   }
 }

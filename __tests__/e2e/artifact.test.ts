@@ -75,6 +75,16 @@ it('uploads ZIP + manifest as a workflow artifact whose package digest equals th
   for (const s of [dev.apiKey, prod.apiKey, dev.clientSecret, prod.clientSecret])
     expect(raw).not.toContain(s)
   expect(r.summary).toContain(`Artifact **${a.name}** (github`)
+  // the report outlives the job: a small artifact of its own, with no secret in it
+  const kept = service.artifacts.find((x) => x.name === r.outputs['report-artifact-name'])!
+  expect(kept.name).toBe('qlik-di-report-job-sales-pipeline-1')
+  expect(kept.finalized).toBe(true)
+  const reportFiles = unzipSync(new Uint8Array(kept.content!))
+  expect(Object.keys(reportFiles)).toEqual(['qlik-di-promote-report.json'])
+  const keptReport = strFromU8(reportFiles['qlik-di-promote-report.json']!)
+  expect(JSON.parse(keptReport).outcome).toBe('succeeded')
+  for (const s of [dev.apiKey, prod.apiKey, dev.clientSecret, prod.clientSecret])
+    expect(keptReport).not.toContain(s)
 }, 60000)
 
 describe('build once, deploy many: two jobs, two processes', () => {

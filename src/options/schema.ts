@@ -242,6 +242,10 @@ export const optionsSchema = z.strictObject({
     'true',
     'Export the existing target project before importing over it, and keep it as an artifact.'
   ),
+  'upload-report': flagInput(
+    'true',
+    "In a GitHub runner: upload the JSON report (and a dry run's plan files) as a small workflow artifact (output report-artifact-name), so that it outlives the job; RUNNER_TEMP is deleted with it. It holds no secret."
+  ),
   'report-path': textInput(
     'Where to write the JSON report of the run. Default: the action writes qlik-di-promote-report.json in the runner temp directory; the command line writes .qlik-di-promote/report.json in the working directory (or report.json in QLIK_ARTIFACT_DIR), and nothing for validate.'
   )

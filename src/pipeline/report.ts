@@ -152,6 +152,8 @@ export interface RunReport {
   runUrl?: string
   /** The commit the run was for (GITHUB_SHA), named in the plan comment. */
   commit?: string
+  /** upload-report: the artifact that keeps this report after the job. */
+  reportArtifact?: string
   /** Requests sent again (5xx, resets, timeouts) and rate-limit waits (429): counted, not warned. */
   http?: { retries: number; rateLimited: number }
 }
