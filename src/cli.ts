@@ -32,6 +32,7 @@ export function helpText(): string {
     'Promote a Qlik Talend Cloud data integration project from a source tenant to a target tenant.',
     'Check a project folder offline (no tenant): qlik-di-promote validate --package-dir DIR',
     'Compare a target with git, reads only: qlik-di-promote drift --package-dir DIR --target-tenant ...',
+    'Try it without a tenant: qlik-di-promote simulator (prints the commands to paste; --help for its options)',
     'Every option can also be given as an environment variable; flags win.',
     '',
     ...lines,

@@ -49,6 +49,8 @@ it('npm pack, install the tarball offline into an empty folder, run --version an
     }).trim()
   ).toBe(pkg.version)
   expect(run(['validate', '--package-dir', join(ROOT, 'examples', 'project')])).toContain('VALID')
+  // the simulator comes with the package: "try it without a tenant" needs nothing but npx
+  expect(run(['simulator', '--help'])).toContain('Usage: qlik-di-promote simulator [--port N]')
   // validate wrote nothing into the folder it ran in
   expect(readdirSync(app).sort()).toEqual(['node_modules', 'package-lock.json', 'package.json'])
 }, 120_000)

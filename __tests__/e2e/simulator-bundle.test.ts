@@ -4,7 +4,11 @@
  * a whole promotion by plain HTTP: export from dev, create in prod, bindings, import-async, prepare,
  * validate, then a clean stop.
  */
-import { E2E_NODE, startBundledSimulator, type TenantLine } from '../helpers/bundle.js'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { E2E_NODE, ROOT, startBundledSimulator, type TenantLine } from '../helpers/bundle.js'
 
 function api(t: TenantLine) {
   return async (
@@ -90,5 +94,30 @@ it(`serves a full promotion from the bundle (node ${E2E_NODE})`, async () => {
     const { code, stderr } = await sim.stop()
     expect(code).toBe(0)
     expect(stderr).toContain('simulator: stopped')
+  }
+}, 60000)
+
+it('qlik-di-promote simulator: the command line serves it and prints a promotion that works as pasted', async () => {
+  const sim = await startBundledSimulator([], ['dist/cli/index.js', 'simulator'])
+  try {
+    for (let i = 0; i < 200 && !sim.stderr().includes('prod-bindings.yaml\n'); i++)
+      await new Promise((r) => setTimeout(r, 25))
+    const text = sim.stderr()
+    expect(text).toContain(`Simulator ready: tenants dev (${sim.tenants.dev!.url})`)
+    // the lines a person pastes, run as they are (npx replaced by the bundle under test)
+    const script = text
+      .slice(text.indexOf('export QLIK_SOURCE_API_KEY'), text.indexOf('\nAdd --dry-run'))
+      .replaceAll('npx qlik-di-promote', `"${E2E_NODE}" "${join(ROOT, 'dist/cli/index.js')}"`)
+    const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+      cwd: mkdtempSync(join(tmpdir(), 'qdp-try-')),
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8'
+    })
+    expect(r.status).toBe(0)
+    // the progress goes to stderr; no warning or error among it
+    expect(r.stderr).not.toMatch(/warning|error/i)
+    expect(r.stdout).toMatch(/\nPROMOTED in [\d.]+ s\n/)
+  } finally {
+    await sim.stop()
   }
 }, 60000)

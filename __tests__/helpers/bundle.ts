@@ -13,12 +13,18 @@ export interface TenantLine {
 }
 
 /** Start dist/simulator/index.js and wait for its ready line. */
-export async function startBundledSimulator(args: string[] = []): Promise<{
+export async function startBundledSimulator(
+  args: string[] = [],
+  /** How it is started: its own bundle, or `dist/cli/index.js simulator` as npx users do. */
+  entry: string[] = ['dist/simulator/index.js']
+): Promise<{
   child: ChildProcess
   tenants: Record<string, TenantLine>
+  /** What it printed on stderr so far. */
+  stderr: () => string
   stop: () => Promise<{ code: number | null; stderr: string }>
 }> {
-  const child = spawn(E2E_NODE, ['dist/simulator/index.js', ...args], {
+  const child = spawn(E2E_NODE, [...entry, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -44,6 +50,7 @@ export async function startBundledSimulator(args: string[] = []): Promise<{
   return {
     child,
     tenants,
+    stderr: () => stderr,
     stop: async () => {
       child.kill('SIGINT')
       return { code: await exited, stderr }

@@ -3,13 +3,20 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfigFile } from './config.js'
 import { Simulator } from './server.js'
+import { tryIt } from './try-it.js'
 
 /**
- * `npm run simulator -- [--port N] [--config FILE]`: serve every tenant of the configuration on
- * 127.0.0.1 and print one JSON line with each tenant's base URL and credentials once ready.
+ * `qlik-di-promote simulator [--port N] [--config FILE]` (from a clone: `npm run simulator --`):
+ * serve every tenant of the configuration on 127.0.0.1 and print one JSON line with each tenant's
+ * base URL and credentials once ready (stdout, for scripts); with the demo configuration, also the
+ * environment and the command that promote its demo project (stderr, for people).
  */
 
-const HELP = `Usage: npm run simulator -- [--port N] [--config FILE]
+const HELP = `Usage: qlik-di-promote simulator [--port N] [--config FILE]
+       (from a clone of the repository: npm run simulator -- [--port N] [--config FILE])
+
+A faithful simulator of the Qlik Cloud APIs the promotion uses, on 127.0.0.1: try the action and
+the command line without a tenant.
 
   --port N       first port; tenants are served on N, N+1, ... (default: free ports)
   --config FILE  YAML or JSON configuration (default: the demo configuration)
@@ -59,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const tenants = Object.fromEntries(sim.tenants().map(({ name, ...rest }) => [name, rest]))
   process.stdout.write(`${JSON.stringify({ event: 'ready', tenants })}\n`)
+  if (!args.values.config) process.stderr.write(tryIt(tenants))
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve()
     process.once('SIGINT', stop)
