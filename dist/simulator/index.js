@@ -37670,16 +37670,61 @@ class Simulator {
     }
 }
 
+;// CONCATENATED MODULE: ./src/simulator/try-it.ts
+/**
+ * What the simulator prints for people once it is ready with the demo configuration: the
+ * environment and the command that promote the demo project, ready to paste (its JSON line on
+ * stdout stays for scripts).
+ */
+/** The demo's own bindings for its prod tenant: every variable 'Sales pipeline' declares. */
+const DEMO_PROD_BINDINGS = `platformConnection: "{{id(connection, PROD_DATA.snowflake_prod)}}"
+cloudStagingConnection: "{{id(connection, PROD_DATA.s3_staging_prod)}}"
+task.landing_orders.sourceConnection: "{{id(connection, PROD_SOURCES.orders_postgres)}}"
+task.landing_crm.sourceConnection: "{{id(connection, PROD_SOURCES.crm_mysql)}}"
+task-type.storage.databaseName: ANALYTICS
+project.current.prefixSchema: null
+`;
+/** What a person pastes into another terminal to promote the demo project (demo configuration). */
+function tryIt(tenants) {
+    const dev = tenants.dev;
+    const prod = tenants.prod;
+    if (!dev || !prod)
+        return '';
+    return [
+        '',
+        `Simulator ready: tenants dev (${dev.url}) and prod (${prod.url}). Stop with Ctrl-C.`,
+        "In another terminal, promote the demo project 'Sales pipeline' from dev to prod:",
+        '',
+        `export QLIK_SOURCE_API_KEY=${dev.apiKey} QLIK_TARGET_API_KEY=${prod.apiKey}`,
+        "cat > prod-bindings.yaml <<'EOF'",
+        DEMO_PROD_BINDINGS.trimEnd(),
+        'EOF',
+        `npx qlik-di-promote promote --source-tenant ${dev.url} --source-project "Sales pipeline" \\`,
+        `  --target-tenant ${prod.url} --target-space PROD_PIPELINES --bindings-file prod-bindings.yaml`,
+        '',
+        "Add --dry-run for the release plan alone; 'npx qlik-di-promote --help' for the rest.",
+        '',
+        ''
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/simulator/cli.ts
 
 
 
 
+
 /**
- * `npm run simulator -- [--port N] [--config FILE]`: serve every tenant of the configuration on
- * 127.0.0.1 and print one JSON line with each tenant's base URL and credentials once ready.
+ * `qlik-di-promote simulator [--port N] [--config FILE]` (from a clone: `npm run simulator --`):
+ * serve every tenant of the configuration on 127.0.0.1 and print one JSON line with each tenant's
+ * base URL and credentials once ready (stdout, for scripts); with the demo configuration, also the
+ * environment and the command that promote its demo project (stderr, for people).
  */
-const HELP = `Usage: npm run simulator -- [--port N] [--config FILE]
+const HELP = `Usage: qlik-di-promote simulator [--port N] [--config FILE]
+       (from a clone of the repository: npm run simulator -- [--port N] [--config FILE])
+
+A faithful simulator of the Qlik Cloud APIs the promotion uses, on 127.0.0.1: try the action and
+the command line without a tenant.
 
   --port N       first port; tenants are served on N, N+1, ... (default: free ports)
   --config FILE  YAML or JSON configuration (default: the demo configuration)
@@ -37729,6 +37774,8 @@ async function main(argv) {
     }
     const tenants = Object.fromEntries(sim.tenants().map(({ name, ...rest }) => [name, rest]));
     process.stdout.write(`${JSON.stringify({ event: 'ready', tenants })}\n`);
+    if (!args.values.config)
+        process.stderr.write(tryIt(tenants));
     await new Promise((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
