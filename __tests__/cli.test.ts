@@ -3,22 +3,45 @@ import { jest } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { envName, helpText, main, parseArgv } from '../src/cli.js'
+import { cliWords, envName, helpText, main, parseArgv } from '../src/cli.js'
 import { OPTION_SPECS } from '../src/options.js'
 import type { Simulator } from '../src/simulator/server.js'
 import { startDemo } from './helpers/sim.js'
 
 describe('CLI', () => {
-  it('lists every option of the schema in --help, with its environment variable', async () => {
+  it('lists every option of the schema in --help (each with its variable in --help-all) and the exit codes', async () => {
     let out = ''
     expect(await main(['--help'], {}, (s) => (out += s))).toBe(0)
-    for (const s of OPTION_SPECS) {
-      expect(out).toContain(`--${s.name}`)
-      expect(out).toContain(envName(s.name))
-    }
-    expect(helpText()).toContain(
-      'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant).'
+    for (const s of OPTION_SPECS) expect(out).toContain(`--${s.name} `)
+    expect(out).toContain('Every option is also an environment variable, QLIK_ and its name')
+    expect(helpText().replace(/\n/g, ' ')).toContain(
+      'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant), 130 cancelled (Ctrl-C, SIGTERM).'
     )
+  })
+
+  it('--help is grouped like the README and wrapped at 100 columns; --help GROUP and --help-all give the rest', async () => {
+    let out = ''
+    expect(await main(['--help'], {}, (s) => (out += s))).toBe(0)
+    expect(Math.max(...out.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100)
+    expect(out).toContain('\nBindings · --help bindings:\n  --bindings-file ')
+    expect(out).toContain('\nAfter the deploy · --help after:\n')
+    let group = ''
+    expect(await main(['--help', 'bindings'], {}, (s) => (group += s))).toBe(0)
+    expect(group).toContain('env: QLIK_STRICT_BINDINGS')
+    expect(group).not.toContain('--target-space')
+    let all = ''
+    expect(await main(['--help-all'], {}, (s) => (all += s))).toBe(0)
+    for (const s of OPTION_SPECS) expect(all).toContain(`env: ${envName(s.name)}`)
+    let none = ''
+    expect(await main(['--help', 'nosuch'], {}, (s) => (none += s))).toBe(2)
+    expect(none).toContain("No help group 'nosuch': give one of mode, source, target")
+  })
+
+  it('speaks of its flags and variables, not of action inputs', () => {
+    expect(cliWords("Input 'target-space': no space with id or name 'X'")).toBe(
+      "--target-space (QLIK_TARGET_SPACE): no space with id or name 'X'"
+    )
+    expect(cliWords("Input 'nosuch' stays")).toBe("Input 'nosuch' stays")
   })
 
   it('--version prints package.json version (src/version.ts is generated from it)', async () => {
@@ -67,7 +90,9 @@ describe('CLI', () => {
     try {
       expect(await main(['--bogus', 'x'], {}, () => {})).toBe(2)
       expect(await main(['--target-tenant', 'http://remote.example.com'], {}, () => {})).toBe(2)
-      expect(String(err.mock.calls.at(-1)?.[0])).toContain("Input 'target-tenant' uses http://")
+      expect(String(err.mock.calls.at(-1)?.[0])).toContain(
+        '--target-tenant (QLIK_TARGET_TENANT) uses http://'
+      )
     } finally {
       err.mockRestore()
     }
@@ -94,7 +119,7 @@ describe('CLI', () => {
       // reports go to a temporary folder, not into the repository
       const env = { QLIK_ARTIFACT_DIR: join(dir, 'out') }
       expect(await main(deploy(join(dir, 'nope.zip')), env, (s) => (out += s))).toBe(2)
-      expect(out).toContain("Input 'zip-path': no file")
+      expect(out).toContain('--zip-path (QLIK_ZIP_PATH): no file')
       expect(out).toContain('Nothing was changed on the target tenant 127.0.0.1:9')
       out = ''
       expect(await main(deploy(dir), env, (s) => (out += s))).toBe(2)

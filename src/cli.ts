@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { didYouMean } from './util/similar.js'
 import { VERSION } from './version.js'
 import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from './options.js'
+import { INPUT_GROUPS } from './docs.js'
 import { outputsOf, projectsOutput, type ProjectOutput } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { ConsoleReporter } from './report/console-reporter.js'
@@ -14,47 +15,129 @@ import { Cancellation, installSignals } from './pipeline/cancel.js'
  * variables (flags win). Exit codes: 0 success, 1 failure, 2 bad input.
  */
 
+/**
+ * The engine names the action's inputs ("Input 'target-space': ..."); the command line speaks of
+ * its flags and variables ("--target-space (QLIK_TARGET_SPACE): ...").
+ */
+export function cliWords(message: string): string {
+  const known = new Set(OPTION_SPECS.map((s) => s.name))
+  return message.replace(/\b[Ii]nput '([a-z0-9-]+)'/g, (m, name: string) =>
+    known.has(name) ? `--${name} (${envName(name)})` : m
+  )
+}
+
 export const envName = (option: string): string => `QLIK_${option.toUpperCase().replace(/-/g, '_')}`
 const BOOLEAN = new Set(
   OPTION_SPECS.filter((s) => s.default === 'true' || s.default === 'false').map((s) => s.name)
 )
 
-export function helpText(): string {
-  const width = Math.max(...OPTION_SPECS.map((s) => s.name.length)) + 4
-  const lines = OPTION_SPECS.map((s) => {
-    const flag = `--${s.name}`.padEnd(width)
+/** --help, --help-all and --help GROUP are wrapped at this width. */
+const WRAP = 100
+
+/** Words laid out from column `indent`, lines at most `width` long (a longer word stays whole). */
+export function wrap(text: string, indent: number, width = WRAP): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines.map((l, i) => (i === 0 ? l : `${' '.repeat(indent)}${l}`))
+}
+
+/** What --help shows of a description: its first sentence, cut short at a clause when long. */
+function short(d: string): string {
+  const first = /^(.*?(?<!\be\.g|\bi\.e)\.)(?=\s+[A-Z(`'"]|$)/.exec(d)?.[1] ?? d
+  if (first.length <= 150) return first
+  const cut = Math.max(first.lastIndexOf('; ', 150), first.lastIndexOf(', ', 150))
+  return cut > 40 ? `${first.slice(0, cut)} ...` : first
+}
+
+/**
+ * The help: grouped like the README's inputs. `topic` undefined: each option in one line or two;
+ * 'all': every option in full with its environment variable; a group's key: that group in full.
+ */
+export function helpText(topic?: string): string {
+  const spec = new Map(OPTION_SPECS.map((s) => [s.name, s]))
+  const width = Math.max(...OPTION_SPECS.map((s) => s.name.length)) + 6
+  const full = topic !== undefined
+  const groups =
+    topic === undefined || topic === 'all'
+      ? INPUT_GROUPS
+      : INPUT_GROUPS.filter((g) => g.key === topic.toLowerCase())
+  // a flag and its text, wrapped in the text's column
+  const entry = (flag: string, text: string): string[] => {
+    const lines = wrap(text, width)
+    lines[0] = `  ${flag.padEnd(width - 2)}${lines[0] ?? ''}`
+    return lines
+  }
+  const option = (name: string): string[] => {
+    const s = spec.get(name)
+    if (!s) return []
     const def = s.default !== '' ? ` (default: ${s.default})` : ''
-    return `  ${flag}${s.description}${def}\n  ${' '.repeat(width)}env: ${envName(s.name)}${s.secret ? ' (secret: prefer the variable to the flag)' : ''}`
-  })
+    const text = `${full ? s.description : short(s.description)}${def}`
+    const lines = entry(`--${s.name}`, text)
+    if (full)
+      lines.push(
+        `${' '.repeat(width)}env: ${envName(s.name)}${s.secret ? ' (secret: prefer the variable to the flag)' : ''}`
+      )
+    return lines
+  }
+  const body = groups.flatMap((g) => [
+    '',
+    `${g.title}${full ? '' : ` · --help ${g.key}`}:`,
+    ...(full && g.note
+      ? wrap(g.note.replace(/`/g, ''), 2).map((l, i) => (i === 0 ? `  ${l}` : l))
+      : []),
+    ...g.inputs.flatMap(option)
+  ])
+  const keys = INPUT_GROUPS.map((g) => g.key).join(', ')
+  if (topic !== undefined && topic !== 'all' && groups.length === 0)
+    return `No help group '${topic}': give one of ${keys}, or --help-all.`
   return [
     `Usage: qlik-di-promote [${MODES.join('|')}] [options]`,
     '',
     'Promote a Qlik Talend Cloud data integration project from a source tenant to a target tenant.',
     'Check a project folder offline (no tenant): qlik-di-promote validate --package-dir DIR',
     'Compare a target with git, reads only: qlik-di-promote drift --package-dir DIR --target-tenant ...',
-    'Try it without a tenant: qlik-di-promote simulator (prints the commands to paste; --help for its options)',
-    'Every option can also be given as an environment variable; flags win.',
+    'Try it without a tenant: qlik-di-promote simulator (prints the commands to paste)',
+    'Every option is also an environment variable, QLIK_ and its name (--source-tenant:',
+    'QLIK_SOURCE_TENANT); flags win. Boolean options take --name, --name=false or --no-name.',
+    ...body,
     '',
-    ...lines,
-    `  ${'--verbose'.padEnd(width)}Show debug lines (request log).`,
-    `  ${'--help'.padEnd(width)}Show this help.`,
-    `  ${'--version'.padEnd(width)}Print the version.`,
+    'Other:',
+    ...entry('--verbose', 'Show debug lines (request log).'),
+    ...entry('--help', `This help; --help GROUP for one group in full (${keys}).`),
+    ...entry('--help-all', 'Every option in full, with its environment variable.'),
+    ...entry('--version', 'Print the version.'),
     '',
-    'Boolean options take --name, --name=false or --no-name.',
-    'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant).'
+    ...wrap(
+      'Exit codes: 0 success (validate: valid; drift: no drift), 1 the promotion failed (validate: invalid; drift: the target differs), 2 bad input (found before any request to a tenant), 130 cancelled (Ctrl-C, SIGTERM).',
+      0
+    )
   ].join('\n')
 }
 
 export function parseArgv(
   argv: string[],
   env: NodeJS.ProcessEnv
-): { raw: RawOptions; help: boolean; verbose: boolean; version: boolean } {
+): {
+  raw: RawOptions
+  help: boolean
+  helpTopic?: string
+  verbose: boolean
+  version: boolean
+} {
   const raw: RawOptions = {}
   for (const s of OPTION_SPECS) {
     const v = env[envName(s.name)]
     if (v !== undefined) raw[s.name] = v
   }
   let help = false
+  let helpTopic: string | undefined
   let verbose = false
   let version = false
   // `qlik-di-promote validate --package-dir DIR`: a leading command is the mode
@@ -73,6 +156,17 @@ export function parseArgv(
     const arg = argv[i] as string
     if (arg === '--help' || arg === '-h') {
       help = true
+      // --help GROUP: one group of options in full
+      const next = argv[i + 1]
+      if (next !== undefined && !next.startsWith('-')) {
+        helpTopic = next
+        i += 1
+      }
+      continue
+    }
+    if (arg === '--help-all') {
+      help = true
+      helpTopic = 'all'
       continue
     }
     if (arg === '--version' || arg === '-V') {
@@ -117,7 +211,7 @@ export function parseArgv(
       i += 1
     }
   }
-  return { raw, help, verbose, version }
+  return { raw, help, ...(helpTopic !== undefined ? { helpTopic } : {}), verbose, version }
 }
 
 export async function main(
@@ -130,8 +224,9 @@ export async function main(
   try {
     parsed = parseArgv(argv, env)
     if (parsed.help) {
-      out(`${helpText()}\n`)
-      return 0
+      const text = helpText(parsed.helpTopic)
+      out(`${text}\n`)
+      return text.startsWith('No help group') ? 2 : 0
     }
     if (parsed.version) {
       out(`${VERSION}\n`)
@@ -140,7 +235,7 @@ export async function main(
     options = parseOptions(parsed.raw)
   } catch (e) {
     if (e instanceof OptionsError) {
-      process.stderr.write(terminalLines(`qlik-di-promote: ${e.message}\nSee --help.\n`))
+      process.stderr.write(terminalLines(`qlik-di-promote: ${cliWords(e.message)}\nSee --help.\n`))
       return 2
     }
     throw e
@@ -204,7 +299,7 @@ export async function main(
   say(
     `\n${verdict}${took !== undefined && Number.isFinite(took) ? ` in ${(took / 1000).toFixed(1)} s` : ''}\n`
   )
-  if (report.error) say(`${report.error}\n`)
+  if (report.error) say(`${cliWords(report.error)}\n`)
   else if (report.drift?.drifted)
     say(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)
   else if (report.ledger.account.length) say(`${report.ledger.account.join('\n')}\n`)

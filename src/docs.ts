@@ -10,10 +10,17 @@ export const TABLE_START = '<!-- generated:inputs-outputs (npm run generate) -->
 export const TABLE_END = '<!-- end:inputs-outputs -->'
 
 /** The README's groups of inputs, in order; every input is in exactly one (a test checks it). */
-export const INPUT_GROUPS: ReadonlyArray<{ title: string; note?: string; inputs: string[] }> = [
-  { title: 'What to do', inputs: ['mode', 'dry-run'] },
+/** Each group of inputs: its title (README), its key (`--help KEY`), a note, its inputs. */
+export const INPUT_GROUPS: ReadonlyArray<{
+  title: string
+  key: string
+  note?: string
+  inputs: string[]
+}> = [
+  { title: 'What to do', key: 'mode', inputs: ['mode', 'dry-run'] },
   {
     title: 'Source tenant (promote, export)',
+    key: 'source',
     note: 'One way to authenticate: `source-api-key`, or `source-client-id` with `source-client-secret`, or `source-client-id` with `source-private-key` and `source-key-id`.',
     inputs: [
       'source-tenant',
@@ -28,6 +35,7 @@ export const INPUT_GROUPS: ReadonlyArray<{ title: string; note?: string; inputs:
   },
   {
     title: 'Target tenant (promote, deploy, drift)',
+    key: 'target',
     note: 'One way to authenticate, as for the source. Plans and drift checks need only a read-only credential.',
     inputs: [
       'target-tenant',
@@ -42,6 +50,7 @@ export const INPUT_GROUPS: ReadonlyArray<{ title: string; note?: string; inputs:
   },
   {
     title: 'A target project created by the run',
+    key: 'new-project',
     inputs: [
       'project-type',
       'platform-type',
@@ -50,9 +59,10 @@ export const INPUT_GROUPS: ReadonlyArray<{ title: string; note?: string; inputs:
       'project-description'
     ]
   },
-  { title: 'Bindings', inputs: ['bindings-file', 'bindings', 'strict-bindings'] },
+  { title: 'Bindings', key: 'bindings', inputs: ['bindings-file', 'bindings', 'strict-bindings'] },
   {
     title: 'The package',
+    key: 'package',
     note: 'Deploy and drift take one of `zip-path`, `package-dir` or `artifact-name`.',
     inputs: [
       'export-mode',
@@ -68,6 +78,7 @@ export const INPUT_GROUPS: ReadonlyArray<{ title: string; note?: string; inputs:
   },
   {
     title: 'How the deploy runs',
+    key: 'deploy',
     inputs: [
       'prepare',
       'allow-recreate',
@@ -81,11 +92,17 @@ export const INPUT_GROUPS: ReadonlyArray<{ title: string; note?: string; inputs:
   },
   {
     title: 'After the deploy',
+    key: 'after',
     inputs: ['run-tasks', 'quiesce', 'run-healthy-seconds', 'trigger-tasks', 'expect-data-stores']
   },
-  { title: 'Several projects', inputs: ['projects-file', 'max-parallel', 'only', 'with-upstream'] },
+  {
+    title: 'Several projects',
+    key: 'sets',
+    inputs: ['projects-file', 'max-parallel', 'only', 'with-upstream']
+  },
   {
     title: 'GitHub and the report',
+    key: 'report',
     inputs: ['github-token', 'drift-issue', 'report-path', 'upload-report']
   }
 ]

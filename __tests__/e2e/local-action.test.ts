@@ -108,7 +108,11 @@ describe('npm run local-action', () => {
     expect(report).toMatchObject({ outcome: 'succeeded', dryRun: false, mode: 'promote' })
     expect(report.target).toMatchObject({ created: true, spaceName: 'PROD_PIPELINES' })
     expect(report.runs.length).toBeGreaterThan(0)
-    expect(readdirSync(join(dir, 'artifacts'))).toEqual(['qlik-di-sales-pipeline-v1.0.0.zip'])
+    // the package, and the run's report kept beside it (upload-report)
+    expect(readdirSync(join(dir, 'artifacts'))).toEqual([
+      'qlik-di-report-job-sales-pipeline-1.zip',
+      'qlik-di-sales-pipeline-v1.0.0.zip'
+    ])
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/^## ✅ Promoted · /)
     expect(out).toMatch(/target-project-id.*'[0-9a-f]{24}'/)
     for (const secret of ['sim-dev-api-key-0001', 'sim-prod-client-secret-0001'])

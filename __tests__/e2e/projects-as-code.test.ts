@@ -128,7 +128,7 @@ it('the CLI validate command: 0 valid, 1 invalid with every problem, 2 not a fol
   )
   const missing = await cli(['validate', '--package-dir', 'nope'], ws)
   expect(missing.code).toBe(2)
-  expect(missing.out).toContain(`Input 'package-dir': no folder ${join(ws, 'nope')}.`)
+  expect(missing.out).toContain(`--package-dir (QLIK_PACKAGE_DIR): no folder ${join(ws, 'nope')}.`)
   const zip = await cli(['validate', '--zip-path', join(ws, 'project', 'qtcp_project.yaml')], ws)
   expect(zip.code).toBe(2)
   expect(zip.out).toContain('is not a ZIP archive')

@@ -132,7 +132,7 @@ it('the CLI bundle exits 2 for a zip-path that is a directory, naming the input,
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   expect(code).toBe(2)
-  expect(out).toContain(`Input 'zip-path': ${dir} is not a file`)
+  expect(out).toContain(`--zip-path (QLIK_ZIP_PATH): ${dir} is not a file`)
   expect(out).toContain('Nothing was changed on the target tenant')
   expect(sim.requests({ tenant: 'prod' })).toEqual([])
 }, 60000)
