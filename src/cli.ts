@@ -5,7 +5,7 @@ import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from
 import { INPUT_GROUPS } from './docs.js'
 import { outputsOf, projectsOutput, type ProjectOutput } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
-import { ConsoleReporter } from './report/console-reporter.js'
+import { ConsoleReporter, paint, useColour } from './report/console-reporter.js'
 import { terminalLines } from './report/escape.js'
 import { localDir, reportPathProblem, runPipeline } from './setup.js'
 import { Cancellation, installSignals } from './pipeline/cancel.js'
@@ -261,7 +261,11 @@ export async function main(
     {
       options,
       cancel,
-      reporter: new ConsoleReporter(parsed.verbose),
+      reporter: new ConsoleReporter(
+        parsed.verbose,
+        (s) => process.stderr.write(s),
+        useColour(process.stderr, env)
+      ),
       clock: realClock,
       env,
       onSecret: () => {}
@@ -288,7 +292,11 @@ export async function main(
               ? 'DRY RUN OK'
               : report.unchanged
                 ? 'UNCHANGED'
-                : 'PROMOTED'
+                : options.mode === 'export'
+                  ? 'EXPORTED'
+                  : options.mode === 'deploy'
+                    ? 'DEPLOYED'
+                    : 'PROMOTED'
   // what the run found carries data (names, Qlik's words): terminalLines keeps it from the terminal
   const say = (s: string): void => out(terminalLines(s))
   // the last word: the outcome and how long the run took
@@ -296,9 +304,13 @@ export async function main(
     report.finishedAt && report.startedAt
       ? Date.parse(report.finishedAt) - Date.parse(report.startedAt)
       : undefined
-  say(
-    `\n${verdict}${took !== undefined && Number.isFinite(took) ? ` in ${(took / 1000).toFixed(1)} s` : ''}\n`
-  )
+  const last = `${verdict}${took !== undefined && Number.isFinite(took) ? ` in ${(took / 1000).toFixed(1)} s` : ''}`
+  // the verdict in colour on a terminal (ours: it holds no data)
+  const ok = /^(PROMOTED|EXPORTED|DEPLOYED|DRY RUN OK|NO DRIFT|UNCHANGED|VALID)\b/.test(last)
+  const tinted = useColour(process.stdout, env)
+    ? (ok ? paint.green : paint.red)(paint.bold(last))
+    : last
+  out(`\n${tinted}\n`)
   if (report.error) say(`${cliWords(report.error)}\n`)
   else if (report.drift?.drifted)
     say(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)

@@ -136,3 +136,27 @@ describe('every report renderer escapes every string it prints', () => {
     }
   }, 60000)
 })
+
+describe('colour on the command line', () => {
+  it('only on a terminal, never with NO_COLOR or TERM=dumb; FORCE_COLOR for CI logs', async () => {
+    const { useColour } = await import('../../src/report/console-reporter.js')
+    expect(useColour({ isTTY: true }, {})).toBe(true)
+    expect(useColour({ isTTY: false }, {})).toBe(false)
+    expect(useColour({}, {})).toBe(false)
+    expect(useColour({ isTTY: true }, { NO_COLOR: '1' })).toBe(false)
+    expect(useColour({ isTTY: true }, { TERM: 'dumb' })).toBe(false)
+    expect(useColour({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(true)
+    expect(useColour({ isTTY: true }, { NO_COLOR: '1', FORCE_COLOR: '1' })).toBe(false)
+  })
+
+  it('the colours are ours: data still cannot send an escape sequence', async () => {
+    const { ConsoleReporter } = await import('../../src/report/console-reporter.js')
+    let out = ''
+    const r = new ConsoleReporter(false, (s) => (out += s), true)
+    r.warning('task \u001b[2J\u001b]0;pwned\u0007 name')
+    expect(out).toContain('\u001b[33m')
+    expect(out).toContain('\\e[2J')
+    expect(out).not.toContain('\u001b[2J')
+    expect(out).not.toContain('\u001b]0;')
+  })
+})
