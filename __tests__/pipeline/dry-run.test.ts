@@ -19,6 +19,24 @@ const targetWrites = () =>
     .filter((r) => r.method !== 'GET' && !r.path.endsWith('/actions/export'))
 
 describe('dry run', () => {
+  it('never shows a value from the environment in the plan, only its name', async () => {
+    expect((await runPromote(sim)).report.outcome).toBe('succeeded')
+    const { report } = await runPromote(
+      sim,
+      {
+        'dry-run': 'true',
+        bindings: PROD_BINDINGS_YAML.replace(
+          'task-type.storage.databaseName: ANALYTICS',
+          'task-type.storage.databaseName: ${PROD_DATABASE}'
+        )
+      },
+      { PROD_DATABASE: 'SECRET_DB_NAME' }
+    )
+    expect(report.plan?.bindings.changed).toEqual(['task-type.storage.databaseName'])
+    expect(report.plan?.values ?? []).toEqual([])
+    expect(JSON.stringify(report)).not.toContain('SECRET_DB_NAME')
+  })
+
   it('plans the creation with reads only on the target: zero POST/PUT/DELETE', async () => {
     const { report, log } = await runPromote(sim, { 'dry-run': 'true' })
     expect(report.error).toBeUndefined()
@@ -56,6 +74,13 @@ describe('dry run', () => {
     expect(report.plan?.bindings.changed).toEqual(['task-type.storage.databaseName'])
     expect(report.plan?.bindings.unchanged).toContain('platformConnection')
     expect(report.plan?.bindings.added).toEqual([])
+    // a value a reviewer may read: old → new in the plan
+    expect(report.plan?.values).toEqual([
+      { name: 'task-type.storage.databaseName', from: 'ANALYTICS', to: 'ANALYTICS_V2' }
+    ])
+    expect(renderSummary(report)).toContain(
+      '- Changed: `task-type.storage.databaseName` (`"ANALYTICS"` → `"ANALYTICS_V2"`)'
+    )
     expect(report.plan?.connections.find((c) => c.variable === 'platformConnection')?.status).toBe(
       'resolved'
     )

@@ -24,6 +24,11 @@ export interface GuardResult {
 export interface DryRunPlan {
   project: 'create' | 'reuse'
   bindings: { added: string[]; changed: string[]; unchanged: string[]; undeclaredKept: string[] }
+  /**
+   * Old → new of the binding values a reviewer may see: not from `${ENV}`, not a secret of the
+   * run, not a connection (those are checked by name below), and short.
+   */
+  values?: Array<{ name: string; from?: string | null; to: string | null }>
   connections: ConnectionCheck[]
   guards: GuardResult[]
   steps: string[]

@@ -16,6 +16,18 @@ const setting = (c: SettingChange): string => `${code(c.path)}: ${value(c.from)}
 /** The hidden marker a workflow (or this action) finds its own comment by. */
 export const PLAN_MARKER = '<!-- qlik-di-promote:plan -->'
 
+/** Binding names, each with old → new where the value may be shown (never from ${ENV} or secret). */
+function withValues(names: string[], p: NonNullable<RunReport['plan']>): string {
+  if (!names.length) return 'none'
+  return names
+    .map((n) => {
+      const v = p.values?.find((x) => x.name === n)
+      if (!v) return code(n)
+      return `${code(n)} (${v.from !== undefined ? `${value(v.from)} → ` : ''}${value(v.to)})`
+    })
+    .join(', ')
+}
+
 export function planMarkdown(r: RunReport): string {
   const p = r.plan
   if (!p) return ''
@@ -98,8 +110,8 @@ export function planMarkdown(r: RunReport): string {
   lines.push(
     '#### Bindings on the target',
     '',
-    `- Added: ${list(p.bindings.added)}`,
-    `- Changed: ${list(p.bindings.changed)}`,
+    `- Added: ${withValues(p.bindings.added, p)}`,
+    `- Changed: ${withValues(p.bindings.changed, p)}`,
     `- Unchanged: ${p.bindings.unchanged.length}`,
     ...(p.bindings.undeclaredKept.length
       ? [`- On the target, not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`]

@@ -52,9 +52,11 @@ export function makePlan(
   changes?: ReleaseDiff
 ): DryRunPlan {
   const problems = guards.filter((g) => g.status === 'failed').map((g) => `${g.detail}.`)
+  const values = visibleValues(t, b)
   return {
     project: t.existing ? 'reuse' : 'create',
     bindings: b.diff,
+    ...(values.length ? { values } : {}),
     connections,
     guards,
     steps,
@@ -79,4 +81,26 @@ export function planLines(p: DryRunPlan): string[] {
     ...p.guards.map((g) => `Check ${g.check}: ${g.status} (${g.detail})`),
     ...p.steps.map((st, i) => `Would run ${i + 1}. ${st}`)
   ]
+}
+
+/** A value a reviewer may read in the plan: given in clear, not a secret, short, no connection. */
+function visibleValues(
+  t: TargetState,
+  b: ComputedBindings
+): Array<{ name: string; from?: string | null; to: string | null }> {
+  const shown = (v: string | null | undefined): boolean =>
+    v === null ||
+    v === undefined ||
+    (v.length <= 120 && !b.secrets.some((s) => s.length >= 4 && v.includes(s)))
+  return [...b.diff.changed, ...b.diff.added]
+    .filter((name) => !Object.hasOwn(b.templates, name) && !/connection$/i.test(name))
+    .map((name) => {
+      const from =
+        t.previous && Object.hasOwn(t.previous.variables, name)
+          ? t.previous.variables[name]
+          : undefined
+      const to = Object.hasOwn(b.values, name) ? (b.values[name] ?? null) : null
+      return { name, ...(from !== undefined ? { from: from as string | null } : {}), to }
+    })
+    .filter((x) => shown(x.from) && shown(x.to))
 }
