@@ -145,7 +145,9 @@ it('paths that climb out: artifact-name, report-path; a link-local tenant', asyn
   const env = { QLIK_TARGET_API_KEY: prod.apiKey, QLIK_ARTIFACT_DIR: join(cwd, 'a', 'b') }
   const a = await runCliBundle([...base, '--artifact-name', '../../x'], cwd, env)
   expect(a.code).toBe(2)
-  expect(a.out).toContain("'artifact-name' is not a plain name: it holds a path separator")
+  expect(a.out).toContain(
+    '--artifact-name (QLIK_ARTIFACT_NAME) is not a plain name: it holds a path separator'
+  )
   expect(existsSync(join(cwd, 'x'))).toBe(false)
   const rp = await runCliBundle(
     [...base, '--artifact-name', 'x', '--report-path', '/proc/self/status'],
