@@ -292,7 +292,7 @@ export class Pipeline {
         targetExists: changes.targetExists,
         differences: found
       }
-      this.report.plan = makePlan([], [], [], t, bindings, changes)
+      this.report.plan = makePlan([], [], [], t, bindings, changes, false)
       rec.detail = found.length
         ? `${found.length} difference(s): the target has drifted from the package`
         : 'the target equals the package and the bindings'

@@ -5,7 +5,8 @@ import { md, mdCode } from './escape.js'
 /**
  * The release plan of a dry run as Markdown a reviewer can read (job summary, pull-request comment):
  * verdict, what the package changes on the target task by task, bindings, the checks, the steps.
- * Binding values are never shown (names only); setting values are, because they are in git anyway.
+ * Binding values are shown only where a reviewer may read them (given in clear, not a secret, not a
+ * connection: `plan.values`), never in a drift check; setting values are, because they are in git.
  */
 
 const code = mdCode

@@ -49,10 +49,12 @@ export function makePlan(
   steps: string[],
   t: TargetState,
   b: ComputedBindings,
-  changes?: ReleaseDiff
+  changes?: ReleaseDiff,
+  /** A drift check names bindings only (its issue may be read widely): no values. */
+  withValues = true
 ): DryRunPlan {
   const problems = guards.filter((g) => g.status === 'failed').map((g) => `${g.detail}.`)
-  const values = visibleValues(t, b)
+  const values = withValues ? visibleValues(t, b) : []
   return {
     project: t.existing ? 'reuse' : 'create',
     bindings: b.diff,
