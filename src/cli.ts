@@ -5,6 +5,7 @@ import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from
 import { INPUT_GROUPS } from './docs.js'
 import { outputsOf, projectsOutput, type ProjectOutput } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
+import { runDurationMs } from './pipeline/report.js'
 import { ConsoleReporter, paint, useColour } from './report/console-reporter.js'
 import { terminalLines } from './report/escape.js'
 import { localDir, reportPathProblem, runPipeline } from './setup.js'
@@ -300,11 +301,8 @@ export async function main(
   // what the run found carries data (names, Qlik's words): terminalLines keeps it from the terminal
   const say = (s: string): void => out(terminalLines(s))
   // the last word: the outcome and how long the run took
-  const took =
-    report.finishedAt && report.startedAt
-      ? Date.parse(report.finishedAt) - Date.parse(report.startedAt)
-      : undefined
-  const last = `${verdict}${took !== undefined && Number.isFinite(took) ? ` in ${(took / 1000).toFixed(1)} s` : ''}`
+  const took = runDurationMs(report)
+  const last = `${verdict}${took !== undefined ? ` in ${(took / 1000).toFixed(1)} s` : ''}`
   // the verdict in colour on a terminal (ours: it holds no data)
   const ok = /^(PROMOTED|EXPORTED|DEPLOYED|DRY RUN OK|NO DRIFT|UNCHANGED|VALID)\b/.test(last)
   const tinted = useColour(process.stdout, env)

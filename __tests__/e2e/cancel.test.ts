@@ -4,15 +4,20 @@
  * A killed one (SIGKILL): the post step writes the account from the run's journal.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction, runPost, type ActionRun } from '../helpers/action.js'
 import { E2E_NODE, ROOT } from '../helpers/bundle.js'
-import { cliPromoteArgs, PROD_BINDINGS_YAML, promoteInputs } from '../helpers/pipeline.js'
+import {
+  cliPromoteArgs,
+  PROD_BINDINGS_YAML,
+  projectsFile,
+  promoteInputs,
+  setInputs
+} from '../helpers/pipeline.js'
 import { startDemo, threeProjects, withDownstream } from '../helpers/sim.js'
-import { stringify } from 'yaml'
 
 let sim: Simulator
 afterEach(async () => {
@@ -341,34 +346,18 @@ it('a second signal skips the putting back and still writes the account, before 
 it('a cancelled set: the project running cancels with its account, none starts after it, each project says how it ended', async () => {
   sim = await startDemo({ ...threeProjects(), timing: SLOW })
   const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
-  const file = join(mkdtempSync(join(tmpdir(), 'qdp-set-')), 'projects.yaml')
-  writeFileSync(
-    file,
-    stringify({
-      projects: [
-        {
-          name: 'Hub',
-          bindings: {
-            ...platform,
-            'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
-          }
-        },
-        { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
-        { name: 'Reports', dependsOn: ['Marts'], bindings: platform }
-      ]
-    })
-  )
-  const dev = sim.tenantInfo('dev')
-  const prod = sim.tenantInfo('prod')
-  const inputs = {
-    'source-tenant': dev.url,
-    'source-api-key': dev.apiKey,
-    'target-tenant': prod.url,
-    'target-api-key': prod.apiKey,
-    'target-space': 'PROD_PIPELINES',
-    'projects-file': file,
-    'poll-interval': '0.05'
-  }
+  const file = projectsFile([
+    {
+      name: 'Hub',
+      bindings: {
+        ...platform,
+        'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
+      }
+    },
+    { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
+    { name: 'Reports', dependsOn: ['Marts'], bindings: platform }
+  ])
+  const inputs = setInputs(sim, file, { 'poll-interval': '0.05' })
   // Hub's import, then Marts': the signal comes while Marts' import runs
   const { r, report } = await cancelledRun(
     inputs,

@@ -1,10 +1,7 @@
 /** projects-file through dist/index.js: three projects, the dependent one listed first; a cycle. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { stringify } from 'yaml'
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
+import { projectsFile, setInputs } from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
 
 let sim: Simulator
@@ -17,29 +14,10 @@ afterEach(async () => {
 
 const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
 
-function projectsFile(projects: object[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'qdp-set-')), 'projects.yaml')
-  writeFileSync(path, stringify({ projects }))
-  return path
-}
-
-function inputs(file: string): Record<string, string> {
-  const dev = sim.tenantInfo('dev')
-  const prod = sim.tenantInfo('prod')
-  return {
-    'source-tenant': dev.url,
-    'source-api-key': dev.apiKey,
-    'target-tenant': prod.url,
-    'target-api-key': prod.apiKey,
-    'target-space': 'PROD_PIPELINES',
-    'projects-file': file,
-    'poll-interval': '0.02'
-  }
-}
-
 it('promotes three projects upstream first, though the dependent one is listed first', async () => {
   const r = await runAction(
-    inputs(
+    setInputs(
+      sim,
       projectsFile([
         { name: 'Reports', dependsOn: ['Marts'], bindings: platform },
         { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
@@ -78,7 +56,8 @@ it('promotes three projects upstream first, though the dependent one is listed f
 
 it('refuses a cycle before any request, naming it', async () => {
   const r = await runAction(
-    inputs(
+    setInputs(
+      sim,
       projectsFile([
         { name: 'Hub', dependsOn: ['Marts'] },
         { name: 'Marts', dependsOn: ['Hub'] }

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { stringify } from 'yaml'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseOptions, type RawOptions } from '../../src/options.js'
@@ -105,4 +106,31 @@ export function cliPromoteArgs(
     '--bindings',
     o.bindings ?? PROD_BINDINGS_YAML
   ]
+}
+
+/** A projects file of these entries, in a folder of its own. */
+export function projectsFile(projects: object[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'qdp-set-')), 'projects.yaml')
+  writeFileSync(path, stringify({ projects }))
+  return path
+}
+
+/** The action's inputs for a projects-file run from the demo's dev to its prod tenant. */
+export function setInputs(
+  sim: Simulator,
+  file: string,
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  const dev = sim.tenantInfo('dev')
+  const prod = sim.tenantInfo('prod')
+  return {
+    'source-tenant': dev.url,
+    'source-api-key': dev.apiKey,
+    'target-tenant': prod.url,
+    'target-api-key': prod.apiKey,
+    'target-space': 'PROD_PIPELINES',
+    'projects-file': file,
+    'poll-interval': '0.02',
+    ...extra
+  }
 }

@@ -197,3 +197,9 @@ export function newReport(mode: string, dryRun: boolean, now: number): RunReport
     ledger: { entries: [], account: [] }
   }
 }
+
+/** How long the run took, from its report's times (undefined while it runs). */
+export function runDurationMs(r: Pick<RunReport, 'startedAt' | 'finishedAt'>): number | undefined {
+  const ms = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : NaN
+  return Number.isFinite(ms) ? ms : undefined
+}

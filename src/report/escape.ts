@@ -125,3 +125,8 @@ export function say(strings: TemplateStringsArray, ...values: unknown[]): string
   })
   return out
 }
+
+/** A Markdown link to a URL we built from the runner's own variables: only a plain http(s) URL. */
+export function mdLink(text: string, url: string | undefined): string {
+  return url && /^https?:\/\/[^\s()<>[\]]+$/.test(url) ? `[${text}](${url})` : ''
+}

@@ -1,6 +1,7 @@
 import { Ledger, type LedgerEntry } from '../pipeline/ledger.js'
 import type { JournalProject, JournalRead } from '../pipeline/journal.js'
 import { md, mdCode, oneLine } from './escape.js'
+import { WRITE_STATE } from './summary.js'
 
 /**
  * The account of a run that did not finish (killed, crashed, out of memory), written by the post
@@ -9,10 +10,7 @@ import { md, mdCode, oneLine } from './escape.js'
  */
 
 const STATE: Record<string, string> = {
-  done: '✅ done',
-  refused: '🚫 refused by the server',
-  unknown: '❓ outcome unknown',
-  'not-sent': '⏭️ not sent',
+  ...WRITE_STATE,
   'in-flight': '⏳ in flight: sent, answer never seen'
 }
 

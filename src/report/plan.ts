@@ -1,6 +1,6 @@
 import type { SettingChange } from '../package/diff.js'
 import type { RunReport } from '../pipeline/report.js'
-import { md, mdCode } from './escape.js'
+import { md, mdCode, mdLink } from './escape.js'
 
 /**
  * The release plan of a dry run as Markdown a reviewer can read (job summary, pull-request comment):
@@ -147,7 +147,7 @@ export function planMarkdown(r: RunReport): string {
   // a comment updated in place says which commit, which run and when
   const footer = [
     r.commit ? `commit ${code(r.commit.slice(0, 7))}` : '',
-    r.runUrl && /^https?:\/\/[^\s()<>[\]]+$/.test(r.runUrl) ? `[run](${r.runUrl})` : '',
+    mdLink('run', r.runUrl),
     r.finishedAt ? md(r.finishedAt.replace(/\.\d+Z$/, 'Z').replace('T', ' ')) : ''
   ].filter(Boolean)
   if (footer.length) lines.push(`<sub>Plan of ${footer.join(' · ')}</sub>`, '')

@@ -1,5 +1,5 @@
-import type { RunReport } from '../pipeline/report.js'
-import { md, mdCode } from './escape.js'
+import { runDurationMs, type RunReport } from '../pipeline/report.js'
+import { md, mdCode, mdLink } from './escape.js'
 import { planMarkdown } from './plan.js'
 
 /** The job summary (Markdown) of a run: steps, projects, artifact, bindings, per-task results. */
@@ -12,7 +12,8 @@ const icon = (state: string): string =>
       ? '⏭️'
       : '❌'
 
-const WRITE_STATE: Record<string, string> = {
+/** A write's state in words, with its icon (the post step's summary says them the same way). */
+export const WRITE_STATE: Record<string, string> = {
   done: '✅ done',
   refused: '🚫 refused by the server',
   unknown: '❓ outcome unknown',
@@ -142,13 +143,9 @@ export function headline(r: RunReport): { icon: string; title: string } {
 }
 
 const took = (r: RunReport): string | undefined => {
-  const ms = r.finishedAt && r.startedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : NaN
-  return Number.isFinite(ms) ? dur(ms) : undefined
+  const ms = runDurationMs(r)
+  return ms === undefined ? undefined : dur(ms)
 }
-
-/** A link we build from the runner's own variables: only a plain http(s) URL is linked. */
-const link = (text: string, url: string | undefined): string =>
-  url && /^https?:\/\/[^\s()<>[\]]+$/.test(url) ? `[${text}](${url})` : ''
 
 /** A fold: the detail a reader opens when the headline is not enough. */
 const fold = (summary: string, body: string[], open = false): string[] => [
@@ -172,7 +169,7 @@ export function renderSummary(r: RunReport): string {
   const facts = [
     took(r) ? `Took ${took(r)}` : '',
     `mode ${md(r.mode)}${r.dryRun ? ' (dry run: nothing is sent to the target)' : ''}`,
-    link('this run', r.runUrl)
+    mdLink('this run', r.runUrl)
   ].filter(Boolean)
   lines.push(`${facts.join(' · ')}.`, '')
   if (r.drift?.drifted)
