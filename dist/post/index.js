@@ -32159,7 +32159,7 @@ const MD = {
  * not: data never goes into an attribute; entities are valid in
  * table cells and inside HTML blocks alike), line breaks are spaces, control characters visible.
  */
-function md(s) {
+function escape_md(s) {
     if (s === undefined || s === null)
         return '';
     // a line break is a space, and none at the ends (`**name **` would not be bold)
@@ -32174,9 +32174,9 @@ function md(s) {
  * it is used whenever the value has no backtick, line break, control character or `|` (which would
  * end a table cell); otherwise `<code>` with the content escaped (a code span would show entities).
  */
-function mdCode(s) {
+function escape_mdCode(s) {
     const v = s === undefined || s === null ? '' : String(s);
-    return v !== '' && !/[`|]/.test(v) && !HAS_CONTROL.test(v) ? `\`${v}\`` : `<code>${md(v)}</code>`;
+    return v !== '' && !/[`|]/.test(v) && !HAS_CONTROL.test(v) ? `\`${v}\`` : `<code>${escape_md(v)}</code>`;
 }
 /**
  * A sentence of ours with data in it: every interpolated value is put on one line (`oneLine`), so
@@ -32190,8 +32190,379 @@ function say(strings, ...values) {
     });
     return out;
 }
+/** A Markdown link to a URL we built from the runner's own variables: only a plain http(s) URL. */
+function escape_mdLink(text, url) {
+    return url && /^https?:\/\/[^\s()<>[\]]+$/.test(url) ? `[${text}](${url})` : '';
+}
+
+;// CONCATENATED MODULE: ./src/report/plan.ts
+
+/**
+ * The release plan of a dry run as Markdown a reviewer can read (job summary, pull-request comment):
+ * verdict, what the package changes on the target task by task, bindings, the checks, the steps.
+ * Binding values are shown only where a reviewer may read them (given in clear, not a secret, not a
+ * connection: `plan.values`), never in a drift check; setting values are, because they are in git.
+ */
+const code = (/* unused pure expression or super */ null && (mdCode));
+const list = (xs) => (xs.length ? xs.map(code).join(', ') : 'none');
+const value = (v) => (v === undefined ? '–' : code(JSON.stringify(v)));
+const setting = (c) => `${code(c.path)}: ${value(c.from)} → ${value(c.to)}`;
+/** The hidden marker a workflow (or this action) finds its own comment by. */
+const PLAN_MARKER = '<!-- qlik-di-promote:plan -->';
+/** Binding names, each with old → new where the value may be shown (never from ${ENV} or secret). */
+function withValues(names, p) {
+    if (!names.length)
+        return 'none';
+    return names
+        .map((n) => {
+        const v = p.values?.find((x) => x.name === n);
+        if (!v)
+            return code(n);
+        return `${code(n)} (${v.from !== undefined ? `${value(v.from)} → ` : ''}${value(v.to)})`;
+    })
+        .join(', ');
+}
+function plan_planMarkdown(r) {
+    const p = r.plan;
+    if (!p)
+        return '';
+    const target = r.target;
+    const lines = [
+        PLAN_MARKER,
+        `### ${p.canApply ? '✅' : '❌'} Release plan: ${md(r.source?.projectName || target?.projectName || 'project')} → ${md(target?.tenant ?? 'target')}`,
+        '',
+        p.canApply
+            ? 'Dry run: nothing was changed. A real run would apply the changes below.'
+            : '**A real run would fail** before changing anything:',
+        ''
+    ];
+    if (!p.canApply)
+        lines.push(...p.problems.map((x) => `- ${md(x)}`), '');
+    // at a glance: what changes, and the running tasks a real run stops and starts again
+    const counts = countLine(r);
+    if (counts)
+        lines.push(`**${counts}**`, '');
+    const stops = p.steps.filter((st) => /^Stop \d+ running task/.test(st));
+    for (const st of stops)
+        lines.push(`- ⚠️ ${md(st)}, then started again after the deploy (quiesce).`, '');
+    lines.push(`- Target project: **${md(target?.projectName ?? '')}** in space ${md(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, ${mdCode(target?.projectId)}`})`, ...(r.package
+        ? [`- Package: ${md(r.package.format)}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
+        : []), '');
+    const d = p.changes;
+    if (d) {
+        const t = d.tasks;
+        lines.push('#### Tasks', '');
+        if (!t.added.length && !t.removed.length && !t.changed.length) {
+            lines.push(`No task changes (${t.unchanged.length} unchanged).`, '');
+        }
+        else {
+            lines.push('| Change | Task | Type | What |', '| --- | --- | --- | --- |');
+            for (const a of t.added)
+                lines.push(`| ➕ added | ${md(a.name)} (${code(a.id)}) | ${md(a.type)} | ${a.datasets} dataset(s) |`);
+            for (const c of t.changed) {
+                const what = [
+                    ...(c.renamedFrom !== undefined ? [`renamed from ${md(c.renamedFrom)}`] : []),
+                    ...(c.typeFrom !== undefined ? [`type ${md(c.typeFrom)} → ${md(c.type)}`] : []),
+                    ...c.settings.map(setting),
+                    ...(c.datasetsAdded.length ? [`datasets added: ${list(c.datasetsAdded)}`] : []),
+                    ...(c.datasetsRemoved.length ? [`datasets removed: ${list(c.datasetsRemoved)}`] : []),
+                    ...(c.connections.length ? [`connection variable changed: ${list(c.connections)}`] : []),
+                    ...(c.files.length ? [`content changed: ${list(c.files)}`] : []),
+                    ...(c.descriptionChanged ? ['description changed'] : [])
+                ];
+                lines.push(`| ✏️ changed | ${md(c.name)} (${code(c.id)}) | ${md(c.type)} | ${what.join('<br>')} |`);
+            }
+            for (const x of t.removed)
+                lines.push(`| ⚠️ on the target only | ${md(x.name)} (${code(x.id)}) | ${md(x.type)} | not in the package |`);
+            lines.push('');
+            if (t.unchanged.length)
+                lines.push(`Unchanged: ${list(t.unchanged)}`, '');
+        }
+        if (d.project.settings.length || d.project.descriptionChanged) {
+            lines.push('#### Project settings', '', ...d.project.settings.map((c) => `- ${setting(c)}`), ...(d.project.descriptionChanged ? ['- description changed'] : []), '');
+        }
+        if (d.variables.added.length || d.variables.removed.length)
+            lines.push('#### Variables the package declares', '', `- New: ${list(d.variables.added)}`, `- No longer declared: ${list(d.variables.removed)}`, '');
+    }
+    lines.push('#### Bindings on the target', '', `- Added: ${withValues(p.bindings.added, p)}`, `- Changed: ${withValues(p.bindings.changed, p)}`, `- Unchanged: ${p.bindings.unchanged.length}`, ...(p.bindings.undeclaredKept.length
+        ? [`- On the target, not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`]
+        : []), ...p.connections.map((c) => `- Connection ${code(c.variable)}: ${md(c.status)}${c.detail ? ` (${md(c.detail)})` : ''}`), '');
+    const failed = p.guards.filter((g) => g.status !== 'passed');
+    // Qlik's definition check is not sent in every dry run: a check that did not run is not counted
+    const preflight = r.steps.find((st) => st.name === 'Pre-flight check of the package');
+    const notRun = preflight?.state === 'skipped'
+        ? `; 1 not run in this dry run: Qlik's definition check (${md(preflight.detail ?? '')})`
+        : '';
+    lines.push(`#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed${notRun}`, '', ...failed.map((g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${md(g.check)}: ${md(g.detail)}`), ...(failed.length ? [''] : []), '<details><summary>Steps a real run would take</summary>', '', ...p.steps.map((st, i) => `${i + 1}. ${md(st)}`), '', '</details>', '');
+    // a comment updated in place says which commit, which run and when
+    const footer = [
+        r.commit ? `commit ${code(r.commit.slice(0, 7))}` : '',
+        mdLink('run', r.runUrl),
+        r.finishedAt ? md(r.finishedAt.replace(/\.\d+Z$/, 'Z').replace('T', ' ')) : ''
+    ].filter(Boolean);
+    if (footer.length)
+        lines.push(`<sub>Plan of ${footer.join(' · ')}</sub>`, '');
+    return lines.join('\n');
+}
+/** "2 task(s) changed, 1 added, 0 on the target only; 1 binding changed, 0 added" */
+function countLine(r) {
+    const p = r.plan;
+    if (!p)
+        return '';
+    const t = p.changes?.tasks;
+    const parts = [
+        t
+            ? `${t.changed.length} task(s) changed, ${t.added.length} added, ${t.removed.length} on the target only`
+            : '',
+        `${p.bindings.changed.length} binding(s) changed, ${p.bindings.added.length} added`
+    ].filter(Boolean);
+    return parts.join('; ');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+/** The job summary (Markdown) of a run: steps, projects, artifact, bindings, per-task results. */
+const dur = (ms) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+const icon = (state) => state === 'succeeded' || state === 'COMPLETED'
+    ? '✅'
+    : state === 'skipped' || state === 'SKIPPED'
+        ? '⏭️'
+        : '❌';
+/** A write's state in words, with its icon (the post step's summary says them the same way). */
+const WRITE_STATE = {
+    done: '✅ done',
+    refused: '🚫 refused by the server',
+    unknown: '❓ outcome unknown',
+    'not-sent': '⏭️ not sent'
+};
+/** A write's state in words, its icon following what became of it (a started import that FAILED is ❌). */
+function writeState(state, result) {
+    if (state === 'done' && result && ['FAILED', 'CANCELED'].includes(result))
+        return '❌ done, ended ' + md(result);
+    return WRITE_STATE[state] ?? md(state);
+}
+const GUARD_ICON = {
+    passed: '✅',
+    failed: '❌',
+    warning: '⚠️',
+    unknown: '❔'
+};
+/** Mode validate: the offline check, problem by problem. */
+function renderValidation(r) {
+    const v = r.validation;
+    const ok = r.outcome === 'succeeded';
+    const lines = [
+        `## ${ok ? '✅' : '❌'} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`,
+        ''
+    ];
+    if (!v) {
+        lines.push(`> **Error:** ${md(r.error ?? '')}`, '');
+        return lines.join('\n');
+    }
+    const errors = v.problems.filter((p) => p.level === 'ERROR').length;
+    lines.push(`${mdCode(v.source)}: ${v.files} file(s), ${v.bytes} bytes zipped, sha256 ${mdCode(v.sha256)}; ` +
+        `${errors} error(s), ${v.problems.length - errors} warning(s). Checked offline against Qlik's published schemas.`, '');
+    if (v.problems.length) {
+        lines.push('| | File | Line | Where | Problem |', '| --- | --- | --- | --- | --- |');
+        for (const p of v.problems)
+            lines.push(`| ${p.level === 'ERROR' ? '❌' : '⚠️'} | ${md(p.path ?? p.file)} | ${p.line ?? ''} | ${mdCode(p.pointer || '/')} | ${md(p.message)}${p.schema ? ` (schema ${md(p.schema)})` : ''} |`);
+        lines.push('');
+    }
+    if (v.leftOut.length)
+        lines.push(`Not part of the package: ${md(v.leftOut.join(', '))}`, '');
+    return lines.join('\n');
+}
+/** projects-file: the set's table, then each project's own summary, folded. */
+function renderSet(r) {
+    const ICON = {
+        done: '✅',
+        unchanged: '⏭️',
+        failed: '❌',
+        cancelled: '⏹️',
+        'not-started': '⏸️'
+    };
+    const title = r.outcome === 'cancelled'
+        ? `the set was cancelled (${md(r.cancelled?.signal)})`
+        : r.outcome !== 'succeeded'
+            ? r.dryRun
+                ? 'dry run: the set would fail'
+                : 'the set failed'
+            : r.drift
+                ? r.drift.drifted
+                    ? 'drift: targets differ from the packages'
+                    : 'no drift: every target equals its package'
+                : r.dryRun
+                    ? 'dry run: the set can be promoted'
+                    : 'the set was promoted';
+    const ok = r.outcome === 'succeeded' && !r.drift?.drifted;
+    const lines = [
+        `## ${ok ? '✅' : r.outcome === 'cancelled' ? '⏹️' : '❌'} Qlik DI projects: ${title}`,
+        ''
+    ];
+    if (r.error)
+        lines.push(`> **Error:** ${md(r.error.split('\n')[0] ?? '')}`, '');
+    lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |');
+    (r.projects ?? []).forEach((p, i) => lines.push(`| ${i + 1} | ${md(p.name)} | ${ICON[p.state] ?? ''} ${md(p.state === 'not-started' ? 'not started' : p.state)}${p.drifted ? ' (drifted)' : ''} | ${p.targetProjectId ? mdCode(p.targetProjectId) : ''} | ${md(p.error ?? p.reason ?? '')} |`));
+    lines.push('');
+    for (const x of r.projectReports ?? []) {
+        const { projectReports: _a, projects: _b, ...own } = x.report;
+        void _a;
+        void _b;
+        lines.push(`<details><summary>${md(x.name)}</summary>`, '', renderSummary(own), '</details>', '');
+    }
+    return lines.join('\n');
+}
+/** The headline of a run: one per outcome and mode, with the icon its state deserves. */
+function headline(r) {
+    const touched = r.ledger.entries.some((e) => e.state === 'done' || e.state === 'unknown');
+    const at = r.failedStep ? ` at ${md(r.failedStep)}` : '';
+    if (r.outcome === 'cancelled')
+        return {
+            icon: '⏹️',
+            title: `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
+        };
+    if (r.outcome !== 'succeeded') {
+        if (r.dryRun && !touched)
+            return { icon: '❌', title: 'Plan: would fail before any change' };
+        if (r.mode === 'drift')
+            return { icon: '❌', title: `Drift check failed${at}` };
+        const asBefore = r.ledger.account.some((l) => l.startsWith('The target project ends as it was'));
+        return {
+            icon: '❌',
+            title: `Failed${at}: ${!touched ? 'nothing changed' : asBefore ? 'the target ends as it was' : 'the target changed, see below'}`
+        };
+    }
+    if (r.drift)
+        return r.drift.drifted
+            ? { icon: '❌', title: `Drift: ${r.drift.differences.length} difference(s)` }
+            : { icon: '✅', title: 'No drift: the target equals the package' };
+    if (r.dryRun)
+        return { icon: '✅', title: 'Plan: the promotion can be applied' };
+    if (r.unchanged)
+        return { icon: '⏭️', title: 'Unchanged: the target already equals the package' };
+    const done = { export: 'Exported', deploy: 'Deployed' };
+    return { icon: '✅', title: done[r.mode] ?? 'Promoted' };
+}
+const took = (r) => {
+    const ms = runDurationMs(r);
+    return ms === undefined ? undefined : dur(ms);
+};
+/** A fold: the detail a reader opens when the headline is not enough. */
+const fold = (summary, body, open = false) => [
+    `<details${open ? ' open' : ''}><summary>${summary}</summary>`,
+    '',
+    ...body,
+    '</details>',
+    ''
+];
+function renderSummary(r) {
+    if (r.projectReports)
+        return renderSet(r);
+    if (r.mode === 'validate')
+        return renderValidation(r);
+    const lines = [];
+    const { icon: mark, title } = headline(r);
+    const name = r.target?.projectName ?? r.source?.projectName;
+    const subject = name
+        ? ` · ${md(name)}${r.target?.tenant && r.mode !== 'export' ? ` → ${md(r.target.tenant)}` : ''}`
+        : '';
+    lines.push(`## ${mark} ${title}${subject}`, '');
+    const facts = [
+        took(r) ? `Took ${took(r)}` : '',
+        `mode ${md(r.mode)}${r.dryRun ? ' (dry run: nothing is sent to the target)' : ''}`,
+        mdLink('this run', r.runUrl)
+    ].filter(Boolean);
+    lines.push(`${facts.join(' · ')}.`, '');
+    if (r.drift?.drifted)
+        lines.push(`${r.drift.differences.length} difference(s) (binding values are not shown):`, '', ...r.drift.differences.map((d) => `- ${md(d)}`), '');
+    // the error once: its account is under "Changes on the target"
+    const error = r.error?.split('\n')[0];
+    if (error)
+        lines.push(`> **Error:** ${md(error)}`, '');
+    lines.push('| | From | To |', '| --- | --- | --- |');
+    lines.push(`| Tenant | ${md(r.source?.tenant ?? '–')} | ${md(r.target?.tenant ?? '–')} |`, `| Project | ${r.source ? `${md(r.source.projectName)} (${mdCode(r.source.projectId)})` : '–'} | ${r.target
+        ? `${md(r.target.projectName)}${r.target.projectId ? ` (${mdCode(r.target.projectId)})` : ''}${r.target.created ? ' — created' : ''}`
+        : '–'} |`, `| Space | ${md(r.source?.spaceId ?? '–')} | ${md(r.target?.spaceName ?? '–')} |`, '');
+    const steps = ['| Step | State | Duration | Detail |', '| --- | --- | --- | --- |'];
+    for (const s of r.steps)
+        steps.push(`| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail === error ? 'the error above' : md(s.detail ?? '')} |`);
+    lines.push(...fold(`Steps (${r.steps.length})`, [...steps, '']));
+    if (r.http)
+        lines.push(`Requests: ${r.http.retries} sent again after a server error, reset or timeout; ${r.http.rateLimited} rate-limit wait(s) (429). Each is a line of the log.`, '');
+    if (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length)) {
+        lines.push('### Changes on the target', '');
+        lines.push(...r.ledger.account.map((l) => `- ${md(l)}`), '');
+        if (r.ledger.entries.length) {
+            const writes = ['| Write | State | Action | Result |', '| --- | --- | --- | --- |'];
+            for (const e of r.ledger.entries)
+                writes.push(`| ${md(e.what)} | ${writeState(e.state, e.result)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(e.result === 'unknown' ? 'end not seen' : (e.result ?? e.error ?? ''))} |`);
+            lines.push(...fold(`Writes (${r.ledger.entries.length})`, [...writes, '']));
+        }
+    }
+    if (r.guards?.length) {
+        const failed = r.guards.filter((g) => g.status === 'failed').length;
+        lines.push(...fold(`Checks before the first write (${r.guards.length}${failed ? `, ${failed} failed` : ''})`, [
+            '| Check | Result | Detail |',
+            '| --- | --- | --- |',
+            ...r.guards.map((g) => `| ${md(g.check)} | ${GUARD_ICON[g.status] ?? ''} ${md(g.status)} | ${md(g.detail)} |`),
+            ''
+        ], failed > 0));
+    }
+    if (r.package) {
+        lines.push('### Package', '', `- Format ${md(r.package.format)}, export mode ${md(r.package.exportMode)}, ${r.package.bytes} bytes`, `- sha256 ${mdCode(r.package.sha256)}`, ...(r.artifact
+            ? [
+                `- Artifact **${md(r.artifact.name)}** (${md(r.artifact.kind)}: ${md(r.artifact.location)})`
+            ]
+            : []), ...(r.backup
+            ? [
+                `- Backup of the target before this run: **${md(r.backup.name)}** (${md(r.backup.location)})`
+            ]
+            : []), '');
+    }
+    if (r.bindings) {
+        const b = r.bindings;
+        lines.push('### Bindings', '', `Source: ${md(b.source)}. ${b.applied.length} variable(s) ${r.drift ? 'compared with the target' : r.dryRun ? 'would be sent to the target' : 'sent to the target'} (values not shown).`, '');
+        if (b.changed.length)
+            lines.push(`- Changed: ${b.changed.map((v) => mdCode(v)).join(', ')}`);
+        if (b.added.length)
+            lines.push(`- Added: ${b.added.map((v) => mdCode(v)).join(', ')}`);
+        if (b.unknown.length)
+            lines.push(`- ⚠️ Not declared by the package (typos?): ${b.unknown.map((v) => mdCode(v)).join(', ')}`);
+        if (b.missing.length)
+            lines.push(`- ❌ Missing: ${b.missing.map((v) => mdCode(v)).join(', ')}`);
+        lines.push('');
+    }
+    // a drift check's plan is its differences, above: no "release plan" block under a drift
+    if (r.plan && !r.drift)
+        lines.push(planMarkdown(r));
+    if (r.runs.length) {
+        const EVENT = {
+            completed: '✅',
+            started: '▶️',
+            stopped: '⏹️',
+            failed: '❌'
+        };
+        lines.push('### Task runs', '', '| Why | Task | Event | State | Start | End | Message |', '| --- | --- | --- | --- | --- | --- | --- |', ...r.runs.map((x) => `| ${md(x.why)} | ${md(x.name)} | ${EVENT[x.event] ?? ''} ${md(x.event)} | ${md(x.state)} | ${md(x.startTime)} | ${md(x.endTime)} | ${md(x.message)} |`), '');
+    }
+    if (r.dataStores) {
+        lines.push('### Data stores', '', `- Found: ${r.dataStores.found.map((n) => mdCode(n)).join(', ') || 'none'}`, ...(r.dataStores.missing.length
+            ? [`- ❌ Missing: ${r.dataStores.missing.map((n) => mdCode(n)).join(', ')}`]
+            : []), '');
+    }
+    if (r.tasks.length) {
+        const bad = r.tasks.filter((t) => t.state !== 'COMPLETED' && t.state !== 'SKIPPED').length;
+        const rows = ['| Action | Task | State | Message |', '| --- | --- | --- | --- |'];
+        for (const t of r.tasks)
+            rows.push(`| ${md(t.step)} | ${md(t.name)} | ${icon(t.state)} ${md(t.state)} | ${md(t.message)} |`);
+        lines.push(...fold(`Tasks in Qlik's actions (${r.tasks.length}${bad ? `, ${bad} not completed` : ''})`, [...rows, ''], bad > 0));
+    }
+    return lines.join('\n');
+}
 
 ;// CONCATENATED MODULE: ./src/report/interrupted.ts
+
 
 
 /**
@@ -32200,10 +32571,7 @@ function say(strings, ...values) {
  * and how to restore. Every name in it came from a tenant: Markdown escaped, one line.
  */
 const STATE = {
-    done: '✅ done',
-    refused: '🚫 refused by the server',
-    unknown: '❓ outcome unknown',
-    'not-sent': '⏭️ not sent',
+    ...WRITE_STATE,
     'in-flight': '⏳ in flight: sent, answer never seen'
 };
 const result = (e) => e.result === 'unknown' ? 'end not seen: it may still be running' : (e.result ?? e.error ?? '');
@@ -32239,34 +32607,34 @@ const inFlightWords = (p) => p.inFlight.length
 function projectPart(p, j) {
     const lines = [];
     const where = [
-        p.facts.project ? `Target project ${md(p.facts.project)}` : '',
-        p.facts.tenant ? `on ${md(p.facts.tenant)}` : ''
+        p.facts.project ? `Target project ${escape_md(p.facts.project)}` : '',
+        p.facts.tenant ? `on ${escape_md(p.facts.tenant)}` : ''
     ]
         .filter(Boolean)
         .join(' ');
     if (where)
         lines.push(`${where}.`, '');
     if (p.outcome)
-        lines.push(`This pipeline ended: ${md(p.outcome)}.`, '');
+        lines.push(`This pipeline ended: ${escape_md(p.outcome)}.`, '');
     else if (p.facts.step)
-        lines.push(`It stopped during **${md(p.facts.step)}** (last journal line ${md(p.lastAt)}).`, '');
+        lines.push(`It stopped during **${escape_md(p.facts.step)}** (last journal line ${escape_md(p.lastAt)}).`, '');
     const entries = settled(p);
     if (entries.length) {
         lines.push('| Write | State | Action | Result |', '| --- | --- | --- | --- |');
         for (const e of entries) {
             const flying = p.inFlight.some((f) => f.kind === e.kind && f.taskId === e.taskId);
             const state = flying ? 'in-flight' : e.state;
-            lines.push(`| ${md(e.what)} | ${STATE[state] ?? md(state)} | ${e.actionId ? mdCode(e.actionId) : ''} | ${md(flying ? '' : result(e))} |`);
+            lines.push(`| ${escape_md(e.what)} | ${STATE[state] ?? escape_md(state)} | ${e.actionId ? escape_mdCode(e.actionId) : ''} | ${escape_md(flying ? '' : result(e))} |`);
         }
         lines.push('');
     }
     const mode = j.start?.mode;
     if (mode === 'export' || mode === 'validate')
-        lines.push(`- Mode ${md(mode)} sends no write to a target; the package artifact of this run may be missing: run again.`, '');
+        lines.push(`- Mode ${escape_md(mode)} sends no write to a target; the package artifact of this run may be missing: run again.`, '');
     else if (j.start?.dryRun)
         lines.push('- A dry run sends no write: nothing was changed; run again for the plan.', '');
     else
-        lines.push(...interruptedAccount(p).map((l) => `- ${md(l)}`), '');
+        lines.push(...interruptedAccount(p).map((l) => `- ${escape_md(l)}`), '');
     return lines;
 }
 /** The job summary and the error annotation the post step writes. */
@@ -32280,12 +32648,12 @@ function renderInterrupted(j) {
         ''
     ];
     if (j.start)
-        lines.push(`Mode ${md(j.start.mode)}${j.start.dryRun ? ' (dry run)' : ''}, started ${md(j.start.at)}${j.start.runId ? `, run ${md(j.start.runId)}` : ''}.`, '');
+        lines.push(`Mode ${escape_md(j.start.mode)}${j.start.dryRun ? ' (dry run)' : ''}, started ${escape_md(j.start.at)}${j.start.runId ? `, run ${escape_md(j.start.runId)}` : ''}.`, '');
     if (j.projects.length === 0)
         lines.push('- It stopped before its first write was planned: nothing was changed.', '');
     for (const p of j.projects) {
         if (set)
-            lines.push(`### ${md(p.name ?? 'the run')}`, '');
+            lines.push(`### ${escape_md(p.name ?? 'the run')}`, '');
         lines.push(...projectPart(p, j));
     }
     if (j.unreadable)

@@ -34545,6 +34545,10 @@ function say(strings, ...values) {
     });
     return out;
 }
+/** A Markdown link to a URL we built from the runner's own variables: only a plain http(s) URL. */
+function mdLink(text, url) {
+    return url && /^https?:\/\/[^\s()<>[\]]+$/.test(url) ? `[${text}](${url})` : '';
+}
 
 ;// CONCATENATED MODULE: ./src/package/zip.ts
 
