@@ -190,9 +190,7 @@ async function cancelledRun(
   expect(r.code).toBe(1)
   const report = reportOf(r)
   expect(report.outcome).toBe('cancelled')
-  expect(r.summary).toContain(
-    opts.set ? '## ⏹️ Qlik DI projects: the set was cancelled' : '## ⏹️ Cancelled (SIGINT'
-  )
+  expect(r.summary).toContain(opts.set ? '## ⏹️ Cancelled (SIGINT): ' : '## ⏹️ Cancelled (SIGINT')
   // the post step has nothing to add to an account the main step wrote
   const post = await runPost(r)
   expect(post.code).toBe(0)
@@ -372,7 +370,7 @@ it('a cancelled set: the project running cancels with its account, none starts a
     "The set was cancelled (SIGINT): no project started after the signal (Hub: done, Marts: cancelled during 'Import the package', Reports: not started)."
   )
   expect(report.error).toMatch(/Marts: To restore: wait for import action \S+ to end/)
-  expect(r.summary).toContain('## ⏹️ Qlik DI projects: the set was cancelled (SIGINT)')
+  expect(r.summary).toContain('## ⏹️ Cancelled (SIGINT): 1 of 3 project(s) done')
   expect(r.summary).toContain('| 2 | Marts | ⏹️ cancelled |')
   expect(r.summary).toContain('| 3 | Reports | ⏸️ not started |')
   expect(sim.state('prod').projects.map((p) => p.name)).toEqual(['Hub', 'Marts'])

@@ -169,7 +169,8 @@ it('a dry run through the bundle writes the release plan to plan-path (Markdown 
   expect(md).toContain('Unchanged: `landing_tickets`')
   const json = JSON.parse(readFileSync(r.outputs['plan-path']!.replace(/\.md$/, '.json'), 'utf8'))
   expect(json.changes.tasks.changed[0].id).toBe('storage_support')
-  expect(r.summary).toContain('Release plan: Support →')
+  expect(r.summary).toMatch(/^## ✅ Plan: the promotion can be applied · Support → /)
+  expect(md).toContain('Release plan: Support →')
   // only reads and the export reached the target
   expect(
     sim

@@ -51,7 +51,13 @@ describe('dry run', () => {
     expect(
       sim.requests({ tenant: 'dev' }).some((r) => r.path.endsWith('validate-project-definitions'))
     ).toBe(true)
-    expect(renderSummary(report)).toContain('Release plan: Sales pipeline →')
+    // the summary leads with the plan's verdict and holds the plan itself, without a second title
+    const summary = renderSummary(report)
+    expect(summary.split('\n')[0]).toMatch(
+      /^## ✅ Plan: the promotion can be applied · Sales pipeline → /
+    )
+    expect(summary).toContain('0 task(s) changed, 4 added')
+    expect(summary).not.toContain('Release plan:')
     expect(report.plan?.changes).toMatchObject({
       targetExists: false,
       tasks: { added: expect.arrayContaining([expect.objectContaining({ id: 'landing_orders' })]) }

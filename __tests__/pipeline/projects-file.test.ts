@@ -61,7 +61,7 @@ describe('projects-file: several projects in dependency order', () => {
       log.text().indexOf('== Project Reports ==')
     )
     const md = renderSummary(report)
-    expect(md).toContain('Qlik DI projects: the set was promoted')
+    expect(md.split('\n')[0]).toMatch(/^## ✅ Promoted 3 project\(s\) → /)
     expect(md).toContain('| 1 | Hub | ✅ done |')
     expect(md).toContain('<details><summary>Reports</summary>')
   })

@@ -33,8 +33,33 @@ describe('the summary headline: one per outcome and mode', () => {
     ],
     [
       'a dry run with a blocker',
-      report('promote', { outcome: 'failed', error: 'Dry run: the promotion would fail.' }, true),
+      report(
+        'promote',
+        {
+          outcome: 'failed',
+          error: 'Dry run: the promotion would fail.',
+          plan: {
+            project: 'reuse',
+            bindings: { added: [], changed: [], unchanged: [], undeclaredKept: [] },
+            connections: [],
+            guards: [],
+            steps: [],
+            problems: ['no space PRD_DATA'],
+            canApply: false
+          }
+        },
+        true
+      ),
       '## ❌ Plan: would fail before any change · Sales → acme-prod.eu.qlikcloud.com'
+    ],
+    [
+      'a dry run that could not finish (no plan: the source did not answer)',
+      report(
+        'promote',
+        { outcome: 'failed', failedStep: 'Find the source project', error: 'timed out' },
+        true
+      ),
+      '## ❌ Dry run failed at Find the source project: nothing changed · Sales → acme-prod.eu.qlikcloud.com'
     ],
     [
       'no drift',
@@ -136,6 +161,80 @@ describe('the summary headline: one per outcome and mode', () => {
     const md = renderSummary(r)
     expect(md).not.toContain('Release plan')
     expect(md).toContain('1 variable(s) compared with the target')
+  })
+
+  it('a failure before anything is known: no empty table of tenants, no empty fold of steps', () => {
+    const md = renderSummary(
+      report('promote', {
+        outcome: 'failed',
+        failedStep: 'Read the projects file',
+        error: "Input 'projects-file': not valid",
+        source: undefined,
+        target: undefined
+      })
+    )
+    expect(md).not.toContain('| Tenant |')
+    expect(md).not.toContain('Steps (0)')
+    expect(count(md, "Input 'projects-file': not valid")).toBe(1)
+  })
+
+  it('names the spaces as people know them, the id only when the name is not known', () => {
+    const named = renderSummary(
+      report('promote', {
+        source: {
+          tenant: 'd',
+          projectId: 's1',
+          projectName: 'Sales',
+          spaceId: 'sp1',
+          spaceName: 'DEV'
+        }
+      })
+    )
+    expect(named).toContain('| Space | DEV | PROD |')
+    const bare = renderSummary(
+      report('promote', {
+        source: { tenant: 'd', projectId: 's1', projectName: 'Sales', spaceId: 'sp1' }
+      })
+    )
+    expect(bare).toContain('| Space | `sp1` | PROD |')
+  })
+
+  it('a set: its headline counts the projects, names the one it failed at and the target', () => {
+    const a = report('promote')
+    const b = report('promote', { outcome: 'failed', failedStep: 'Import the package', error: 'x' })
+    const set = report('promote', {
+      outcome: 'failed',
+      error: 'Marts: Import ended FAILED.',
+      source: undefined,
+      target: undefined,
+      projects: [
+        { name: 'Hub', state: 'done', targetProjectId: 't1' },
+        { name: 'Marts', state: 'failed', error: 'Import ended FAILED.' },
+        { name: 'Reports', state: 'not-started', reason: 'Marts failed' }
+      ],
+      projectReports: [
+        { name: 'Hub', report: a },
+        { name: 'Marts', report: b }
+      ]
+    })
+    const md = renderSummary(set)
+    expect(md.split('\n')[0]).toBe(
+      '## ❌ Failed at Marts: 1 of 3 project(s) done, see below → acme-prod.eu.qlikcloud.com'
+    )
+    expect(md).toContain('Took 42.5 s')
+    expect(md).toContain('| 3 | Reports | ⏸️ not started |')
+    const ok = renderSummary({
+      ...set,
+      outcome: 'succeeded',
+      error: undefined,
+      projects: [
+        { name: 'Hub', state: 'done' },
+        { name: 'Marts', state: 'unchanged' }
+      ]
+    })
+    expect(ok.split('\n')[0]).toBe(
+      '## ✅ Promoted 1 project(s), 1 unchanged → acme-prod.eu.qlikcloud.com'
+    )
   })
 
   it('links the run only with a plain URL from the runner', () => {

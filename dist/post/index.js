@@ -32222,22 +32222,24 @@ function withValues(names, p) {
     })
         .join(', ');
 }
-function plan_planMarkdown(r) {
+/**
+ * `embedded`: inside the job summary, under its headline, which already says what the plan's title
+ * and first sentence would (the pull-request comment and the plan file stand alone: they keep them).
+ */
+function plan_planMarkdown(r, o = {}) {
     const p = r.plan;
     if (!p)
         return '';
     const target = r.target;
-    const lines = [
-        PLAN_MARKER,
-        `### ${p.canApply ? '✅' : '❌'} Release plan: ${md(r.source?.projectName || target?.projectName || 'project')} → ${md(target?.tenant ?? 'target')}`,
-        '',
-        p.canApply
-            ? 'Dry run: nothing was changed. A real run would apply the changes below.'
-            : '**A real run would fail** before changing anything:',
-        ''
-    ];
+    const lines = [PLAN_MARKER];
+    if (!o.embedded)
+        lines.push(`### ${p.canApply ? '✅' : '❌'} Release plan: ${md(r.source?.projectName || target?.projectName || 'project')} → ${md(target?.tenant ?? 'target')}`, '', p.canApply ? 'Dry run: nothing was changed. A real run would apply the changes below.' : '', '');
     if (!p.canApply)
-        lines.push(...p.problems.map((x) => `- ${md(x)}`), '');
+        lines.push('**A real run would fail** before changing anything:', '');
+    if (!p.canApply)
+        lines.push(...p.problems.map((x) => `- ❌ ${md(x)}`), '');
+    // a blocker is said once, above: below it is named
+    const said = (detail) => !p.canApply && !!detail && p.problems.some((x) => x.includes(detail));
     // at a glance: what changes, and the running tasks a real run stops and starts again
     const counts = countLine(r);
     if (counts)
@@ -32286,21 +32288,21 @@ function plan_planMarkdown(r) {
     }
     lines.push('#### Bindings on the target', '', `- Added: ${withValues(p.bindings.added, p)}`, `- Changed: ${withValues(p.bindings.changed, p)}`, `- Unchanged: ${p.bindings.unchanged.length}`, ...(p.bindings.undeclaredKept.length
         ? [`- On the target, not declared by the package (kept): ${list(p.bindings.undeclaredKept)}`]
-        : []), ...p.connections.map((c) => `- Connection ${code(c.variable)}: ${md(c.status)}${c.detail ? ` (${md(c.detail)})` : ''}`), '');
+        : []), ...p.connections.map((c) => `- Connection ${code(c.variable)}: ${md(c.status)}${c.detail ? (said(c.detail) ? ' (above)' : ` (${md(c.detail)})`) : ''}`), '');
     const failed = p.guards.filter((g) => g.status !== 'passed');
     // Qlik's definition check is not sent in every dry run: a check that did not run is not counted
     const preflight = r.steps.find((st) => st.name === 'Pre-flight check of the package');
     const notRun = preflight?.state === 'skipped'
         ? `; 1 not run in this dry run: Qlik's definition check (${md(preflight.detail ?? '')})`
         : '';
-    lines.push(`#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed${notRun}`, '', ...failed.map((g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${md(g.check)}: ${md(g.detail)}`), ...(failed.length ? [''] : []), '<details><summary>Steps a real run would take</summary>', '', ...p.steps.map((st, i) => `${i + 1}. ${md(st)}`), '', '</details>', '');
+    lines.push(`#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed${notRun}`, '', ...failed.map((g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${md(g.check)}${said(g.detail) ? ' (above)' : `: ${md(g.detail)}`}`), ...(failed.length ? [''] : []), '<details><summary>Steps a real run would take</summary>', '', ...p.steps.map((st, i) => `${i + 1}. ${md(st)}`), '', '</details>', '');
     // a comment updated in place says which commit, which run and when
     const footer = [
         r.commit ? `commit ${code(r.commit.slice(0, 7))}` : '',
         mdLink('run', r.runUrl),
         r.finishedAt ? md(r.finishedAt.replace(/\.\d+Z$/, 'Z').replace('T', ' ')) : ''
     ].filter(Boolean);
-    if (footer.length)
+    if (footer.length && !o.embedded)
         lines.push(`<sub>Plan of ${footer.join(' · ')}</sub>`, '');
     return lines.join('\n');
 }
@@ -32383,24 +32385,36 @@ function renderSet(r) {
         cancelled: '⏹️',
         'not-started': '⏸️'
     };
-    const title = r.outcome === 'cancelled'
-        ? `the set was cancelled (${md(r.cancelled?.signal)})`
+    const all = r.projects ?? [];
+    const n = (state) => all.filter((p) => p.state === state).length;
+    const of = `${n('done') + n('unchanged')} of ${all.length} project(s) done`;
+    const failedAt = all.find((p) => p.state === 'failed')?.name;
+    const drifted = all.filter((p) => p.drifted).length;
+    const verb = { deploy: 'Deployed', drift: 'Checked' };
+    const [mark, title] = r.outcome === 'cancelled'
+        ? ['⏹️', `Cancelled (${md(r.cancelled?.signal)}): ${of}`]
         : r.outcome !== 'succeeded'
             ? r.dryRun
-                ? 'dry run: the set would fail'
-                : 'the set failed'
+                ? ['❌', `Plan: the set would fail${failedAt ? ` at ${md(failedAt)}` : ''}`]
+                : ['❌', `Failed${failedAt ? ` at ${md(failedAt)}` : ''}: ${of}, see below`]
             : r.drift
                 ? r.drift.drifted
-                    ? 'drift: targets differ from the packages'
-                    : 'no drift: every target equals its package'
+                    ? ['❌', `Drift in ${drifted} of ${all.length} project(s)`]
+                    : ['✅', `No drift: ${all.length} project(s) equal their packages`]
                 : r.dryRun
-                    ? 'dry run: the set can be promoted'
-                    : 'the set was promoted';
-    const ok = r.outcome === 'succeeded' && !r.drift?.drifted;
-    const lines = [
-        `## ${ok ? '✅' : r.outcome === 'cancelled' ? '⏹️' : '❌'} Qlik DI projects: ${title}`,
-        ''
-    ];
+                    ? ['✅', `Plan: the set of ${all.length} project(s) can be applied`]
+                    : [
+                        '✅',
+                        `${verb[r.mode] ?? 'Promoted'} ${n('done')} project(s)${n('unchanged') ? `, ${n('unchanged')} unchanged` : ''}`
+                    ];
+    const tenant = (r.projectReports ?? []).map((x) => x.report.target?.tenant).find(Boolean);
+    const lines = [`## ${mark} ${title}${tenant ? ` → ${md(tenant)}` : ''}`, ''];
+    const facts = [
+        took(r) ? `Took ${took(r)}` : '',
+        `mode ${md(r.mode)}${r.dryRun ? ' (dry run: nothing is sent to the targets)' : ''}`,
+        mdLink('this run', r.runUrl)
+    ].filter(Boolean);
+    lines.push(`${facts.join(' · ')}.`, '');
     if (r.error)
         lines.push(`> **Error:** ${md(r.error.split('\n')[0] ?? '')}`, '');
     lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |');
@@ -32424,8 +32438,11 @@ function headline(r) {
             title: `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
         };
     if (r.outcome !== 'succeeded') {
-        if (r.dryRun && !touched)
+        // a plan that found a blocker is a verdict; a dry run that could not finish is a failure
+        if (r.dryRun && r.plan && !r.plan.canApply)
             return { icon: '❌', title: 'Plan: would fail before any change' };
+        if (r.dryRun && !touched)
+            return { icon: '❌', title: `Dry run failed${at}: nothing changed` };
         if (r.mode === 'drift')
             return { icon: '❌', title: `Drift check failed${at}` };
         const asBefore = r.ledger.account.some((l) => l.startsWith('The target project ends as it was'));
@@ -32449,6 +32466,21 @@ const took = (r) => {
     const ms = runDurationMs(r);
     return ms === undefined ? undefined : dur(ms);
 };
+/**
+ * One line of the ledger's account as a list a reader can follow: "Changed on X: a; b; c." becomes
+ * X's changes one per line, "To restore: a; then b." numbered steps. The words stay the ledger's.
+ */
+function accountLines(line) {
+    const restore = /^To restore: (.*?)\.?$/s.exec(line);
+    const steps = restore?.[1]?.split('; then ') ?? [];
+    if (steps.length > 1)
+        return ['- To restore:', ...steps.map((x, i) => `  ${i + 1}. ${md(x)}`)];
+    const head = /^((?:Changed on|Outcome unknown)[^]*?): (.*?)\.?$/s.exec(line);
+    const parts = head?.[2]?.split('; ') ?? [];
+    if (head && parts.length > 1)
+        return [`- ${md(head[1])}:`, ...parts.map((x) => `  - ${md(x)}`)];
+    return [`- ${md(line)}`];
+}
 /** A fold: the detail a reader opens when the headline is not enough. */
 const fold = (summary, body, open = false) => [
     `<details${open ? ' open' : ''}><summary>${summary}</summary>`,
@@ -32477,23 +32509,34 @@ function renderSummary(r) {
     lines.push(`${facts.join(' · ')}.`, '');
     if (r.drift?.drifted)
         lines.push(`${r.drift.differences.length} difference(s) (binding values are not shown):`, '', ...r.drift.differences.map((d) => `- ${md(d)}`), '');
-    // the error once: its account is under "Changes on the target"
+    // a dry run's plan leads its summary and states its own blockers: the rest is detail
+    const planned = r.dryRun && r.plan !== undefined && !r.drift;
+    // the error once: its account is under "Changes on the target", a blocker is in the plan
     const error = r.error?.split('\n')[0];
-    if (error)
+    if (error && !(planned && !r.plan?.canApply))
         lines.push(`> **Error:** ${md(error)}`, '');
-    lines.push('| | From | To |', '| --- | --- | --- |');
-    lines.push(`| Tenant | ${md(r.source?.tenant ?? '–')} | ${md(r.target?.tenant ?? '–')} |`, `| Project | ${r.source ? `${md(r.source.projectName)} (${mdCode(r.source.projectId)})` : '–'} | ${r.target
-        ? `${md(r.target.projectName)}${r.target.projectId ? ` (${mdCode(r.target.projectId)})` : ''}${r.target.created ? ' — created' : ''}`
-        : '–'} |`, `| Space | ${md(r.source?.spaceId ?? '–')} | ${md(r.target?.spaceName ?? '–')} |`, '');
-    const steps = ['| Step | State | Duration | Detail |', '| --- | --- | --- | --- |'];
-    for (const s of r.steps)
-        steps.push(`| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail === error ? 'the error above' : md(s.detail ?? '')} |`);
-    lines.push(...fold(`Steps (${r.steps.length})`, [...steps, '']));
+    // where from and where to, once something is known of either
+    if (r.source || r.target) {
+        const space = (id, name) => (name ? md(name) : id ? mdCode(id) : '–');
+        lines.push('| | From | To |', '| --- | --- | --- |', `| Tenant | ${md(r.source?.tenant ?? '–')} | ${md(r.target?.tenant ?? '–')} |`, `| Project | ${r.source ? `${md(r.source.projectName)} (${mdCode(r.source.projectId)})` : '–'} | ${r.target
+            ? `${md(r.target.projectName)}${r.target.projectId ? ` (${mdCode(r.target.projectId)})` : ''}${r.target.created ? ' — created' : ''}`
+            : '–'} |`, `| Space | ${space(r.source?.spaceId, r.source?.spaceName)} | ${space(r.target?.spaceId, r.target?.spaceName)} |`, '');
+    }
+    if (planned)
+        lines.push(planMarkdown(r, { embedded: true }));
+    if (r.steps.length) {
+        const steps = ['| Step | State | Duration | Detail |', '| --- | --- | --- | --- |'];
+        for (const s of r.steps)
+            steps.push(`| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail === error ? 'the error above' : md(s.detail ?? '')} |`);
+        lines.push(...fold(`Steps (${r.steps.length})`, [...steps, '']));
+    }
     if (r.http)
         lines.push(`Requests: ${r.http.retries} sent again after a server error, reset or timeout; ${r.http.rateLimited} rate-limit wait(s) (429). Each is a line of the log.`, '');
-    if (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length)) {
+    // a dry run sends no write: its facts line says so
+    if (!r.dryRun &&
+        (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length))) {
         lines.push('### Changes on the target', '');
-        lines.push(...r.ledger.account.map((l) => `- ${md(l)}`), '');
+        lines.push(...r.ledger.account.flatMap(accountLines), '');
         if (r.ledger.entries.length) {
             const writes = ['| Write | State | Action | Result |', '| --- | --- | --- | --- |'];
             for (const e of r.ledger.entries)
@@ -32508,7 +32551,7 @@ function renderSummary(r) {
             '| --- | --- | --- |',
             ...r.guards.map((g) => `| ${md(g.check)} | ${GUARD_ICON[g.status] ?? ''} ${md(g.status)} | ${md(g.detail)} |`),
             ''
-        ], failed > 0));
+        ], failed > 0 && !planned));
     }
     if (r.package) {
         lines.push('### Package', '', `- Format ${md(r.package.format)}, export mode ${md(r.package.exportMode)}, ${r.package.bytes} bytes`, `- sha256 ${mdCode(r.package.sha256)}`, ...(r.artifact
@@ -32521,7 +32564,7 @@ function renderSummary(r) {
             ]
             : []), '');
     }
-    if (r.bindings) {
+    if (r.bindings && !planned) {
         const b = r.bindings;
         lines.push('### Bindings', '', `Source: ${md(b.source)}. ${b.applied.length} variable(s) ${r.drift ? 'compared with the target' : r.dryRun ? 'would be sent to the target' : 'sent to the target'} (values not shown).`, '');
         if (b.changed.length)
@@ -32534,9 +32577,6 @@ function renderSummary(r) {
             lines.push(`- ❌ Missing: ${b.missing.map((v) => mdCode(v)).join(', ')}`);
         lines.push('');
     }
-    // a drift check's plan is its differences, above: no "release plan" block under a drift
-    if (r.plan && !r.drift)
-        lines.push(planMarkdown(r));
     if (r.runs.length) {
         const EVENT = {
             completed: '✅',
@@ -32544,7 +32584,14 @@ function renderSummary(r) {
             stopped: '⏹️',
             failed: '❌'
         };
-        lines.push('### Task runs', '', '| Why | Task | Event | State | Start | End | Message |', '| --- | --- | --- | --- | --- | --- | --- |', ...r.runs.map((x) => `| ${md(x.why)} | ${md(x.name)} | ${EVENT[x.event] ?? ''} ${md(x.event)} | ${md(x.state)} | ${md(x.startTime)} | ${md(x.endTime)} | ${md(x.message)} |`), '');
+        // times of day (UTC) and durations: full timestamps squeeze the task names onto many lines
+        const clock = (t) => (t ? (/T(\d\d:\d\d:\d\d)/.exec(t)?.[1] ?? t) : '');
+        const span = (a, b) => {
+            const ms = a && b ? Date.parse(b) - Date.parse(a) : NaN;
+            return Number.isFinite(ms) && ms >= 0 ? dur(ms) : '';
+        };
+        const said = r.runs.some((x) => x.message);
+        lines.push('### Task runs', '', `| Task | Event | State | Started (UTC) | Took | Why |${said ? ' Message |' : ''}`, `| --- | --- | --- | --- | --- | --- |${said ? ' --- |' : ''}`, ...r.runs.map((x) => `| ${md(x.name)} | ${EVENT[x.event] ?? ''} ${md(x.event)} | ${md(x.state)} | ${md(clock(x.startTime))} | ${md(span(x.startTime, x.endTime))} | ${md(x.why)} |${said ? ` ${md(x.message)} |` : ''}`), '');
     }
     if (r.dataStores) {
         lines.push('### Data stores', '', `- Found: ${r.dataStores.found.map((n) => mdCode(n)).join(', ') || 'none'}`, ...(r.dataStores.missing.length

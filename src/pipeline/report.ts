@@ -83,7 +83,13 @@ export interface RunReport {
   failedStep?: string
   startedAt: string
   finishedAt?: string
-  source?: { tenant: string; projectId: string; projectName: string; spaceId?: string }
+  source?: {
+    tenant: string
+    projectId: string
+    projectName: string
+    spaceId?: string
+    spaceName?: string
+  }
   target?: {
     tenant: string
     projectId?: string

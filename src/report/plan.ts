@@ -29,20 +29,27 @@ function withValues(names: string[], p: NonNullable<RunReport['plan']>): string 
     .join(', ')
 }
 
-export function planMarkdown(r: RunReport): string {
+/**
+ * `embedded`: inside the job summary, under its headline, which already says what the plan's title
+ * and first sentence would (the pull-request comment and the plan file stand alone: they keep them).
+ */
+export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): string {
   const p = r.plan
   if (!p) return ''
   const target = r.target
-  const lines: string[] = [
-    PLAN_MARKER,
-    `### ${p.canApply ? '✅' : '❌'} Release plan: ${md(r.source?.projectName || target?.projectName || 'project')} → ${md(target?.tenant ?? 'target')}`,
-    '',
-    p.canApply
-      ? 'Dry run: nothing was changed. A real run would apply the changes below.'
-      : '**A real run would fail** before changing anything:',
-    ''
-  ]
-  if (!p.canApply) lines.push(...p.problems.map((x) => `- ${md(x)}`), '')
+  const lines: string[] = [PLAN_MARKER]
+  if (!o.embedded)
+    lines.push(
+      `### ${p.canApply ? '✅' : '❌'} Release plan: ${md(r.source?.projectName || target?.projectName || 'project')} → ${md(target?.tenant ?? 'target')}`,
+      '',
+      p.canApply ? 'Dry run: nothing was changed. A real run would apply the changes below.' : '',
+      ''
+    )
+  if (!p.canApply) lines.push('**A real run would fail** before changing anything:', '')
+  if (!p.canApply) lines.push(...p.problems.map((x) => `- ❌ ${md(x)}`), '')
+  // a blocker is said once, above: below it is named
+  const said = (detail: string | undefined): boolean =>
+    !p.canApply && !!detail && p.problems.some((x) => x.includes(detail))
   // at a glance: what changes, and the running tasks a real run stops and starts again
   const counts = countLine(r)
   if (counts) lines.push(`**${counts}**`, '')
@@ -119,7 +126,7 @@ export function planMarkdown(r: RunReport): string {
       : []),
     ...p.connections.map(
       (c) =>
-        `- Connection ${code(c.variable)}: ${md(c.status)}${c.detail ? ` (${md(c.detail)})` : ''}`
+        `- Connection ${code(c.variable)}: ${md(c.status)}${c.detail ? (said(c.detail) ? ' (above)' : ` (${md(c.detail)})`) : ''}`
     ),
     ''
   )
@@ -134,7 +141,8 @@ export function planMarkdown(r: RunReport): string {
     `#### Checks: ${p.guards.length - failed.length} of ${p.guards.length} passed${notRun}`,
     '',
     ...failed.map(
-      (g) => `- ${g.status === 'failed' ? '❌' : '⚠️'} ${md(g.check)}: ${md(g.detail)}`
+      (g) =>
+        `- ${g.status === 'failed' ? '❌' : '⚠️'} ${md(g.check)}${said(g.detail) ? ' (above)' : `: ${md(g.detail)}`}`
     ),
     ...(failed.length ? [''] : []),
     '<details><summary>Steps a real run would take</summary>',
@@ -150,7 +158,7 @@ export function planMarkdown(r: RunReport): string {
     mdLink('run', r.runUrl),
     r.finishedAt ? md(r.finishedAt.replace(/\.\d+Z$/, 'Z').replace('T', ' ')) : ''
   ].filter(Boolean)
-  if (footer.length) lines.push(`<sub>Plan of ${footer.join(' · ')}</sub>`, '')
+  if (footer.length && !o.embedded) lines.push(`<sub>Plan of ${footer.join(' · ')}</sub>`, '')
   return lines.join('\n')
 }
 

@@ -72,25 +72,37 @@ function renderSet(r: RunReport): string {
     cancelled: '⏹️',
     'not-started': '⏸️'
   } as const
-  const title =
+  const all = r.projects ?? []
+  const n = (state: string): number => all.filter((p) => p.state === state).length
+  const of = `${n('done') + n('unchanged')} of ${all.length} project(s) done`
+  const failedAt = all.find((p) => p.state === 'failed')?.name
+  const drifted = all.filter((p) => p.drifted).length
+  const verb: Record<string, string> = { deploy: 'Deployed', drift: 'Checked' }
+  const [mark, title] =
     r.outcome === 'cancelled'
-      ? `the set was cancelled (${md(r.cancelled?.signal)})`
+      ? ['⏹️', `Cancelled (${md(r.cancelled?.signal)}): ${of}`]
       : r.outcome !== 'succeeded'
         ? r.dryRun
-          ? 'dry run: the set would fail'
-          : 'the set failed'
+          ? ['❌', `Plan: the set would fail${failedAt ? ` at ${md(failedAt)}` : ''}`]
+          : ['❌', `Failed${failedAt ? ` at ${md(failedAt)}` : ''}: ${of}, see below`]
         : r.drift
           ? r.drift.drifted
-            ? 'drift: targets differ from the packages'
-            : 'no drift: every target equals its package'
+            ? ['❌', `Drift in ${drifted} of ${all.length} project(s)`]
+            : ['✅', `No drift: ${all.length} project(s) equal their packages`]
           : r.dryRun
-            ? 'dry run: the set can be promoted'
-            : 'the set was promoted'
-  const ok = r.outcome === 'succeeded' && !r.drift?.drifted
-  const lines = [
-    `## ${ok ? '✅' : r.outcome === 'cancelled' ? '⏹️' : '❌'} Qlik DI projects: ${title}`,
-    ''
-  ]
+            ? ['✅', `Plan: the set of ${all.length} project(s) can be applied`]
+            : [
+                '✅',
+                `${verb[r.mode] ?? 'Promoted'} ${n('done')} project(s)${n('unchanged') ? `, ${n('unchanged')} unchanged` : ''}`
+              ]
+  const tenant = (r.projectReports ?? []).map((x) => x.report.target?.tenant).find(Boolean)
+  const lines = [`## ${mark} ${title}${tenant ? ` → ${md(tenant)}` : ''}`, '']
+  const facts = [
+    took(r) ? `Took ${took(r)}` : '',
+    `mode ${md(r.mode)}${r.dryRun ? ' (dry run: nothing is sent to the targets)' : ''}`,
+    mdLink('this run', r.runUrl)
+  ].filter(Boolean)
+  lines.push(`${facts.join(' · ')}.`, '')
   if (r.error) lines.push(`> **Error:** ${md(r.error.split('\n')[0] ?? '')}`, '')
   lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |')
   ;(r.projects ?? []).forEach((p, i) =>
@@ -124,7 +136,10 @@ export function headline(r: RunReport): { icon: string; title: string } {
       title: `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
     }
   if (r.outcome !== 'succeeded') {
-    if (r.dryRun && !touched) return { icon: '❌', title: 'Plan: would fail before any change' }
+    // a plan that found a blocker is a verdict; a dry run that could not finish is a failure
+    if (r.dryRun && r.plan && !r.plan.canApply)
+      return { icon: '❌', title: 'Plan: would fail before any change' }
+    if (r.dryRun && !touched) return { icon: '❌', title: `Dry run failed${at}: nothing changed` }
     if (r.mode === 'drift') return { icon: '❌', title: `Drift check failed${at}` }
     const asBefore = r.ledger.account.some((l) => l.startsWith('The target project ends as it was'))
     return {
@@ -145,6 +160,20 @@ export function headline(r: RunReport): { icon: string; title: string } {
 const took = (r: RunReport): string | undefined => {
   const ms = runDurationMs(r)
   return ms === undefined ? undefined : dur(ms)
+}
+
+/**
+ * One line of the ledger's account as a list a reader can follow: "Changed on X: a; b; c." becomes
+ * X's changes one per line, "To restore: a; then b." numbered steps. The words stay the ledger's.
+ */
+function accountLines(line: string): string[] {
+  const restore = /^To restore: (.*?)\.?$/s.exec(line)
+  const steps = restore?.[1]?.split('; then ') ?? []
+  if (steps.length > 1) return ['- To restore:', ...steps.map((x, i) => `  ${i + 1}. ${md(x)}`)]
+  const head = /^((?:Changed on|Outcome unknown)[^]*?): (.*?)\.?$/s.exec(line)
+  const parts = head?.[2]?.split('; ') ?? []
+  if (head && parts.length > 1) return [`- ${md(head[1])}:`, ...parts.map((x) => `  - ${md(x)}`)]
+  return [`- ${md(line)}`]
 }
 
 /** A fold: the detail a reader opens when the headline is not enough. */
@@ -179,34 +208,48 @@ export function renderSummary(r: RunReport): string {
       ...r.drift.differences.map((d) => `- ${md(d)}`),
       ''
     )
-  // the error once: its account is under "Changes on the target"
+  // a dry run's plan leads its summary and states its own blockers: the rest is detail
+  const planned = r.dryRun && r.plan !== undefined && !r.drift
+  // the error once: its account is under "Changes on the target", a blocker is in the plan
   const error = r.error?.split('\n')[0]
-  if (error) lines.push(`> **Error:** ${md(error)}`, '')
-  lines.push('| | From | To |', '| --- | --- | --- |')
-  lines.push(
-    `| Tenant | ${md(r.source?.tenant ?? '–')} | ${md(r.target?.tenant ?? '–')} |`,
-    `| Project | ${r.source ? `${md(r.source.projectName)} (${mdCode(r.source.projectId)})` : '–'} | ${
-      r.target
-        ? `${md(r.target.projectName)}${r.target.projectId ? ` (${mdCode(r.target.projectId)})` : ''}${r.target.created ? ' — created' : ''}`
-        : '–'
-    } |`,
-    `| Space | ${md(r.source?.spaceId ?? '–')} | ${md(r.target?.spaceName ?? '–')} |`,
-    ''
-  )
-  const steps = ['| Step | State | Duration | Detail |', '| --- | --- | --- | --- |']
-  for (const s of r.steps)
-    steps.push(
-      `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail === error ? 'the error above' : md(s.detail ?? '')} |`
+  if (error && !(planned && !r.plan?.canApply)) lines.push(`> **Error:** ${md(error)}`, '')
+  // where from and where to, once something is known of either
+  if (r.source || r.target) {
+    const space = (id?: string, name?: string): string => (name ? md(name) : id ? mdCode(id) : '–')
+    lines.push(
+      '| | From | To |',
+      '| --- | --- | --- |',
+      `| Tenant | ${md(r.source?.tenant ?? '–')} | ${md(r.target?.tenant ?? '–')} |`,
+      `| Project | ${r.source ? `${md(r.source.projectName)} (${mdCode(r.source.projectId)})` : '–'} | ${
+        r.target
+          ? `${md(r.target.projectName)}${r.target.projectId ? ` (${mdCode(r.target.projectId)})` : ''}${r.target.created ? ' — created' : ''}`
+          : '–'
+      } |`,
+      `| Space | ${space(r.source?.spaceId, r.source?.spaceName)} | ${space(r.target?.spaceId, r.target?.spaceName)} |`,
+      ''
     )
-  lines.push(...fold(`Steps (${r.steps.length})`, [...steps, '']))
+  }
+  if (planned) lines.push(planMarkdown(r, { embedded: true }))
+  if (r.steps.length) {
+    const steps = ['| Step | State | Duration | Detail |', '| --- | --- | --- | --- |']
+    for (const s of r.steps)
+      steps.push(
+        `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail === error ? 'the error above' : md(s.detail ?? '')} |`
+      )
+    lines.push(...fold(`Steps (${r.steps.length})`, [...steps, '']))
+  }
   if (r.http)
     lines.push(
       `Requests: ${r.http.retries} sent again after a server error, reset or timeout; ${r.http.rateLimited} rate-limit wait(s) (429). Each is a line of the log.`,
       ''
     )
-  if (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length)) {
+  // a dry run sends no write: its facts line says so
+  if (
+    !r.dryRun &&
+    (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length))
+  ) {
     lines.push('### Changes on the target', '')
-    lines.push(...r.ledger.account.map((l) => `- ${md(l)}`), '')
+    lines.push(...r.ledger.account.flatMap(accountLines), '')
     if (r.ledger.entries.length) {
       const writes = ['| Write | State | Action | Result |', '| --- | --- | --- | --- |']
       for (const e of r.ledger.entries)
@@ -230,7 +273,7 @@ export function renderSummary(r: RunReport): string {
           ),
           ''
         ],
-        failed > 0
+        failed > 0 && !planned
       )
     )
   }
@@ -253,7 +296,7 @@ export function renderSummary(r: RunReport): string {
       ''
     )
   }
-  if (r.bindings) {
+  if (r.bindings && !planned) {
     const b = r.bindings
     lines.push(
       '### Bindings',
@@ -270,8 +313,6 @@ export function renderSummary(r: RunReport): string {
     if (b.missing.length) lines.push(`- ❌ Missing: ${b.missing.map((v) => mdCode(v)).join(', ')}`)
     lines.push('')
   }
-  // a drift check's plan is its differences, above: no "release plan" block under a drift
-  if (r.plan && !r.drift) lines.push(planMarkdown(r))
   if (r.runs.length) {
     const EVENT: Record<string, string> = {
       completed: '✅',
@@ -279,14 +320,21 @@ export function renderSummary(r: RunReport): string {
       stopped: '⏹️',
       failed: '❌'
     }
+    // times of day (UTC) and durations: full timestamps squeeze the task names onto many lines
+    const clock = (t?: string): string => (t ? (/T(\d\d:\d\d:\d\d)/.exec(t)?.[1] ?? t) : '')
+    const span = (a?: string, b?: string): string => {
+      const ms = a && b ? Date.parse(b) - Date.parse(a) : NaN
+      return Number.isFinite(ms) && ms >= 0 ? dur(ms) : ''
+    }
+    const said = r.runs.some((x) => x.message)
     lines.push(
       '### Task runs',
       '',
-      '| Why | Task | Event | State | Start | End | Message |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| Task | Event | State | Started (UTC) | Took | Why |${said ? ' Message |' : ''}`,
+      `| --- | --- | --- | --- | --- | --- |${said ? ' --- |' : ''}`,
       ...r.runs.map(
         (x) =>
-          `| ${md(x.why)} | ${md(x.name)} | ${EVENT[x.event] ?? ''} ${md(x.event)} | ${md(x.state)} | ${md(x.startTime)} | ${md(x.endTime)} | ${md(x.message)} |`
+          `| ${md(x.name)} | ${EVENT[x.event] ?? ''} ${md(x.event)} | ${md(x.state)} | ${md(clock(x.startTime))} | ${md(span(x.startTime, x.endTime))} | ${md(x.why)} |${said ? ` ${md(x.message)} |` : ''}`
       ),
       ''
     )

@@ -221,12 +221,19 @@ async function watch(
     )
   }
   const err = status.error
+  // Qlik's words once: a task that failed with the action's own message is named, not repeated
+  const bare = (m: string | null | undefined): string => (m ?? '').replace(/[.\s]+$/, '')
   const what = err
-    ? `${err.message ?? ''}${err.code ? ` [${err.code}]` : ''}${err.details ? `: ${err.details}` : ''}`
+    ? `${bare(err.message)}${err.code ? ` [${err.code}]` : ''}${err.details ? `: ${bare(err.details)}` : ''}`
     : ''
+  const tasks = failed.map((t) =>
+    bare(t.message) && bare(t.message) !== bare(err?.message)
+      ? `${t.name}: ${bare(t.message)}`
+      : t.name
+  )
   throw new PipelineError(
     `${label} ended ${status.state} on the ${api.tenant} tenant ${api.host} (action ${actionId})` +
-      `${what ? `: ${what}` : ''}${failed.length ? `. Failed task(s): ${failed.map((t) => `${t.name}: ${t.message}`).join('; ')}` : ''}` +
+      `${what ? `: ${what}` : ''}${tasks.length ? `. Failed task(s): ${tasks.join('; ')}` : ''}` +
       `. ${NEXT[key]}`,
     label
   )

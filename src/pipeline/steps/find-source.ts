@@ -9,9 +9,10 @@ export const FIND_SOURCE = 'Find the source project'
 /** The source project by id or exact name (narrowed by source-space). */
 export async function findSource(ctx: StepContext, api: QlikApi): Promise<Project> {
   const want = ctx.o.sourceProject
-  let spaceId: string | undefined
-  if (ctx.o.sourceSpace)
-    spaceId = (await resolveSpace(api, ctx.o.sourceSpace, 'source-space', FIND_SOURCE)).id
+  const space = ctx.o.sourceSpace
+    ? await resolveSpace(api, ctx.o.sourceSpace, 'source-space', FIND_SOURCE)
+    : undefined
+  const spaceId = space?.id
   const byId = /^[A-Za-z0-9_-]{8,}$/.test(want) && !spaceId ? await api.getProject(want) : undefined
   const project = byId ?? pickByName(await api.listProjects(spaceId), want, api, spaceId)
   ctx.report.source = {
@@ -20,6 +21,10 @@ export async function findSource(ctx: StepContext, api: QlikApi): Promise<Projec
     projectName: project.name,
     ...(project.spaceId ? { spaceId: project.spaceId } : {})
   }
+  // the summary names the space as people know it; a space the credential cannot read keeps its id
+  const spaceName =
+    space?.name ?? (project.spaceId ? await spaceNameOf(api, project.spaceId) : undefined)
+  if (spaceName) ctx.report.source.spaceName = spaceName
   ctx.log.info(say`Source project: ${project.name} (${project.id}) on ${api.host}`)
   return project
 }
@@ -45,4 +50,12 @@ function pickByName(list: Project[], want: string, api: QlikApi, spaceId?: strin
     `Input 'source-project': no project with id or exact name '${want}' ${where}.${close.length ? ` Similar names: ${close.join(', ')}.` : ''}`,
     FIND_SOURCE
   )
+}
+
+async function spaceNameOf(api: QlikApi, id: string): Promise<string | undefined> {
+  try {
+    return (await api.getSpace(id))?.name
+  } catch {
+    return undefined
+  }
 }
