@@ -6,7 +6,7 @@ import { INPUT_GROUPS } from './docs.js'
 import { outputsOf, projectsOutput, type ProjectOutput } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
 import { runDurationMs } from './pipeline/report.js'
-import { ConsoleReporter, paint, useColour } from './report/console-reporter.js'
+import { ConsoleReporter, liveLine, paint, useColour } from './report/console-reporter.js'
 import { terminalLines } from './report/escape.js'
 import { localDir, reportPathProblem, runPipeline } from './setup.js'
 import { Cancellation, installSignals } from './pipeline/cancel.js'
@@ -265,7 +265,8 @@ export async function main(
       reporter: new ConsoleReporter(
         parsed.verbose,
         (s) => process.stderr.write(s),
-        useColour(process.stderr, env)
+        useColour(process.stderr, env),
+        liveLine(process.stderr, env)
       ),
       clock: realClock,
       env,

@@ -211,4 +211,33 @@ describe('a long wait in the log', () => {
     ).toBeGreaterThanOrEqual(2)
     expect(lines.at(-1)?.[1]).toMatch(/^Import: COMPLETED/)
   })
+
+  it('on a terminal, one live status line at each check replaces the heartbeat lines', async () => {
+    let t = 0
+    const api = {
+      tenant: 'target',
+      actionStatus: async (): Promise<ActionStatus> =>
+        t >= 70_000 ? status('COMPLETED', 1, 0, 0) : status('EXECUTING', 0, 1, 0)
+    } as unknown as QlikApi
+    const lines: string[] = []
+    const live: Array<[number, string]> = []
+    await waitForAction(api, 'a1', 'Import', {
+      firstDelayMs: 2000,
+      ...DEFAULT_WAIT,
+      timeoutMs: 600_000,
+      sleep: async (ms) => {
+        t += ms
+      },
+      now: () => t,
+      log: (line) => lines.push(line),
+      status: (line) => live.push([t, line])
+    })
+    expect(lines.some((l) => l.includes('still'))).toBe(false)
+    expect(lines[0]).toMatch(/^Import: EXECUTING/)
+    expect(lines.at(-1)).toMatch(/^Import: COMPLETED/)
+    // the status line moves with the wait: never more than the longest interval between updates
+    const gaps = live.slice(1).map(([x], i) => x - (live[i] as [number, string])[0])
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(DEFAULT_WAIT.maxDelayMs)
+    expect(live.at(-1)?.[1]).toMatch(/^Import: EXECUTING \(tasks: .*\), \d+ s$/)
+  })
 })

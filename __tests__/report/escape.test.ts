@@ -159,4 +159,45 @@ describe('colour on the command line', () => {
     expect(out).not.toContain('\u001b[2J')
     expect(out).not.toContain('\u001b]0;')
   })
+
+  it('a live status line only on an interactive terminal, replaced in place, cleared by the next line', async () => {
+    const { ConsoleReporter, liveLine } = await import('../../src/report/console-reporter.js')
+    expect(liveLine({ isTTY: true, columns: 120 }, {})?.columns()).toBe(120)
+    expect(liveLine({ isTTY: false }, {})).toBeUndefined()
+    expect(liveLine({ isTTY: true }, { TERM: 'dumb' })).toBeUndefined()
+    expect(liveLine({ isTTY: true }, { CI: 'true' })).toBeUndefined()
+    let out = ''
+    const r = new ConsoleReporter(false, (s) => (out += s), false, { columns: () => 40 })
+    r.status?.('Import: EXECUTING (tasks: 1 executing), 12 s')
+    r.status?.(
+      'Import: EXECUTING (tasks: 1 executing), 14 s \u001b[2J and a name far too long to fit'
+    )
+    const CLEAR = '\r\u001b[2K'
+    expect(out.split(CLEAR).length - 1).toBe(2)
+    // one terminal line: cut to the width, and inert
+    const last = out.split('\r\u001b[2K').at(-1) as string
+    expect(last.length).toBeLessThanOrEqual(39)
+    expect(last).not.toContain('\u001b[2J')
+    r.info('Import: COMPLETED after 15.0 s')
+    expect(out.split(CLEAR).at(-1)).toMatch(/^ {3}\d+\.\ds {3}Import: COMPLETED after 15\.0 s\n$/)
+    // without a terminal there is no status line: the wait logs heartbeats instead
+    expect(new ConsoleReporter(false, () => {}).status).toBeUndefined()
+  })
+})
+
+describe('the status line of a terminal', () => {
+  it('is redacted like every line, and only offered where the terminal has one', async () => {
+    const { Redactor } = await import('../../src/pipeline/redact.js')
+    const { ConsoleReporter } = await import('../../src/report/console-reporter.js')
+    const redactor = new Redactor({})
+    redactor.add('s3cr3t-value-123')
+    let out = ''
+    const live = redactor.reporter(
+      new ConsoleReporter(false, (s) => (out += s), false, { columns: () => 200 })
+    )
+    live.status?.('Import: EXECUTING with s3cr3t-value-123, 4 s')
+    expect(out).toContain('Import: EXECUTING with')
+    expect(out).not.toContain('s3cr3t-value-123')
+    expect(redactor.reporter(new ConsoleReporter(false, () => {})).status).toBeUndefined()
+  })
 })

@@ -13,6 +13,11 @@ export interface Reporter {
   error(message: string, annotation?: Annotation): void
   debug(message: string): void
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
+  /**
+   * Where a terminal can show it: one line that each call replaces (a long wait's state and elapsed
+   * time), cleared by the next message. Reporters without one get a log line every 30 s instead.
+   */
+  status?(message: string): void
 }
 
 export interface StoredArtifact {

@@ -60,7 +60,9 @@ export class Redactor {
       warning: (m, a?: Annotation) => inner.warning(this.text(m), a),
       error: (m, a?: Annotation) => inner.error(this.text(m), a),
       debug: (m) => inner.debug(this.text(m)),
-      group: (name, fn) => inner.group(this.text(name), fn)
+      group: (name, fn) => inner.group(this.text(name), fn),
+      // a terminal's status line is redacted like every other line, and kept only where it exists
+      ...(inner.status ? { status: (m: string) => inner.status?.(this.text(m)) } : {})
     }
   }
 }

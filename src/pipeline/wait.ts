@@ -14,6 +14,8 @@ export interface WaitOptions extends PollPolicyOptions {
   sleep: (ms: number) => Promise<void>
   now: () => number
   log: (line: string) => void
+  /** A terminal's live status line: given, it replaces the 30 s heartbeat lines of the log. */
+  status?: (line: string) => void
 }
 
 /** The longest a wait stays silent in the log: a prepare on a real tenant takes minutes. */
@@ -78,6 +80,8 @@ export async function waitForAction(
       opts.log(`${label}: ${line} after ${(elapsedMs / 1000).toFixed(1)} s`)
       lastLine = line
       lastLogged = elapsedMs
+    } else if (opts.status) {
+      opts.status(`${label}: ${line}, ${(elapsedMs / 1000).toFixed(0)} s`)
     } else if (elapsedMs - lastLogged >= HEARTBEAT_MS) {
       // a long wait is never silent: a line at least every 30 s, whatever the action says
       opts.log(`${label}: still ${line} after ${(elapsedMs / 1000).toFixed(1)} s`)

@@ -11,6 +11,18 @@ export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
+/**
+ * A live status line only on an interactive terminal: not in a file or a pipe, not with TERM=dumb,
+ * not in CI (whose logs keep every carriage return). Its width is read at each update.
+ */
+export function liveLine(
+  stream: { isTTY?: boolean; columns?: number },
+  env: NodeJS.ProcessEnv
+): { columns: () => number } | undefined {
+  if (stream.isTTY !== true || env.TERM === 'dumb' || (env.CI ?? '') !== '') return undefined
+  return { columns: () => stream.columns || 80 }
+}
+
 /** Our own escape sequences, around text that terminalLines has already made inert. */
 export const paint = {
   bold: (s: string) => `\u001b[1m${s}\u001b[22m`,
@@ -28,13 +40,33 @@ const plain = (s: string): string => s
  */
 export class ConsoleReporter implements Reporter {
   private readonly start = Date.now()
+  /** Whether the terminal's last line is our status line (the next message clears it). */
+  private showing = false
+  readonly status?: (m: string) => void
   constructor(
     private readonly verbose = false,
     private readonly write: (s: string) => void = (s) => process.stderr.write(s),
-    private readonly colour = false
-  ) {}
+    private readonly colour = false,
+    /** A terminal (not a file, a pipe or TERM=dumb): its width; one live status line replaces heartbeats. */
+    live?: { columns: () => number }
+  ) {
+    if (live) this.status = (m) => this.live(m, live.columns())
+  }
+  private elapsed(): string {
+    return ((Date.now() - this.start) / 1000).toFixed(1).padStart(6)
+  }
+  private live(m: string, columns: number): void {
+    const text = `${this.elapsed()}s   ${oneLine(terminalLines(m))}`
+    const fit = text.length > columns - 1 ? `${text.slice(0, Math.max(0, columns - 2))}…` : text
+    this.write(`\r\u001b[2K${this.colour ? paint.dim(fit) : fit}`)
+    this.showing = true
+  }
   private line(prefix: string, m: string, tint: (s: string) => string = plain): void {
-    const t = ((Date.now() - this.start) / 1000).toFixed(1).padStart(6)
+    if (this.showing) {
+      this.write('\r\u001b[2K')
+      this.showing = false
+    }
+    const t = this.elapsed()
     const c = this.colour ? tint : plain
     this.write(
       `${this.colour ? paint.dim(`${t}s`) : `${t}s`} ${c(`${prefix}${terminalLines(m)}`)}\n`

@@ -8,12 +8,16 @@ import type { Annotation, Reporter } from '../pipeline/ports.js'
  */
 export class ProjectReporter implements Reporter {
   private readonly tag: string
+  /** One project at a time may own the terminal's status line; side by side, they would fight over it. */
+  readonly status?: (m: string) => void
   constructor(
     private readonly inner: Reporter,
     name: string,
     private readonly sideBySide: boolean
   ) {
     this.tag = `[${name}]`
+    const status = inner.status?.bind(inner)
+    if (status && !sideBySide) this.status = (m) => status(this.lines(m))
   }
   info(m: string): void {
     this.inner.info(this.lines(m))

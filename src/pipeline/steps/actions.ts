@@ -188,7 +188,8 @@ async function watch(
       timeoutMs: ctx.o.timeoutSeconds * 1000,
       sleep: (ms) => ctx.deps.clock.sleep(ms),
       now: () => ctx.deps.clock.now(),
-      log: (line) => ctx.log.info(line)
+      log: (line) => ctx.log.info(line),
+      ...(ctx.log.status ? { status: (line: string) => ctx.log.status?.(line) } : {})
     })
   } catch (e) {
     ctx.ledger.result(key, 'unknown')
