@@ -37,7 +37,7 @@ it('uploads ZIP + manifest as a workflow artifact whose package digest equals th
       'poll-interval': '0.02',
       'retention-days': '5'
     },
-    service.env('/tmp')
+    { ...service.env('/tmp'), GITHUB_SERVER_URL: 'https://github.com' }
   )
   expect(r.code).toBe(0)
   expect(service.calls).toEqual(
@@ -74,7 +74,10 @@ it('uploads ZIP + manifest as a workflow artifact whose package digest equals th
   const raw = strFromU8(files['manifest.json']!)
   for (const s of [dev.apiKey, prod.apiKey, dev.clientSecret, prod.clientSecret])
     expect(raw).not.toContain(s)
-  expect(r.summary).toContain(`Artifact **${a.name}** (github`)
+  // the artifact's page, as upload-artifact links it: the run and the id the service answered
+  const page = `https://github.com/acme/data-platform/actions/runs/4242/artifacts/${a.id}`
+  expect(r.summary).toContain(`Artifact **${a.name}** ([download](${page}))`)
+  expect(r.summary.split('\n')[2]).toContain(`[the package](${page})`)
   // the report outlives the job: a small artifact of its own, with no secret in it
   const kept = service.artifacts.find((x) => x.name === r.outputs['report-artifact-name'])!
   expect(kept.name).toBe('qlik-di-report-job-sales-pipeline-1')

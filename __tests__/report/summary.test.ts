@@ -246,3 +246,20 @@ describe('the summary headline: one per outcome and mode', () => {
     )
   })
 })
+
+describe('links to artifacts', () => {
+  it('are made from the runner plain values only', async () => {
+    const { artifactUrl } = await import('../../src/artifacts/github.js')
+    const env = {
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'acme/data',
+      GITHUB_RUN_ID: '42'
+    }
+    expect(artifactUrl('7', env)).toBe('https://github.com/acme/data/actions/runs/42/artifacts/7')
+    expect(artifactUrl(7, env, 41)).toBe('https://github.com/acme/data/actions/runs/41/artifacts/7')
+    expect(artifactUrl(undefined, env)).toBeUndefined()
+    expect(artifactUrl('7', { ...env, GITHUB_SERVER_URL: 'javascript:alert(1)//' })).toBeUndefined()
+    expect(artifactUrl('7', { ...env, GITHUB_REPOSITORY: 'a/b)[x](y' })).toBeUndefined()
+    expect(artifactUrl('7', { ...env, GITHUB_RUN_ID: '' })).toBeUndefined()
+  })
+})

@@ -32504,7 +32504,8 @@ function renderSummary(r) {
     const facts = [
         took(r) ? `Took ${took(r)}` : '',
         `mode ${md(r.mode)}${r.dryRun ? ' (dry run: nothing is sent to the target)' : ''}`,
-        mdLink('this run', r.runUrl)
+        mdLink('this run', r.runUrl),
+        mdLink('the package', r.artifact?.url)
     ].filter(Boolean);
     lines.push(`${facts.join(' · ')}.`, '');
     if (r.drift?.drifted)
@@ -32556,11 +32557,11 @@ function renderSummary(r) {
     if (r.package) {
         lines.push('### Package', '', `- Format ${md(r.package.format)}, export mode ${md(r.package.exportMode)}, ${r.package.bytes} bytes`, `- sha256 ${mdCode(r.package.sha256)}`, ...(r.artifact
             ? [
-                `- Artifact **${md(r.artifact.name)}** (${md(r.artifact.kind)}: ${md(r.artifact.location)})`
+                `- Artifact **${md(r.artifact.name)}** (${r.artifact.url ? mdLink('download', r.artifact.url) : `${md(r.artifact.kind)}: ${md(r.artifact.location)}`})`
             ]
             : []), ...(r.backup
             ? [
-                `- Backup of the target before this run: **${md(r.backup.name)}** (${md(r.backup.location)})`
+                `- Backup of the target before this run: **${md(r.backup.name)}** (${r.backup.url ? mdLink('download', r.backup.url) : md(r.backup.location)})`
             ]
             : []), '');
     }

@@ -8,6 +8,23 @@ import type {
   StoredArtifact
 } from '../pipeline/ports.js'
 
+/**
+ * An artifact's page, as actions/upload-artifact gives it (artifact-url): the run's page and the id.
+ * Only with the runner's own plain values; anything else gives no link.
+ */
+export function artifactUrl(
+  id: string | number | undefined,
+  env: NodeJS.ProcessEnv,
+  runId: string | number | undefined = env.GITHUB_RUN_ID
+): string | undefined {
+  const server = env.GITHUB_SERVER_URL ?? ''
+  const repo = env.GITHUB_REPOSITORY ?? ''
+  if (id === undefined || !/^https:\/\/[\w.-]+(:\d+)?$/.test(server)) return undefined
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || !/^\d+$/.test(String(runId ?? ''))) return undefined
+  if (!/^\d+$/.test(String(id))) return undefined
+  return `${server}/${repo}/actions/runs/${runId}/artifacts/${id}`
+}
+
 /** In a runner (ACTIONS_RUNTIME_TOKEN set): a workflow artifact through @actions/artifact. */
 export class GitHubArtifactStore implements ArtifactStore {
   readonly kind = 'github' as const
@@ -26,8 +43,10 @@ export class GitHubArtifactStore implements ArtifactStore {
       retentionDays ? { retentionDays } : {}
     )
     const id = res.id !== undefined ? String(res.id) : undefined
+    const url = artifactUrl(id, process.env)
     return {
       ...(id ? { id } : {}),
+      ...(url ? { url } : {}),
       name,
       location: `workflow artifact ${name}${id ? ` (id ${id})` : ''}${res.digest ? `, digest ${res.digest}` : ''}`
     }
@@ -60,8 +79,12 @@ export class GitHubArtifactStore implements ArtifactStore {
     const { artifact } = await this.client.getArtifact(name, findBy)
     await this.client.downloadArtifact(artifact.id, { path: destDir, ...findBy })
     const files = readdirSync(destDir).map((f) => join(destDir, f))
+    const url = from
+      ? artifactUrl(artifact.id, { ...process.env, GITHUB_REPOSITORY: from.repository }, from.runId)
+      : artifactUrl(artifact.id, process.env)
     return {
       id: String(artifact.id),
+      ...(url ? { url } : {}),
       files,
       location: `workflow artifact ${name} (id ${artifact.id}${from ? `, run ${from.runId}` : ''})`
     }

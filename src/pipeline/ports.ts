@@ -25,6 +25,8 @@ export interface StoredArtifact {
   id?: string
   name: string
   location: string
+  /** Its page on GitHub (the run's artifact), where the runner says which run this is. */
+  url?: string
 }
 
 export interface ArtifactStore {
@@ -51,6 +53,7 @@ export interface LoadedArtifact {
   /** Paths of the downloaded files. */
   files: string[]
   location: string
+  url?: string
 }
 
 export interface Clock {

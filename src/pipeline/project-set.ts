@@ -128,6 +128,7 @@ export async function exportSet(
   report.artifact = {
     kind: store.kind,
     ...(stored.id ? { id: stored.id } : {}),
+    ...(stored.url ? { url: stored.url } : {}),
     name: stored.name,
     location: stored.location
   }

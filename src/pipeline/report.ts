@@ -106,9 +106,16 @@ export interface RunReport {
     exportMode: string
     declared: string[]
   }
-  artifact?: { kind: string; id?: string; name: string; location: string }
+  artifact?: { kind: string; id?: string; name: string; location: string; url?: string }
   /** The target project as it was before this run (existing targets, backup: true). */
-  backup?: { name: string; id?: string; location: string; projectId: string; sha256: string }
+  backup?: {
+    name: string
+    id?: string
+    location: string
+    projectId: string
+    sha256: string
+    url?: string
+  }
   bindings?: {
     source: string
     applied: string[]

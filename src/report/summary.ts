@@ -198,7 +198,8 @@ export function renderSummary(r: RunReport): string {
   const facts = [
     took(r) ? `Took ${took(r)}` : '',
     `mode ${md(r.mode)}${r.dryRun ? ' (dry run: nothing is sent to the target)' : ''}`,
-    mdLink('this run', r.runUrl)
+    mdLink('this run', r.runUrl),
+    mdLink('the package', r.artifact?.url)
   ].filter(Boolean)
   lines.push(`${facts.join(' · ')}.`, '')
   if (r.drift?.drifted)
@@ -285,12 +286,12 @@ export function renderSummary(r: RunReport): string {
       `- sha256 ${mdCode(r.package.sha256)}`,
       ...(r.artifact
         ? [
-            `- Artifact **${md(r.artifact.name)}** (${md(r.artifact.kind)}: ${md(r.artifact.location)})`
+            `- Artifact **${md(r.artifact.name)}** (${r.artifact.url ? mdLink('download', r.artifact.url) : `${md(r.artifact.kind)}: ${md(r.artifact.location)}`})`
           ]
         : []),
       ...(r.backup
         ? [
-            `- Backup of the target before this run: **${md(r.backup.name)}** (${md(r.backup.location)})`
+            `- Backup of the target before this run: **${md(r.backup.name)}** (${r.backup.url ? mdLink('download', r.backup.url) : md(r.backup.location)})`
           ]
         : []),
       ''

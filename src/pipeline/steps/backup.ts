@@ -57,6 +57,7 @@ export async function backupTarget(
     name: stored.name,
     location: stored.location,
     ...(stored.id ? { id: stored.id } : {}),
+    ...(stored.url ? { url: stored.url } : {}),
     projectId: project.id,
     sha256: info.sha256
   }

@@ -129,6 +129,7 @@ export async function storeArtifact(
   ctx.report.artifact = {
     kind: ctx.deps.artifacts.kind,
     ...(stored.id ? { id: stored.id } : {}),
+    ...(stored.url ? { url: stored.url } : {}),
     name: stored.name,
     location: stored.location
   }

@@ -66,6 +66,7 @@ export async function loadPackage(ctx: StepContext, targetHost: string): Promise
     report.artifact = {
       kind: ctx.deps.artifacts.kind,
       ...(got.id ? { id: got.id } : {}),
+      ...(got.url ? { url: got.url } : {}),
       name: o.artifactName,
       location: got.location
     }
