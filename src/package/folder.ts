@@ -50,7 +50,43 @@ export interface FolderContent {
   files: FileMap
   /** Files of the folder that are not part of a package (README.md, .gitkeep, bindings.json, ...). */
   leftOut: string[]
+  /**
+   * The LEGACY layout's files and folders beside the YAML layout (project.json, tasks/, ...), left
+   * out: what a Git-backed project holds after "Migrate to YAML format" left the old files.
+   */
+  legacy: string[]
   bytes: number
+}
+
+/** The LEGACY layout's own entries: never part of a YAML package. */
+const LEGACY_FILES = [LEGACY_PROJECT_FILE, 'projectSettings.json']
+const LEGACY_DIRS = ['tasks', 'newTaskDefaults']
+
+/**
+ * Which LEGACY entries lie beside a YAML layout, given the folder's paths: the LEGACY files and
+ * folders present and, when the YAML registry is there too, bindingsTemplate.json (otherwise it is
+ * the YAML registry itself, as exports of May 2026 name it). None without qtcp_project.yaml.
+ */
+export function legacyLeftovers(paths: string[]): string[] {
+  const has = new Set(paths)
+  if (!has.has(PROJECT_FILE)) return []
+  const found = [
+    ...LEGACY_FILES.filter((f) => has.has(f)),
+    ...LEGACY_DIRS.filter((d) => paths.some((p) => p.startsWith(`${d}/`))).map((d) => `${d}/`)
+  ]
+  if (found.length === 0) return []
+  return has.has(REGISTRY_FILE) && has.has(LEGACY_REGISTRY_FILE)
+    ? [...found, LEGACY_REGISTRY_FILE].sort()
+    : found.sort()
+}
+
+/** Whether a path of the folder is one of these LEGACY entries. */
+const inLegacy = (path: string, legacy: string[]): boolean =>
+  legacy.some((l) => (l.endsWith('/') ? path.startsWith(l) : path === l))
+
+/** The one warning a folder with both layouts gets (validate, deploy, drift and export-dir alike). */
+export function legacyWarning(legacy: string[]): string {
+  return `Left out of the package: ${legacy.join(', ')} (left over from the LEGACY format; Qlik's YAML import reads the qtcp_* files). Nothing to do for this run; delete them from the folder to silence this warning.`
 }
 
 /**
@@ -104,6 +140,20 @@ export function readProjectFolder(dir: string, what = "Input 'package-dir'"): Fo
     }
   }
   walk(dir)
+  // both layouts: the YAML one is the package, the LEGACY entries beside it are named once
+  const legacy = legacyLeftovers([
+    ...Object.keys(files),
+    ...leftOut.filter((p) => !p.endsWith(')') && !p.endsWith('/'))
+  ])
+  if (legacy.length > 0) {
+    if (legacy.includes(LEGACY_REGISTRY_FILE)) {
+      bytes -= files[LEGACY_REGISTRY_FILE]?.length ?? 0
+      delete files[LEGACY_REGISTRY_FILE]
+    }
+    const others = leftOut.filter((p) => !inLegacy(p, legacy))
+    leftOut.length = 0
+    leftOut.push(...legacy, ...others)
+  }
   if (!(PROJECT_FILE in files)) {
     throw new FolderError(
       `${what}: ${dir} has no ${PROJECT_FILE} at its root; it is not a project folder in Qlik's layout` +
@@ -112,7 +162,7 @@ export function readProjectFolder(dir: string, what = "Input 'package-dir'"): Fo
           : '.')
     )
   }
-  return { files, leftOut, bytes }
+  return { files, leftOut, legacy, bytes }
 }
 
 /** CRLF to LF on the bytes (decoding first would hide bytes that are not UTF-8). */
@@ -183,6 +233,8 @@ function normalizeYaml(text: string): string {
 export interface ExtractResult {
   written: string[]
   removed: string[]
+  /** LEGACY entries beside the YAML layout: not touched (see legacyLeftovers). */
+  legacy: string[]
   /** bindings.json is never written: values belong to the bindings input, not to git. */
   skipped: string[]
 }
@@ -213,6 +265,7 @@ export function extractToFolder(zip: Uint8Array, dir: string): ExtractResult {
   const result: ExtractResult = {
     written: [],
     removed: [],
+    legacy: [],
     skipped: BINDINGS_FILE in files ? [BINDINGS_FILE] : []
   }
   // every file decoded and normalised before the first write, too
@@ -235,10 +288,12 @@ export function extractToFolder(zip: Uint8Array, dir: string): ExtractResult {
     keep.add(path)
     result.written.push(path)
   }
-  // files of the layout from an earlier export that this package no longer has
+  // files of the layout from an earlier export that this package no longer has; LEGACY entries
+  // beside the YAML layout are not the package's to delete (validate and deploy leave them out too)
   const existing = existsSync(dir) ? readProjectFolderLoose(dir) : []
+  result.legacy = legacyLeftovers(existing)
   for (const rel of existing) {
-    if (keep.has(rel) || !IN_PACKAGE(rel)) continue
+    if (keep.has(rel) || !IN_PACKAGE(rel) || inLegacy(rel, result.legacy)) continue
     rmSync(join(dir, ...rel.split('/')))
     result.removed.push(rel)
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve as resolvePath } from 'node:path'
-import { extractToFolder, FolderError } from '../../package/folder.js'
+import { extractToFolder, FolderError, legacyWarning } from '../../package/folder.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 
@@ -21,6 +21,8 @@ export function writeExportDir(ctx: StepContext, zipPath: string): string {
     throw e
   }
   ctx.report.exportDir = { dir, written: result.written, removed: result.removed }
+  if (result.legacy.length > 0)
+    ctx.log.warning(legacyWarning(result.legacy), { title: 'export-dir' })
   ctx.log.info(
     `Wrote ${result.written.length} file(s) into ${dir}` +
       (result.removed.length > 0

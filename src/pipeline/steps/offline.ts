@@ -3,6 +3,7 @@ import { readFileSync, statSync, existsSync } from 'node:fs'
 import { relative, resolve as resolvePath } from 'node:path'
 import {
   FolderError,
+  legacyWarning,
   readProjectFolder,
   sizeProblems,
   zipDeterministic
@@ -79,6 +80,8 @@ export function readAndCheck(ctx: StepContext, step: string): CheckedPackage {
       throw e
     }
     const files = folder.files
+    if (folder.legacy.length > 0)
+      ctx.log.warning(legacyWarning(folder.legacy), { title: 'Project folder' })
     return check(o.packageDir, files, () => zipDeterministic(files), folder.leftOut)
   }
   const path = resolvePath(o.zipPath)
