@@ -22,6 +22,10 @@ export interface Strategy {
 export const STRATEGIES: Strategy[] = [
   { name: 'default', polling: { firstDelayMs: 2000, ...DEFAULT_WAIT } },
   {
+    name: 'fixed 1 s',
+    polling: { firstDelayMs: 1000, maxDelayMs: 1000, factor: 1, estimate: false }
+  },
+  {
     name: 'fixed 2 s',
     polling: { firstDelayMs: 2000, maxDelayMs: 2000, factor: 1, estimate: false }
   },
@@ -37,6 +41,8 @@ export interface Measured {
   maxLateMs: number
   /** Checks a second at most, over any two consecutive checks. */
   maxRate: number
+  /** Checks a second on average, over the actions' true lengths. */
+  perSecond: number
 }
 
 function config(p: ActionProfile, spread: number, seed: string): SimulatorConfigInput {
@@ -48,6 +54,7 @@ function config(p: ActionProfile, spread: number, seed: string): SimulatorConfig
       actionTaskSpread: spread,
       actionTaskSeed: seed,
       actionTasksParallel: p.parallel === true,
+      actionTasksEndTogether: p.endTogether === true,
       actionTimes: true
     },
     tenants: [
@@ -90,6 +97,7 @@ export async function measure(
   let late = 0
   let maxLate = 0
   let maxRate = 0
+  let length = 0
   try {
     for (let i = 0; i < trials; i++) {
       const startedAt = clock.now()
@@ -111,6 +119,7 @@ export async function measure(
       const l = startedAt + r.elapsedMs - Date.parse(r.status.endTime)
       checks += r.checks
       late += l
+      length += Date.parse(r.status.endTime) - startedAt
       maxLate = Math.max(maxLate, l)
       for (let k = 1; k < times.length; k++)
         maxRate = Math.max(maxRate, 1000 / Math.max(1, times[k]! - times[k - 1]!))
@@ -119,5 +128,11 @@ export async function measure(
   } finally {
     await sim.close()
   }
-  return { checks: checks / trials, meanLateMs: late / trials, maxLateMs: maxLate, maxRate }
+  return {
+    checks: checks / trials,
+    meanLateMs: late / trials,
+    maxLateMs: maxLate,
+    maxRate,
+    perSecond: (checks * 1000) / length
+  }
 }

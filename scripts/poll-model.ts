@@ -18,7 +18,12 @@ export interface ActionProfile {
   tasks: number
   /** The tasks run side by side and end together (no progress to learn from). */
   parallel?: boolean
+  /** Side by side and of one length (drawn per action): every task ends at the same instant. */
+  endTogether?: boolean
 }
+
+/** Whether the answers give nothing to learn from: one task, or tasks side by side. */
+export const idle = (p: ActionProfile): boolean => p.parallel === true || p.tasks === 1
 
 export interface Schedule {
   first: number
@@ -29,6 +34,8 @@ export interface ModelResult {
   checks: number
   meanLateMs: number
   maxLateMs: number
+  /** Status checks a second, over the actions' true lengths. */
+  perSecond: number
 }
 
 /** The action's default polling, as the pipeline uses it (poll-interval 2 s). */
@@ -77,9 +84,11 @@ export function simulate(
   let checks = 0
   let late = 0
   let maxLate = 0
+  let length = 0
   for (let i = 0; i < trials; i++) {
+    const one = p.endTogether ? Math.max(1, p.taskMs * (1 + spread * (r() * 2 - 1))) : 0
     const durations = Array.from({ length: p.tasks }, () =>
-      Math.max(1, p.taskMs * (1 + spread * (r() * 2 - 1)))
+      p.endTogether ? one : Math.max(1, p.taskMs * (1 + spread * (r() * 2 - 1)))
     )
     const end =
       p.pendingMs + (p.parallel ? Math.max(...durations) : durations.reduce((a, b) => a + b, 0))
@@ -93,8 +102,14 @@ export function simulate(
     }
     late += t - end
     maxLate = Math.max(maxLate, t - end)
+    length += end
   }
-  return { checks: checks / trials, meanLateMs: late / trials, maxLateMs: maxLate }
+  return {
+    checks: checks / trials,
+    meanLateMs: late / trials,
+    maxLateMs: maxLate,
+    perSecond: (checks * 1000) / length
+  }
 }
 
 /** The profiles the benchmark reports: 6 s, 30 s and minutes; one task and many; together or one by one. */
@@ -105,6 +120,14 @@ export const MODEL_PROFILES: ActionProfile[] = [
   { name: '30 s, 8 tasks one by one', pendingMs: 1000, taskMs: 3600, tasks: 8 },
   { name: '30 s, 1 task', pendingMs: 1000, taskMs: 29_000, tasks: 1 },
   { name: '30 s, 8 tasks together', pendingMs: 1000, taskMs: 21_000, tasks: 8, parallel: true },
+  {
+    name: '30 s, both tasks end together',
+    pendingMs: 1000,
+    taskMs: 29_000,
+    tasks: 2,
+    parallel: true,
+    endTogether: true
+  },
   { name: '3 min, 10 tasks one by one', pendingMs: 5000, taskMs: 17_500, tasks: 10 },
   { name: '3 min, 1 task', pendingMs: 5000, taskMs: 175_000, tasks: 1 },
   { name: '5 min, 10 tasks together', pendingMs: 5000, taskMs: 215_000, tasks: 10, parallel: true }

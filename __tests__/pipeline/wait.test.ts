@@ -4,6 +4,7 @@ import { BASE_CAP_MS, ELAPSED_SHARE, predictEnd } from '../../src/pipeline/poll-
 import {
   defaultPolling,
   fixedPolling,
+  idle,
   MODEL_PROFILES,
   simulate,
   statusAt
@@ -96,17 +97,17 @@ describe('the default schedule', () => {
     return steps.map(([st, at]) => s.next(st, at))
   }
 
-  it('without a prediction: a share of the time run, at least 0.5 s, at most 5.5 s', () => {
-    expect(run([status('PENDING', 0, 0, 3), 2000])).toEqual([500])
+  it('without a prediction: a share of the time run, at least 1 s (two floors), at most 5.5 s', () => {
+    expect(run([status('PENDING', 0, 0, 3), 2000])).toEqual([1000])
     expect(run([status('EXECUTING', 0, 1, 0), 40_000])).toEqual([ELAPSED_SHARE * 40_000])
     expect(run([status('EXECUTING', 0, 1, 0), 600_000])).toEqual([BASE_CAP_MS])
     // side by side: the counts tell nothing either
-    expect(run([status('EXECUTING', 0, 8, 0), 20_000])).toEqual([ELAPSED_SHARE * 20_000])
+    expect(run([status('EXECUTING', 0, 8, 0), 30_000])).toEqual([ELAPSED_SHARE * 30_000])
   })
 
   it('learns the first task: waits as long as the running task has run while more tasks follow', () => {
     expect(run([status('EXECUTING', 0, 1, 3), 2000], [status('EXECUTING', 0, 1, 3), 5000])).toEqual(
-      [500, 3000]
+      [1000, 3000]
     )
   })
 
@@ -156,9 +157,21 @@ describe('the default polling on many modelled actions (scripts/poll-model.ts)',
     const p = profile(name)
     const d = simulate(defaultPolling, p, 0.5, TRIALS)
     const length = p.pendingMs + p.taskMs * (p.parallel ? 1.4 : p.tasks)
-    // 6 s: a third of a second (three actions within 1 s); 30 s: 0.75 s; minutes: 3 s
-    const target = length < 10_000 ? 333 : length < 60_000 ? 750 : 3000
+    // 6 s one by one: a third of a second (three actions within 1 s); with nothing to learn from
+    // at most a check a second, so about half a second; 30 s: 0.75 s; minutes: 3 s
+    const target = length < 10_000 ? (idle(p) ? 600 : 333) : length < 60_000 ? 750 : 3000
     expect(d.meanLateMs).toBeLessThan(target)
+    // with nothing to learn from, at most one check a second on average
+    if (idle(p)) expect(d.perSecond).toBeLessThanOrEqual(1)
+  })
+  it('30 s actions whose tasks end together: at most 1 check a second, at most 0.75 s late', () => {
+    const p = profile('30 s, both tasks end together')
+    const d = simulate(defaultPolling, p, 0.5, TRIALS)
+    expect(d.perSecond).toBeLessThanOrEqual(1)
+    expect(d.meanLateMs).toBeLessThanOrEqual(750)
+    // about what a fixed 1 s interval gives, which checks as often
+    const f1 = simulate(fixedPolling(1000), p, 0.5, TRIALS)
+    expect(d.checks).toBeLessThanOrEqual(f1.checks)
   })
   it.each([['30 s, 8 tasks one by one'], ['3 min, 10 tasks one by one']])(
     '%s: fewer checks than fixed 2 s',

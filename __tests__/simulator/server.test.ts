@@ -295,8 +295,48 @@ describe('runtime, events and the Tasks API', () => {
       endedAt: expect.any(String)
     })
     expect((await dev('GET', `/api/v1/tasks/${id}/runs`)).json.data).toHaveLength(1)
-    const log = await dev('GET', `/api/v1/tasks/${id}/runs/${last.json.id}/log`)
-    expect(Buffer.from(log.bytes).toString()).toContain('SUCCEEDED')
+    // Qlik's spec: JSON { logContent } by default, the raw log for Accept: text/plain
+    const logPath = `/api/v1/tasks/${id}/runs/${last.json.id}/log`
+    const json = await dev('GET', logPath)
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(json.json.logContent).toContain('SUCCEEDED')
+    const text = await dev('GET', logPath, undefined, { accept: 'text/plain' })
+    expect(text.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(Buffer.from(text.bytes).toString()).toBe(json.json.logContent)
+    // the product reads either answer as the log's text
+    const { QlikApi } = await import('../../src/qlik/api.js')
+    const { QlikClient } = await import('../../src/qlik/client.js')
+    const info = sim.tenantInfo('dev')
+    const api = new QlikApi(
+      new QlikClient({
+        tenant: 'source',
+        baseUrl: info.url,
+        auth: { kind: 'api-key', apiKey: info.apiKey },
+        sleep: async () => {},
+        now: () => Date.now()
+      })
+    )
+    expect(await api.qlikTaskRunLog(id, last.json.id)).toBe(json.json.logContent)
+  })
+
+  it('reads a run log answered as JSON although text was asked for: its logContent, not JSON text', async () => {
+    const { QlikApi } = await import('../../src/qlik/api.js')
+    const answer = (contentType: string, body: string) =>
+      new QlikApi({
+        request: async () => ({
+          status: 200,
+          headers: { 'content-type': contentType },
+          data: undefined,
+          bytes: new Uint8Array(Buffer.from(body))
+        })
+      } as never)
+    expect(
+      await answer('application/json', '{"logContent":"line 1\\nline 2"}').qlikTaskRunLog('t', 'r')
+    ).toBe('line 1\nline 2')
+    expect(await answer('text/plain', '{"logContent":"x"}').qlikTaskRunLog('t', 'r')).toBe(
+      '{"logContent":"x"}'
+    )
+    expect(await answer('application/json', 'not json').qlikTaskRunLog('t', 'r')).toBe('not json')
   })
 
   it('lists data stores paged', async () => {

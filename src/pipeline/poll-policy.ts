@@ -8,8 +8,9 @@ import type { ActionStatus } from '../qlik/api.js'
  *
  * - Without anything to predict from (PENDING, one task, tasks running side by side, or a
  *   prediction that turned out wrong): the next check comes after a share of the time the action
- *   has run (`ELAPSED_SHARE`, at least `floorMs`, at most `BASE_CAP_MS`). Lateness then grows with
- *   the action's length, and the check rate falls for long actions (one every 5.5 s from ~2 min).
+ *   has run (`ELAPSED_SHARE`, at least two floors: 1 s; at most `BASE_CAP_MS`). At most one check a
+ *   second, about half a second late up to 25 s; then lateness grows with the action's length and
+ *   the check rate falls for long actions (one every 5.5 s from ~2 min).
  * - Tasks running one by one (at most one EXECUTING): the first task's end is learnt by checks
  *   spaced as long as it has run (`LEARN_FACTOR`); from then on each completion seen, with the interval in
  *   which it happened, gives the average task time and so the expected end and its uncertainty.
@@ -33,6 +34,11 @@ export interface PollPolicyOptions {
 
 /** Without a prediction: wait this share of the time the action has run... */
 export const ELAPSED_SHARE = 0.04
+/**
+ * ...and at least this many floors (1 s with the default floor): with nothing to learn from, at
+ * most one check a second, half a second late on average, until the share takes over (25 s).
+ */
+export const IDLE_FLOORS = 2
 /** ...but never more than this (actions of minutes: about 2.75 s late on average). */
 export const BASE_CAP_MS = 5500
 /** Before the first task ends: wait this many times the running task's age (learn its time). */
@@ -107,7 +113,7 @@ export function pollSchedule(opts: PollPolicyOptions): {
       const now = elapsedMs
       seen.push({ at: now, state: status.state, ...counts(status) })
       const cap = Math.min(BASE_CAP_MS, opts.maxDelayMs)
-      const base = clamp(ELAPSED_SHARE * now, cap)
+      const base = clamp(Math.max(IDLE_FLOORS * floor, ELAPSED_SHARE * now), cap)
       const last = seen.at(-1)!
       const p = predictEnd(seen)
       if (p && now <= p.end + OVERDUE_SIGMAS * p.sigma) {

@@ -326,6 +326,10 @@ export class QlikApi {
     return this.getIfFound(`/api/v1/tasks/${enc(id)}/runs/last`, qlikTaskRunSchema)
   }
 
+  /**
+   * A run's log as text. Qlik's spec answers the raw log for `Accept: text/plain` and, by default,
+   * JSON `{ logContent }`: a tenant that answers JSON anyway gives its logContent, not JSON text.
+   */
   async qlikTaskRunLog(id: string, runId: string): Promise<string> {
     const r = await this.client.request({
       method: 'GET',
@@ -334,7 +338,14 @@ export class QlikApi {
       binary: true,
       idempotent: true
     })
-    return Buffer.from(r.bytes ?? new Uint8Array()).toString('utf8')
+    const text = Buffer.from(r.bytes ?? new Uint8Array()).toString('utf8')
+    if (!/\bjson\b/i.test(String(r.headers['content-type'] ?? ''))) return text
+    try {
+      const doc = JSON.parse(text) as { logContent?: unknown }
+      return typeof doc.logContent === 'string' ? doc.logContent : text
+    } catch {
+      return text
+    }
   }
 
   // ---------- data connections ----------

@@ -210,6 +210,11 @@ export const configSchema = z.strictObject({
       /** Tasks of an action run at the same time and end together (default: one after another). */
       actionTasksParallel: z.boolean().default(false),
       /**
+       * Tasks of an action run side by side with one duration (varied per action by the spread):
+       * they all end at the same instant, so the counts show nothing until the action ends.
+       */
+      actionTasksEndTogether: z.boolean().default(false),
+      /**
        * Fill an action's startTime and endTime. Qlik's tutorial shows a completed action answering
        * null for both, so they are null by default; the benchmark turns them on to know the true end.
        */

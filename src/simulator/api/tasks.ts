@@ -99,6 +99,9 @@ export const tasksRoutes: Route[] = [
     if (!r) throw tasksApiError(404, 'Not Found', `Run '${ctx.params.runId}' was not found.`)
     const item = tasksRunItem(ctx, t, r)
     const text = `${iso(r.startedAt)} Task ${t.name} started (${r.source})\n${item.endedAt ? `${String(item.endedAt)} Task ${t.name} ${String(item.status)}\n` : ''}`
-    return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' }
+    // as Qlik's spec: the raw log for Accept: text/plain, else (the default) JSON { logContent }
+    if (/^text\/plain\b/i.test(String(ctx.headers.accept ?? '')))
+      return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' }
+    return ok({ logContent: text })
   })
 ]

@@ -56,6 +56,8 @@ export interface ActionPlan {
   times?: boolean
   /** The tasks run at the same time (they end together) instead of one after another. */
   parallel?: boolean
+  /** Side by side, one duration for all (varied per action): every task ends at the same instant. */
+  endTogether?: boolean
   /** Called once when the action ends, with its final outcome and per-task outcomes. */
   onSettled?: (outcome: FinalState, tasks: ActionTaskPlan[]) => void
 }
@@ -131,7 +133,8 @@ export class ActionEngine {
     const durations = tasks.map((_, i) => {
       // a deterministic value in [-1, 1] per action (or seed and ordinal) and task
       let h = 2166136261
-      for (const c of `${key}:${i}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
+      for (const c of `${key}:${plan.endTogether ? 0 : i}`)
+        h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
       // FNV alone leaves neighbouring tasks (keys differing in the last character) close together:
       // a final avalanche (murmur3's fmix32) makes each task's variation independent of the last
       h ^= h >>> 16

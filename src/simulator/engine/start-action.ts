@@ -25,7 +25,8 @@ function startAction(
     taskSpread: timing.actionTaskSpread,
     ...(timing.actionTaskSeed !== undefined ? { taskSeed: timing.actionTaskSeed } : {}),
     times: timing.actionTimes,
-    parallel: timing.actionTasksParallel,
+    parallel: timing.actionTasksParallel || timing.actionTasksEndTogether,
+    endTogether: timing.actionTasksEndTogether,
     ...(error ? { error, outcome: 'FAILED' as FinalState } : {}),
     ...(onSettled ? { onSettled } : {})
   }
