@@ -26367,6 +26367,11 @@ const configSchema = strictObject({
         /** Tasks of an action run at the same time and end together (default: one after another). */
         actionTasksParallel: schemas_boolean().default(false),
         /**
+         * Tasks of an action run side by side with one duration (varied per action by the spread):
+         * they all end at the same instant, so the counts show nothing until the action ends.
+         */
+        actionTasksEndTogether: schemas_boolean().default(false),
+        /**
          * Fill an action's startTime and endTime. Qlik's tutorial shows a completed action answering
          * null for both, so they are null by default; the benchmark turns them on to know the true end.
          */
@@ -35409,7 +35414,7 @@ class ActionEngine {
         const durations = tasks.map((_, i) => {
             // a deterministic value in [-1, 1] per action (or seed and ordinal) and task
             let h = 2166136261;
-            for (const c of `${key}:${i}`)
+            for (const c of `${key}:${plan.endTogether ? 0 : i}`)
                 h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
             // FNV alone leaves neighbouring tasks (keys differing in the last character) close together:
             // a final avalanche (murmur3's fmix32) makes each task's variation independent of the last
@@ -36404,7 +36409,8 @@ function startAction(ctx, p, type, name, tasks, onSettled, error) {
         taskSpread: timing.actionTaskSpread,
         ...(timing.actionTaskSeed !== undefined ? { taskSeed: timing.actionTaskSeed } : {}),
         times: timing.actionTimes,
-        parallel: timing.actionTasksParallel,
+        parallel: timing.actionTasksParallel || timing.actionTasksEndTogether,
+        endTogether: timing.actionTasksEndTogether,
         ...(error ? { error, outcome: 'FAILED' } : {}),
         ...(onSettled ? { onSettled } : {})
     };
@@ -37124,7 +37130,10 @@ const tasksRoutes = [
             throw tasksApiError(404, 'Not Found', `Run '${ctx.params.runId}' was not found.`);
         const item = tasksRunItem(ctx, t, r);
         const text = `${iso(r.startedAt)} Task ${t.name} started (${r.source})\n${item.endedAt ? `${String(item.endedAt)} Task ${t.name} ${String(item.status)}\n` : ''}`;
-        return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' };
+        // as Qlik's spec: the raw log for Accept: text/plain, else (the default) JSON { logContent }
+        if (/^text\/plain\b/i.test(String(ctx.headers.accept ?? '')))
+            return { status: 200, body: Buffer.from(text), contentType: 'text/plain; charset=utf-8' };
+        return ok({ logContent: text });
     })
 ];
 
