@@ -32235,9 +32235,7 @@ function plan_planMarkdown(r, o = {}) {
     if (!o.embedded)
         lines.push(`### ${p.canApply ? '✅' : '❌'} Release plan: ${md(r.source?.projectName || target?.projectName || 'project')} → ${md(target?.tenant ?? 'target')}`, '', p.canApply ? 'Dry run: nothing was changed. A real run would apply the changes below.' : '', '');
     if (!p.canApply)
-        lines.push('**A real run would fail** before changing anything:', '');
-    if (!p.canApply)
-        lines.push(...p.problems.map((x) => `- ❌ ${md(x)}`), '');
+        lines.push('**A real run would fail** before changing anything:', '', ...p.problems.map((x) => `- ❌ ${md(x)}`), '');
     // a blocker is said once, above: below it is named
     const said = (detail) => !p.canApply && !!detail && p.problems.some((x) => x.includes(detail));
     // at a glance: what changes, and the running tasks a real run stops and starts again

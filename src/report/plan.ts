@@ -45,8 +45,13 @@ export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): stri
       p.canApply ? 'Dry run: nothing was changed. A real run would apply the changes below.' : '',
       ''
     )
-  if (!p.canApply) lines.push('**A real run would fail** before changing anything:', '')
-  if (!p.canApply) lines.push(...p.problems.map((x) => `- ❌ ${md(x)}`), '')
+  if (!p.canApply)
+    lines.push(
+      '**A real run would fail** before changing anything:',
+      '',
+      ...p.problems.map((x) => `- ❌ ${md(x)}`),
+      ''
+    )
   // a blocker is said once, above: below it is named
   const said = (detail: string | undefined): boolean =>
     !p.canApply && !!detail && p.problems.some((x) => x.includes(detail))
