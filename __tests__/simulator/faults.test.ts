@@ -68,7 +68,7 @@ describe('faults over HTTP', () => {
   it('bursts 429 with Retry-After and the rate-limit body', async () => {
     sim.injectFault({ status: 429, retryAfter: 7, times: 3 })
     const dev = client(sim, 'dev')
-    const r = await dev('GET', '/api/v1/spaces')
+    const r = await dev('GET', '/api/v1/di-projects')
     expect(r.status).toBe(429)
     expect(r.headers.get('retry-after')).toBe('7')
     expect(r.json.errors[0]).toEqual({

@@ -102,7 +102,20 @@ describe('authentication and errors', () => {
     expectQlikError(await dev('GET', '/api/v1/di-projects/nope'), 404)
     expectQlikError(await dev('GET', '/api/v1/nothing-here'), 404)
     expectQlikError(await dev('DELETE', '/api/v1/di-projects'), 405)
-    expectQlikError(await dev('GET', '/api/v1/spaces?limit=abc'), 400)
+    // each API's own error shape: spaces' items carry no status, their source under meta
+    const spaces = await dev('GET', '/api/v1/spaces?limit=abc')
+    expect(spaces.status).toBe(400)
+    expect(spaces.json).toEqual({
+      errors: [
+        {
+          code: 'HTTP-400',
+          title: 'Bad Request',
+          detail: expect.any(String),
+          meta: { source: { parameter: 'limit' } }
+        }
+      ],
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/)
+    })
     expectQlikError(
       await dev(
         'GET',
@@ -181,7 +194,7 @@ describe('runtime, events and the Tasks API', () => {
     const base = `/api/v1/di-projects/${sales.id}/di-tasks/landing_orders/runtime`
     expect((await dev('GET', `${base}/state`)).json.runReadiness.state).toBe('READY_TO_RUN')
     expect((await dev('POST', `${base}/actions/start`)).status).toBe(204)
-    expect((await dev('POST', `${base}/actions/start`)).status).toBe(409)
+    expect((await dev('POST', `${base}/actions/start`)).status).toBe(400)
     const cdc = `/api/v1/di-projects/${repl.id}/di-tasks/replicate_orders/runtime`
     expect(
       (

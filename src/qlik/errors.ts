@@ -33,7 +33,7 @@ export function decodeErrorBody(
 ): Pick<QlikErrorDetails, 'code' | 'title' | 'detail' | 'traceId'> {
   try {
     const body = JSON.parse(text) as {
-      errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown }>
+      errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown; context?: unknown }>
       traceId?: unknown
       error?: unknown
       error_description?: unknown
@@ -44,7 +44,8 @@ export function decodeErrorBody(
     const out: Pick<QlikErrorDetails, 'code' | 'title' | 'detail' | 'traceId'> = {}
     const code = str(first?.code)
     const title = str(first?.title) ?? str(body.error)
-    const detail = str(first?.detail) ?? str(body.error_description)
+    // the Tasks API calls its detail `context`
+    const detail = str(first?.detail) ?? str(first?.context) ?? str(body.error_description)
     const traceId = str(body.traceId)
     if (code) out.code = code
     if (title) out.title = title
@@ -53,7 +54,7 @@ export function decodeErrorBody(
     if (Array.isArray(body.errors) && body.errors.length > 1) {
       const more = body.errors
         .slice(1)
-        .map((e) => [str(e.title), str(e.detail)].filter(Boolean).join(': '))
+        .map((e) => [str(e.title), str(e.detail) ?? str(e.context)].filter(Boolean).join(': '))
         .filter(Boolean)
       if (more.length > 0) out.detail = [out.detail, ...more].filter(Boolean).join(' | ')
     }

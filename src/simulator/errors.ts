@@ -40,7 +40,41 @@ export class SimHttpError extends Error {
     this.headers = opts.headers ?? {}
   }
 
-  body(traceId: string): { errors: QlikErrorItem[]; traceId: string } {
+  /**
+   * The error body as the API of `path` documents it (@qlik/api's error types, one per API):
+   * di-projects `{errors: [{code, title, detail, source, status}], traceId}`; spaces the same
+   * without `status`; data-connections the items with `status` but no `traceId`; data-stores
+   * `status` as a string; the Tasks API `{errors: [{code: <number>, title, context}], traceId}`.
+   */
+  body(traceId: string, path = ''): Record<string, unknown> {
+    const api = /^\/api\/v1\/([a-z-]+)/.exec(path)?.[1] ?? ''
+    if (api === 'tasks')
+      return {
+        errors: this.items.map((i) => ({
+          code: /^\d+$/.test(i.code) ? Number(i.code) : this.status,
+          title: i.title,
+          ...(i.detail !== undefined ? { context: i.detail } : {})
+        })),
+        traceId
+      }
+    if (api === 'spaces')
+      // spaces' Error has no status, and keeps its source under meta
+      return {
+        errors: this.items.map(({ status: _s, source, ...rest }) => {
+          void _s
+          return source ? { ...rest, meta: { source } } : rest
+        }),
+        traceId
+      }
+    if (api === 'data-connections') return { errors: this.items }
+    if (api === 'data-stores')
+      return {
+        errors: this.items.map((i) => ({
+          ...i,
+          ...(i.status !== undefined ? { status: String(i.status) } : {})
+        })),
+        traceId
+      }
     return { errors: this.items, traceId }
   }
 }

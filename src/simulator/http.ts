@@ -57,8 +57,18 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-export function sendError(res: ServerResponse, err: SimHttpError, traceId: string): void {
-  sendResult(res, { status: err.status, json: err.body(traceId), headers: err.headers }, traceId)
+/** An error in the shape the API of `path` documents for it (see SimHttpError.body). */
+export function sendError(
+  res: ServerResponse,
+  err: SimHttpError,
+  traceId: string,
+  path = ''
+): void {
+  sendResult(
+    res,
+    { status: err.status, json: err.body(traceId, path), headers: err.headers },
+    traceId
+  )
 }
 
 function encode(result: Result): { data: Buffer | undefined; type: string | undefined } {

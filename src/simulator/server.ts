@@ -267,7 +267,8 @@ export class Simulator {
         return sendError(
           res,
           new SimHttpError(404, 'HTTP-404', 'Not Found', `No endpoint ${method} ${url.pathname}.`),
-          traceId
+          traceId,
+          url.pathname
         )
       }
       if (fault?.rule.status !== undefined) {
@@ -282,7 +283,7 @@ export class Simulator {
                 `Injected fault ${fault.rule.id}.`
               )
         finish(s)
-        return sendError(res, err, traceId)
+        return sendError(res, err, traceId, url.pathname)
       }
       const result = await this.dispatch(tenant, req, url, method, body, entry, fault?.rule)
       if (fault?.rule.omitHeaders.length && result.headers) {
@@ -307,7 +308,7 @@ export class Simulator {
       if (!(e instanceof SimHttpError)) console.error(`simulator: ${method} ${url.pathname}:`, e)
       finish(err.status)
       if (err.status === 429) entry.rateLimited = true
-      if (!res.headersSent) sendError(res, err, traceId)
+      if (!res.headersSent) sendError(res, err, traceId, url.pathname)
       else res.destroy()
     }
   }

@@ -3,7 +3,7 @@ import type { Project, QlikApi } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 import { ACTIVE, type TaskRef } from './task-plan.js'
-import { kindOf, pollState, recordRun, taskWrite } from './task-runs.js'
+import { kindOf, pollState, recordRun, taskWriteOrAlready } from './task-runs.js'
 
 export const QUIESCE = 'Stop the running tasks (quiesce)'
 export const RESUME = 'Start the stopped tasks again'
@@ -15,11 +15,18 @@ export async function quiesce(
   project: Project,
   running: TaskRef[]
 ): Promise<string> {
+  // a task that stopped by itself in between is not ours to start again: only what we stop is
+  const stopping: TaskRef[] = []
   for (const t of running) {
-    await taskWrite(ctx, api, project, 'stop-task', t.id, say`stop task '${t.name}'`)
+    if (
+      (await taskWriteOrAlready(ctx, api, project, 'stop-task', t, say`stop task '${t.name}'`)) ===
+      'already'
+    )
+      continue
+    stopping.push(t)
     ctx.log.info(say`Stopping '${t.name}' (${kindOf(t)})`)
   }
-  for (const t of running) {
+  for (const t of stopping) {
     const s = await pollState(
       ctx,
       api,
@@ -31,7 +38,13 @@ export async function quiesce(
     ctx.ledger.result('stop-task', s.lastRun?.state ?? 'unknown', t.id)
     recordRun(ctx, t, 'quiesce', s)
   }
-  return `${running.length} task(s) stopped: ${running.map((t) => t.name).join(', ')}`
+  const ended = running.filter((t) => !stopping.includes(t))
+  return (
+    `${stopping.length} task(s) stopped: ${stopping.map((t) => t.name).join(', ') || 'none'}` +
+    (ended.length
+      ? `; ${ended.length} had stopped already: ${ended.map((t) => t.name).join(', ')}`
+      : '')
+  )
 }
 
 /**
@@ -67,12 +80,12 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
         )
         ctx.ledger.result('stop-task', s.lastRun?.state ?? 'unknown', e.taskId)
       }
-      await taskWrite(
+      await taskWriteOrAlready(
         ctx,
         api,
         project,
         'resume-task',
-        e.taskId as string,
+        { id: e.taskId as string, name: name.replace(/^'|'$/g, '') },
         say`start task ${name} again`
       )
       const s = await pollState(

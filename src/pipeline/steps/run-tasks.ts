@@ -3,7 +3,7 @@ import type { Project, QlikApi, RuntimeState } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 import { ACTIVE, type TaskRef } from './task-plan.js'
-import { kindOf, pollState, recordRun, taskWrite } from './task-runs.js'
+import { kindOf, pollState, recordRun, taskWriteOrAlready } from './task-runs.js'
 
 export const RUN_TASKS = 'Run the data tasks'
 
@@ -48,10 +48,19 @@ export async function runTasks(
 ): Promise<string> {
   for (const t of tasks) {
     const before = await api.runtimeState(project.id, t.id)
-    const alreadyRunning = ACTIVE.has(before.lastRun?.state ?? '')
+    let alreadyRunning = ACTIVE.has(before.lastRun?.state ?? '')
     if (!alreadyRunning) {
-      await taskWrite(ctx, api, project, 'run-task', t.id, say`run task '${t.name}'`)
-      ctx.log.info(say`Started '${t.name}' (${kindOf(t)})`)
+      // started by someone else in between: Qlik refuses ours, and the run it has is watched
+      const sent = await taskWriteOrAlready(
+        ctx,
+        api,
+        project,
+        'run-task',
+        t,
+        say`run task '${t.name}'`
+      )
+      alreadyRunning = sent === 'already'
+      if (sent === 'sent') ctx.log.info(say`Started '${t.name}' (${kindOf(t)})`)
     } else ctx.log.info(say`'${t.name}' is already running: watching it`)
     const isNew = (s: RuntimeState): boolean =>
       alreadyRunning || (s.lastRun?.startTime ?? '') !== (before.lastRun?.startTime ?? '')

@@ -1,10 +1,12 @@
 import type { Project, QlikApi, RuntimeState } from '../../qlik/api.js'
+import { QlikApiError } from '../../qlik/errors.js'
+import { say } from '../../report/escape.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
 import type { TaskRunRecord } from '../report.js'
 import { pollUntil } from '../wait.js'
 import type { WriteKind } from '../ledger.js'
-import type { TaskRef } from './task-plan.js'
+import { ACTIVE, type TaskRef } from './task-plan.js'
 
 /** What the task steps share: waiting on a data task's runtime state, and recording its runs. */
 
@@ -75,6 +77,41 @@ export function taskWrite(
       ? () => api.stopTask(project.id, taskId)
       : () => api.startTask(project.id, taskId)
   return ctx.ledger.record(api.host, kind, what, send, { taskId, projectId: project.id })
+}
+
+/**
+ * How Qlik refuses a start of a running task or a stop of a stopped one: its spec says 400 or 404,
+ * and a tenant may answer 409 Conflict. All three are read the same way.
+ */
+const REFUSED = new Set([400, 404, 409])
+
+/**
+ * Stop or start a data task; when Qlik refuses, read the task: already where the write would have
+ * put it (running for a start, not running for a stop: it ended or was changed in between), the
+ * refusal is said and the run goes on ('already'; the ledger keeps the write as refused, nothing
+ * was changed by it). Any other refusal stands.
+ */
+export async function taskWriteOrAlready(
+  ctx: StepContext,
+  api: QlikApi,
+  project: Project,
+  kind: Extract<WriteKind, 'stop-task' | 'resume-task' | 'run-task'>,
+  task: { id: string; name: string },
+  what: string
+): Promise<'sent' | 'already'> {
+  try {
+    await taskWrite(ctx, api, project, kind, task.id, what)
+    return 'sent'
+  } catch (e) {
+    if (!(e instanceof QlikApiError) || !REFUSED.has(e.status ?? 0)) throw e
+    const s = await api.runtimeState(project.id, task.id)
+    const running = ACTIVE.has(s.lastRun?.state ?? '')
+    if (kind === 'stop-task' ? running : !running) throw e
+    ctx.log.info(
+      say`Qlik refused to ${kind === 'stop-task' ? 'stop' : 'start'} '${task.name}' (${String(e.status)} ${e.details.title ?? ''}: ${e.details.detail ?? ''}); it is ${running ? `already running (${s.lastRun?.state ?? ''})` : `not running (${s.lastRun?.state ?? 'no run'})`}, so the run goes on.`
+    )
+    return 'already'
+  }
 }
 
 /** A task's kind in a log line: its type, and whether it runs continuously. */

@@ -17,6 +17,8 @@ export const dataStoreRoutes: Route[] = [
       data: data.map((d) => ({
         id: d.id,
         name: d.name,
+        // required by Qlik's DataStore type: the store's name in its own system
+        technicalName: d.name,
         spaceId: d.spaceId,
         type: d.type,
         ownerId: ctx.tenant.ownerId,

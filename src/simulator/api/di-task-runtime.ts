@@ -8,7 +8,7 @@ import {
   runtimeStateBody,
   startRun
 } from '../engine/runtime.js'
-import { badRequest, conflict, notFound, SimHttpError } from '../errors.js'
+import { badRequest, notFound, SimHttpError } from '../errors.js'
 import type { DataTask } from '../state.js'
 
 /** A data task's runtime (`.../di-tasks/{dataTaskId}/runtime`): start, stop, state, runs. */
@@ -43,8 +43,9 @@ export const diTaskRuntimeRoutes: Route[] = [
       }
       const last = t.runs.at(-1)
       const timing = ctx.core.config.timing
+      // Qlik's spec answers a start 204, or 400 or 404: a running task is a bad request, not a 409
       if (last && isRunActive(runStateAt(last, ctx.now, timing))) {
-        throw conflict(`Task '${t.name}' is already running (run ${last.runId}).`)
+        throw badRequest(`Task '${t.name}' is already running (run ${last.runId}).`)
       }
       startRun(t, ctx.now, timing)
       return { status: 204 }
@@ -57,7 +58,7 @@ export const diTaskRuntimeRoutes: Route[] = [
       const last = t.runs.at(-1)
       const state = last ? runStateAt(last, ctx.now, ctx.core.config.timing) : undefined
       if (!last || state === undefined || !isRunActive(state) || state === 'STOPPING') {
-        throw conflict(`Task '${t.name}' is not running.`)
+        throw badRequest(`Task '${t.name}' is not running.`)
       }
       last.stoppedAt = ctx.now
       return { status: 204 }

@@ -67,8 +67,13 @@ export const tasksRoutes: Route[] = [
     const t = tasksApiTask(ctx)
     const source = ctx.url.searchParams.get('source') ?? 'manual'
     const last = t.runs.at(-1)
+    // Qlik's spec lists 400, 401, 403, 404, 500 and 503 for a start: no 409
     if (last && ctx.now < last.endsAt) {
-      throw tasksApiError(409, 'Conflict', `Task '${t.name}' is already running (run ${last.id}).`)
+      throw tasksApiError(
+        400,
+        'Bad Request',
+        `Task '${t.name}' is already running (run ${last.id}).`
+      )
     }
     const run: TasksApiRun = {
       id: newId(12),
@@ -80,6 +85,15 @@ export const tasksRoutes: Route[] = [
     }
     t.runs.push(run)
     return ok({ message: `Task '${t.name}' started (run ${run.id}).` })
+  }),
+  // the runs of every task of a resource (an app), newest first as Qlik's default sort says
+  route('GET /api/v1/tasks/resources/:id/runs', { tier: 'tasks', write: false }, (ctx) => {
+    const runs = ctx.tenant.tasks
+      .filter((t) => t.resourceId === ctx.params.id)
+      .flatMap((t) => t.runs.map((r) => ({ t, r })))
+      .sort((a, b) => b.r.startedAt - a.r.startedAt)
+    const { data, links } = page(ctx, runs, 10, 100)
+    return ok({ data: data.map(({ t, r }) => tasksRunItem(ctx, t, r)), links })
   }),
   route('GET /api/v1/tasks/:id/runs', { tier: 'tasks', write: false }, (ctx) => {
     const t = tasksApiTask(ctx)
