@@ -49,7 +49,8 @@ const actionShape = z.object({
   state: z.enum(ACTION_STATES),
   startTime: z.string().nullable(),
   endTime: z.string().nullable(),
-  error: errorShape.nullable(),
+  // @qlik/api: optional, never null (absent when the action has no error)
+  error: errorShape.optional(),
   taskProgress: z.object({
     pending: z.number(),
     executing: z.number(),
@@ -64,8 +65,8 @@ const actionShape = z.object({
         taskId: z.string(),
         name: z.string(),
         state: z.enum(ACTION_STATES),
-        info: z.string().nullable(),
-        error: errorShape.nullable()
+        info: z.string().optional(),
+        error: errorShape.optional()
       })
     )
     .nullable()

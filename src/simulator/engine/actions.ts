@@ -77,7 +77,7 @@ export interface ActionStatus {
   state: ActionState
   startTime: string | null
   endTime: string | null
-  error: ActionError | null
+  error?: ActionError
   taskProgress: {
     pending: number
     executing: number
@@ -90,8 +90,8 @@ export interface ActionStatus {
     taskId: string
     name: string
     state: ActionState
-    info: string | null
-    error: ActionError | null
+    info?: string
+    error?: ActionError
   }> | null
 }
 
@@ -220,8 +220,9 @@ export class ActionEngine {
         taskId: t.taskId,
         name: t.name,
         state: s,
-        info: done ? (t.info ?? null) : null,
-        error: done ? (t.error ?? null) : null
+        // Qlik's types give info as a string and error as an object, never null: absent if none
+        ...(done && t.info ? { info: t.info } : {}),
+        ...(done && t.error ? { error: t.error } : {})
       })
     })
     const end = this.endTime(a)
@@ -233,7 +234,7 @@ export class ActionEngine {
       // unless its configuration asks for them (timing.actionTimes, for the benchmark)
       startTime: a.times && state !== 'PENDING' ? iso(runStart) : null,
       endTime: a.times && isFinal(state) && end !== undefined ? iso(end) : null,
-      error: isFinal(state) ? (a.error ?? null) : null,
+      ...(isFinal(state) && a.error ? { error: a.error } : {}),
       taskProgress: progress,
       taskDetails: detailed ? details : null
     }
