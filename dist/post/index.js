@@ -31768,7 +31768,8 @@ function decodeErrorBody(text) {
         const out = {};
         const code = str(first?.code);
         const title = str(first?.title) ?? str(body.error);
-        const detail = str(first?.detail) ?? str(body.error_description);
+        // the Tasks API calls its detail `context`
+        const detail = str(first?.detail) ?? str(first?.context) ?? str(body.error_description);
         const traceId = str(body.traceId);
         if (code)
             out.code = code;
@@ -31781,7 +31782,7 @@ function decodeErrorBody(text) {
         if (Array.isArray(body.errors) && body.errors.length > 1) {
             const more = body.errors
                 .slice(1)
-                .map((e) => [str(e.title), str(e.detail)].filter(Boolean).join(': '))
+                .map((e) => [str(e.title), str(e.detail) ?? str(e.context)].filter(Boolean).join(': '))
                 .filter(Boolean);
             if (more.length > 0)
                 out.detail = [out.detail, ...more].filter(Boolean).join(' | ');

@@ -35503,8 +35503,9 @@ class ActionEngine {
                 taskId: t.taskId,
                 name: t.name,
                 state: s,
-                info: done ? (t.info ?? null) : null,
-                error: done ? (t.error ?? null) : null
+                // Qlik's types give info as a string and error as an object, never null: absent if none
+                ...(done && t.info ? { info: t.info } : {}),
+                ...(done && t.error ? { error: t.error } : {})
             });
         });
         const end = this.endTime(a);
@@ -35516,7 +35517,7 @@ class ActionEngine {
             // unless its configuration asks for them (timing.actionTimes, for the benchmark)
             startTime: a.times && state !== 'PENDING' ? iso(runStart) : null,
             endTime: a.times && isFinal(state) && end !== undefined ? iso(end) : null,
-            error: isFinal(state) ? (a.error ?? null) : null,
+            ...(isFinal(state) && a.error ? { error: a.error } : {}),
             taskProgress: progress,
             taskDetails: detailed ? details : null
         };
@@ -35548,7 +35549,42 @@ class SimHttpError extends Error {
         this.items = [first, ...(opts.more ?? [])];
         this.headers = opts.headers ?? {};
     }
-    body(traceId) {
+    /**
+     * The error body as the API of `path` documents it (@qlik/api's error types, one per API):
+     * di-projects `{errors: [{code, title, detail, source, status}], traceId}`; spaces the same
+     * without `status`; data-connections the items with `status` but no `traceId`; data-stores
+     * `status` as a string; the Tasks API `{errors: [{code: <number>, title, context}], traceId}`.
+     */
+    body(traceId, path = '') {
+        const api = /^\/api\/v1\/([a-z-]+)/.exec(path)?.[1] ?? '';
+        if (api === 'tasks')
+            return {
+                errors: this.items.map((i) => ({
+                    code: /^\d+$/.test(i.code) ? Number(i.code) : this.status,
+                    title: i.title,
+                    ...(i.detail !== undefined ? { context: i.detail } : {})
+                })),
+                traceId
+            };
+        if (api === 'spaces')
+            // spaces' Error has no status, and keeps its source under meta
+            return {
+                errors: this.items.map(({ status: _s, source, ...rest }) => {
+                    void _s;
+                    return source ? { ...rest, meta: { source } } : rest;
+                }),
+                traceId
+            };
+        if (api === 'data-connections')
+            return { errors: this.items };
+        if (api === 'data-stores')
+            return {
+                errors: this.items.map((i) => ({
+                    ...i,
+                    ...(i.status !== undefined ? { status: String(i.status) } : {})
+                })),
+                traceId
+            };
         return { errors: this.items, traceId };
     }
 }
@@ -35879,6 +35915,8 @@ const dataStoreRoutes = [
             data: data.map((d) => ({
                 id: d.id,
                 name: d.name,
+                // required by Qlik's DataStore type: the store's name in its own system
+                technicalName: d.name,
                 spaceId: d.spaceId,
                 type: d.type,
                 ownerId: ctx.tenant.ownerId,
@@ -36683,8 +36721,9 @@ const diTaskRuntimeRoutes = [
         }
         const last = t.runs.at(-1);
         const timing = ctx.core.config.timing;
+        // Qlik's spec answers a start 204, or 400 or 404: a running task is a bad request, not a 409
         if (last && isRunActive(runStateAt(last, ctx.now, timing))) {
-            throw conflict(`Task '${t.name}' is already running (run ${last.runId}).`);
+            throw badRequest(`Task '${t.name}' is already running (run ${last.runId}).`);
         }
         startRun(t, ctx.now, timing);
         return { status: 204 };
@@ -36693,7 +36732,7 @@ const diTaskRuntimeRoutes = [
         const last = t.runs.at(-1);
         const state = last ? runStateAt(last, ctx.now, ctx.core.config.timing) : undefined;
         if (!last || state === undefined || !isRunActive(state) || state === 'STOPPING') {
-            throw conflict(`Task '${t.name}' is not running.`);
+            throw badRequest(`Task '${t.name}' is not running.`);
         }
         last.stoppedAt = ctx.now;
         return { status: 204 };
@@ -37096,8 +37135,9 @@ const tasksRoutes = [
         const t = tasksApiTask(ctx);
         const source = ctx.url.searchParams.get('source') ?? 'manual';
         const last = t.runs.at(-1);
+        // Qlik's spec lists 400, 401, 403, 404, 500 and 503 for a start: no 409
         if (last && ctx.now < last.endsAt) {
-            throw tasksApiError(409, 'Conflict', `Task '${t.name}' is already running (run ${last.id}).`);
+            throw tasksApiError(400, 'Bad Request', `Task '${t.name}' is already running (run ${last.id}).`);
         }
         const run = {
             id: newId(12),
@@ -37109,6 +37149,15 @@ const tasksRoutes = [
         };
         t.runs.push(run);
         return ok({ message: `Task '${t.name}' started (run ${run.id}).` });
+    }),
+    // the runs of every task of a resource (an app), newest first as Qlik's default sort says
+    route('GET /api/v1/tasks/resources/:id/runs', { tier: 'tasks', write: false }, (ctx) => {
+        const runs = ctx.tenant.tasks
+            .filter((t) => t.resourceId === ctx.params.id)
+            .flatMap((t) => t.runs.map((r) => ({ t, r })))
+            .sort((a, b) => b.r.startedAt - a.r.startedAt);
+        const { data, links } = page(ctx, runs, 10, 100);
+        return ok({ data: data.map(({ t, r }) => tasksRunItem(ctx, t, r)), links });
     }),
     route('GET /api/v1/tasks/:id/runs', { tier: 'tasks', write: false }, (ctx) => {
         const t = tasksApiTask(ctx);
@@ -37259,8 +37308,9 @@ function readBody(req) {
         req.on('error', reject);
     });
 }
-function sendError(res, err, traceId) {
-    sendResult(res, { status: err.status, json: err.body(traceId), headers: err.headers }, traceId);
+/** An error in the shape the API of `path` documents for it (see SimHttpError.body). */
+function sendError(res, err, traceId, path = '') {
+    sendResult(res, { status: err.status, json: err.body(traceId, path), headers: err.headers }, traceId);
 }
 function http_encode(result) {
     if (result.body !== undefined)
@@ -37583,7 +37633,7 @@ class Simulator {
                 await sleep(fault.rule.latencyMs);
             if (fault?.rule.missingRoute) {
                 finish(404);
-                return sendError(res, new SimHttpError(404, 'HTTP-404', 'Not Found', `No endpoint ${method} ${url.pathname}.`), traceId);
+                return sendError(res, new SimHttpError(404, 'HTTP-404', 'Not Found', `No endpoint ${method} ${url.pathname}.`), traceId, url.pathname);
             }
             if (fault?.rule.status !== undefined) {
                 const s = fault.rule.status;
@@ -37591,7 +37641,7 @@ class Simulator {
                     ? rateLimitError(fault.rule.retryAfter)
                     : new SimHttpError(s, `HTTP-${s}`, STATUS_TITLES[s] ?? 'Error', `Injected fault ${fault.rule.id}.`);
                 finish(s);
-                return sendError(res, err, traceId);
+                return sendError(res, err, traceId, url.pathname);
             }
             const result = await this.dispatch(tenant, req, url, method, body, entry, fault?.rule);
             if (fault?.rule.omitHeaders.length && result.headers) {
@@ -37614,7 +37664,7 @@ class Simulator {
             if (err.status === 429)
                 entry.rateLimited = true;
             if (!res.headersSent)
-                sendError(res, err, traceId);
+                sendError(res, err, traceId, url.pathname);
             else
                 res.destroy();
         }
