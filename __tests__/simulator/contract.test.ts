@@ -127,6 +127,7 @@ describe("Qlik's own client (@qlik/api) against the simulator", () => {
     const tasks = await call('dev', 'di-projects', 'getDiProjectDiTasks', [src.id])
     const taskId = tasks.dataTasks?.[0]?.id
     expect(taskId).toBeTruthy()
+    await call('dev', 'di-projects', 'getDiProjectDiTask', [src.id, taskId])
     await call('dev', 'di-projects', 'getDiProjectDiTaskRuntimeState', [src.id, taskId])
     await call('dev', 'di-projects', 'searchDiProjectDiTaskRuntimeRuns', [src.id, taskId, {}])
 
@@ -141,6 +142,11 @@ describe("Qlik's own client (@qlik/api) against the simulator", () => {
       'snowflake_prod',
       { type: 'connectionname', spaceId: data.id }
     ])
+    const conn = await call('prod', 'data-connections', 'getDataConnection', [
+      'snowflake_prod',
+      { type: 'connectionname', spaceId: data.id }
+    ])
+    await call('prod', 'data-connections', 'getDataConnection', [conn.qID, {}])
     await call('prod', 'data-connections', 'getDataConnection', ['no-such-connection', {}], 'error')
     await call('prod', 'data-stores', 'getDataStores', [{ limit: 2 }])
 
@@ -159,6 +165,10 @@ describe("Qlik's own client (@qlik/api) against the simulator", () => {
       { mode: 'MINIMAL' },
       { hostConfig: hostConfig('dev'), noCache: true }
     )
+    // the pre-flight: Qlik's definition check of the package
+    await call('prod', 'di-projects', 'validateProjectDefinitions', [
+      { zip: exported.data as Blob }
+    ])
     const imp = await call('prod', 'di-projects', 'importAsyncDiProject', [
       id,
       { zip: exported.data as Blob }
