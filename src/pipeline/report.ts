@@ -1,4 +1,5 @@
 import type { ReleaseDiff } from '../package/diff.js'
+import type { DataImpact } from './steps/impact.js'
 import type { LedgerEntry } from './ledger.js'
 import type { Problem } from '../package/format.js'
 
@@ -36,6 +37,8 @@ export interface DryRunPlan {
   canApply: boolean
   /** What the package changes on the target (tasks, settings, datasets, variables). */
   changes?: ReleaseDiff
+  /** What the changes cost the data, task by task (inferred from the package, not from Qlik). */
+  impact?: DataImpact
 }
 
 export type StepState = 'succeeded' | 'failed' | 'skipped'

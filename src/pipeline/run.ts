@@ -1,4 +1,5 @@
 import { say } from '../report/escape.js'
+import { dataImpact } from './steps/impact.js'
 import { openAsBlob } from 'node:fs'
 import { PackageContent } from '../package/content.js'
 import type { Project, QlikApi } from '../qlik/api.js'
@@ -400,7 +401,10 @@ export class Pipeline {
       const diff = changes
       await this.step(PLAN, async (rec) => {
         const steps = plannedSteps({ o: this.o, t, bindings, runtime })
-        const plan = makePlan(guards, connections, steps, t, bindings, diff)
+        const impact = diff
+          ? dataImpact(diff, { allowRecreate: this.o.allowRecreate, prepare: this.o.prepare })
+          : undefined
+        const plan = makePlan(guards, connections, steps, t, bindings, diff, true, impact)
         this.report.plan = plan
         rec.detail = plan.canApply
           ? 'the promotion can be applied'

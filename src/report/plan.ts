@@ -1,3 +1,4 @@
+import { impactLine } from '../pipeline/steps/impact.js'
 import type { SettingChange } from '../package/diff.js'
 import type { RunReport } from '../pipeline/report.js'
 import { md, mdCode, mdLink } from './escape.js'
@@ -61,6 +62,26 @@ export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): stri
   const stops = p.steps.filter((st) => /^Stop \d+ running task/.test(st))
   for (const st of stops)
     lines.push(`- ⚠️ ${md(st)}, then started again after the deploy (quiesce).`, '')
+  // what it costs the data, before the definitions: drops first, then what loads again
+  const impact = p.impact
+  const costly = impact?.tasks.filter((x) => x.kind !== 'definition') ?? []
+  if (impact && costly.length) {
+    const ICON = { drop: '🗑️', redefined: '🔄', new: '➕', kept: '📌', definition: '' } as const
+    const order = ['drop', 'redefined', 'new', 'kept']
+    lines.push(
+      '**Data impact** (inferred from the package and the target, not from Qlik; Qlik decides at prepare):',
+      '',
+      ...[...costly]
+        .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+        .map((x) => `- ${ICON[x.kind]} ${md(impactLine(x, impact))}`),
+      ...(impact.tasks.length > costly.length
+        ? [
+            `- ${impact.tasks.length - costly.length} task(s) change in definition only: no table is dropped or recreated`
+          ]
+        : []),
+      ''
+    )
+  }
   lines.push(
     `- Target project: **${md(target?.projectName ?? '')}** in space ${md(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, ${mdCode(target?.projectId)}`})`,
     ...(r.package

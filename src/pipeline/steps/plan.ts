@@ -1,4 +1,5 @@
 import { diffDefinitions, type ReleaseDiff } from '../../package/diff.js'
+import { impactLine, impactProblems, type DataImpact } from './impact.js'
 import { PackageContent } from '../../package/content.js'
 import { PackageFormatError, unzipPackage } from '../../package/layout.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
@@ -51,9 +52,14 @@ export function makePlan(
   b: ComputedBindings,
   changes?: ReleaseDiff,
   /** A drift check names bindings only (its issue may be read widely): no values. */
-  withValues = true
+  withValues = true,
+  /** What the changes cost the data: a drop without allow-recreate is a blocker. */
+  impact?: DataImpact
 ): DryRunPlan {
-  const problems = guards.filter((g) => g.status === 'failed').map((g) => `${g.detail}.`)
+  const problems = [
+    ...guards.filter((g) => g.status === 'failed').map((g) => `${g.detail}.`),
+    ...(impact ? impactProblems(impact) : [])
+  ]
   const values = withValues ? visibleValues(t, b) : []
   return {
     project: t.existing ? 'reuse' : 'create',
@@ -64,7 +70,8 @@ export function makePlan(
     steps,
     problems,
     canApply: problems.length === 0,
-    ...(changes ? { changes } : {})
+    ...(changes ? { changes } : {}),
+    ...(impact ? { impact } : {})
   }
 }
 
@@ -73,6 +80,11 @@ export function planLines(p: DryRunPlan): string[] {
   return [
     `Plan: ${p.project} the target project`,
     ...(p.changes ? [`Changes: ${diffLine(p.changes)}`] : []),
+    ...(p.impact
+      ? p.impact.tasks.map(
+          (x) => `Data impact (inferred from the package): ${impactLine(x, p.impact!)}`
+        )
+      : []),
     `Bindings added: ${list(p.bindings.added)}`,
     `Bindings changed: ${list(p.bindings.changed)}`,
     `Bindings unchanged: ${list(p.bindings.unchanged)}`,

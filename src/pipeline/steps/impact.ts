@@ -1,0 +1,103 @@
+import type { ReleaseDiff } from '../../package/diff.js'
+
+/**
+ * What a release costs the data, task by task, as far as the package tells it (inferred from the
+ * package and the target's export, not from Qlik: Qlik decides at prepare). A reviewer of a
+ * production release needs this before the definition changes.
+ *
+ * - `drop`: datasets the target has and the package does not: prepare drops their tables, and
+ *   refuses to without allow-recreate (a real run then fails at prepare).
+ * - `redefined`: datasets added, or dataset files whose content differs (columns, keys): prepare
+ *   may recreate their tables; they load again at the task's next run.
+ * - `definition`: settings, connections, description or other files only: no table changes.
+ * - `new`: a task the target does not have: prepare creates it, its first run loads it.
+ * - `kept`: on the target only: import keeps it (Qlik's import deletes no task).
+ */
+export type ImpactKind = 'drop' | 'redefined' | 'definition' | 'new' | 'kept'
+
+export interface TaskImpact {
+  id: string
+  name: string
+  kind: ImpactKind
+  /** The datasets concerned (dropped, or added and redefined). */
+  datasets: string[]
+  /** With a drop: the task's other datasets that are added or redefined. */
+  redefined?: string[]
+}
+
+export interface DataImpact {
+  tasks: TaskImpact[]
+  /** allow-recreate as this run has it: whether prepare may drop datasets. */
+  allowRecreate: boolean
+  /** Whether this run prepares the project (prepare: false leaves the drop to a later prepare). */
+  prepare: boolean
+}
+
+/** A dataset file of a task folder: datasets/<name>.yaml. */
+const datasetOf = (file: string): string | undefined =>
+  /(?:^|\/)datasets\/([^/]+)\.ya?ml$/.exec(file)?.[1]
+
+export function dataImpact(
+  diff: ReleaseDiff,
+  o: { allowRecreate: boolean; prepare: boolean }
+): DataImpact {
+  const t = diff.tasks
+  const tasks: TaskImpact[] = [
+    ...t.added.map((a) => ({ id: a.id, name: a.name, kind: 'new' as const, datasets: [] })),
+    ...t.changed.map((c): TaskImpact => {
+      const redefined = [
+        ...new Set([
+          ...c.datasetsAdded,
+          ...c.files.map(datasetOf).filter((d): d is string => d !== undefined)
+        ])
+      ].filter((d) => !c.datasetsRemoved.includes(d))
+      if (c.datasetsRemoved.length)
+        return {
+          id: c.id,
+          name: c.name,
+          kind: 'drop',
+          datasets: [...c.datasetsRemoved],
+          ...(redefined.length ? { redefined } : {})
+        }
+      return redefined.length
+        ? { id: c.id, name: c.name, kind: 'redefined', datasets: redefined }
+        : { id: c.id, name: c.name, kind: 'definition', datasets: [] }
+    }),
+    ...t.removed.map((x) => ({ id: x.id, name: x.name, kind: 'kept' as const, datasets: [] }))
+  ]
+  return { tasks, allowRecreate: o.allowRecreate, prepare: o.prepare }
+}
+
+/** The blocker a drop is without allow-recreate: a real run would fail at prepare. */
+export function impactProblems(i: DataImpact): string[] {
+  if (i.allowRecreate || !i.prepare) return []
+  return i.tasks
+    .filter((x) => x.kind === 'drop')
+    .map(
+      (x) =>
+        `A real run would fail at prepare: task '${x.name}' would drop dataset(s) ${x.datasets.join(', ')} (not in the package); set allow-recreate: true to accept losing their data.`
+    )
+}
+
+/** One line per task in words, for the plan and the log. */
+export function impactLine(x: TaskImpact, i: DataImpact): string {
+  const sets = x.datasets.join(', ')
+  switch (x.kind) {
+    case 'drop':
+      return `${x.name}: prepare drops dataset(s) ${sets} and their data (not in the package)${x.redefined ? `, and may recreate ${x.redefined.join(', ')} (added or redefined)` : ''}; ${
+        !i.prepare
+          ? 'prepare is off in this run: the next prepare will'
+          : i.allowRecreate
+            ? 'allow-recreate is true: accepted'
+            : 'allow-recreate is false: a real run fails at prepare'
+      }`
+    case 'redefined':
+      return `${x.name}: dataset(s) ${sets} added or redefined: prepare may recreate their tables, loaded again at the next run`
+    case 'definition':
+      return `${x.name}: definition only (settings, connections or rules): no table is dropped or recreated`
+    case 'new':
+      return `${x.name}: new task: prepare creates it, its first run loads it`
+    case 'kept':
+      return `${x.name}: on the target only: import keeps it (Qlik's import deletes no task)`
+  }
+}
