@@ -11,7 +11,15 @@
  *   npm run gallery -- --markdown-only            # Markdown only
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -138,6 +146,15 @@ try {
     bindings: SUPPORT_BINDINGS
   }
   keep('deploy', await action({ ...support, mode: 'deploy' }), 0)
+  // a release that drops a dataset: the plan says what prepare would do to the data
+  const dropping = mkdtempSync(join(tmpdir(), 'qdp-gallery-drop-'))
+  cpSync(join(ROOT, 'examples/project'), dropping, { recursive: true })
+  rmSync(join(dropping, 'qtcp_tasks/Storage support/datasets/ticket_comments.yaml'))
+  keep(
+    'dry-run-drop',
+    await action({ ...support, 'package-dir': dropping, mode: 'deploy', 'dry-run': 'true' }),
+    1
+  )
   keep('drift-none', await action({ ...support, mode: 'drift' }), 0)
   // someone changes prod by hand: the storage database is no longer the one in git
   await action({

@@ -32198,6 +32198,7 @@ function escape_mdLink(text, url) {
 
 ;// CONCATENATED MODULE: ./src/report/plan.ts
 
+
 /**
  * The release plan of a dry run as Markdown a reviewer can read (job summary, pull-request comment):
  * verdict, what the package changes on the target task by task, bindings, the checks, the steps.
@@ -32249,6 +32250,33 @@ function plan_planMarkdown(r, o = {}) {
     lines.push(`- Target project: **${md(target?.projectName ?? '')}** in space ${md(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, ${mdCode(target?.projectId)}`})`, ...(r.package
         ? [`- Package: ${md(r.package.format)}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
         : []), '');
+    // what it costs the data, before the definitions: drops first, then what loads again
+    const impact = p.impact;
+    const costly = impact?.tasks.filter((x) => x.kind !== 'definition') ?? [];
+    if (impact && costly.length) {
+        const ICON = { drop: '🗑️', redefined: '🔄', new: '➕', kept: '📌', definition: '' };
+        const order = ['drop', 'redefined', 'new', 'kept'];
+        lines.push('**Data impact** (inferred from the package and the target, not from Qlik; Qlik decides at prepare):', '', ...[...costly]
+            .filter((x) => x.kind === 'drop' || x.kind === 'redefined')
+            .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+            .map((x) => `- ${ICON[x.kind]} ${md(impactLine(x, impact))}`), 
+        // new tasks and tasks import keeps: one line each, however many
+        ...['new', 'kept'].flatMap((k) => {
+            const xs = costly.filter((x) => x.kind === k);
+            if (!xs.length)
+                return [];
+            const names = xs.map((x) => md(x.name)).join(', ');
+            return [
+                k === 'new'
+                    ? `- ${ICON.new} ${xs.length} new task(s): ${names}: prepare creates them, their first run loads them`
+                    : `- ${ICON.kept} ${xs.length} task(s) on the target only: ${names}: import keeps them (Qlik's import deletes no task)`
+            ];
+        }), ...(impact.tasks.length > costly.length
+            ? [
+                `- ${impact.tasks.length - costly.length} task(s) change in definition only: no table is dropped or recreated`
+            ]
+            : []), '');
+    }
     const d = p.changes;
     if (d) {
         const t = d.tasks;

@@ -62,6 +62,13 @@ export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): stri
   const stops = p.steps.filter((st) => /^Stop \d+ running task/.test(st))
   for (const st of stops)
     lines.push(`- ⚠️ ${md(st)}, then started again after the deploy (quiesce).`, '')
+  lines.push(
+    `- Target project: **${md(target?.projectName ?? '')}** in space ${md(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, ${mdCode(target?.projectId)}`})`,
+    ...(r.package
+      ? [`- Package: ${md(r.package.format)}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
+      : []),
+    ''
+  )
   // what it costs the data, before the definitions: drops first, then what loads again
   const impact = p.impact
   const costly = impact?.tasks.filter((x) => x.kind !== 'definition') ?? []
@@ -72,8 +79,20 @@ export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): stri
       '**Data impact** (inferred from the package and the target, not from Qlik; Qlik decides at prepare):',
       '',
       ...[...costly]
+        .filter((x) => x.kind === 'drop' || x.kind === 'redefined')
         .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
         .map((x) => `- ${ICON[x.kind]} ${md(impactLine(x, impact))}`),
+      // new tasks and tasks import keeps: one line each, however many
+      ...(['new', 'kept'] as const).flatMap((k) => {
+        const xs = costly.filter((x) => x.kind === k)
+        if (!xs.length) return []
+        const names = xs.map((x) => md(x.name)).join(', ')
+        return [
+          k === 'new'
+            ? `- ${ICON.new} ${xs.length} new task(s): ${names}: prepare creates them, their first run loads them`
+            : `- ${ICON.kept} ${xs.length} task(s) on the target only: ${names}: import keeps them (Qlik's import deletes no task)`
+        ]
+      }),
       ...(impact.tasks.length > costly.length
         ? [
             `- ${impact.tasks.length - costly.length} task(s) change in definition only: no table is dropped or recreated`
@@ -82,13 +101,6 @@ export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): stri
       ''
     )
   }
-  lines.push(
-    `- Target project: **${md(target?.projectName ?? '')}** in space ${md(target?.spaceName ?? '')} (${p.project === 'create' ? 'will be **created**' : `exists, ${mdCode(target?.projectId)}`})`,
-    ...(r.package
-      ? [`- Package: ${md(r.package.format)}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
-      : []),
-    ''
-  )
   const d = p.changes
   if (d) {
     const t = d.tasks
