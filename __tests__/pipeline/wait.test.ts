@@ -197,15 +197,18 @@ describe('the default polling on many modelled actions (scripts/poll-model.ts)',
 })
 
 describe('a long wait in the log', () => {
-  it('says where the action is at least every 30 s, even when nothing changes', async () => {
-    // a 70 s import that reports the same state and counts until it ends
+  const statusOf = status
+  /** A 70 s import that reports the same state and counts until it ends, on a virtual clock. */
+  async function wait70s(
+    log: (t: number, line: string) => void,
+    status?: (t: number, line: string) => void
+  ): Promise<void> {
     let t = 0
     const api = {
       tenant: 'target',
       actionStatus: async (): Promise<ActionStatus> =>
-        t >= 70_000 ? status('COMPLETED', 1, 0, 0) : status('EXECUTING', 0, 1, 0)
+        t >= 70_000 ? statusOf('COMPLETED', 1, 0, 0) : statusOf('EXECUTING', 0, 1, 0)
     } as unknown as QlikApi
-    const lines: Array<[number, string]> = []
     await waitForAction(api, 'a1', 'Import', {
       firstDelayMs: 2000,
       ...DEFAULT_WAIT,
@@ -214,8 +217,14 @@ describe('a long wait in the log', () => {
         t += ms
       },
       now: () => t,
-      log: (line) => lines.push([t, line])
+      log: (line) => log(t, line),
+      ...(status ? { status: (line: string) => status(t, line) } : {})
     })
+  }
+
+  it('says where the action is at least every 30 s, even when nothing changes', async () => {
+    const lines: Array<[number, string]> = []
+    await wait70s((t, line) => lines.push([t, line]))
     const at = lines.map(([when]) => when)
     const gaps = at.slice(1).map((x, i) => x - (at[i] as number))
     expect(Math.max(at[0] as number, ...gaps)).toBeLessThanOrEqual(30_000 + DEFAULT_WAIT.maxDelayMs)
@@ -226,25 +235,12 @@ describe('a long wait in the log', () => {
   })
 
   it('on a terminal, one live status line at each check replaces the heartbeat lines', async () => {
-    let t = 0
-    const api = {
-      tenant: 'target',
-      actionStatus: async (): Promise<ActionStatus> =>
-        t >= 70_000 ? status('COMPLETED', 1, 0, 0) : status('EXECUTING', 0, 1, 0)
-    } as unknown as QlikApi
     const lines: string[] = []
     const live: Array<[number, string]> = []
-    await waitForAction(api, 'a1', 'Import', {
-      firstDelayMs: 2000,
-      ...DEFAULT_WAIT,
-      timeoutMs: 600_000,
-      sleep: async (ms) => {
-        t += ms
-      },
-      now: () => t,
-      log: (line) => lines.push(line),
-      status: (line) => live.push([t, line])
-    })
+    await wait70s(
+      (_t, line) => lines.push(line),
+      (t, line) => live.push([t, line])
+    )
     expect(lines.some((l) => l.includes('still'))).toBe(false)
     expect(lines[0]).toMatch(/^Import: EXECUTING/)
     expect(lines.at(-1)).toMatch(/^Import: COMPLETED/)

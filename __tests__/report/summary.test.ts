@@ -21,6 +21,17 @@ const IMPORT_FAILED =
 
 const count = (text: string, part: string): number => text.split(part).length - 1
 
+/** A dry run's plan with nothing in it but its blockers. */
+const plan = (problems: string[] = []): NonNullable<RunReport['plan']> => ({
+  project: 'reuse',
+  bindings: { added: [], changed: [], unchanged: [], undeclaredKept: [] },
+  connections: [],
+  guards: [],
+  steps: [],
+  problems,
+  canApply: problems.length === 0
+})
+
 describe('the summary headline: one per outcome and mode', () => {
   const cases: Array<[string, RunReport, string]> = [
     ['promote', report('promote'), '## ✅ Promoted · Sales → acme-prod.eu.qlikcloud.com'],
@@ -38,15 +49,7 @@ describe('the summary headline: one per outcome and mode', () => {
         {
           outcome: 'failed',
           error: 'Dry run: the promotion would fail.',
-          plan: {
-            project: 'reuse',
-            bindings: { added: [], changed: [], unchanged: [], undeclaredKept: [] },
-            connections: [],
-            guards: [],
-            steps: [],
-            problems: ['no space PRD_DATA'],
-            canApply: false
-          }
+          plan: plan(['no space PRD_DATA'])
         },
         true
       ),
@@ -148,15 +151,7 @@ describe('the summary headline: one per outcome and mode', () => {
         unknown: [],
         missing: []
       },
-      plan: {
-        project: 'reuse',
-        bindings: { added: [], changed: [], unchanged: [], undeclaredKept: [] },
-        connections: [],
-        guards: [],
-        steps: [],
-        problems: [],
-        canApply: true
-      }
+      plan: plan()
     })
     const md = renderSummary(r)
     expect(md).not.toContain('Release plan')

@@ -32263,14 +32263,7 @@ function plan_planMarkdown(r, o = {}) {
         // new tasks and tasks import keeps: one line each, however many
         ...['new', 'kept'].flatMap((k) => {
             const xs = costly.filter((x) => x.kind === k);
-            if (!xs.length)
-                return [];
-            const names = xs.map((x) => md(x.name)).join(', ');
-            return [
-                k === 'new'
-                    ? `- ${ICON.new} ${xs.length} new task(s): ${names}: prepare creates them, their first run loads them`
-                    : `- ${ICON.kept} ${xs.length} task(s) on the target only: ${names}: import keeps them (Qlik's import deletes no task)`
-            ];
+            return xs.length ? [`- ${ICON[k]} ${md(impactGroupLine(k, xs))}`] : [];
         }), ...(impact.tasks.length > costly.length
             ? [
                 `- ${impact.tasks.length - costly.length} task(s) change in definition only: no table is dropped or recreated`

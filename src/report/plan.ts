@@ -1,4 +1,4 @@
-import { impactLine } from '../pipeline/steps/impact.js'
+import { impactGroupLine, impactLine } from '../pipeline/steps/impact.js'
 import type { SettingChange } from '../package/diff.js'
 import type { RunReport } from '../pipeline/report.js'
 import { md, mdCode, mdLink } from './escape.js'
@@ -85,13 +85,7 @@ export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): stri
       // new tasks and tasks import keeps: one line each, however many
       ...(['new', 'kept'] as const).flatMap((k) => {
         const xs = costly.filter((x) => x.kind === k)
-        if (!xs.length) return []
-        const names = xs.map((x) => md(x.name)).join(', ')
-        return [
-          k === 'new'
-            ? `- ${ICON.new} ${xs.length} new task(s): ${names}: prepare creates them, their first run loads them`
-            : `- ${ICON.kept} ${xs.length} task(s) on the target only: ${names}: import keeps them (Qlik's import deletes no task)`
-        ]
+        return xs.length ? [`- ${ICON[k]} ${md(impactGroupLine(k, xs))}`] : []
       }),
       ...(impact.tasks.length > costly.length
         ? [

@@ -101,3 +101,11 @@ export function impactLine(x: TaskImpact, i: DataImpact): string {
       return `${x.name}: on the target only: import keeps it (Qlik's import deletes no task)`
   }
 }
+
+/** New tasks, or tasks import keeps, in one line however many (the plan's overview). */
+export function impactGroupLine(kind: 'new' | 'kept', xs: TaskImpact[]): string {
+  const names = xs.map((x) => x.name).join(', ')
+  return kind === 'new'
+    ? `${xs.length} new task(s): ${names}: prepare creates them, their first run loads them`
+    : `${xs.length} task(s) on the target only: ${names}: import keeps them (Qlik's import deletes no task)`
+}

@@ -64,7 +64,7 @@ export function recordRun(
 }
 
 /** Stop or start one data task, recorded in the ledger under the task's id. */
-export function taskWrite(
+function taskWrite(
   ctx: StepContext,
   api: QlikApi,
   project: Project,
