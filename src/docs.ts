@@ -17,7 +17,7 @@ export const INPUT_GROUPS: ReadonlyArray<{
   note?: string
   inputs: string[]
 }> = [
-  { title: 'What to do', key: 'mode', inputs: ['mode', 'dry-run'] },
+  { title: 'What to do', key: 'mode', inputs: ['mode', 'dry-run', 'plan-file'] },
   {
     title: 'Source tenant (promote, export)',
     key: 'source',

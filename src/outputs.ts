@@ -25,6 +25,16 @@ export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> 
       'Dry run: path of the release plan in Markdown (what the package changes on the target), with the same plan as JSON beside it (.json); empty otherwise.'
   },
   {
+    name: 'plan-file',
+    description:
+      "Dry run: path of the plan as JSON with its fingerprint (qlik-di-promote-plan.json), the file a later run's input plan-file applies exactly; empty otherwise."
+  },
+  {
+    name: 'applied-plan',
+    description:
+      'plan-file: the digest of the plan this run checked and applied; empty when it was given none or refused it.'
+  },
+  {
     name: 'drifted',
     description:
       'mode drift: true when the target differs from the package or the bindings, false when it equals them; empty in other modes.'
@@ -89,7 +99,8 @@ const PER_PROJECT = [
   'import-state',
   'prepare-state',
   'validate-state',
-  'backup-artifact-name'
+  'backup-artifact-name',
+  'applied-plan'
 ] as const
 
 export function outputsOf(r: RunReport, reportPath: string): Record<string, string> {
@@ -118,6 +129,13 @@ function singleOutputs(r: RunReport, reportPath: string): Record<string, string>
     'validate-state': r.actions.validate?.state ?? '',
     'report-path': reportPath,
     'plan-path': r.planPath ?? '',
+    // a drift check writes plan files too, without the fingerprint that lets a run apply them
+    'plan-file':
+      r.planPath &&
+      [r, ...(r.projectReports ?? []).map((x) => x.report)].some((x) => x.plan?.fingerprint)
+        ? r.planPath.replace(/\.md$/, '.json')
+        : '',
+    'applied-plan': r.appliedPlan?.digest ?? '',
     drifted: r.drift ? String(r.drift.drifted) : '',
     unchanged: (r.projects ? r.projects.every((p) => p.state === 'unchanged') : r.unchanged)
       ? 'true'

@@ -32,6 +32,7 @@ import type { TenantAuth } from './qlik/auth.js'
 import type { WaitOptions } from './pipeline/wait.js'
 import { QlikClient } from './qlik/client.js'
 import { Redactor } from './pipeline/redact.js'
+import { loadPlan, sealPlan } from './pipeline/plan-file.js'
 import type { Cancellation } from './pipeline/cancel.js'
 import type { Journal, JournalWriter } from './pipeline/journal.js'
 
@@ -56,6 +57,8 @@ export interface SetupInput {
   journal?: Journal
   /** This pipeline's part of the journal (a set's project: tagged with its name). */
   journalWriter?: JournalWriter
+  /** The projects-file entry this pipeline runs. */
+  setEntry?: string
 }
 
 export function runContext(env: NodeJS.ProcessEnv): RunContext {
@@ -159,7 +162,8 @@ export function createPipeline(input: SetupInput): {
     onSecret: input.onSecret,
     ...(input.polling ? { polling: input.polling } : {}),
     ...(input.cancel ? { cancel: input.cancel } : {}),
-    ...(input.journalWriter ? { journal: input.journalWriter } : {})
+    ...(input.journalWriter ? { journal: input.journalWriter } : {}),
+    ...(input.setEntry !== undefined ? { setEntry: input.setEntry } : {})
   })
   return {
     pipeline,
@@ -210,7 +214,8 @@ export async function runPipeline(
       ...(workDir ? { workDir } : {}),
       ...(artifacts ? { artifacts } : {}),
       ...(reporter ? { reporter } : {}),
-      ...(journalWriter ? { journalWriter } : {})
+      ...(journalWriter ? { journalWriter } : {}),
+      ...(name !== undefined ? { setEntry: name } : {})
     })
     try {
       const report = await pipeline.run()
@@ -227,7 +232,8 @@ export async function runPipeline(
     }
   }
   const started = input.clock.now()
-  const report = secrets.value(
+  const report = sealed(
+    secrets,
     input.options.projectsFile ? await runSet(input, runOne) : await runOne(input.options)
   )
   const env = input.env
@@ -240,6 +246,22 @@ export async function runPipeline(
     report.finishedAt = new Date(input.clock.now()).toISOString()
   }
   if (reportPath) writeReport(input, report, reportPath)
+  return report
+}
+
+/**
+ * The report as it is written and shown: redacted, but for the digests of a plan's fingerprint
+ * (its names are redacted on their own), then each plan sealed with its own digest.
+ */
+function sealed(secrets: Redactor, raw: RunReport): RunReport {
+  const report = secrets.value(raw, new Set(['fingerprint']))
+  const plans = [report, ...(report.projectReports ?? []).map((x) => x.report)].flatMap((r) =>
+    r.plan ? [r.plan] : []
+  )
+  for (const plan of plans) {
+    if (plan.fingerprint) plan.fingerprint.names = secrets.value(plan.fingerprint.names)
+    sealPlan(plan)
+  }
   return report
 }
 
@@ -266,6 +288,25 @@ async function runSet(
   try {
     const all = loadProjectsFile(o.projectsFile)
     const entries = selectEntries(all, o.only, o.withUpstream)
+    // plan-file: every project to run has its plan in it (each is checked again as it starts)
+    if (o.planFile) {
+      const problems = entries.flatMap((e) => {
+        try {
+          loadPlan(o.planFile, e.name)
+          return []
+        } catch (err) {
+          if (err instanceof InputError) return [err.message]
+          throw err
+        }
+      })
+      if (problems.length)
+        throw new InputError(
+          problems.length === 1
+            ? (problems[0] as string)
+            : `Input 'plan-file': ${problems.length} of the ${entries.length} projects cannot be applied:\n  ${problems.join('\n  ')}`,
+          'Check the inputs'
+        )
+    }
     const sideBySide = o.maxParallel > 1 && entries.length > 1
     if (entries.length < all.length)
       input.reporter.info(

@@ -59,6 +59,13 @@ export const RULES: readonly Rule[] = [
         : undefined
   },
   {
+    name: 'plan-file is for modes deploy and promote',
+    check: ({ v }) =>
+      v.planFile !== '' && v.mode !== 'deploy' && v.mode !== 'promote'
+        ? `Input 'plan-file' binds a deploy to a reviewed plan: it is for modes deploy and promote, not '${v.mode}'.`
+        : undefined
+  },
+  {
     name: 'only and with-upstream select from a projects file',
     check: ({ v }) =>
       v.projectsFile === '' && (v.only.length > 0 || v.withUpstream)

@@ -160,6 +160,9 @@ export const optionsSchema = z.strictObject({
     'false',
     "projects-file with 'only': also run every project the named ones depend on (transitively), upstream first."
   ),
+  'plan-file': textInput(
+    "deploy / promote: the qlik-di-promote-plan.json of a reviewed dry run (its output plan-file). Before its first write the run checks that the package, the bindings it would send, the target (tasks, settings, files, bindings, running tasks) and its steps are still the plan's, and refuses naming each difference when not. With projects-file: the set's plan file; a project without a plan in it is refused."
+  ),
   'skip-unchanged': flagInput(
     'false',
     'deploy / promote: when the target project already equals the package (no task, setting, file or declared variable differs) and the bindings would not change, make no change and report the project as unchanged. Read and compared before any write.'

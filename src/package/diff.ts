@@ -62,6 +62,21 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 const escapePointer = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1')
 
+/** Every leaf of a settings object by its JSON pointer (an array is a leaf, as diffSettings sees it). */
+export function settingLeaves(
+  v: Record<string, unknown>,
+  base = '',
+  out: Record<string, unknown> = {}
+): Record<string, unknown> {
+  for (const k of Object.keys(v)) {
+    const path = `${base}/${escapePointer(k)}`
+    const x = v[k]
+    if (isObject(x)) settingLeaves(x, path, out)
+    else if (x !== undefined) out[path] = x
+  }
+  return out
+}
+
 /** Leaf by leaf differences of two settings objects. */
 export function diffSettings(
   from: Record<string, unknown>,
@@ -88,7 +103,8 @@ export function diffSettings(
   return out
 }
 
-const effective = (t: TaskDefinition): Record<string, unknown> => {
+/** A task's settings with its schema's defaults filled in, as the release diff compares them. */
+export const effective = (t: TaskDefinition): Record<string, unknown> => {
   const schema = settingsSchemaOf(t.type)
   return schema ? fillDefaults(t.settings, schema) : t.settings
 }
@@ -117,6 +133,12 @@ function changedFiles(
       .sort()
   )
 }
+
+/** The project's settings as the release diff compares them (a pipeline's defaults filled in). */
+export const projectSettings = (d: ProjectDefinition | undefined): Record<string, unknown> =>
+  d && d.project.type === 'DATA_PIPELINE'
+    ? fillDefaults(d.project.settings, PROJECT_SETTINGS_SCHEMA)
+    : (d?.project.settings ?? {})
 
 export function diffDefinitions(
   current: ProjectDefinition | undefined,
@@ -164,10 +186,6 @@ export function diffDefinitions(
     if (any) changed.push(c)
     else unchanged.push(t.id)
   }
-  const projectSettings = (d: ProjectDefinition | undefined): Record<string, unknown> =>
-    d && d.project.type === 'DATA_PIPELINE'
-      ? fillDefaults(d.project.settings, PROJECT_SETTINGS_SCHEMA)
-      : (d?.project.settings ?? {})
   return {
     targetExists: current !== undefined,
     project: {

@@ -240,8 +240,8 @@ export function contentDigest(path: string, doc: Record<string, unknown> | undef
   return createHash('sha256').update(stableJson(filled)).digest('hex').slice(0, 32)
 }
 
-/** JSON with the keys of every object sorted. */
-function stableJson(v: unknown): string {
+/** JSON with the keys of every object sorted (a value read back from JSON: no undefined). */
+export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`
   if (v && typeof v === 'object')
     return `{${Object.keys(v)

@@ -28,6 +28,8 @@ export interface PipelineDeps {
   cancel?: Cancellation
   /** The ledger on disk, for the post step of a run that is killed (the action keeps one). */
   journal?: JournalWriter
+  /** The entry of a projects file this pipeline runs (its plan in plan-file is its own). */
+  setEntry?: string
   /** Override the polling policy (the benchmark compares fixed intervals with the default). */
   polling?: Partial<
     Pick<WaitOptions, 'firstDelayMs' | 'maxDelayMs' | 'factor' | 'estimate' | 'floorMs'>

@@ -31,8 +31,11 @@ export class Redactor {
     return this.pattern ? s.replace(this.pattern, (m) => this.labels.get(m) ?? '***') : s
   }
 
-  /** A copy of a value (a report) with every string redacted. */
-  value<T>(v: T): T {
+  /**
+   * A copy of a value (a report) with every string redacted, but under the keys in `keep`, copied
+   * as they are (a plan's fingerprint: digests a secret of hex digits could match and change).
+   */
+  value<T>(v: T, keep: ReadonlySet<string> = new Set()): T {
     if (!this.pattern) return v
     const walk = (x: unknown): unknown => {
       if (typeof x === 'string') return this.text(x)
@@ -41,7 +44,7 @@ export class Redactor {
         const out: Record<string, unknown> = {}
         for (const [k, y] of Object.entries(x))
           Object.defineProperty(out, this.text(k), {
-            value: walk(y),
+            value: keep.has(k) ? y : walk(y),
             enumerable: true,
             writable: true,
             configurable: true

@@ -1,5 +1,6 @@
 import type { ReleaseDiff } from '../package/diff.js'
 import type { DataImpact } from './steps/impact.js'
+import type { PlanFingerprint } from './plan-file.js'
 import type { LedgerEntry } from './ledger.js'
 import type { Problem } from '../package/format.js'
 
@@ -39,6 +40,8 @@ export interface DryRunPlan {
   changes?: ReleaseDiff
   /** What the changes cost the data, task by task (inferred from the package, not from Qlik). */
   impact?: DataImpact
+  /** What the plan was made from: a real run with plan-file refuses when any of it differs. */
+  fingerprint?: PlanFingerprint
 }
 
 export type StepState = 'succeeded' | 'failed' | 'skipped'
@@ -165,6 +168,14 @@ export interface RunReport {
   drift?: DriftReport
   /** skip-unchanged: the target already equalled the package; nothing was sent. */
   unchanged?: boolean
+  /** plan-file: the plan this run applied (checked against the target before the first write). */
+  appliedPlan?: {
+    path: string
+    digest: string
+    madeAt: string
+    commit?: string
+    run?: string
+  }
   /** Dry run: where the plan was written (Markdown; the JSON beside it). */
   planPath?: string
   /** The failure is bad input found before any request to a tenant (the CLI exits 2). */

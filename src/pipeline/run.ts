@@ -1,6 +1,17 @@
 import { say } from '../report/escape.js'
 import { dataImpact } from './steps/impact.js'
-import { openAsBlob } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { openAsBlob, readFileSync } from 'node:fs'
+import { unzipPackage, type ProjectDefinition } from '../package/layout.js'
+import {
+  CHECK_PLAN,
+  filesDigest,
+  fingerprint,
+  loadPlan,
+  planDifferences,
+  type LoadedPlan,
+  type PlanFingerprint
+} from './plan-file.js'
 import { PackageContent } from '../package/content.js'
 import type { Project, QlikApi } from '../qlik/api.js'
 import { BindingsInputError, loadBindingsInputs, type BindingsInput } from './bindings.js'
@@ -29,8 +40,10 @@ import type { ReleaseDiff } from '../package/diff.js'
 import { CHECK, parseNote, validateOffline } from './steps/offline.js'
 import { compareWithTarget, COMPARE, diffLine, makePlan, PLAN, planLines } from './steps/plan.js'
 import { PREFLIGHT, preflight } from './steps/preflight.js'
-import { readTasks } from './steps/task-plan.js'
+import { readTasks, type RuntimePlan } from './steps/task-plan.js'
 import { FIND_PROJECT, FIND_SPACE, findTargetProject, findTargetSpace } from './steps/target.js'
+
+const newSalt = (): string => randomBytes(16).toString('hex')
 
 /**
  * The runner: runs the steps in order, records each in the report, keeps the ledger of writes to
@@ -47,6 +60,11 @@ export class Pipeline {
   private bindings?: ComputedBindings
   /** The step this pipeline is in (a cancelled run says where the signal came). */
   private current = 'the run'
+  /** plan-file: the reviewed plan this run must be. */
+  private applying?: LoadedPlan
+  /** The target project's definition as its export had it (the release diff's other side). */
+  private targetDefinition?: ProjectDefinition
+  private contentDigest?: string
 
   constructor(private readonly deps: PipelineDeps) {
     this.report = newReport(deps.options.mode, deps.options.dryRun, deps.clock.now())
@@ -116,6 +134,8 @@ export class Pipeline {
       }
       // values from the environment are masked like the credentials (short ones would mask the log)
       for (const v of input.sensitive) if (v.length >= 4) this.deps.onSecret?.(v)
+      // the plan to apply: its shape, digest and verdict are checked before any request
+      if (this.o.planFile) this.applying = loadPlan(this.o.planFile, this.deps.setEntry)
       await this.promote(input)
     } catch (e) {
       failure = e instanceof PipelineError ? e : new PipelineError(explain(e, 'run'), 'run')
@@ -271,9 +291,10 @@ export class Pipeline {
   /** The release diff: the package against an export of the target (reads only). */
   private compare(t: TargetState, pkg: SourcePackage): Promise<ReleaseDiff> {
     return this.step(COMPARE, async (rec) => {
-      const d = await compareWithTarget(this.ctx, t, pkg.content)
-      rec.detail = diffLine(d)
-      return d
+      const { diff, current } = await compareWithTarget(this.ctx, t, pkg.content)
+      this.targetDefinition = current
+      rec.detail = diffLine(diff)
+      return diff
     })
   }
 
@@ -353,22 +374,18 @@ export class Pipeline {
     const bindings = await this.computeBindings(t, pkg, input)
     // skip-unchanged: a target that already equals the package gets no write at all
     let changes: ReleaseDiff | undefined
+    let unchanged = false
     if (this.o.skipUnchanged && t.existing) {
       changes = await this.compare(t, pkg)
       const found = differences(changes, bindings)
-      if (found.length === 0) {
-        this.report.unchanged = true
-        if (this.o.dryRun) this.report.plan = makePlan([], [], [], t, bindings, changes)
-        this.skip(
-          'Deploy the package',
-          say`skip-unchanged: ${t.existing.name} on ${api.host} already equals the package and the bindings`
+      unchanged = found.length === 0
+      if (!unchanged)
+        this.deps.reporter.info(
+          `Not unchanged (${found.length} difference(s)): ${found.slice(0, 5).join('; ')}${found.length > 5 ? '; ...' : ''}`
         )
-        return
-      }
-      this.deps.reporter.info(
-        `Not unchanged (${found.length} difference(s)): ${found.slice(0, 5).join('; ')}${found.length > 5 ? '; ...' : ''}`
-      )
     }
+    // with a plan to apply, an unchanged target is skipped once the plan is checked
+    if (unchanged && !this.applying) return this.skipUnchanged(pkg, t, bindings, changes)
     const { guards, connections, runtime } = await this.step(GUARDS, async (rec) => {
       const g = await runGuards(this.ctx, t, src, info, bindings)
       // tasks running on the target, run-tasks and trigger-tasks names: reads, checked with the rest
@@ -390,6 +407,13 @@ export class Pipeline {
       return { ...g, runtime: tasks.plan }
     })
 
+    if (this.applying) {
+      changes ??= await this.compare(t, pkg)
+      const steps = unchanged ? [] : plannedSteps({ o: this.o, t, bindings, runtime })
+      await this.checkPlan(this.applying, pkg, t, bindings, steps, runtime)
+      if (unchanged) return this.skipUnchanged(pkg, t, bindings, changes)
+    }
+
     await this.step(PREFLIGHT, async (rec) => {
       const r = await preflight(this.ctx, this.o.dryRun ? this.deps.source : api, zip)
       rec.detail = r.detail
@@ -405,6 +429,7 @@ export class Pipeline {
           ? dataImpact(diff, { allowRecreate: this.o.allowRecreate, prepare: this.o.prepare })
           : undefined
         const plan = makePlan(guards, connections, steps, t, bindings, diff, true, impact)
+        plan.fingerprint = this.fingerprintOf(pkg, t, bindings, steps, runtime, newSalt())
         this.report.plan = plan
         rec.detail = plan.canApply
           ? 'the promotion can be applied'
@@ -430,6 +455,108 @@ export class Pipeline {
       (name, fn) => this.step(name, fn),
       (name, why) => this.skip(name, why)
     )
+  }
+
+  /** skip-unchanged: the target equals the package and the bindings; nothing is sent. */
+  private skipUnchanged(
+    pkg: SourcePackage,
+    t: TargetState,
+    bindings: ComputedBindings,
+    changes: ReleaseDiff | undefined
+  ): void {
+    this.report.unchanged = true
+    if (this.o.dryRun) {
+      const plan = makePlan([], [], [], t, bindings, changes)
+      plan.fingerprint = this.fingerprintOf(pkg, t, bindings, [], undefined, newSalt())
+      this.report.plan = plan
+    }
+    this.skip(
+      'Deploy the package',
+      say`skip-unchanged: ${t.existing?.name} on ${t.api.host} already equals the package and the bindings`
+    )
+  }
+
+  /** What this run is made from, as a plan's fingerprint says it (digests salted with `salt`). */
+  private fingerprintOf(
+    pkg: SourcePackage,
+    t: TargetState,
+    b: ComputedBindings,
+    steps: string[],
+    runtime: RuntimePlan | undefined,
+    salt: string
+  ): PlanFingerprint {
+    const { env, run } = this.deps
+    // the files of the package, not only its ZIP: a new export of the same project may differ in
+    // its ZIP's bytes (dates) and still hold the same files
+    this.contentDigest ??= filesDigest(unzipPackage(new Uint8Array(readFileSync(pkg.path))))
+    const secret = (v: string | null | undefined): boolean =>
+      !!v && b.secrets.some((x) => x.length >= 4 && v.includes(x))
+    return fingerprint({
+      salt,
+      madeAt: new Date(this.deps.clock.now()).toISOString(),
+      ...(run.sha ? { commit: run.sha } : {}),
+      run:
+        env.GITHUB_SERVER_URL && run.repository && run.runId
+          ? `${env.GITHUB_SERVER_URL}/${run.repository}/actions/runs/${run.runId}`
+          : run.runId
+            ? `run ${run.runId}`
+            : 'a local run',
+      tenant: t.api.host,
+      spaceId: t.space.id,
+      projectName: t.existing?.name ?? t.name,
+      ...(t.existing ? { projectId: t.existing.id } : {}),
+      packageSha256: pkg.info.sha256,
+      packageContent: this.contentDigest,
+      sent: b.values,
+      secretNames: Object.keys(b.values).filter(
+        (n) => Object.hasOwn(b.templates, n) || secret(b.values[n])
+      ),
+      ...(t.existing && this.targetDefinition ? { current: this.targetDefinition } : {}),
+      ...(t.previous ? { targetBindings: t.previous.variables } : {}),
+      ...(runtime?.statesRead ? { running: runtime.running } : {}),
+      steps
+    })
+  }
+
+  /**
+   * plan-file: before the first write, this run must be the reviewed plan: the same package, the
+   * bindings it would send, the target as the plan read it and the same steps. Refused (nothing
+   * written, the ledger says so) naming each difference.
+   */
+  private async checkPlan(
+    loaded: LoadedPlan,
+    pkg: SourcePackage,
+    t: TargetState,
+    b: ComputedBindings,
+    steps: string[],
+    runtime: RuntimePlan
+  ): Promise<void> {
+    await this.step(CHECK_PLAN, async (rec) => {
+      const fp = loaded.plan.fingerprint
+      const now = this.fingerprintOf(pkg, t, b, steps, runtime, fp.digests.salt)
+      const found = planDifferences(fp, loaded.plan.steps, now, steps)
+      const which = `plan ${fp.digest.slice(0, 12)} (made ${fp.madeAt} by ${fp.run ?? 'an unnamed run'}${fp.commit ? ` at commit ${fp.commit.slice(0, 12)}` : ''})`
+      if (found.length)
+        throw new PipelineError(
+          `Refused before any change: this run is not the ${which} in plan-file ${loaded.path}; ${found.length} difference(s):\n  ` +
+            `${found.join('\n  ')}\n` +
+            'Make a new plan of this package against the target as it is now (a dry run), have it reviewed, and apply that plan.',
+          CHECK_PLAN
+        )
+      if (fp.package.sha256 !== pkg.info.sha256)
+        this.deps.reporter.info(
+          `The package's ZIP is not the plan's (sha256 ${pkg.info.sha256}, the plan's ${fp.package.sha256}) but holds the same files: it is the plan's package.`
+        )
+      this.report.appliedPlan = {
+        path: loaded.path,
+        digest: fp.digest,
+        madeAt: fp.madeAt,
+        ...(fp.commit ? { commit: fp.commit } : {}),
+        ...(fp.run ? { run: fp.run } : {})
+      }
+      rec.detail = `this run is the ${which}: same package, bindings, target and steps`
+      this.deps.reporter.info(`Applying ${which} from ${loaded.path}: ${rec.detail}.`)
+    })
   }
 
   /**

@@ -1,7 +1,7 @@
 import { diffDefinitions, type ReleaseDiff } from '../../package/diff.js'
 import { impactLine, impactProblems, type DataImpact } from './impact.js'
 import { PackageContent } from '../../package/content.js'
-import { PackageFormatError, unzipPackage } from '../../package/layout.js'
+import { PackageFormatError, unzipPackage, type ProjectDefinition } from '../../package/layout.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import type { ConnectionCheck, DryRunPlan, GuardResult } from '../report.js'
 import { exportValidPackage } from './export.js'
@@ -17,7 +17,7 @@ export async function compareWithTarget(
   ctx: StepContext,
   t: TargetState,
   content: PackageContent
-): Promise<ReleaseDiff> {
+): Promise<{ diff: ReleaseDiff; current?: ProjectDefinition }> {
   const read = (pkg: PackageContent, what: string) => {
     try {
       return pkg.definition(what)
@@ -27,10 +27,13 @@ export async function compareWithTarget(
     }
   }
   const next = read(content, 'The package')
-  if (!t.existing) return diffDefinitions(undefined, next)
+  if (!t.existing) return { diff: diffDefinitions(undefined, next) }
   const { zip } = await exportValidPackage(ctx, t.api, t.existing, 'ALL', false, COMPARE)
-  const current = PackageContent.ofFiles(unzipPackage(zip))
-  return diffDefinitions(read(current, `The export of the target project ${t.existing.name}`), next)
+  const current = read(
+    PackageContent.ofFiles(unzipPackage(zip)),
+    `The export of the target project ${t.existing.name}`
+  )
+  return { diff: diffDefinitions(current, next), current }
 }
 
 export function diffLine(d: ReleaseDiff): string {

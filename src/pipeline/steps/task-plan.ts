@@ -37,6 +37,8 @@ export interface RuntimePlan {
   toRun: TaskRef[]
   /** Tasks API tasks to trigger, in order. */
   toTrigger: QlikTask[]
+  /** Every task's runtime state was read (or there is no target project yet): `running` is all. */
+  statesRead?: boolean
 }
 
 /** The data tasks a package defines (for run-tasks names and whether each is continuous). */
@@ -77,6 +79,7 @@ export async function readTasks(
   const defs = packageTasks(content)
   const guards: GuardResult[] = []
   const running: TaskRef[] = []
+  let statesRead = !existing
   const runningGuard = (status: GuardResult['status'], detail: string): void => {
     guards.push({ check: 'Running tasks on the target', status, detail })
   }
@@ -106,6 +109,7 @@ export async function readTasks(
     read.forEach((t, i) => {
       if (ACTIVE.has(states[i]?.lastRun?.state ?? '')) running.push(refOf(t, defs))
     })
+    statesRead = read.length === tasks.length
     const names = running.map((t) => `'${t.name}'`).join(', ')
     const unread = tasks.length - read.length
     if (running.length === 0 && unread > 0)
@@ -176,5 +180,5 @@ export async function readTasks(
         : `${toTrigger.length} task(s): ${toTrigger.map((t) => t.name).join(', ')}`
     })
   }
-  return { plan: { running, toRun, toTrigger }, guards }
+  return { plan: { running, toRun, toTrigger, statesRead }, guards }
 }
