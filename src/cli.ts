@@ -284,21 +284,23 @@ export async function main(
           : 'INVALID'
       : report.outcome === 'cancelled'
         ? 'CANCELLED'
-        : report.outcome !== 'succeeded'
-          ? 'FAILED'
-          : report.drift
-            ? report.drift.drifted
-              ? 'DRIFTED'
-              : 'NO DRIFT'
-            : report.dryRun
-              ? 'DRY RUN OK'
-              : report.unchanged
-                ? 'UNCHANGED'
-                : options.mode === 'export'
-                  ? 'EXPORTED'
-                  : options.mode === 'deploy'
-                    ? 'DEPLOYED'
-                    : 'PROMOTED'
+        : report.planCheck?.differences.length
+          ? 'REFUSED (not the reviewed plan)'
+          : report.outcome !== 'succeeded'
+            ? 'FAILED'
+            : report.drift
+              ? report.drift.drifted
+                ? 'DRIFTED'
+                : 'NO DRIFT'
+              : report.dryRun
+                ? 'DRY RUN OK'
+                : report.unchanged
+                  ? 'UNCHANGED'
+                  : options.mode === 'export'
+                    ? 'EXPORTED'
+                    : options.mode === 'deploy'
+                      ? 'DEPLOYED'
+                      : 'PROMOTED'
   // what the run found carries data (names, Qlik's words): terminalLines keeps it from the terminal
   const say = (s: string): void => out(terminalLines(s))
   // the last word: the outcome and how long the run took

@@ -135,7 +135,7 @@ function singleOutputs(r: RunReport, reportPath: string): Record<string, string>
       [r, ...(r.projectReports ?? []).map((x) => x.report)].some((x) => x.plan?.fingerprint)
         ? r.planPath.replace(/\.md$/, '.json')
         : '',
-    'applied-plan': r.appliedPlan?.digest ?? '',
+    'applied-plan': r.planCheck && !r.planCheck.differences.length ? r.planCheck.digest : '',
     drifted: r.drift ? String(r.drift.drifted) : '',
     unchanged: (r.projects ? r.projects.every((p) => p.state === 'unchanged') : r.unchanged)
       ? 'true'

@@ -15,8 +15,8 @@ import {
   type PlanFingerprint
 } from '../../src/pipeline/plan-file.js'
 import type { Simulator } from '../../src/simulator/server.js'
-import { runPromote } from '../helpers/pipeline.js'
-import { startDemo } from '../helpers/sim.js'
+import { projectsFile, runPromote } from '../helpers/pipeline.js'
+import { startDemo, threeProjects } from '../helpers/sim.js'
 
 const taskDef = (id: string, patch: Partial<TaskDefinition> = {}): TaskDefinition => ({
   id,
@@ -193,7 +193,7 @@ describe('a plan applied to the simulator (the in-process pipeline)', () => {
     const sealed = JSON.parse(readFileSync(path, 'utf8'))
     const { report, log } = await deploy({ 'plan-file': path })
     expect(report.error).toBeUndefined()
-    expect(report.appliedPlan?.digest).toBe(sealed.fingerprint.digest)
+    expect(report.planCheck?.digest).toBe(sealed.fingerprint.digest)
     expect(log.text()).toContain('this run is the plan')
   })
 
@@ -260,5 +260,54 @@ describe('a plan applied to the simulator (the in-process pipeline)', () => {
     expect(missing.report.error).toContain("Input 'plan-file'")
     expect(missing.report.error).toContain('no such file')
     expect(sim.requests({ tenant: 'prod' })).toEqual([])
+  })
+})
+
+describe('a projects file: each project applies its own plan', () => {
+  let sim: Simulator
+  const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
+  let file: string
+  const set = (extra: Record<string, string> = {}) =>
+    runPromote(sim, { 'source-project': '', bindings: '', 'projects-file': file, ...extra })
+  beforeAll(async () => {
+    sim = await startDemo(threeProjects())
+    file = projectsFile([
+      { name: 'Reports', dependsOn: ['Marts'], bindings: platform },
+      { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
+      {
+        name: 'Hub',
+        bindings: {
+          ...platform,
+          'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
+        }
+      }
+    ])
+    expect((await set()).report.outcome).toBe('succeeded')
+  })
+  afterAll(async () => {
+    await sim.close()
+  })
+
+  it('a plan of the set applies project by project (a new export of the same files is the plan package)', async () => {
+    const planned = await set({ 'dry-run': 'true' })
+    expect(planned.report.outcome).toBe('succeeded')
+    const path = (planned.report.planPath as string).replace(/\.md$/, '.json')
+    const plans = JSON.parse(readFileSync(path, 'utf8')) as Array<{ project: string }>
+    expect(plans.map((x) => x.project)).toEqual(['Hub', 'Marts', 'Reports'])
+    const { report } = await set({ 'plan-file': path })
+    expect(report.error).toBeUndefined()
+    expect(report.projectReports?.map((x) => x.report.planCheck?.differences)).toEqual([[], [], []])
+  })
+
+  it('a project without a plan in the file is refused before any request', async () => {
+    const planned = await set({ 'dry-run': 'true', only: 'Hub' })
+    const path = (planned.report.planPath as string).replace(/\.md$/, '.json')
+    sim.clearRequests()
+    const { report } = await set({ 'plan-file': path })
+    expect(report.badInput).toBe(true)
+    expect(report.error).toContain('2 of the 3 projects cannot be applied')
+    expect(report.error).toContain("has no plan for project 'Marts'")
+    expect(report.error).toContain("has no plan for project 'Reports'")
+    expect(sim.requests()).toEqual([])
   })
 })

@@ -34001,7 +34001,7 @@ function contentDigest(path, doc) {
     const filled = schema ? fillDefaults(doc, schema) : doc;
     return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(stableJson(filled)).digest('hex').slice(0, 32);
 }
-/** JSON with the keys of every object sorted. */
+/** JSON with the keys of every object sorted (a value read back from JSON: no undefined). */
 function stableJson(v) {
     if (Array.isArray(v))
         return `[${v.map(stableJson).join(',')}]`;

@@ -19,6 +19,10 @@ import type { DryRunPlan } from './report.js'
 
 export const CHECK_PLAN = 'Check the run against the plan (plan-file)'
 
+/** What to do when a run is not its plan. */
+export const REPLAN =
+  'Make a new plan of this package against the target as it is now (a dry run), have it reviewed, and apply that plan'
+
 /** Digests of one part of the fingerprint are this long (64 bits: enough to see a change). */
 const SHORT = 16
 

@@ -168,13 +168,17 @@ export interface RunReport {
   drift?: DriftReport
   /** skip-unchanged: the target already equalled the package; nothing was sent. */
   unchanged?: boolean
-  /** plan-file: the plan this run applied (checked against the target before the first write). */
-  appliedPlan?: {
+  /**
+   * plan-file: the plan this run was checked against before its first write, and each difference
+   * found (none: the plan was applied; any: the run was refused and sent nothing).
+   */
+  planCheck?: {
     path: string
     digest: string
     madeAt: string
     commit?: string
     run?: string
+    differences: string[]
   }
   /** Dry run: where the plan was written (Markdown; the JSON beside it). */
   planPath?: string

@@ -5,6 +5,7 @@ import { openAsBlob, readFileSync } from 'node:fs'
 import { unzipPackage, type ProjectDefinition } from '../package/layout.js'
 import {
   CHECK_PLAN,
+  REPLAN,
   filesDigest,
   fingerprint,
   loadPlan,
@@ -535,25 +536,26 @@ export class Pipeline {
       const fp = loaded.plan.fingerprint
       const now = this.fingerprintOf(pkg, t, b, steps, runtime, fp.digests.salt)
       const found = planDifferences(fp, loaded.plan.steps, now, steps)
+      this.report.planCheck = {
+        path: loaded.path,
+        digest: fp.digest,
+        madeAt: fp.madeAt,
+        ...(fp.commit ? { commit: fp.commit } : {}),
+        ...(fp.run ? { run: fp.run } : {}),
+        differences: found
+      }
       const which = `plan ${fp.digest.slice(0, 12)} (made ${fp.madeAt} by ${fp.run ?? 'an unnamed run'}${fp.commit ? ` at commit ${fp.commit.slice(0, 12)}` : ''})`
       if (found.length)
         throw new PipelineError(
           `Refused before any change: this run is not the ${which} in plan-file ${loaded.path}; ${found.length} difference(s):\n  ` +
             `${found.join('\n  ')}\n` +
-            'Make a new plan of this package against the target as it is now (a dry run), have it reviewed, and apply that plan.',
+            `${REPLAN}.`,
           CHECK_PLAN
         )
       if (fp.package.sha256 !== pkg.info.sha256)
         this.deps.reporter.info(
           `The package's ZIP is not the plan's (sha256 ${pkg.info.sha256}, the plan's ${fp.package.sha256}) but holds the same files: it is the plan's package.`
         )
-      this.report.appliedPlan = {
-        path: loaded.path,
-        digest: fp.digest,
-        madeAt: fp.madeAt,
-        ...(fp.commit ? { commit: fp.commit } : {}),
-        ...(fp.run ? { run: fp.run } : {})
-      }
       rec.detail = `this run is the ${which}: same package, bindings, target and steps`
       this.deps.reporter.info(`Applying ${which} from ${loaded.path}: ${rec.detail}.`)
     })

@@ -67,6 +67,11 @@ export function planMarkdown(r: RunReport, o: { embedded?: boolean } = {}): stri
     ...(r.package
       ? [`- Package: ${md(r.package.format)}, sha256 ${code(r.package.sha256.slice(0, 12))}…`]
       : []),
+    ...(p.fingerprint?.digest && p.canApply
+      ? [
+          `- Plan ${code(p.fingerprint.digest.slice(0, 12))}…: a run given this plan's JSON as ${code('plan-file')} applies exactly this, and is refused if the package, the bindings or the target change first`
+        ]
+      : []),
     ''
   )
   // what it costs the data, before the definitions: drops first, then what loads again

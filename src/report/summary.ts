@@ -1,4 +1,5 @@
 import { runDurationMs, type RunReport } from '../pipeline/report.js'
+import { REPLAN } from '../pipeline/plan-file.js'
 import { md, mdCode, mdLink } from './escape.js'
 import { planMarkdown } from './plan.js'
 
@@ -136,6 +137,8 @@ export function headline(r: RunReport): { icon: string; title: string } {
       title: `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
     }
   if (r.outcome !== 'succeeded') {
+    if (r.planCheck?.differences.length && !touched)
+      return { icon: '❌', title: 'Refused: not the reviewed plan, nothing changed' }
     // a plan that found a blocker is a verdict; a dry run that could not finish is a failure
     if (r.dryRun && r.plan && !r.plan.canApply)
       return { icon: '❌', title: 'Plan: would fail before any change' }
@@ -185,6 +188,25 @@ const fold = (summary: string, body: string[], open = false): string[] => [
   ''
 ]
 
+/** plan-file: the plan this run applied, or each difference that refused it. */
+function planCheckLines(c: NonNullable<RunReport['planCheck']>): string[] {
+  const run = c.run && /^https?:/.test(c.run) ? mdLink('its run', c.run) : md(c.run ?? '')
+  const plan = `${mdCode(c.digest.slice(0, 12))}… (made ${md(c.madeAt)}${run ? ` by ${run}` : ''}${c.commit ? ` at commit ${mdCode(c.commit.slice(0, 12))}` : ''})`
+  if (!c.differences.length)
+    return [
+      `Applied the reviewed plan ${plan}: before the first write, the package, the bindings it sends, the target and the steps were the plan's.`,
+      ''
+    ]
+  return [
+    `> **This run is not the reviewed plan** ${plan}; nothing was sent to the target. ${c.differences.length} difference(s) (binding values are not shown):`,
+    '',
+    ...c.differences.map((d) => `- ${md(d)}`),
+    '',
+    `${md(REPLAN)}.`,
+    ''
+  ]
+}
+
 export function renderSummary(r: RunReport): string {
   if (r.projectReports) return renderSet(r)
   if (r.mode === 'validate') return renderValidation(r)
@@ -213,7 +235,10 @@ export function renderSummary(r: RunReport): string {
   const planned = r.dryRun && r.plan !== undefined && !r.drift
   // the error once: its account is under "Changes on the target", a blocker is in the plan
   const error = r.error?.split('\n')[0]
-  if (error && !(planned && !r.plan?.canApply)) lines.push(`> **Error:** ${md(error)}`, '')
+  // a refusal by the plan is its list of differences; a failure after the plan applied, its error
+  if (r.planCheck) lines.push(...planCheckLines(r.planCheck))
+  if (error && !(planned && !r.plan?.canApply) && !r.planCheck?.differences.length)
+    lines.push(`> **Error:** ${md(error)}`, '')
   // where from and where to, once something is known of either
   if (r.source || r.target) {
     const space = (id?: string, name?: string): string => (name ? md(name) : id ? mdCode(id) : '–')
@@ -235,7 +260,7 @@ export function renderSummary(r: RunReport): string {
     const steps = ['| Step | State | Duration | Detail |', '| --- | --- | --- | --- |']
     for (const s of r.steps)
       steps.push(
-        `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail === error ? 'the error above' : md(s.detail ?? '')} |`
+        `| ${md(s.name)} | ${icon(s.state)} ${md(s.state)} | ${dur(s.durationMs)} | ${s.state === 'failed' && s.detail?.split('\n')[0] === error ? (r.planCheck?.differences.length ? 'the differences above' : 'the error above') : md(s.detail ?? '')} |`
       )
     lines.push(...fold(`Steps (${r.steps.length})`, [...steps, '']))
   }
