@@ -16,8 +16,10 @@
  * - hostile: every hostile archive and alias bomb of docs/security.md given to the CLI's validate
  *   (scripts/bench-hostile.ts): each refused in well under a second, peak RSS within a normal
  *   validate's; bindings files of 20,000 and 100,000 names read in linear time.
+ * - plan: the fingerprint of a 1,000-task project's plan, made (dry run) and checked (plan-file)
+ *   (scripts/bench-plan.ts): under a second for both.
  * Flags: --quick (shorter promotion actions),
- *   --only=polling|model|promotion|validate|set|states|hostile|startup|memory.
+ *   --only=polling|model|promotion|validate|set|states|hostile|plan|startup|memory.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -38,6 +40,7 @@ import { setBench, type SetRun } from './bench-set.js'
 import { statesBench } from './bench-states.js'
 import { bindingsBench, hostileBench } from './bench-hostile.js'
 import { runCli } from './bench-cli.js'
+import { planBench } from './bench-plan.js'
 import { defaultPolling, fixedPolling, idle, MODEL_PROFILES, simulate } from './poll-model.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
@@ -446,6 +449,20 @@ if (section('hostile')) {
   const large = bindingsBench(100_000)
   console.log(
     `Bindings: 20,000 names ${fmt(small)}, 100,000 names ${fmt(large)}: ${(large / small).toFixed(1)}x for 5x the names (target <= 8x and < 5 s) ${pass(large / small <= 8 && large < 5000)}`
+  )
+}
+if (section('plan')) {
+  console.log('\nA plan that binds a deploy (in process): the fingerprint made and checked')
+  console.log('| tasks | make (dry run) | check (plan-file) | plan file | differences |')
+  console.log('| --- | --- | --- | --- | --- |')
+  const runs = [planBench(100), planBench(1000)]
+  for (const r of runs)
+    console.log(
+      `| ${r.tasks} | ${fmt(r.makeMs)} | ${fmt(r.checkMs)} | ${(r.planBytes / 1e6).toFixed(2)} MB | ${r.differences} |`
+    )
+  const big = runs[1]!
+  console.log(
+    `1,000 tasks: made and checked in ${fmt(big.makeMs + big.checkMs)} (target < 1 s) ${pass(big.makeMs + big.checkMs < 1000 && big.differences === 0)}`
   )
 }
 const s = section('startup') ? startup() : undefined
