@@ -10,6 +10,7 @@ import { strFromU8, strToU8 } from 'fflate'
 import type { ProjectDefinition, TaskDefinition } from '../../src/package/layout.js'
 import {
   fingerprint,
+  loadPlan,
   planDifferences,
   type FingerprintFacts,
   type PlanFingerprint
@@ -309,5 +310,51 @@ describe('a projects file: each project applies its own plan', () => {
     expect(report.error).toContain("has no plan for project 'Marts'")
     expect(report.error).toContain("has no plan for project 'Reports'")
     expect(sim.requests()).toEqual([])
+  })
+})
+
+describe('a plan file is data: bounded, checked, never trusted', () => {
+  const write = (text: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'qdp-planfile-')), 'plan.json')
+    writeFileSync(path, text)
+    return path
+  }
+  const problem = (text: string, project?: string): string => {
+    try {
+      loadPlan(write(text), project)
+      return 'loaded'
+    } catch (e) {
+      return (e as Error).message
+    }
+  }
+  it('refuses what is not a sealed plan of a run that can apply, saying what it is', () => {
+    expect(problem('{')).toContain('is not JSON')
+    expect(problem('{"steps": []}')).toContain('is not a plan file this version reads')
+    expect(problem(JSON.stringify({ canApply: true, problems: [], steps: [] }))).toContain(
+      'holds a plan without a fingerprint'
+    )
+    expect(problem(`${'['.repeat(200_000)}${']'.repeat(200_000)}`)).toContain(
+      'not the plans of a projects file'
+    )
+    // shaped like a plan, with something nested deeper than any plan under an unknown key
+    const sealedShape = JSON.stringify({
+      canApply: true,
+      problems: [],
+      steps: [],
+      fingerprint: { ...fingerprint(facts()), digest: '0'.repeat(64) }
+    })
+    const deep = `{"x":${'['.repeat(100_000)}${']'.repeat(100_000)},${sealedShape.slice(1)}`
+    expect(problem(deep)).toMatch(/nested too deeply/)
+    expect(problem(sealedShape)).toContain('was changed after it was made')
+    expect(problem('[]', 'Hub')).toContain("has no plan for project 'Hub'")
+    expect(problem('{}', 'Hub')).toContain('holds the plan of one project')
+    expect(problem(JSON.stringify([{ project: 'Hub', plan: null }]))).toContain(
+      "holds the plans of a projects file ('Hub')"
+    )
+  })
+  it('a name that carries a line break or a command stays one quoted line', () => {
+    const msg = problem(JSON.stringify([{ project: 'x\n::warning::owned', plan: {} }]))
+    expect(msg).not.toContain('\n')
+    expect(msg).toContain("'x\\n::warning::owned'")
   })
 })

@@ -356,8 +356,11 @@ function definitionDifferences(
 // ---------------------------------------------------------------------------------------------
 // Reading a plan file (input 'plan-file'): bad input, found before any request
 
-/** A plan file is JSON of a size a dry run writes; this bounds what is read (and parsed). */
-export const MAX_PLAN_FILE_BYTES = 256 * 1024 * 1024
+/**
+ * A plan file is JSON of a size a dry run writes (about 0.7 MB for 1,000 tasks); this bounds what
+ * is read and parsed (a set of 100 such projects fits).
+ */
+export const MAX_PLAN_FILE_BYTES = 96 * 1024 * 1024
 
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`))
 const digestMap = z.record(z.string(), z.string().max(64))
@@ -491,7 +494,14 @@ export function loadPlan(path: string, project?: string): LoadedPlan {
     throw bad(
       'holds a plan without a fingerprint (a drift check wrote it, or an earlier version of this action): make the plan with a dry run of this version.'
     )
-  const digest = planDigest(plan)
+  let digest: string
+  try {
+    digest = planDigest(plan)
+  } catch (e) {
+    // a plan nested deeper than any plan is (its digest walks it)
+    if (e instanceof RangeError) throw bad('is not a plan file: it is nested too deeply.')
+    throw e
+  }
   if (digest !== plan.fingerprint.digest)
     throw bad(
       `was changed after it was made: it says its digest is ${plan.fingerprint.digest.slice(0, 12)}…, its content has ${digest.slice(0, 12)}…. Apply the plan file as the dry run wrote it.`
