@@ -163,6 +163,36 @@ try {
     bindings: SUPPORT_BINDINGS.replace('SUPPORT_PROD', 'SUPPORT_HOTFIX')
   })
   keep('drift', await action({ ...support, mode: 'drift' }), 1)
+  // plan, approve, apply: a reviewed plan applied as it is, then one that prod outran
+  const changed = mkdtempSync(join(tmpdir(), 'qdp-gallery-plan-'))
+  cpSync(join(ROOT, 'examples/project'), changed, { recursive: true })
+  const concurrency = (from: number, to: number): void => {
+    const f = join(changed, 'qtcp_tasks/Storage support/task.yaml')
+    writeFileSync(
+      f,
+      readFileSync(f, 'utf8').replace(
+        `tableUpdateConcurrency: ${from}`,
+        `tableUpdateConcurrency: ${to}`
+      )
+    )
+  }
+  concurrency(4, 6)
+  const release = { ...support, 'package-dir': changed, mode: 'deploy' }
+  // the plan file as the dry run wrote it: its report's plan, in the apply job's workspace
+  const planFile = async (): Promise<Record<string, string>> => ({
+    'plan.json': JSON.stringify((await action({ ...release, 'dry-run': 'true' })).report.plan)
+  })
+  const approved = await planFile()
+  keep('plan-applied', await action({ ...release, 'plan-file': 'plan.json' }, approved), 0)
+  concurrency(6, 8)
+  const outran = await planFile()
+  // before the reviewers approve, a hot fix lands on prod: another storage database, concurrency 4
+  await action({
+    ...support,
+    mode: 'deploy',
+    bindings: SUPPORT_BINDINGS.replace('SUPPORT_PROD', 'SUPPORT_HOTFIX')
+  })
+  keep('plan-refused', await action({ ...release, 'plan-file': 'plan.json' }, outran), 1)
   sim.injectFault({
     tenant: 'prod',
     method: 'POST',

@@ -214,7 +214,7 @@ describe('the action: a plan job, reviewers, a deploy job with plan-file', () =>
     expect(applied.outputs['applied-plan']).toBe(digest)
     expect(applied.summary).toContain(`Applied the reviewed plan \`${digest.slice(0, 12)}\``)
     expect(applied.summary).toContain(
-      '[its run](https://github.com/acme/data-platform/actions/runs/4242)'
+      "[the plan's run](https://github.com/acme/data-platform/actions/runs/4242)"
     )
 
     // the next release: planned, then a hot fix in the Qlik UI lands before the reviewers approve

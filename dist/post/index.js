@@ -63397,8 +63397,11 @@ function definitionDifferences(pt, nt, names, old) {
 }
 // ---------------------------------------------------------------------------------------------
 // Reading a plan file (input 'plan-file'): bad input, found before any request
-/** A plan file is JSON of a size a dry run writes; this bounds what is read (and parsed). */
-const MAX_PLAN_FILE_BYTES = (/* unused pure expression or super */ null && (256 * 1024 * 1024));
+/**
+ * A plan file is JSON of a size a dry run writes (about 0.7 MB for 1,000 tasks); this bounds what
+ * is read and parsed (a set of 100 such projects fits).
+ */
+const MAX_PLAN_FILE_BYTES = (/* unused pure expression or super */ null && (96 * 1024 * 1024));
 const plan_file_hex = (n) => schemas_string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
 const digestMap = record(schemas_string(), schemas_string().max(64));
 const fingerprintSchema = object({
@@ -63506,7 +63509,16 @@ function loadPlan(path, project) {
     const plan = parsed.data;
     if (!plan.fingerprint)
         throw bad('holds a plan without a fingerprint (a drift check wrote it, or an earlier version of this action): make the plan with a dry run of this version.');
-    const digest = planDigest(plan);
+    let digest;
+    try {
+        digest = planDigest(plan);
+    }
+    catch (e) {
+        // a plan nested deeper than any plan is (its digest walks it)
+        if (e instanceof RangeError)
+            throw bad('is not a plan file: it is nested too deeply.');
+        throw e;
+    }
     if (digest !== plan.fingerprint.digest)
         throw bad(`was changed after it was made: it says its digest is ${plan.fingerprint.digest.slice(0, 12)}…, its content has ${digest.slice(0, 12)}…. Apply the plan file as the dry run wrote it.`);
     if (!plan.canApply)
@@ -63834,9 +63846,24 @@ const fold = (summary, body, open = false) => [
     '</details>',
     ''
 ];
+/** What became of the bindings: a run that stopped before setting them sent none. */
+function bindingsWords(r) {
+    if (r.drift)
+        return 'compared with the target';
+    if (r.dryRun)
+        return 'would be sent to the target';
+    if (r.unchanged)
+        return 'equal to the target (not sent again)';
+    const set = r.ledger.entries.find((e) => e.kind === 'set-bindings');
+    if (set?.state === 'unknown')
+        return 'sent to the target (whether they were set is unknown)';
+    return set?.state === 'done'
+        ? 'sent to the target'
+        : 'to be sent to the target; none was sent (the run ended before)';
+}
 /** plan-file: the plan this run applied, or each difference that refused it. */
 function planCheckLines(c) {
-    const run = c.run && /^https?:/.test(c.run) ? mdLink('its run', c.run) : md(c.run ?? '');
+    const run = c.run && /^https?:/.test(c.run) ? mdLink("the plan's run", c.run) : md(c.run ?? '');
     const plan = `${mdCode(c.digest.slice(0, 12))}… (made ${md(c.madeAt)}${run ? ` by ${run}` : ''}${c.commit ? ` at commit ${mdCode(c.commit.slice(0, 12))}` : ''})`;
     if (!c.differences.length)
         return [
@@ -63933,7 +63960,7 @@ function renderSummary(r) {
     }
     if (r.bindings && !planned) {
         const b = r.bindings;
-        lines.push('### Bindings', '', `Source: ${md(b.source)}. ${b.applied.length} variable(s) ${r.drift ? 'compared with the target' : r.dryRun ? 'would be sent to the target' : 'sent to the target'} (values not shown).`, '');
+        lines.push('### Bindings', '', `Source: ${md(b.source)}. ${b.applied.length} variable(s) ${bindingsWords(r)} (values not shown).`, '');
         if (b.changed.length)
             lines.push(`- Changed: ${b.changed.map((v) => mdCode(v)).join(', ')}`);
         if (b.added.length)

@@ -188,9 +188,21 @@ const fold = (summary: string, body: string[], open = false): string[] => [
   ''
 ]
 
+/** What became of the bindings: a run that stopped before setting them sent none. */
+function bindingsWords(r: RunReport): string {
+  if (r.drift) return 'compared with the target'
+  if (r.dryRun) return 'would be sent to the target'
+  if (r.unchanged) return 'equal to the target (not sent again)'
+  const set = r.ledger.entries.find((e) => e.kind === 'set-bindings')
+  if (set?.state === 'unknown') return 'sent to the target (whether they were set is unknown)'
+  return set?.state === 'done'
+    ? 'sent to the target'
+    : 'to be sent to the target; none was sent (the run ended before)'
+}
+
 /** plan-file: the plan this run applied, or each difference that refused it. */
 function planCheckLines(c: NonNullable<RunReport['planCheck']>): string[] {
-  const run = c.run && /^https?:/.test(c.run) ? mdLink('its run', c.run) : md(c.run ?? '')
+  const run = c.run && /^https?:/.test(c.run) ? mdLink("the plan's run", c.run) : md(c.run ?? '')
   const plan = `${mdCode(c.digest.slice(0, 12))}… (made ${md(c.madeAt)}${run ? ` by ${run}` : ''}${c.commit ? ` at commit ${mdCode(c.commit.slice(0, 12))}` : ''})`
   if (!c.differences.length)
     return [
@@ -327,7 +339,7 @@ export function renderSummary(r: RunReport): string {
     lines.push(
       '### Bindings',
       '',
-      `Source: ${md(b.source)}. ${b.applied.length} variable(s) ${r.drift ? 'compared with the target' : r.dryRun ? 'would be sent to the target' : 'sent to the target'} (values not shown).`,
+      `Source: ${md(b.source)}. ${b.applied.length} variable(s) ${bindingsWords(r)} (values not shown).`,
       ''
     )
     if (b.changed.length) lines.push(`- Changed: ${b.changed.map((v) => mdCode(v)).join(', ')}`)
