@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { strFromU8, strToU8 } from 'fflate'
+import { readProjectFolder, zipDeterministic } from '../../src/package/folder.js'
 import type { ProjectDefinition, TaskDefinition } from '../../src/package/layout.js'
 import {
   fingerprint,
@@ -246,6 +247,16 @@ describe('a plan applied to the simulator (the in-process pipeline)', () => {
       `the plan's package has sha256 ${planned}, this run's has sha256 ${report.package?.sha256}`
     )
     expect(writes()).toEqual([])
+  })
+
+  it('a ZIP (zip-path) binds the same way as a folder', async () => {
+    const zipPath = join(dir, '..', `support-${Date.now()}.zip`)
+    writeFileSync(zipPath, zipDeterministic(readProjectFolder(dir).files))
+    const viaZip = { 'package-dir': '', 'zip-path': zipPath }
+    const path = await plan(viaZip)
+    const { report } = await deploy({ ...viaZip, 'plan-file': path })
+    expect(report.error).toBeUndefined()
+    expect(report.planCheck?.differences).toEqual([])
   })
 
   it('a plan edited after it was made, or that would fail: bad input, before any request', async () => {
