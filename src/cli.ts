@@ -328,6 +328,11 @@ export async function main(
         `    ${p.name}: ${p.outcome}${p['target-project-id'] ? ` (${p['target-project-id']}${p['project-created'] ? ', created' : ''})` : ''}${p.outcome !== 'succeeded' && p.outcome !== 'unchanged' && p.error ? `: ${p.error}` : ''}\n`
       )
   }
+  // a plan that can be applied: how to apply exactly it
+  if (report.dryRun && report.outcome === 'succeeded' && outputs['plan-file'])
+    say(
+      `\nTo apply exactly this plan: the same command without --dry-run, with --plan-file ${outputs['plan-file']} (refused if the target, the package or the bindings change first).\n`
+    )
   // cancelled by SIGINT (Ctrl-C) or SIGTERM: 130, as a shell reports an interrupted command
   if (report.outcome === 'cancelled') return 130
   if (report.outcome === 'failed') return report.badInput ? 2 : 1

@@ -16,6 +16,7 @@ import {
   type FingerprintFacts,
   type PlanFingerprint
 } from '../../src/pipeline/plan-file.js'
+import { renderSummary } from '../../src/report/summary.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { projectsFile, runPromote } from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
@@ -309,6 +310,26 @@ describe('a projects file: each project applies its own plan', () => {
     const { report } = await set({ 'plan-file': path })
     expect(report.error).toBeUndefined()
     expect(report.projectReports?.map((x) => x.report.planCheck?.differences)).toEqual([[], [], []])
+    expect(renderSummary(report)).toContain(
+      'Each of the 3 project(s) was checked against its reviewed plan (plan-file) before its first write, and applied it.'
+    )
+  })
+
+  it('a project whose target changed since the plan is refused, and the set says which', async () => {
+    const planned = await set({ 'dry-run': 'true' })
+    const path = (planned.report.planPath as string).replace(/\.md$/, '.json')
+    const hub = sim.state('prod').projects.find((x) => x.name === 'Hub')!
+    const file = Object.keys(hub.definitionFiles!).find((f) => f.endsWith('/task.yaml'))!
+    const text = strFromU8(hub.definitionFiles![file]!)
+    hub.definitionFiles![file] = strToU8(text.replace(/name: (.*)/, 'name: $1 (hot fix)'))
+    const { report } = await set({ 'plan-file': path })
+    expect(report.outcome).toBe('failed')
+    const own = report.projectReports?.find((x) => x.name === 'Hub')?.report
+    expect(own?.planCheck?.differences.join()).toContain('the name changed since the plan')
+    expect(renderSummary(report)).toContain(
+      '**1 of 1 project(s) are not their reviewed plan** (plan-file): Hub; nothing was sent to them.'
+    )
+    hub.definitionFiles![file] = strToU8(text)
   })
 
   it('a project without a plan in the file is refused before any request', async () => {
