@@ -63772,6 +63772,13 @@ function renderSet(r) {
     lines.push(`${facts.join(' · ')}.`, '');
     if (r.error)
         lines.push(`> **Error:** ${md(r.error.split('\n')[0] ?? '')}`, '');
+    // plan-file: each project against its own reviewed plan
+    const checked = (r.projectReports ?? []).filter((x) => x.report.planCheck);
+    const refused = checked.filter((x) => x.report.planCheck?.differences.length);
+    if (checked.length)
+        lines.push(refused.length
+            ? `**${refused.length} of ${checked.length} project(s) are not their reviewed plan** (plan-file): ${refused.map((x) => md(x.name)).join(', ')}; nothing was sent to them. Each difference is under its project below.`
+            : `Each of the ${checked.length} project(s) was checked against its reviewed plan (plan-file) before its first write, and applied it.`, '');
     lines.push('| # | Project | State | Target project | Detail |', '| --- | --- | --- | --- | --- |');
     (r.projects ?? []).forEach((p, i) => lines.push(`| ${i + 1} | ${md(p.name)} | ${ICON[p.state] ?? ''} ${md(p.state === 'not-started' ? 'not started' : p.state)}${p.drifted ? ' (drifted)' : ''} | ${p.targetProjectId ? mdCode(p.targetProjectId) : ''} | ${md(p.error ?? p.reason ?? '')} |`));
     lines.push('');
