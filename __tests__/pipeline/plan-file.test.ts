@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { strFromU8, strToU8 } from 'fflate'
+import { strFromU8, strToU8, zipSync } from 'fflate'
 import { readProjectFolder, zipDeterministic } from '../../src/package/folder.js'
 import type { ProjectDefinition, TaskDefinition } from '../../src/package/layout.js'
 import {
@@ -250,14 +250,22 @@ describe('a plan applied to the simulator (the in-process pipeline)', () => {
     expect(writes()).toEqual([])
   })
 
-  it('a ZIP (zip-path) binds the same way as a folder', async () => {
+  it('a ZIP (zip-path) binds the same way; another ZIP of the same files is the plan package', async () => {
+    const files = readProjectFolder(dir).files
     const zipPath = join(dir, '..', `support-${Date.now()}.zip`)
-    writeFileSync(zipPath, zipDeterministic(readProjectFolder(dir).files))
-    const viaZip = { 'package-dir': '', 'zip-path': zipPath }
-    const path = await plan(viaZip)
-    const { report } = await deploy({ ...viaZip, 'plan-file': path })
+    writeFileSync(zipPath, zipDeterministic(files))
+    const path = await plan({ 'package-dir': '', 'zip-path': zipPath })
+    // the same files zipped otherwise (as a new export of the same project can be): other bytes
+    const other = join(dir, '..', `support-other-${Date.now()}.zip`)
+    writeFileSync(other, zipSync(files, { level: 1 }))
+    const { report, log } = await deploy({
+      'package-dir': '',
+      'zip-path': other,
+      'plan-file': path
+    })
     expect(report.error).toBeUndefined()
     expect(report.planCheck?.differences).toEqual([])
+    expect(log.text()).toContain("but holds the same files: it is the plan's package")
   })
 
   it('a plan edited after it was made, or that would fail: bad input, before any request', async () => {
