@@ -90,6 +90,15 @@ describe('the differences between a plan and a run, one kind at a time', () => {
       "task 'Task t1' (t1): setting /taskRuntime/tableUpdateConcurrency changed since the plan"
     ])
   })
+  it("the project's settings and description", () => {
+    const now = definition([taskDef('t1'), taskDef('t2')])
+    now.project.description = 'hot fix'
+    now.project.settings = { ...now.project.settings, 'odd\nkey': 1 }
+    expect(diffOf(plan, facts({ current: now }))).toEqual([
+      "the project's description changed since the plan",
+      'project setting /odd\\nkey changed since the plan'
+    ])
+  })
   it('a task added, one removed, one renamed', () => {
     const now = definition([taskDef('t1', { name: 'Renamed' }), taskDef('t3')])
     expect(diffOf(plan, facts({ current: now }))).toEqual([

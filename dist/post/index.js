@@ -48657,12 +48657,12 @@ function visible(c) {
         : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 /** Control characters (line breaks too) shown as escapes: text that stays on one line. */
-function oneLine(s) {
+function escape_oneLine(s) {
     return String(s).replace(CONTROL_AND_BREAKS, visible);
 }
 /** A value inside a sentence: quoted, on one line. */
 function escape_quote(s) {
-    return `'${oneLine(s)}'`;
+    return `'${escape_oneLine(s)}'`;
 }
 /**
  * A workflow command is a line that starts with `::` (the runner trims it first) or, in the runner's
@@ -48731,7 +48731,7 @@ function escape_mdCode(s) {
 function escape_say(strings, ...values) {
     let out = strings[0] ?? '';
     values.forEach((v, i) => {
-        out += oneLine(String(v)) + (strings[i + 1] ?? '');
+        out += escape_oneLine(String(v)) + (strings[i + 1] ?? '');
     });
     return out;
 }
@@ -63289,10 +63289,11 @@ function unitChanges(before, after, subject) {
         const b = after[u];
         if (a === b)
             continue;
+        // a part's name comes from the package, the tenant or the plan file: one line, as data
         if (u.startsWith('dataset '))
-            out.push(`${subject}: ${u} ${a === undefined ? 'was added to the target' : 'was removed from the target'} since the plan`);
+            out.push(`${subject}: ${oneLine(u)} ${a === undefined ? 'was added to the target' : 'was removed from the target'} since the plan`);
         else
-            out.push(`${subject}: ${unitWords(u)} changed since the plan`);
+            out.push(`${subject}: ${oneLine(unitWords(u))} changed since the plan`);
     }
     return out;
 }
@@ -63367,7 +63368,7 @@ function targetDifferences(plan, now) {
 }
 function definitionDifferences(pt, nt, names, old) {
     const out = [];
-    out.push(...unitChanges(pt.project, nt.project, 'the project').map((l) => l.replace(/^the project: /, 'project ')));
+    out.push(...unitChanges(pt.project, nt.project, 'the project').map((l) => l.replace(/^the project: the /, "the project's ").replace(/^the project: /, 'project ')));
     for (const id of [...new Set([...Object.keys(pt.tasks), ...Object.keys(nt.tasks)])].sort()) {
         const a = pt.tasks[id];
         const b = nt.tasks[id];
@@ -64050,7 +64051,7 @@ function interruptedAccount(p) {
     });
 }
 const inFlightWords = (p) => p.inFlight.length
-    ? `In flight when it stopped: ${p.inFlight.map((e) => oneLine(e.what)).join(', ')} (sent; the answer was never seen).`
+    ? `In flight when it stopped: ${p.inFlight.map((e) => escape_oneLine(e.what)).join(', ')} (sent; the answer was never seen).`
     : '';
 function projectPart(p, j) {
     const lines = [];
@@ -64110,11 +64111,11 @@ function renderInterrupted(j) {
         'The promotion did not finish: the main step stopped without writing its account.',
         ...j.projects.flatMap((p) => {
             const head = [
-                p.name !== undefined ? `Project ${oneLine(p.name)}:` : '',
+                p.name !== undefined ? `Project ${escape_oneLine(p.name)}:` : '',
                 p.outcome
                     ? `ended ${p.outcome}.`
                     : p.facts.step
-                        ? `${p.name !== undefined ? 'stopped' : 'It stopped'} during '${oneLine(p.facts.step)}'.`
+                        ? `${p.name !== undefined ? 'stopped' : 'It stopped'} during '${escape_oneLine(p.facts.step)}'.`
                         : ''
             ]
                 .filter(Boolean)
@@ -64123,7 +64124,7 @@ function renderInterrupted(j) {
                 ? []
                 : interruptedAccount(p);
             // a line of ours each: a name cannot start a line of its own
-            return [head, inFlightWords(p), ...account.map(oneLine)].filter(Boolean);
+            return [head, inFlightWords(p), ...account.map(escape_oneLine)].filter(Boolean);
         })
     ].join('\n');
     return { markdown: lines.join('\n'), annotation };

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { effective, projectSettings, settingLeaves } from '../package/diff.js'
 import { stableJson } from '../package/files.js'
 import type { ProjectDefinition, TaskDefinition } from '../package/layout.js'
-import { quote, say } from '../report/escape.js'
+import { oneLine, quote, say } from '../report/escape.js'
 import { InputError } from './errors.js'
 import type { DryRunPlan } from './report.js'
 
@@ -228,11 +228,12 @@ function unitChanges(
     const a = before[u]
     const b = after[u]
     if (a === b) continue
+    // a part's name comes from the package, the tenant or the plan file: one line, as data
     if (u.startsWith('dataset '))
       out.push(
-        `${subject}: ${u} ${a === undefined ? 'was added to the target' : 'was removed from the target'} since the plan`
+        `${subject}: ${oneLine(u)} ${a === undefined ? 'was added to the target' : 'was removed from the target'} since the plan`
       )
-    else out.push(`${subject}: ${unitWords(u)} changed since the plan`)
+    else out.push(`${subject}: ${oneLine(unitWords(u))} changed since the plan`)
   }
   return out
 }
@@ -322,7 +323,7 @@ function definitionDifferences(
   const out: string[] = []
   out.push(
     ...unitChanges(pt.project, nt.project, 'the project').map((l) =>
-      l.replace(/^the project: /, 'project ')
+      l.replace(/^the project: the /, "the project's ").replace(/^the project: /, 'project ')
     )
   )
   for (const id of [...new Set([...Object.keys(pt.tasks), ...Object.keys(nt.tasks)])].sort()) {
