@@ -281,6 +281,8 @@ describe('action.yml', () => {
       'validate-state',
       'report-path',
       'plan-path',
+      'plan-file',
+      'applied-plan',
       'drifted',
       'unchanged',
       'backup-artifact-name',
