@@ -12,6 +12,7 @@ import type {
   Reporter,
   RunContext
 } from './pipeline/ports.js'
+import { workflowRunUrl } from './pipeline/ports.js'
 import type { RunReport } from './pipeline/report.js'
 import { Pipeline } from './pipeline/run.js'
 import { planMarkdown } from './report/plan.js'
@@ -238,8 +239,8 @@ export async function runPipeline(
   )
   const env = input.env
   if (env.GITHUB_SHA && /^[0-9a-f]{7,64}$/i.test(env.GITHUB_SHA)) report.commit = env.GITHUB_SHA
-  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID)
-    report.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+  const runUrl = workflowRunUrl(env)
+  if (runUrl) report.runUrl = runUrl
   if (report.projects) {
     // a set's report is built from its projects': its times are the whole run's
     report.startedAt = new Date(started).toISOString()

@@ -27,6 +27,8 @@ import { explain, InputError, PipelineError } from './errors.js'
 import { type Cancellation, isCancelled } from './cancel.js'
 import { RESUME, resume, resumeBlocked } from './steps/quiesce.js'
 import { Ledger } from './ledger.js'
+import { workflowRunUrl } from './ports.js'
+import { holdsSecret } from './secrets.js'
 import { newReport, type RunReport, type StepRecord } from './report.js'
 import { plannedSteps, plannedWrites, runDeploySteps, type DeployState } from './deploy-steps.js'
 import { rollbackHint } from './steps/backup.js'
@@ -490,18 +492,11 @@ export class Pipeline {
     // the files of the package, not only its ZIP: a new export of the same project may differ in
     // its ZIP's bytes (dates) and still hold the same files
     this.contentDigest ??= filesDigest(unzipPackage(new Uint8Array(readFileSync(pkg.path))))
-    const secret = (v: string | null | undefined): boolean =>
-      !!v && b.secrets.some((x) => x.length >= 4 && v.includes(x))
     return fingerprint({
       salt,
       madeAt: new Date(this.deps.clock.now()).toISOString(),
       ...(run.sha ? { commit: run.sha } : {}),
-      run:
-        env.GITHUB_SERVER_URL && run.repository && run.runId
-          ? `${env.GITHUB_SERVER_URL}/${run.repository}/actions/runs/${run.runId}`
-          : run.runId
-            ? `run ${run.runId}`
-            : 'a local run',
+      run: workflowRunUrl(env) ?? (run.runId ? `run ${run.runId}` : 'a local run'),
       tenant: t.api.host,
       spaceId: t.space.id,
       projectName: t.existing?.name ?? t.name,
@@ -510,7 +505,7 @@ export class Pipeline {
       packageContent: this.contentDigest,
       sent: b.values,
       secretNames: Object.keys(b.values).filter(
-        (n) => Object.hasOwn(b.templates, n) || secret(b.values[n])
+        (n) => Object.hasOwn(b.templates, n) || holdsSecret(b.values[n], b.secrets)
       ),
       ...(t.existing && this.targetDefinition ? { current: this.targetDefinition } : {}),
       ...(t.previous ? { targetBindings: t.previous.variables } : {}),

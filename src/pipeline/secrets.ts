@@ -27,6 +27,10 @@ export function secretsOf(o: Options, fromEnv: string[]): string[] {
   )
 }
 
+/** A value that holds a secret of the run (secrets shorter than 4 characters would match words). */
+export const holdsSecret = (v: string | null | undefined, secrets: string[]): boolean =>
+  !!v && secrets.some((s) => s.length >= 4 && v.includes(s))
+
 /** The value a backup keeps for `name`: its placeholder, a marker, or the value itself. */
 export function keptValue(
   name: string,

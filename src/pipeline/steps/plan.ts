@@ -5,6 +5,7 @@ import { PackageFormatError, unzipPackage, type ProjectDefinition } from '../../
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
 import type { ConnectionCheck, DryRunPlan, GuardResult } from '../report.js'
 import { exportValidPackage } from './export.js'
+import { holdsSecret } from '../secrets.js'
 
 export const PLAN = 'Plan the changes (dry run)'
 export const COMPARE = 'Compare the package with the target'
@@ -106,9 +107,7 @@ function visibleValues(
   b: ComputedBindings
 ): Array<{ name: string; from?: string | null; to: string | null }> {
   const shown = (v: string | null | undefined): boolean =>
-    v === null ||
-    v === undefined ||
-    (v.length <= 120 && !b.secrets.some((s) => s.length >= 4 && v.includes(s)))
+    v === null || v === undefined || (v.length <= 120 && !holdsSecret(v, b.secrets))
   return [...b.diff.changed, ...b.diff.added]
     .filter((name) => !Object.hasOwn(b.templates, name) && !/connection$/i.test(name))
     .map((name) => {
