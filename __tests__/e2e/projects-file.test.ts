@@ -1,7 +1,7 @@
 /** projects-file through dist/index.js: three projects, the dependent one listed first; a cycle. */
 import type { Simulator } from '../../src/simulator/server.js'
 import { runAction } from '../helpers/action.js'
-import { projectsFile, setInputs } from '../helpers/pipeline.js'
+import { projectsFile, setInputs, threeProjectEntries } from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
 
 let sim: Simulator
@@ -12,25 +12,8 @@ afterEach(async () => {
   await sim.close()
 })
 
-const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
-
 it('promotes three projects upstream first, though the dependent one is listed first', async () => {
-  const r = await runAction(
-    setInputs(
-      sim,
-      projectsFile([
-        { name: 'Reports', dependsOn: ['Marts'], bindings: platform },
-        { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
-        {
-          name: 'Hub',
-          bindings: {
-            ...platform,
-            'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
-          }
-        }
-      ])
-    )
-  )
+  const r = await runAction(setInputs(sim, projectsFile(threeProjectEntries())))
   expect(r.stderr).toBe('')
   expect(r.code).toBe(0)
   expect(r.summary).toContain('| 1 | Hub | ✅ done |')

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -105,6 +105,49 @@ export function cliPromoteArgs(
     'PROD_PIPELINES',
     '--bindings',
     o.bindings ?? PROD_BINDINGS_YAML
+  ]
+}
+
+/** The prod bindings of examples/project/ (the demo's "Support" project). */
+export const SUPPORT_BINDINGS_YAML = readFileSync(
+  new URL('../../examples/bindings/support-prod.yaml', import.meta.url),
+  'utf8'
+)
+
+/** Mode deploy of a project folder as "Support" on the demo's prod tenant, with its prod bindings. */
+export function deploySupport(
+  sim: Simulator,
+  packageDir: string,
+  extra: RawOptions = {}
+): ReturnType<typeof runPromote> {
+  return runPromote(sim, {
+    'source-tenant': '',
+    'source-api-key': '',
+    'source-project': '',
+    mode: 'deploy',
+    'package-dir': packageDir,
+    'target-project': 'Support',
+    bindings: SUPPORT_BINDINGS_YAML,
+    ...extra
+  })
+}
+
+export const PLATFORM_BINDING = {
+  platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}'
+}
+
+/** The entries of threeProjects() (sim.ts), listed dependent-first: the order comes from dependsOn. */
+export function threeProjectEntries(): object[] {
+  return [
+    { name: 'Reports', dependsOn: ['Marts'], bindings: PLATFORM_BINDING },
+    { name: 'Marts', dependsOn: ['Hub'], bindings: PLATFORM_BINDING },
+    {
+      name: 'Hub',
+      bindings: {
+        ...PLATFORM_BINDING,
+        'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
+      }
+    }
   ]
 }
 

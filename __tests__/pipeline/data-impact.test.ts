@@ -5,7 +5,7 @@ import type { ReleaseDiff } from '../../src/package/diff.js'
 import { dataImpact, impactLine, impactProblems } from '../../src/pipeline/steps/impact.js'
 import { planMarkdown } from '../../src/report/plan.js'
 import type { Simulator } from '../../src/simulator/server.js'
-import { runPromote } from '../helpers/pipeline.js'
+import { deploySupport } from '../helpers/pipeline.js'
 import { startDemo } from '../helpers/sim.js'
 
 const change = (id: string, patch: Partial<ReleaseDiff['tasks']['changed'][number]> = {}) => ({
@@ -80,20 +80,7 @@ describe('the data impact of a release, one kind at a time', () => {
 describe('a dry run of a package that removes a dataset (simulator)', () => {
   let sim: Simulator
   let dir: string
-  const SUPPORT = readFileSync(
-    new URL('../../examples/bindings/support-prod.yaml', import.meta.url),
-    'utf8'
-  )
-  const noSource = { 'source-tenant': '', 'source-api-key': '', 'source-project': '' }
-  const deploy = (extra: Record<string, string> = {}) =>
-    runPromote(sim, {
-      ...noSource,
-      mode: 'deploy',
-      'package-dir': dir,
-      'target-project': 'Support',
-      bindings: SUPPORT,
-      ...extra
-    })
+  const deploy = (extra: Record<string, string> = {}) => deploySupport(sim, dir, extra)
   beforeAll(async () => {
     sim = await startDemo()
     dir = mkdtempSync(join(tmpdir(), 'qdp-impact-'))

@@ -18,7 +18,13 @@ import {
 } from '../../src/pipeline/plan-file.js'
 import { renderSummary } from '../../src/report/summary.js'
 import type { Simulator } from '../../src/simulator/server.js'
-import { projectsFile, runPromote } from '../helpers/pipeline.js'
+import {
+  deploySupport,
+  projectsFile,
+  runPromote,
+  SUPPORT_BINDINGS_YAML,
+  threeProjectEntries
+} from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
 
 const taskDef = (id: string, patch: Partial<TaskDefinition> = {}): TaskDefinition => ({
@@ -160,20 +166,7 @@ describe('the differences between a plan and a run, one kind at a time', () => {
 describe('a plan applied to the simulator (the in-process pipeline)', () => {
   let sim: Simulator
   let dir: string
-  const SUPPORT = readFileSync(
-    new URL('../../examples/bindings/support-prod.yaml', import.meta.url),
-    'utf8'
-  )
-  const noSource = { 'source-tenant': '', 'source-api-key': '', 'source-project': '' }
-  const deploy = (extra: Record<string, string> = {}, pkg = dir) =>
-    runPromote(sim, {
-      ...noSource,
-      mode: 'deploy',
-      'package-dir': pkg,
-      'target-project': 'Support',
-      bindings: SUPPORT,
-      ...extra
-    })
+  const deploy = (extra: Record<string, string> = {}) => deploySupport(sim, dir, extra)
   const plan = async (extra: Record<string, string> = {}): Promise<string> => {
     const { report } = await deploy({ 'dry-run': 'true', ...extra })
     expect(report.error).toBeUndefined()
@@ -238,7 +231,7 @@ describe('a plan applied to the simulator (the in-process pipeline)', () => {
     sim.clearRequests()
     const { report } = await deploy({
       'plan-file': path,
-      bindings: SUPPORT.replace('SUPPORT_PROD', 'SUPPORT_OTHER')
+      bindings: SUPPORT_BINDINGS_YAML.replace('SUPPORT_PROD', 'SUPPORT_OTHER')
     })
     expect(report.error).toContain(
       "binding task-type.storage.databaseName would be sent with another value than the plan's"
@@ -295,23 +288,12 @@ describe('a plan applied to the simulator (the in-process pipeline)', () => {
 
 describe('a projects file: each project applies its own plan', () => {
   let sim: Simulator
-  const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
   let file: string
   const set = (extra: Record<string, string> = {}) =>
     runPromote(sim, { 'source-project': '', bindings: '', 'projects-file': file, ...extra })
   beforeAll(async () => {
     sim = await startDemo(threeProjects())
-    file = projectsFile([
-      { name: 'Reports', dependsOn: ['Marts'], bindings: platform },
-      { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
-      {
-        name: 'Hub',
-        bindings: {
-          ...platform,
-          'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
-        }
-      }
-    ])
+    file = projectsFile(threeProjectEntries())
     expect((await set()).report.outcome).toBe('succeeded')
   })
   afterAll(async () => {

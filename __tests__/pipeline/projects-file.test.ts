@@ -5,7 +5,7 @@ import { stringify } from 'yaml'
 import type { Simulator } from '../../src/simulator/server.js'
 import { renderSummary } from '../../src/report/summary.js'
 import { loadProjectsFile } from '../../src/pipeline/projects.js'
-import { runPromote } from '../helpers/pipeline.js'
+import { runPromote, threeProjectEntries } from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
 
 const platform = { platformConnection: '{{id(connection, PROD_DATA.snowflake_prod)}}' }
@@ -17,19 +17,8 @@ function file(projects: object[]): string {
   return path
 }
 
-const set = () =>
-  file([
-    // listed dependent-first on purpose: the order comes from dependsOn
-    { name: 'Reports', dependsOn: ['Marts'], bindings: platform },
-    { name: 'Marts', dependsOn: ['Hub'], bindings: platform },
-    {
-      name: 'Hub',
-      bindings: {
-        ...platform,
-        'task.landing_hub.sourceConnection': '{{id(connection, PROD_SOURCES.orders_postgres)}}'
-      }
-    }
-  ])
+// listed dependent-first on purpose: the order comes from dependsOn
+const set = () => file(threeProjectEntries())
 
 const noSingle = { 'source-project': '', bindings: '' }
 
