@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { RunReport } from '../src/pipeline/report.js'
+import type { RunReport } from '../src/model/report.js'
 
 /**
  * The CLI bundle as the benchmarks run it: against the simulator's dev and prod tenants (keys in

@@ -17,7 +17,7 @@ import {
   sealPlan,
   type FingerprintFacts
 } from '../src/pipeline/plan-file.js'
-import type { DryRunPlan } from '../src/pipeline/report.js'
+import type { DryRunPlan } from '../src/model/report.js'
 import { generateFolder } from './bench-validate.js'
 
 export interface PlanBench {

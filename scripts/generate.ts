@@ -8,7 +8,7 @@ import { stringify } from 'yaml'
 import { withTables } from '../src/docs.js'
 import { OPTION_SPECS } from '../src/options.js'
 import { OUTPUT_SPECS } from '../src/outputs.js'
-import { projectsJsonSchema } from '../src/pipeline/projects.js'
+import { projectsJsonSchema } from '../src/set/file.js'
 import { bindingsJsonSchema } from '../src/pipeline/bindings.js'
 
 const doc = {

@@ -5,7 +5,8 @@ import { MODES, OPTION_SPECS, OptionsError, parseOptions, type RawOptions } from
 import { INPUT_GROUPS } from './docs.js'
 import { outputsOf, projectsOutput, type ProjectOutput } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
-import { runDurationMs } from './pipeline/report.js'
+import { runDurationMs } from './model/report.js'
+import { cliWordOf, outcomeOf, rowOf } from './model/outcome.js'
 import { ConsoleReporter, liveLine, paint, useColour } from './report/console-reporter.js'
 import { terminalLines } from './report/escape.js'
 import { localDir, reportPathProblem, runPipeline } from './setup.js'
@@ -275,45 +276,21 @@ export async function main(
     reportPath
   ).finally(uninstall)
   const outputs = outputsOf(report, reportPath ?? '')
-  const verdict =
-    options.mode === 'validate'
-      ? report.outcome === 'succeeded'
-        ? 'VALID'
-        : report.badInput
-          ? 'FAILED'
-          : 'INVALID'
-      : report.outcome === 'cancelled'
-        ? 'CANCELLED'
-        : report.planCheck?.differences.length
-          ? 'REFUSED (not the reviewed plan)'
-          : report.outcome !== 'succeeded'
-            ? 'FAILED'
-            : report.drift
-              ? report.drift.drifted
-                ? 'DRIFTED'
-                : 'NO DRIFT'
-              : report.dryRun
-                ? 'DRY RUN OK'
-                : report.unchanged
-                  ? 'UNCHANGED'
-                  : options.mode === 'export'
-                    ? 'EXPORTED'
-                    : options.mode === 'deploy'
-                      ? 'DEPLOYED'
-                      : 'PROMOTED'
+  const outcome = outcomeOf(report)
+  const row = rowOf(outcome)
+  const verdict = cliWordOf(outcome)
   // what the run found carries data (names, Qlik's words): terminalLines keeps it from the terminal
   const say = (s: string): void => out(terminalLines(s))
   // the last word: the outcome and how long the run took
   const took = runDurationMs(report)
   const last = `${verdict}${took !== undefined ? ` in ${(took / 1000).toFixed(1)} s` : ''}`
   // the verdict in colour on a terminal (ours: it holds no data)
-  const ok = /^(PROMOTED|EXPORTED|DEPLOYED|DRY RUN OK|NO DRIFT|UNCHANGED|VALID)\b/.test(last)
   const tinted = useColour(process.stdout, env)
-    ? (ok ? paint.green : paint.red)(paint.bold(last))
+    ? (row.exit === 0 ? paint.green : paint.red)(paint.bold(last))
     : last
   out(`\n${tinted}\n`)
   if (report.error) say(`${cliWords(report.error)}\n`)
-  else if (report.drift?.drifted)
+  else if (outcome.kind === 'drifted' && report.drift)
     say(`${report.drift.differences.map((d) => `  ${d}`).join('\n')}\n`)
   else if (report.ledger.account.length) say(`${report.ledger.account.join('\n')}\n`)
   for (const [k, v] of Object.entries(outputs))
@@ -329,15 +306,12 @@ export async function main(
       )
   }
   // a plan that can be applied: how to apply exactly it
-  if (report.dryRun && report.outcome === 'succeeded' && outputs['plan-file'])
+  if (outcome.kind === 'planned' && outputs['plan-file'])
     say(
       `\nTo apply exactly this plan: the same command without --dry-run, with --plan-file ${outputs['plan-file']} (refused if the target, the package or the bindings change first).\n`
     )
-  // cancelled by SIGINT (Ctrl-C) or SIGTERM: 130, as a shell reports an interrupted command
-  if (report.outcome === 'cancelled') return 130
-  if (report.outcome === 'failed') return report.badInput ? 2 : 1
-  // mode drift: 1 when the target differs from the package
-  return report.drift?.drifted ? 1 : 0
+  // 130 cancelled (as a shell reports an interrupted command), 2 bad input, 1 failed or drifted
+  return row.exit
 }
 
 /** "2 succeeded, 1 not-started" */

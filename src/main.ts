@@ -9,7 +9,8 @@ import { realClock } from './pipeline/ports.js'
 import { ActionReporter } from './report/action-reporter.js'
 import { pullRequestOf, upsertPlanComment } from './report/pr-comment.js'
 import { syncDriftIssues } from './report/drift-issue.js'
-import type { RunReport } from './pipeline/report.js'
+import type { RunReport } from './model/report.js'
+import { outcomeOf, rowOf } from './model/outcome.js'
 import { renderSummary } from './report/summary.js'
 import { reportPathProblem, runPipeline, uploadReport } from './setup.js'
 import { Cancellation, installSignals } from './pipeline/cancel.js'
@@ -71,21 +72,37 @@ export async function run(): Promise<void> {
   journal?.accountWritten(report.outcome)
   await commentPlan(log, options.githubToken, report.planPath, env)
   if (options.driftIssue) await driftIssues(log, options.githubToken, report, env)
-  if (report.outcome !== 'succeeded') log.fail(report.error ?? 'The promotion failed.')
-  else if (report.drift?.drifted)
-    log.fail(
-      `Drift: the target differs from the package (${report.drift.differences.length} difference(s)):\n${report.drift.differences.map((d) => `  ${d}`).join('\n')}`
-    )
-  else if (report.drift)
-    log.info('Drift check finished: the target equals the package and the bindings.')
-  else {
-    for (const line of report.ledger.account) log.info(line)
-    log.info(
-      report.dryRun ? 'Dry run finished: no write was sent to the target.' : 'Promotion finished.'
-    )
-  }
+  endStep(log, report)
   // cancelled: the account is out; a request abandoned in flight must not keep the step alive
   if (cancel.cancelled) process.exit()
+}
+
+/** The step's last lines: its outcome (model/outcome.ts) decides whether it fails. */
+function endStep(log: ActionReporter, report: RunReport): void {
+  const outcome = outcomeOf(report)
+  switch (outcome.kind) {
+    case 'drifted': {
+      const found = report.drift?.differences ?? []
+      log.fail(
+        `Drift: the target differs from the package (${found.length} difference(s)):\n${found.map((d) => `  ${d}`).join('\n')}`
+      )
+      return
+    }
+    case 'in-sync':
+      log.info('Drift check finished: the target equals the package and the bindings.')
+      return
+    default:
+      if (rowOf(outcome).fails) {
+        log.fail(report.error ?? 'The promotion failed.')
+        return
+      }
+      for (const line of report.ledger.account) log.info(line)
+      log.info(
+        outcome.kind === 'planned'
+          ? 'Dry run finished: no write was sent to the target.'
+          : 'Promotion finished.'
+      )
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { RunReport } from './pipeline/report.js'
+import type { RunReport } from './model/report.js'
 
 /** The action's outputs (names fixed by the design), derived from the report. */
 export const OUTPUT_SPECS: ReadonlyArray<{ name: string; description: string }> = [

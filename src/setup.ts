@@ -13,19 +13,15 @@ import type {
   RunContext
 } from './pipeline/ports.js'
 import { workflowRunUrl } from './pipeline/ports.js'
-import type { RunReport } from './pipeline/report.js'
+import type { RunReport } from './model/report.js'
 import { Pipeline } from './pipeline/run.js'
 import { planMarkdown } from './report/plan.js'
 import { InputError } from './pipeline/errors.js'
-import {
-  loadProjectsFile,
-  runProjectSet,
-  selectEntries,
-  upstreamLookups
-} from './pipeline/projects.js'
+import { loadProjectsFile, selectEntries, upstreamLookups } from './set/file.js'
+import { runProjectSet } from './set/schedule.js'
 import { ProjectReporter } from './report/project-reporter.js'
-import { deploySet, exportSet } from './pipeline/project-set.js'
-import { newReport } from './pipeline/report.js'
+import { deploySet, exportSet } from './set/artifact.js'
+import { newReport } from './model/report.js'
 import { slug } from './pipeline/context.js'
 import { QlikApi } from './qlik/api.js'
 import { BudgetRegistry } from './qlik/budget.js'
@@ -351,13 +347,13 @@ async function runSet(
         lookups,
         input.cancel
       )
-    return await runProjectSet(
-      o,
+    return await runProjectSet({
+      base: o,
       entries,
-      (x, e) => each(x, join(root, slug(e.name)), undefined, e.name),
+      runOne: (x, e) => each(x, join(root, slug(e.name)), undefined, e.name),
       lookups,
-      input.cancel
-    )
+      ...(input.cancel ? { cancel: input.cancel } : {})
+    })
   } catch (e) {
     if (!(e instanceof InputError)) throw e
     const report = newReport(o.mode, o.dryRun, input.clock.now())

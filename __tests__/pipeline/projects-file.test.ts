@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { stringify } from 'yaml'
 import type { Simulator } from '../../src/simulator/server.js'
 import { renderSummary } from '../../src/report/summary.js'
-import { loadProjectsFile } from '../../src/pipeline/projects.js'
+import { loadProjectsFile } from '../../src/set/file.js'
 import { runPromote, threeProjectEntries } from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
 
@@ -53,6 +53,32 @@ describe('projects-file: several projects in dependency order', () => {
     expect(md.split('\n')[0]).toMatch(/^## ✅ Promoted 3 project\(s\) → /)
     expect(md).toContain('| 1 | Hub | ✅ done |')
     expect(md).toContain('<details><summary>Reports</summary>')
+  })
+
+  it("the set's report is the set's own: every project's changes under its name, no field of one project", async () => {
+    const { report } = await runPromote(sim, {
+      ...noSingle,
+      'projects-file': set(),
+      'max-parallel': '3'
+    })
+    expect(report.error).toBeUndefined()
+    // nothing of a single project at the top: neither its target, steps, writes nor package
+    for (const key of ['source', 'target', 'package', 'bindings', 'plan', 'guards'] as const)
+      expect(report[key]).toBeUndefined()
+    expect(report.steps).toEqual([])
+    expect(report.ledger.entries).toEqual([])
+    expect(report.actions).toEqual({})
+    // the account: each project's, under its name, in the order they ran
+    for (const name of ['Hub', 'Marts', 'Reports']) {
+      const own = report.projectReports!.find((x) => x.name === name)!.report
+      expect(own.ledger.account.length).toBeGreaterThan(0)
+      for (const line of own.ledger.account)
+        expect(report.ledger.account).toContain(`${name}: ${line}`)
+      expect(report.ledger.account.some((l) => l.startsWith(`${name}: Changed on `))).toBe(true)
+    }
+    expect(report.ledger.account.map((l) => l.split(':')[0])).toEqual(
+      expect.arrayContaining(['Hub', 'Marts', 'Reports'])
+    )
   })
 
   it('Qlik refuses a dependent project imported before its upstream one (the simulator too)', async () => {

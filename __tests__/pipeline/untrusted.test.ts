@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadProjectsFile } from '../../src/pipeline/projects.js'
+import { loadProjectsFile } from '../../src/set/file.js'
 import { mergeBindings } from '../../src/pipeline/bindings.js'
 import { renderSummary } from '../../src/report/summary.js'
 import type { Simulator } from '../../src/simulator/server.js'

@@ -6,7 +6,7 @@
 import { logLines, md, mdCode, oneLine, quote, terminalLines } from '../../src/report/escape.js'
 import { renderSummary } from '../../src/report/summary.js'
 import { planMarkdown } from '../../src/report/plan.js'
-import type { RunReport } from '../../src/pipeline/report.js'
+import type { RunReport } from '../../src/model/report.js'
 import { PROD_BINDINGS_YAML, runPromote } from '../helpers/pipeline.js'
 import { startDemo } from '../helpers/sim.js'
 

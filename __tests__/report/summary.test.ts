@@ -1,4 +1,4 @@
-import { newReport, type RunReport } from '../../src/pipeline/report.js'
+import { newReport, type RunReport } from '../../src/model/report.js'
 import { headline, renderSummary } from '../../src/report/summary.js'
 
 /** A report as a run of `mode` leaves it, on a fixed clock. */

@@ -63676,7 +63676,247 @@ function countLine(r) {
     return parts.join('; ');
 }
 
+;// CONCATENATED MODULE: ./src/model/outcome.ts
+const of = (t) => `${t.done + t.unchanged} of ${t.total} project(s) done`;
+const failedTitle = (o) => {
+    const at = o.step ? ` at ${o.step}` : '';
+    if (o.run === 'dry run')
+        return `Dry run failed${at}: nothing changed`;
+    if (o.run === 'drift check')
+        return `Drift check failed${at}`;
+    const after = {
+        untouched: 'nothing changed',
+        'as-before': 'the target ends as it was',
+        changed: 'the target changed, see below'
+    }[o.target];
+    return `Failed${at}: ${after}`;
+};
+/** A set that failed: dry run or not, at which project. */
+const outcome_setFailed = (dryRun) => (t) => {
+    const at = t.failedAt ? ` at ${t.failedAt}` : '';
+    return dryRun ? `Plan: the set would fail${at}` : `Failed${at}: ${of(t)}, see below`;
+};
+const VERB = {
+    promote: 'Promoted',
+    export: 'Exported',
+    deploy: 'Deployed'
+};
+/** Every ending, once. */
+const OUTCOMES = {
+    'bad-input': {
+        icon: '❌',
+        title: failedTitle,
+        setTitle: (o, t) => outcome_setFailed(o.run === 'dry run')(t),
+        cli: () => 'FAILED',
+        exit: 2,
+        fails: true,
+        inSet: 'failed'
+    },
+    cancelled: {
+        icon: '⏹️',
+        title: (o) => `Cancelled (${o.signal}) during ${o.during}`,
+        setTitle: (o, t) => `Cancelled (${o.signal}): ${of(t)}`,
+        cli: () => 'CANCELLED',
+        exit: 130,
+        fails: true,
+        inSet: 'cancelled'
+    },
+    refused: {
+        icon: '❌',
+        title: () => 'Refused: not the reviewed plan, nothing changed',
+        setTitle: (_o, t) => outcome_setFailed(false)(t),
+        cli: () => 'REFUSED (not the reviewed plan)',
+        exit: 1,
+        fails: true,
+        inSet: 'failed'
+    },
+    blocked: {
+        icon: '❌',
+        title: () => 'Plan: would fail before any change',
+        setTitle: (_o, t) => outcome_setFailed(true)(t),
+        cli: () => 'FAILED',
+        exit: 1,
+        fails: true,
+        inSet: 'failed'
+    },
+    failed: {
+        icon: '❌',
+        title: failedTitle,
+        setTitle: (o, t) => outcome_setFailed(o.run === 'dry run')(t),
+        cli: () => 'FAILED',
+        exit: 1,
+        fails: true,
+        inSet: 'failed'
+    },
+    invalid: {
+        icon: '❌',
+        title: () => 'Qlik DI project package: not valid',
+        setTitle: () => 'Qlik DI project package: not valid',
+        cli: () => 'INVALID',
+        exit: 1,
+        fails: true,
+        inSet: 'failed'
+    },
+    drifted: {
+        icon: '❌',
+        title: (o) => `Drift: ${o.differences} difference(s)`,
+        setTitle: (_o, t) => `Drift in ${t.drifted} of ${t.total} project(s)`,
+        cli: () => 'DRIFTED',
+        exit: 1,
+        fails: true,
+        inSet: 'done'
+    },
+    'in-sync': {
+        icon: '✅',
+        title: () => 'No drift: the target equals the package',
+        setTitle: (_o, t) => `No drift: ${t.total} project(s) equal their packages`,
+        cli: () => 'NO DRIFT',
+        exit: 0,
+        fails: false,
+        inSet: 'done'
+    },
+    planned: {
+        icon: '✅',
+        title: () => 'Plan: the promotion can be applied',
+        setTitle: (_o, t) => `Plan: the set of ${t.total} project(s) can be applied`,
+        cli: () => 'DRY RUN OK',
+        exit: 0,
+        fails: false,
+        inSet: 'done'
+    },
+    unchanged: {
+        icon: '⏭️',
+        title: () => 'Unchanged: the target already equals the package',
+        setTitle: (_o, t) => `Unchanged: the ${t.total} project(s) already equal their packages`,
+        cli: () => 'UNCHANGED',
+        exit: 0,
+        fails: false,
+        inSet: 'unchanged'
+    },
+    valid: {
+        icon: '✅',
+        title: () => 'Qlik DI project package: valid',
+        setTitle: () => 'Qlik DI project package: valid',
+        cli: () => 'VALID',
+        exit: 0,
+        fails: false,
+        inSet: 'done'
+    },
+    done: {
+        icon: '✅',
+        title: (o) => VERB[o.mode],
+        setTitle: (o, t) => `${VERB[o.mode]} ${t.done} project(s)${t.unchanged ? `, ${t.unchanged} unchanged` : ''}`,
+        cli: (o) => VERB[o.mode].toUpperCase(),
+        exit: 0,
+        fails: false,
+        inSet: 'done'
+    }
+};
+/** The row of an outcome, typed for any kind. */
+function outcome_rowOf(o) {
+    return OUTCOMES[o.kind];
+}
+/** The headline words of a single project's outcome. */
+const outcome_titleOf = (o) => outcome_rowOf(o).title(o);
+/** The CLI's last word. */
+const cliWordOf = (o) => outcome_rowOf(o).cli(o);
+/** Something was (or may have been) changed on the target. */
+const touched = (r) => r.ledger.entries.some((e) => e.state === 'done' || e.state === 'unknown');
+/** How a single project's run ended (a set: `setOutcomeOf`). */
+function outcome_outcomeOf(r) {
+    if (r.projectReports)
+        return setOutcomeOf(r);
+    if (r.outcome === 'cancelled')
+        return {
+            kind: 'cancelled',
+            signal: r.cancelled?.signal ?? '',
+            during: r.cancelled?.during ?? ''
+        };
+    if (r.outcome === 'failed') {
+        if (r.mode === 'validate' && !r.badInput)
+            return { kind: 'invalid' };
+        const changed = touched(r);
+        if (r.planCheck?.differences.length && !changed)
+            return { kind: 'refused', differences: r.planCheck.differences.length };
+        if (r.dryRun && r.plan && !r.plan.canApply)
+            return { kind: 'blocked' };
+        const failure = {
+            ...(r.failedStep ? { step: r.failedStep } : {}),
+            run: r.dryRun && !changed ? 'dry run' : r.mode === 'drift' ? 'drift check' : 'run',
+            target: !changed ? 'untouched' : asBefore(r) ? 'as-before' : 'changed'
+        };
+        return r.badInput ? { kind: 'bad-input', ...failure } : { kind: 'failed', ...failure };
+    }
+    if (r.mode === 'validate')
+        return { kind: 'valid' };
+    if (r.drift)
+        return r.drift.drifted
+            ? { kind: 'drifted', differences: r.drift.differences.length }
+            : { kind: 'in-sync' };
+    if (r.dryRun)
+        return { kind: 'planned' };
+    if (r.unchanged)
+        return { kind: 'unchanged' };
+    return { kind: 'done', mode: r.mode === 'export' || r.mode === 'deploy' ? r.mode : 'promote' };
+}
+/** The ledger's account says the target project ends as it was before the run. */
+const asBefore = (r) => r.ledger.account.some((l) => l.startsWith('The target project ends as it was'));
+/** A project's state in a set, from its own report. */
+const inSetOf = (r) => outcome_rowOf(outcome_outcomeOf(r)).inSet;
+/** How many projects of a set ended how. */
+function outcome_tallyOf(r) {
+    const all = r.projects ?? [];
+    const n = (state) => all.filter((p) => p.state === state).length;
+    const failedAt = all.find((p) => p.state === 'failed')?.name;
+    return {
+        total: all.length,
+        done: n('done'),
+        unchanged: n('unchanged'),
+        drifted: all.filter((p) => p.drifted).length,
+        ...(failedAt !== undefined ? { failedAt } : {}),
+        mode: r.mode
+    };
+}
+/**
+ * How a set ended, from its projects' outcomes: cancelled, else as its first failed project
+ * ended (refused, blocked, bad input, failed), else drift, dry run, all unchanged, done.
+ */
+function setOutcomeOf(r) {
+    if (r.outcome === 'cancelled')
+        return {
+            kind: 'cancelled',
+            signal: r.cancelled?.signal ?? '',
+            during: r.cancelled?.during ?? ''
+        };
+    const reports = new Map((r.projectReports ?? []).map((x) => [x.name, x.report]));
+    const failed = (r.projects ?? []).find((p) => p.state === 'failed');
+    const own = failed ? reports.get(failed.name) : undefined;
+    if (own) {
+        const o = outcome_outcomeOf(own);
+        if (OUTCOMES[o.kind].fails && o.kind !== 'drifted')
+            return o;
+    }
+    if (r.outcome === 'failed' || failed)
+        return {
+            kind: r.badInput ? 'bad-input' : 'failed',
+            ...(r.failedStep ? { step: r.failedStep } : {}),
+            run: r.dryRun ? 'dry run' : r.mode === 'drift' ? 'drift check' : 'run',
+            target: 'changed'
+        };
+    if (r.drift)
+        return r.drift.drifted
+            ? { kind: 'drifted', differences: r.drift.differences.length }
+            : { kind: 'in-sync' };
+    if (r.dryRun)
+        return { kind: 'planned' };
+    const all = r.projects ?? [];
+    if (all.length > 0 && all.every((p) => p.state === 'unchanged'))
+        return { kind: 'unchanged' };
+    return { kind: 'done', mode: r.mode === 'export' || r.mode === 'deploy' ? r.mode : 'promote' };
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 
 
 
@@ -63710,11 +63950,9 @@ const GUARD_ICON = {
 /** Mode validate: the offline check, problem by problem. */
 function renderValidation(r) {
     const v = r.validation;
-    const ok = r.outcome === 'succeeded';
-    const lines = [
-        `## ${ok ? '✅' : '❌'} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`,
-        ''
-    ];
+    const o = outcomeOf(r);
+    const ok = o.kind === 'valid';
+    const lines = [`## ${rowOf(o).icon} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`, ''];
     if (!v) {
         lines.push(`> **Error:** ${md(r.error ?? '')}`, '');
         return lines.join('\n');
@@ -63741,28 +63979,12 @@ function renderSet(r) {
         cancelled: '⏹️',
         'not-started': '⏸️'
     };
-    const all = r.projects ?? [];
-    const n = (state) => all.filter((p) => p.state === state).length;
-    const of = `${n('done') + n('unchanged')} of ${all.length} project(s) done`;
-    const failedAt = all.find((p) => p.state === 'failed')?.name;
-    const drifted = all.filter((p) => p.drifted).length;
-    const verb = { deploy: 'Deployed', drift: 'Checked' };
-    const [mark, title] = r.outcome === 'cancelled'
-        ? ['⏹️', `Cancelled (${md(r.cancelled?.signal)}): ${of}`]
-        : r.outcome !== 'succeeded'
-            ? r.dryRun
-                ? ['❌', `Plan: the set would fail${failedAt ? ` at ${md(failedAt)}` : ''}`]
-                : ['❌', `Failed${failedAt ? ` at ${md(failedAt)}` : ''}: ${of}, see below`]
-            : r.drift
-                ? r.drift.drifted
-                    ? ['❌', `Drift in ${drifted} of ${all.length} project(s)`]
-                    : ['✅', `No drift: ${all.length} project(s) equal their packages`]
-                : r.dryRun
-                    ? ['✅', `Plan: the set of ${all.length} project(s) can be applied`]
-                    : [
-                        '✅',
-                        `${verb[r.mode] ?? 'Promoted'} ${n('done')} project(s)${n('unchanged') ? `, ${n('unchanged')} unchanged` : ''}`
-                    ];
+    const o = escaped(outcomeOf(r));
+    const t = tallyOf(r);
+    if (t.failedAt !== undefined)
+        t.failedAt = md(t.failedAt);
+    const mark = rowOf(o).icon;
+    const title = rowOf(o).setTitle(o, t);
     const tenant = (r.projectReports ?? []).map((x) => x.report.target?.tenant).find(Boolean);
     const lines = [`## ${mark} ${title}${tenant ? ` → ${md(tenant)}` : ''}`, ''];
     const facts = [
@@ -63791,41 +64013,18 @@ function renderSet(r) {
     }
     return lines.join('\n');
 }
-/** The headline of a run: one per outcome and mode, with the icon its state deserves. */
+/** The outcome with the names it carries (a step, a signal, a project) escaped for Markdown. */
+function escaped(o) {
+    const out = { ...o };
+    for (const k of ['step', 'signal', 'during'])
+        if (typeof out[k] === 'string')
+            out[k] = md(out[k]);
+    return out;
+}
+/** The headline of a run: its outcome's icon and words (model/outcome.ts). */
 function headline(r) {
-    const touched = r.ledger.entries.some((e) => e.state === 'done' || e.state === 'unknown');
-    const at = r.failedStep ? ` at ${md(r.failedStep)}` : '';
-    if (r.outcome === 'cancelled')
-        return {
-            icon: '⏹️',
-            title: `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
-        };
-    if (r.outcome !== 'succeeded') {
-        if (r.planCheck?.differences.length && !touched)
-            return { icon: '❌', title: 'Refused: not the reviewed plan, nothing changed' };
-        // a plan that found a blocker is a verdict; a dry run that could not finish is a failure
-        if (r.dryRun && r.plan && !r.plan.canApply)
-            return { icon: '❌', title: 'Plan: would fail before any change' };
-        if (r.dryRun && !touched)
-            return { icon: '❌', title: `Dry run failed${at}: nothing changed` };
-        if (r.mode === 'drift')
-            return { icon: '❌', title: `Drift check failed${at}` };
-        const asBefore = r.ledger.account.some((l) => l.startsWith('The target project ends as it was'));
-        return {
-            icon: '❌',
-            title: `Failed${at}: ${!touched ? 'nothing changed' : asBefore ? 'the target ends as it was' : 'the target changed, see below'}`
-        };
-    }
-    if (r.drift)
-        return r.drift.drifted
-            ? { icon: '❌', title: `Drift: ${r.drift.differences.length} difference(s)` }
-            : { icon: '✅', title: 'No drift: the target equals the package' };
-    if (r.dryRun)
-        return { icon: '✅', title: 'Plan: the promotion can be applied' };
-    if (r.unchanged)
-        return { icon: '⏭️', title: 'Unchanged: the target already equals the package' };
-    const done = { export: 'Exported', deploy: 'Deployed' };
-    return { icon: '✅', title: done[r.mode] ?? 'Promoted' };
+    const o = escaped(outcomeOf(r));
+    return { icon: rowOf(o).icon, title: titleOf(o) };
 }
 const took = (r) => {
     const ms = runDurationMs(r);

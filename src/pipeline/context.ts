@@ -6,7 +6,7 @@ import type { BindingValues, MergedBindings } from './bindings.js'
 import type { Ledger } from './ledger.js'
 import type { ArtifactStore, Clock, Reporter, RunContext } from './ports.js'
 import type { WaitOptions } from './wait.js'
-import type { RunReport } from './report.js'
+import type { RunReport } from '../model/report.js'
 import type { Cancellation } from './cancel.js'
 import type { JournalWriter } from './journal.js'
 

@@ -4,7 +4,7 @@ import type { PackageInfo } from '../package/package.js'
 import type { PackageBody, Project, QlikApi } from '../qlik/api.js'
 import type { ComputedBindings, StepContext, TargetState } from './context.js'
 import type { WriteKind } from './ledger.js'
-import type { StepRecord } from './report.js'
+import type { StepRecord } from '../model/report.js'
 import {
   IMPORT,
   importPackage,

@@ -6,7 +6,7 @@ import { stableJson } from '../package/files.js'
 import type { ProjectDefinition, TaskDefinition } from '../package/layout.js'
 import { oneLine, quote, say } from '../report/escape.js'
 import { InputError } from './errors.js'
-import type { DryRunPlan } from './report.js'
+import type { DryRunPlan } from '../model/report.js'
 
 /**
  * Plans that bind a deploy. A dry run's plan carries a fingerprint of what it was made from: the

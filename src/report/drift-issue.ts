@@ -1,6 +1,6 @@
 import { oneLine } from './escape.js'
 import { getOctokit } from '@actions/github'
-import type { RunReport } from '../pipeline/report.js'
+import type { RunReport } from '../model/report.js'
 import { renderSummary } from './summary.js'
 
 /**

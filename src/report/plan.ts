@@ -1,6 +1,6 @@
 import { impactGroupLine, impactLine } from '../pipeline/steps/impact.js'
 import type { SettingChange } from '../package/diff.js'
-import type { RunReport } from '../pipeline/report.js'
+import type { RunReport } from '../model/report.js'
 import { md, mdCode, mdLink } from './escape.js'
 
 /**

@@ -1,7 +1,8 @@
-import { runDurationMs, type RunReport } from '../pipeline/report.js'
+import { runDurationMs, type RunReport } from '../model/report.js'
 import { REPLAN } from '../pipeline/plan-file.js'
 import { md, mdCode, mdLink } from './escape.js'
 import { planMarkdown } from './plan.js'
+import { outcomeOf, rowOf, tallyOf, titleOf, type Outcome } from '../model/outcome.js'
 
 /** The job summary (Markdown) of a run: steps, projects, artifact, bindings, per-task results. */
 
@@ -37,11 +38,9 @@ const GUARD_ICON: Record<string, string> = {
 /** Mode validate: the offline check, problem by problem. */
 function renderValidation(r: RunReport): string {
   const v = r.validation
-  const ok = r.outcome === 'succeeded'
-  const lines = [
-    `## ${ok ? '✅' : '❌'} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`,
-    ''
-  ]
+  const o = outcomeOf(r)
+  const ok = o.kind === 'valid'
+  const lines = [`## ${rowOf(o).icon} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`, '']
   if (!v) {
     lines.push(`> **Error:** ${md(r.error ?? '')}`, '')
     return lines.join('\n')
@@ -73,29 +72,11 @@ function renderSet(r: RunReport): string {
     cancelled: '⏹️',
     'not-started': '⏸️'
   } as const
-  const all = r.projects ?? []
-  const n = (state: string): number => all.filter((p) => p.state === state).length
-  const of = `${n('done') + n('unchanged')} of ${all.length} project(s) done`
-  const failedAt = all.find((p) => p.state === 'failed')?.name
-  const drifted = all.filter((p) => p.drifted).length
-  const verb: Record<string, string> = { deploy: 'Deployed', drift: 'Checked' }
-  const [mark, title] =
-    r.outcome === 'cancelled'
-      ? ['⏹️', `Cancelled (${md(r.cancelled?.signal)}): ${of}`]
-      : r.outcome !== 'succeeded'
-        ? r.dryRun
-          ? ['❌', `Plan: the set would fail${failedAt ? ` at ${md(failedAt)}` : ''}`]
-          : ['❌', `Failed${failedAt ? ` at ${md(failedAt)}` : ''}: ${of}, see below`]
-        : r.drift
-          ? r.drift.drifted
-            ? ['❌', `Drift in ${drifted} of ${all.length} project(s)`]
-            : ['✅', `No drift: ${all.length} project(s) equal their packages`]
-          : r.dryRun
-            ? ['✅', `Plan: the set of ${all.length} project(s) can be applied`]
-            : [
-                '✅',
-                `${verb[r.mode] ?? 'Promoted'} ${n('done')} project(s)${n('unchanged') ? `, ${n('unchanged')} unchanged` : ''}`
-              ]
+  const o = escaped(outcomeOf(r))
+  const t = tallyOf(r)
+  if (t.failedAt !== undefined) t.failedAt = md(t.failedAt)
+  const mark = rowOf(o).icon
+  const title = rowOf(o).setTitle(o as never, t)
   const tenant = (r.projectReports ?? []).map((x) => x.report.target?.tenant).find(Boolean)
   const lines = [`## ${mark} ${title}${tenant ? ` → ${md(tenant)}` : ''}`, '']
   const facts = [
@@ -137,37 +118,18 @@ function renderSet(r: RunReport): string {
   return lines.join('\n')
 }
 
-/** The headline of a run: one per outcome and mode, with the icon its state deserves. */
+/** The outcome with the names it carries (a step, a signal, a project) escaped for Markdown. */
+function escaped(o: Outcome): Outcome {
+  const out: Record<string, unknown> = { ...o }
+  for (const k of ['step', 'signal', 'during'] as const)
+    if (typeof out[k] === 'string') out[k] = md(out[k] as string)
+  return out as unknown as Outcome
+}
+
+/** The headline of a run: its outcome's icon and words (model/outcome.ts). */
 export function headline(r: RunReport): { icon: string; title: string } {
-  const touched = r.ledger.entries.some((e) => e.state === 'done' || e.state === 'unknown')
-  const at = r.failedStep ? ` at ${md(r.failedStep)}` : ''
-  if (r.outcome === 'cancelled')
-    return {
-      icon: '⏹️',
-      title: `Cancelled (${md(r.cancelled?.signal)}) during ${md(r.cancelled?.during)}`
-    }
-  if (r.outcome !== 'succeeded') {
-    if (r.planCheck?.differences.length && !touched)
-      return { icon: '❌', title: 'Refused: not the reviewed plan, nothing changed' }
-    // a plan that found a blocker is a verdict; a dry run that could not finish is a failure
-    if (r.dryRun && r.plan && !r.plan.canApply)
-      return { icon: '❌', title: 'Plan: would fail before any change' }
-    if (r.dryRun && !touched) return { icon: '❌', title: `Dry run failed${at}: nothing changed` }
-    if (r.mode === 'drift') return { icon: '❌', title: `Drift check failed${at}` }
-    const asBefore = r.ledger.account.some((l) => l.startsWith('The target project ends as it was'))
-    return {
-      icon: '❌',
-      title: `Failed${at}: ${!touched ? 'nothing changed' : asBefore ? 'the target ends as it was' : 'the target changed, see below'}`
-    }
-  }
-  if (r.drift)
-    return r.drift.drifted
-      ? { icon: '❌', title: `Drift: ${r.drift.differences.length} difference(s)` }
-      : { icon: '✅', title: 'No drift: the target equals the package' }
-  if (r.dryRun) return { icon: '✅', title: 'Plan: the promotion can be applied' }
-  if (r.unchanged) return { icon: '⏭️', title: 'Unchanged: the target already equals the package' }
-  const done: Record<string, string> = { export: 'Exported', deploy: 'Deployed' }
-  return { icon: '✅', title: done[r.mode] ?? 'Promoted' }
+  const o = escaped(outcomeOf(r))
+  return { icon: rowOf(o).icon, title: titleOf(o) }
 }
 
 const took = (r: RunReport): string | undefined => {

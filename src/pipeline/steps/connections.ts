@@ -2,7 +2,7 @@ import type { DataConnection, Space } from '../../qlik/api.js'
 import { QlikApiError } from '../../qlik/errors.js'
 import { similar } from '../../util/similar.js'
 import type { StepContext, TargetState } from '../context.js'
-import type { ConnectionCheck } from '../report.js'
+import type { ConnectionCheck } from '../../model/report.js'
 import { CONNECTION_PARTS } from './bindings.js'
 
 /**

@@ -3,7 +3,7 @@ import type { PackageInfo } from '../../package/package.js'
 import { normalizePlatform } from '../../package/enums.js'
 import type { Project } from '../../qlik/api.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
-import type { ConnectionCheck, GuardResult } from '../report.js'
+import type { ConnectionCheck, GuardResult } from '../../model/report.js'
 import { connectionProblems, lookUpConnections } from './connections.js'
 
 /**

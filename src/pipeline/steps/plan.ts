@@ -3,7 +3,7 @@ import { impactLine, impactProblems, type DataImpact } from './impact.js'
 import { PackageContent } from '../../package/content.js'
 import { PackageFormatError, unzipPackage, type ProjectDefinition } from '../../package/layout.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
-import type { ConnectionCheck, DryRunPlan, GuardResult } from '../report.js'
+import type { ConnectionCheck, DryRunPlan, GuardResult } from '../../model/report.js'
 import { exportValidPackage } from './export.js'
 import { holdsSecret } from '../secrets.js'
 

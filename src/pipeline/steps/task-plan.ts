@@ -5,7 +5,7 @@ import type { DataTask, Project, QlikApi, QlikTask } from '../../qlik/api.js'
 import { TASK_STAGE } from '../../qlik/vocabulary.js'
 import { mapLimit } from '../../util/pool.js'
 import type { StepContext } from '../context.js'
-import type { GuardResult } from '../report.js'
+import type { GuardResult } from '../../model/report.js'
 
 /**
  * After the deploy, production data must flow again (seed 002: data task runtime and its events;

@@ -10,12 +10,18 @@ import { quote } from '../report/escape.js'
 import { basename, join } from 'node:path'
 import { z } from 'zod'
 import type { Options } from '../options.js'
-import { defaultArtifactName, slug } from './context.js'
-import { InputError } from './errors.js'
-import type { ArtifactStore, LoadedArtifact, RunContext, StoredArtifact } from './ports.js'
-import { type ProjectEntry, runProjectSet } from './projects.js'
-import type { Cancellation } from './cancel.js'
-import type { RunReport } from './report.js'
+import { defaultArtifactName, slug } from '../pipeline/context.js'
+import { InputError } from '../pipeline/errors.js'
+import type {
+  ArtifactStore,
+  LoadedArtifact,
+  RunContext,
+  StoredArtifact
+} from '../pipeline/ports.js'
+import type { ProjectEntry } from './file.js'
+import { runProjectSet, type SetRun } from './schedule.js'
+import type { Cancellation } from '../pipeline/cancel.js'
+import type { RunReport } from '../model/report.js'
 
 /**
  * Build once, deploy many for a set of projects: `mode: export` with a projects-file exports every
@@ -93,19 +99,18 @@ export async function exportSet(
 ): Promise<RunReport> {
   const name = base.artifactName || defaultArtifactName('set', run.ref)
   const dir = join(root, 'set')
-  const report = await runProjectSet(
-    { ...base, artifactName: '' },
+  const report = await runProjectSet({
+    base: { ...base, artifactName: '' },
     entries,
-    (o, e) =>
+    runOne: (o, e) =>
       runOne(
         o,
         join(root, slug(e.name)),
         new CollectingStore(store, dir, slug(e.name), name),
         e.name
       ),
-    undefined,
-    cancel
-  )
+    ...(cancel ? { cancel } : {})
+  })
   if (report.outcome !== 'succeeded') return report
   const manifest: SetManifest = {
     kind: 'set',
@@ -142,7 +147,7 @@ export async function deploySet(
   root: string,
   repository: string,
   runOne: SetRunner,
-  lookups?: Parameters<typeof runProjectSet>[3],
+  lookups?: SetRun['lookups'],
   cancel?: Cancellation
 ): Promise<RunReport> {
   const STEP = 'Get the set of packages'
@@ -209,17 +214,17 @@ export async function deploySet(
     return join(dir, p.package)
   }
   const zips = new Map(entries.map((e) => [e.name, place(e)]))
-  return runProjectSet(
+  return runProjectSet({
     base,
     entries,
-    (o, e) =>
+    runOne: (o, e) =>
       runOne(
         { ...o, zipPath: zips.get(e.name) as string, artifactName: '' },
         join(root, slug(e.name)),
         store,
         e.name
       ),
-    lookups,
-    cancel
-  )
+    ...(lookups ? { lookups } : {}),
+    ...(cancel ? { cancel } : {})
+  })
 }

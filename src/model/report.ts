@@ -1,7 +1,7 @@
 import type { ReleaseDiff } from '../package/diff.js'
-import type { DataImpact } from './steps/impact.js'
-import type { PlanFingerprint } from './plan-file.js'
-import type { LedgerEntry } from './ledger.js'
+import type { DataImpact } from '../pipeline/steps/impact.js'
+import type { PlanFingerprint } from '../pipeline/plan-file.js'
+import type { LedgerEntry } from '../pipeline/ledger.js'
 import type { Problem } from '../package/format.js'
 
 /** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
