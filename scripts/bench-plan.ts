@@ -17,8 +17,8 @@ import {
   sealPlan,
   type FingerprintFacts
 } from '../src/pipeline/plan-file.js'
-import type { DryRunPlan } from '../src/model/report.js'
 import { generateFolder } from './bench-validate.js'
+import type { DryRunPlan } from '../src/model/plan.js'
 
 export interface PlanBench {
   tasks: number

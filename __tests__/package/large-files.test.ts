@@ -6,12 +6,17 @@ import type { Problem } from '../../src/package/format.js'
 describe('a large YAML file', () => {
   const big = (tail = ''): Uint8Array => {
     const lines = ['relationships:']
-    for (let i = 0; lines.join('\n').length < LARGE_FILE + 1000; i++)
-      lines.push(
+    // the length counted as it grows (joining every turn made this builder quadratic: a minute)
+    let length = lines[0]!.length
+    for (let i = 0; length < LARGE_FILE + 1000; i++) {
+      const rel = [
         `  - id: rel-${i}`,
         `    name: orders_customers_${i}`,
         `    description: '${'x'.repeat(40)}'`
-      )
+      ]
+      lines.push(...rel)
+      length += rel.reduce((n, l) => n + l.length + 1, 0)
+    }
     return strToU8(lines.join('\n') + '\n' + tail)
   }
 

@@ -13,8 +13,7 @@ import {
   fingerprint,
   loadPlan,
   planDifferences,
-  type FingerprintFacts,
-  type PlanFingerprint
+  type FingerprintFacts
 } from '../../src/pipeline/plan-file.js'
 import { renderSummary } from '../../src/report/summary.js'
 import type { Simulator } from '../../src/simulator/server.js'
@@ -26,6 +25,7 @@ import {
   threeProjectEntries
 } from '../helpers/pipeline.js'
 import { startDemo, threeProjects } from '../helpers/sim.js'
+import type { PlanFingerprint } from '../../src/model/plan.js'
 
 const taskDef = (id: string, patch: Partial<TaskDefinition> = {}): TaskDefinition => ({
   id,

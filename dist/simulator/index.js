@@ -33558,7 +33558,7 @@ function continuousOf(apiType, settings) {
     return full === false;
 }
 
-;// CONCATENATED MODULE: ./src/package/bounds.ts
+;// CONCATENATED MODULE: ./src/util/bounds.ts
 /**
  * Bounds on what a file of a package (or a bindings or projects file) may make the reader do,
  * whatever the file says: its bytes must be UTF-8, and the value YAML builds from it must stay
@@ -34018,6 +34018,7 @@ function stableJson(v) {
 
 
 /** The LEGACY layout (project.json + bindingsTemplate.json), deprecated by Qlik but still read. */
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function parseLegacy(files, names, problems) {
     problems.push({
         level: 'WARNING',
@@ -34115,6 +34116,7 @@ function parseLegacy(files, names, problems) {
 const TASK_FILE = /^qtcp_tasks\/([^/]+)\//;
 const DATASET_FILE = /^datasets\/[^/]+\.yaml$/;
 const KNOWN_TASK_FILE = /^(task\.yaml|sourceSelection\.yaml|schedule\.yaml|model\.yaml|transformationRules\.yaml|datasets\/[^/]+\.yaml|transformationDataFlows\/[^/]+\.yaml)$/;
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function parseYamlLayout(files, names, problems) {
     const used = new Map();
     // each file is parsed and checked once; later reads of it take the parsed document
@@ -34436,7 +34438,7 @@ function taskReferences(node, pointer) {
 
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-;// CONCATENATED MODULE: ./src/report/escape.ts
+;// CONCATENATED MODULE: ./src/text/escape.ts
 /**
  * The one boundary for text that leaves the process. Names, descriptions, error texts and file
  * names come from a tenant's editors or from a pull request: they are data, and each channel they
@@ -34612,6 +34614,7 @@ function findEocd(zip) {
     return corrupt('it has no end-of-central-directory record');
 }
 /** The entries of the central directory, every name and kind checked, nothing inflated. */
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function listEntries(data, limits = ZIP_LIMITS) {
     const zip = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b)
@@ -34834,6 +34837,7 @@ function parseDefinition(files) {
 }
 
 ;// CONCATENATED MODULE: ./src/simulator/engine/packages.ts
+/* eslint-disable max-lines -- issue 33: to be split (known when the rule came in) */
 
 
 
@@ -34948,6 +34952,7 @@ const SOURCE_SIDE = new Set([
  * `newTaskDefaults.yaml` for pipelines, source selections with `type: TABLE`, dataset files only
  * for tasks that make datasets. Same project, same mode: same bytes.
  */
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function buildPackage(project, mode, includeBindings, 
 /** The connection type a binding value names in this tenant (connectionProperties). */
 connectionType = () => undefined) {
@@ -35193,6 +35198,7 @@ const upstreamVar = (projectName) => `project.${projectName
 function taskId(cfg) {
     return cfg.id ?? cfg.name.replace(/[^A-Za-z0-9_-]+/g, '_');
 }
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function buildProject(tenant, cfg, now) {
     const space = findSpace(tenant, cfg.space);
     if (!space)
@@ -35286,6 +35292,7 @@ function buildProject(tenant, cfg, now) {
     });
     return project;
 }
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function buildTenant(cfg, now) {
     const tenant = {
         name: cfg.name,
@@ -35538,6 +35545,7 @@ class SimHttpError extends Error {
     status;
     items;
     headers;
+    // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
     constructor(status, code, title, detail, opts = {}) {
         super(`${status} ${title}${detail ? `: ${detail}` : ''}`);
         this.status = status;
@@ -35756,6 +35764,7 @@ function boolQuery(ctx, name) {
         return false;
     throw badRequest(`Query parameter '${name}' must be true or false.`, name);
 }
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 function intQuery(ctx, name, def, min, max) {
     const v = ctx.url.searchParams.get(name);
     if (v === null || v === '')
@@ -36282,7 +36291,9 @@ function runItem(task, run, now, timing) {
 /** Record the lifecycle events of every run up to `now`, in time order. */
 function collectEvents(tenant, now, timing, out) {
     const pending = [];
-    const emit = (project, task, run, kind, at) => {
+    const emit = (project, task, run, kind, at
+    // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
+    ) => {
         if (run.emitted.has(kind) || at > now)
             return;
         run.emitted.add(kind);
@@ -36377,6 +36388,7 @@ function taskPlan(t, checks, info) {
 }
 /** A failure forced by the simulator's configuration (failPrepare / failValidate). */
 const forced = (t, message, code) => () => message === undefined ? undefined : { code, message, details: `Task ${t.name} (${t.id})` };
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 function prepareTaskPlan(ctx, p, t, allowRecreate, platformError) {
     return taskPlan(t, [
         () => platformError,
@@ -36900,6 +36912,7 @@ const diTaskRoutes = [
  * iss = sub = client id, aud = the token URL, exp in the future and at most 5 minutes after iat, and a
  * jti never seen before. Returns what is wrong, or undefined.
  */
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 function verifyAssertion(body, client, tokenUrl, nowMs, usedJti) {
     if (body.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
         return 'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -37442,6 +37455,7 @@ class RateLimiter {
 }
 
 ;// CONCATENATED MODULE: ./src/simulator/server.ts
+/* eslint-disable max-lines -- issue 33: to be split (known when the rule came in) */
 
 
 
@@ -37669,6 +37683,7 @@ class Simulator {
                 res.destroy();
         }
     }
+    // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
     async dispatch(tenant, req, url, method, body, entry, fault) {
         const { route, params } = match(routes, method, url.pathname);
         let credential;

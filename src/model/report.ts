@@ -1,48 +1,8 @@
-import type { ReleaseDiff } from '../package/diff.js'
-import type { DataImpact } from '../pipeline/steps/impact.js'
-import type { PlanFingerprint } from '../pipeline/plan-file.js'
-import type { LedgerEntry } from '../pipeline/ledger.js'
+import type { LedgerEntry } from './ledger.js'
+import type { DryRunPlan, GuardResult } from './plan.js'
 import type { Problem } from '../package/format.js'
 
 /** The JSON report of a run, built as the pipeline goes; also the source of outputs and summary. */
-
-/** A connection the run would bind, looked up in the target tenant before the first write. */
-export interface ConnectionCheck {
-  variable: string
-  expression: string
-  /** resolved: it exists there; missing / space-missing: the run would fail; unknown: not readable */
-  status: 'resolved' | 'unknown' | 'space-missing' | 'missing'
-  /** What was found, or what is missing and the names that exist instead. */
-  detail?: string
-}
-
-/** One check made from reads before the first write to the target. */
-export interface GuardResult {
-  check: string
-  status: 'passed' | 'failed' | 'warning' | 'unknown'
-  detail: string
-}
-
-export interface DryRunPlan {
-  project: 'create' | 'reuse'
-  bindings: { added: string[]; changed: string[]; unchanged: string[]; undeclaredKept: string[] }
-  /**
-   * Old → new of the binding values a reviewer may see: not from `${ENV}`, not a secret of the
-   * run, not a connection (those are checked by name below), and short.
-   */
-  values?: Array<{ name: string; from?: string | null; to: string | null }>
-  connections: ConnectionCheck[]
-  guards: GuardResult[]
-  steps: string[]
-  problems: string[]
-  canApply: boolean
-  /** What the package changes on the target (tasks, settings, datasets, variables). */
-  changes?: ReleaseDiff
-  /** What the changes cost the data, task by task (inferred from the package, not from Qlik). */
-  impact?: DataImpact
-  /** What the plan was made from: a real run with plan-file refuses when any of it differs. */
-  fingerprint?: PlanFingerprint
-}
 
 export type StepState = 'succeeded' | 'failed' | 'skipped'
 

@@ -2,7 +2,7 @@ import { load as loadYaml } from 'js-yaml'
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml'
 import { createHash } from 'node:crypto'
 import { fillDefaults, schemaFor, validateDocument } from './schemas.js'
-import { BoundsError, checkYamlValue, decodeUtf8 } from './bounds.js'
+import { BoundsError, checkYamlValue, decodeUtf8 } from '../util/bounds.js'
 import { loadInBatches } from './yaml-batches.js'
 import { type FileMap, type Problem, VARIABLE } from './format.js'
 

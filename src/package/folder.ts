@@ -25,8 +25,8 @@ import {
   TASKS_DIR,
   unzipPackage
 } from './layout.js'
-import { decodeUtf8 } from './bounds.js'
-import { quote } from '../report/escape.js'
+import { decodeUtf8 } from '../util/bounds.js'
+import { quote } from '../text/escape.js'
 
 /**
  * Projects as code: a folder of the repository in Qlik's layout becomes a package (validated, zipped

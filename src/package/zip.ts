@@ -1,5 +1,5 @@
 import { crc32, inflateRawSync } from 'node:zlib'
-import { quote } from '../report/escape.js'
+import { quote } from '../text/escape.js'
 import { PackageFormatError, PackageRefusedError } from './format.js'
 
 /**
@@ -88,6 +88,7 @@ function findEocd(zip: Buffer): number {
 }
 
 /** The entries of the central directory, every name and kind checked, nothing inflated. */
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 export function listEntries(data: Uint8Array, limits: ZipLimits = ZIP_LIMITS): ZipEntry[] {
   const zip = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   if (zip.length < 22 || zip[0] !== 0x50 || zip[1] !== 0x4b)

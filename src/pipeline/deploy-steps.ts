@@ -1,9 +1,8 @@
-import { say } from '../report/escape.js'
+import { say } from '../text/escape.js'
 import type { Options } from '../options.js'
 import type { PackageInfo } from '../package/package.js'
 import type { PackageBody, Project, QlikApi } from '../qlik/api.js'
 import type { ComputedBindings, StepContext, TargetState } from './context.js'
-import type { WriteKind } from './ledger.js'
 import type { StepRecord } from '../model/report.js'
 import {
   IMPORT,
@@ -21,6 +20,7 @@ import { RUN_TASKS, runTasks } from './steps/run-tasks.js'
 import { CREATE, createTarget } from './steps/target.js'
 import type { RuntimePlan } from './steps/task-plan.js'
 import { TRIGGER, triggerTasks } from './steps/trigger-tasks.js'
+import type { WriteKind } from '../model/ledger.js'
 
 /**
  * The deploy sequence, once: every step that changes the target (and the checks between them), in
@@ -213,6 +213,7 @@ export type StepRunner = (name: string, fn: (rec: StepRecord) => Promise<void>) 
  * Run the sequence. A guarded step's failure stops the steps after it except the `always` ones,
  * which run before the failure ends the run (a failure of theirs is then only logged).
  */
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 export async function runDeploySteps(
   ctx: StepContext,
   s: DeployState,

@@ -1,5 +1,5 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs'
-import type { LedgerEntry } from './ledger.js'
+import type { LedgerEntry } from '../model/ledger.js'
 
 /**
  * The journal: the ledger on disk, one JSON line per change, appended (synchronously) as each write
@@ -153,6 +153,7 @@ export interface JournalRead {
 export const JOURNAL_MAX_BYTES = 8 * 1024 * 1024
 
 /** Read a journal back (the post step). Throws only when the file cannot be read at all. */
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 export function readJournal(path: string): JournalRead {
   const fd = openSync(path, 'r')
   let text: string

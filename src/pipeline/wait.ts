@@ -24,6 +24,7 @@ export const HEARTBEAT_MS = 30_000
 export const DEFAULT_WAIT = { maxDelayMs: 10_000, factor: 1.05, estimate: true, floorMs: 500 }
 
 export class ActionTimeoutError extends Error {
+  // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
   constructor(
     readonly actionId: string,
     readonly label: string,

@@ -47,6 +47,7 @@ export class RequestBudget {
   private readonly blockedUntil = new Map<Tier, number>()
   private readonly said = new Map<Tier, number>()
 
+  // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
   constructor(
     readonly host: string,
     private readonly clock: BudgetClock,

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- issue 33: to be split (known when the rule came in) */
 import { guardedLookup } from './address-guard.js'
 import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici'
 import { tierOf, type RequestBudget } from './budget.js'
@@ -211,6 +212,7 @@ export class QlikClient {
     return u.toString()
   }
 
+  // eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
   async request<T = unknown>(spec: RequestSpec): Promise<Reply<T>> {
     let attempt = 1
     let rateLimited = 0

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import type { Annotation, Reporter } from '../pipeline/ports.js'
-import { logLines, oneLine } from './escape.js'
+import { logLines, oneLine } from '../text/escape.js'
 
 /**
  * Reporter for the action: log groups, annotations for warnings and errors. Every message goes

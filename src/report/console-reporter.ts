@@ -1,5 +1,5 @@
 import type { Reporter } from '../pipeline/ports.js'
-import { oneLine, terminalLines } from './escape.js'
+import { oneLine, terminalLines } from '../text/escape.js'
 
 /**
  * Colour on a terminal only: never into a file or a pipe, never with NO_COLOR set (no-color.org)

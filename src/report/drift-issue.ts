@@ -1,4 +1,4 @@
-import { oneLine } from './escape.js'
+import { oneLine } from '../text/escape.js'
 import { getOctokit } from '@actions/github'
 import type { RunReport } from '../model/report.js'
 import { renderSummary } from './summary.js'

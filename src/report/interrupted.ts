@@ -1,7 +1,8 @@
-import { Ledger, type LedgerEntry } from '../pipeline/ledger.js'
+import { Ledger } from '../pipeline/ledger.js'
 import type { JournalProject, JournalRead } from '../pipeline/journal.js'
-import { md, mdCode, oneLine } from './escape.js'
+import { md, mdCode, oneLine } from '../text/escape.js'
 import { WRITE_STATE } from './summary.js'
+import type { LedgerEntry } from '../model/ledger.js'
 
 /**
  * The account of a run that did not finish (killed, crashed, out of memory), written by the post

@@ -20,6 +20,7 @@ export class SimHttpError extends Error {
   readonly items: QlikErrorItem[]
   readonly headers: Record<string, string>
 
+  // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
   constructor(
     status: number,
     code: string,

@@ -197,6 +197,7 @@ function taskId(cfg: TaskConfig): string {
   return cfg.id ?? cfg.name.replace(/[^A-Za-z0-9_-]+/g, '_')
 }
 
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project {
   const space = findSpace(tenant, cfg.space)
   if (!space) throw new Error(`no space ${cfg.space}`) // checked by parseConfig
@@ -288,6 +289,7 @@ function buildProject(tenant: Tenant, cfg: ProjectConfig, now: string): Project 
   return project
 }
 
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 function buildTenant(cfg: TenantConfig, now: string): Tenant {
   const tenant: Tenant = {
     name: cfg.name,

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
-import { BoundsError, decodeUtf8 } from '../package/bounds.js'
+import { BoundsError, decodeUtf8 } from './bounds.js'
 
 /**
  * Files that a repository (a pull request) provides: only regular files are read (a named pipe

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml'
-import { checkYamlValue } from '../package/bounds.js'
+import { checkYamlValue } from './bounds.js'
 
 /**
  * YAML of a file a user or a pull request wrote (bindings, projects file), read in linear time and

@@ -1,4 +1,4 @@
-import { say } from '../../report/escape.js'
+import { say } from '../../text/escape.js'
 import type { PackageInfo } from '../../package/package.js'
 import {
   EndpointMissingError,
@@ -26,6 +26,7 @@ export const VALIDATE = 'Validate the target project'
 type Key = 'import' | 'prepare' | 'validate'
 const LABEL: Record<Key, string> = { import: 'Import', prepare: 'Prepare', validate: 'Validate' }
 
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 export async function importPackage(
   ctx: StepContext,
   api: QlikApi,
@@ -82,6 +83,7 @@ export async function validateProject(
   await watch(ctx, api, 'validate', id)
 }
 
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 async function start(
   ctx: StepContext,
   api: QlikApi,

@@ -1,4 +1,4 @@
-import { say } from '../../report/escape.js'
+import { say } from '../../text/escape.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Project, QlikApi } from '../../qlik/api.js'

@@ -1,4 +1,4 @@
-import { say } from '../../report/escape.js'
+import { say } from '../../text/escape.js'
 import type { PackageInfo } from '../../package/package.js'
 import type { Bindings, Project, QlikApi } from '../../qlik/api.js'
 import { dict, mergeBindings, type BindingsInput, type BindingValues } from '../bindings.js'
@@ -53,6 +53,7 @@ export function diffBindings(
  * restored backup values and the input laid over them. Problems (missing, undeclared) are
  * reported by the guards, all at once.
  */
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 export async function computeBindings(
   ctx: StepContext,
   t: TargetState,
@@ -168,6 +169,7 @@ export async function checkConnections(
 }
 
 /** Compensation: PUT the values read before this run's PUT, recorded in the ledger. */
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 export async function restoreBindings(
   ctx: StepContext,
   api: QlikApi,

@@ -2,8 +2,8 @@ import type { DataConnection, Space } from '../../qlik/api.js'
 import { QlikApiError } from '../../qlik/errors.js'
 import { similar } from '../../util/similar.js'
 import type { StepContext, TargetState } from '../context.js'
-import type { ConnectionCheck } from '../../model/report.js'
 import { CONNECTION_PARTS } from './bindings.js'
+import type { ConnectionCheck } from '../../model/plan.js'
 
 /**
  * Every connection this run would bind, looked up in the target tenant with the data-connections

@@ -1,4 +1,4 @@
-import { say } from '../../report/escape.js'
+import { say } from '../../text/escape.js'
 import type { Project, QlikApi } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'

@@ -3,8 +3,8 @@ import type { PackageInfo } from '../../package/package.js'
 import { normalizePlatform } from '../../package/enums.js'
 import type { Project } from '../../qlik/api.js'
 import type { ComputedBindings, StepContext, TargetState } from '../context.js'
-import type { ConnectionCheck, GuardResult } from '../../model/report.js'
 import { connectionProblems, lookUpConnections } from './connections.js'
+import type { ConnectionCheck, GuardResult } from '../../model/plan.js'
 
 /**
  * Everything that can be known from reads, checked before the first write to the target: the
@@ -58,6 +58,7 @@ export function projectGuards(
   return out
 }
 
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 export async function runGuards(
   ctx: StepContext,
   t: TargetState,

@@ -1,37 +1,5 @@
 import type { ReleaseDiff } from '../../package/diff.js'
-
-/**
- * What a release costs the data, task by task, as far as the package tells it (inferred from the
- * package and the target's export, not from Qlik: Qlik decides at prepare). A reviewer of a
- * production release needs this before the definition changes.
- *
- * - `drop`: datasets the target has and the package does not: prepare drops their tables, and
- *   refuses to without allow-recreate (a real run then fails at prepare).
- * - `redefined`: datasets added, or dataset files whose content differs (columns, keys): prepare
- *   may recreate their tables; they load again at the task's next run.
- * - `definition`: settings, connections, description or other files only: no table changes.
- * - `new`: a task the target does not have: prepare creates it, its first run loads it.
- * - `kept`: on the target only: import keeps it (Qlik's import deletes no task).
- */
-export type ImpactKind = 'drop' | 'redefined' | 'definition' | 'new' | 'kept'
-
-export interface TaskImpact {
-  id: string
-  name: string
-  kind: ImpactKind
-  /** The datasets concerned (dropped, or added and redefined). */
-  datasets: string[]
-  /** With a drop: the task's other datasets that are added or redefined. */
-  redefined?: string[]
-}
-
-export interface DataImpact {
-  tasks: TaskImpact[]
-  /** allow-recreate as this run has it: whether prepare may drop datasets. */
-  allowRecreate: boolean
-  /** Whether this run prepares the project (prepare: false leaves the drop to a later prepare). */
-  prepare: boolean
-}
+import type { DataImpact, TaskImpact } from '../../model/plan.js'
 
 /** A dataset file of a task folder: datasets/<name>.yaml. */
 const datasetOf = (file: string): string | undefined =>

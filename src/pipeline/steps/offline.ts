@@ -1,4 +1,4 @@
-import { oneLine } from '../../report/escape.js'
+import { oneLine } from '../../text/escape.js'
 import { readFileSync, statSync, existsSync } from 'node:fs'
 import { relative, resolve as resolvePath } from 'node:path'
 import {

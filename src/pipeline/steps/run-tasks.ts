@@ -1,4 +1,4 @@
-import { say } from '../../report/escape.js'
+import { say } from '../../text/escape.js'
 import type { Project, QlikApi, RuntimeState } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
@@ -8,6 +8,7 @@ import { kindOf, pollState, recordRun, taskWriteOrAlready } from './task-runs.js
 export const RUN_TASKS = 'Run the data tasks'
 
 /** The words of a failed run: its errors, its message, and the run history's last entries. */
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 async function failureWords(
   ctx: StepContext,
   api: QlikApi,

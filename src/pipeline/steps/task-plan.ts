@@ -5,7 +5,7 @@ import type { DataTask, Project, QlikApi, QlikTask } from '../../qlik/api.js'
 import { TASK_STAGE } from '../../qlik/vocabulary.js'
 import { mapLimit } from '../../util/pool.js'
 import type { StepContext } from '../context.js'
-import type { GuardResult } from '../../model/report.js'
+import type { GuardResult } from '../../model/plan.js'
 
 /**
  * After the deploy, production data must flow again (seed 002: data task runtime and its events;
@@ -69,6 +69,7 @@ const refOf = (
  * names (unknown names are refused), which Tasks API tasks trigger-tasks names. Each finding is a
  * guard: a failed guard refuses the run before any change.
  */
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 export async function readTasks(
   ctx: StepContext,
   api: QlikApi,

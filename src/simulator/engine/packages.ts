@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- issue 33: to be split (known when the rule came in) */
 import { strToU8, zipSync, type Zippable } from 'fflate'
 import { stringify as toYaml } from 'yaml'
 import {
@@ -165,6 +166,7 @@ const SOURCE_SIDE = new Set([
  * `newTaskDefaults.yaml` for pipelines, source selections with `type: TABLE`, dataset files only
  * for tasks that make datasets. Same project, same mode: same bytes.
  */
+// eslint-disable-next-line max-lines-per-function -- issue 33: to be split (known when the rule came in)
 export function buildPackage(
   project: Project,
   mode: ExportMode,

@@ -45,6 +45,7 @@ const forced =
   () =>
     message === undefined ? undefined : { code, message, details: `Task ${t.name} (${t.id})` }
 
+// eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
 export function prepareTaskPlan(
   ctx: Ctx,
   p: Project,

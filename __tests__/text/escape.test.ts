@@ -3,7 +3,7 @@
  * function on hostile strings, then every string of real reports replaced by a hostile payload
  * and rendered, so that a renderer that prints data without escaping it fails here.
  */
-import { logLines, md, mdCode, oneLine, quote, terminalLines } from '../../src/report/escape.js'
+import { logLines, md, mdCode, oneLine, quote, terminalLines } from '../../src/text/escape.js'
 import { renderSummary } from '../../src/report/summary.js'
 import { planMarkdown } from '../../src/report/plan.js'
 import type { RunReport } from '../../src/model/report.js'
