@@ -32538,8 +32538,7 @@ function outcome_tallyOf(r) {
         done: n('done'),
         unchanged: n('unchanged'),
         drifted: all.filter((p) => p.drifted).length,
-        ...(failedAt !== undefined ? { failedAt } : {}),
-        mode: r.mode
+        ...(failedAt !== undefined ? { failedAt } : {})
     };
 }
 /**

@@ -55,8 +55,6 @@ export interface SetTally {
   unchanged: number
   drifted: number
   failedAt?: string
-  /** The set's mode, for its verb (Promoted, Exported, Deployed). */
-  mode: string
 }
 
 type Of<K extends OutcomeKind> = Extract<Outcome, { kind: K }>
@@ -280,8 +278,7 @@ export function tallyOf(r: RunReport): SetTally {
     done: n('done'),
     unchanged: n('unchanged'),
     drifted: all.filter((p) => p.drifted).length,
-    ...(failedAt !== undefined ? { failedAt } : {}),
-    mode: r.mode
+    ...(failedAt !== undefined ? { failedAt } : {})
   }
 }
 

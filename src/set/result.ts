@@ -81,7 +81,7 @@ function firstStart(reports: Map<string, RunReport>): number {
 function stateList(
   projects: ProjectOutcome[],
   reports: Map<string, RunReport>,
-  reasons = true
+  { reasons }: { reasons: boolean } = { reasons: true }
 ): string {
   return projects
     .map((x) => {
@@ -109,7 +109,7 @@ function cancelled(r: RunReport, cancel: Cancellation, reports: Map<string, RunR
       : 'between projects'
   }
   r.error = [
-    `The set was cancelled (${cancel.signal}): no project started after the signal (${stateList(projects, reports, false)}).`,
+    `The set was cancelled (${cancel.signal}): no project started after the signal (${stateList(projects, reports, { reasons: false })}).`,
     ...r.ledger.account
   ].join('\n')
 }
