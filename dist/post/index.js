@@ -32492,11 +32492,7 @@ function outcome_outcomeOf(r) {
     if (r.projectReports)
         return setOutcomeOf(r);
     if (r.outcome === 'cancelled')
-        return {
-            kind: 'cancelled',
-            signal: r.cancelled?.signal ?? '',
-            during: r.cancelled?.during ?? ''
-        };
+        return cancelledOf(r);
     if (r.outcome === 'failed') {
         if (r.mode === 'validate' && !r.badInput)
             return { kind: 'invalid' };
@@ -32514,13 +32510,22 @@ function outcome_outcomeOf(r) {
     }
     if (r.mode === 'validate')
         return { kind: 'valid' };
+    return succeededOf(r, r.unchanged === true);
+}
+const cancelledOf = (r) => ({
+    kind: 'cancelled',
+    signal: r.cancelled?.signal ?? '',
+    during: r.cancelled?.during ?? ''
+});
+/** A run (or a set) that succeeded: drift or not, dry run, unchanged, or done in its mode. */
+function succeededOf(r, unchanged) {
     if (r.drift)
         return r.drift.drifted
             ? { kind: 'drifted', differences: r.drift.differences.length }
             : { kind: 'in-sync' };
     if (r.dryRun)
         return { kind: 'planned' };
-    if (r.unchanged)
+    if (unchanged)
         return { kind: 'unchanged' };
     return { kind: 'done', mode: r.mode === 'export' || r.mode === 'deploy' ? r.mode : 'promote' };
 }
@@ -32547,19 +32552,13 @@ function outcome_tallyOf(r) {
  */
 function setOutcomeOf(r) {
     if (r.outcome === 'cancelled')
-        return {
-            kind: 'cancelled',
-            signal: r.cancelled?.signal ?? '',
-            during: r.cancelled?.during ?? ''
-        };
-    const reports = new Map((r.projectReports ?? []).map((x) => [x.name, x.report]));
-    const failed = (r.projects ?? []).find((p) => p.state === 'failed');
-    const own = failed ? reports.get(failed.name) : undefined;
-    if (own) {
-        const o = outcome_outcomeOf(own);
-        if (OUTCOMES[o.kind].fails && o.kind !== 'drifted')
-            return o;
-    }
+        return cancelledOf(r);
+    const all = r.projects ?? [];
+    const failed = all.find((p) => p.state === 'failed');
+    // its state came from its outcome (inSetOf): one of the endings that fail a set
+    const own = r.projectReports?.find((x) => x.name === failed?.name)?.report;
+    if (own)
+        return outcome_outcomeOf(own);
     if (r.outcome === 'failed' || failed)
         return {
             kind: r.badInput ? 'bad-input' : 'failed',
@@ -32567,16 +32566,7 @@ function setOutcomeOf(r) {
             run: r.dryRun ? 'dry run' : r.mode === 'drift' ? 'drift check' : 'run',
             target: 'changed'
         };
-    if (r.drift)
-        return r.drift.drifted
-            ? { kind: 'drifted', differences: r.drift.differences.length }
-            : { kind: 'in-sync' };
-    if (r.dryRun)
-        return { kind: 'planned' };
-    const all = r.projects ?? [];
-    if (all.length > 0 && all.every((p) => p.state === 'unchanged'))
-        return { kind: 'unchanged' };
-    return { kind: 'done', mode: r.mode === 'export' || r.mode === 'deploy' ? r.mode : 'promote' };
+    return succeededOf(r, all.length > 0 && all.every((p) => p.state === 'unchanged'));
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -32614,9 +32604,10 @@ const GUARD_ICON = {
 /** Mode validate: the offline check, problem by problem. */
 function renderValidation(r) {
     const v = r.validation;
+    // bad input or a cancelled check: the package was not found valid
     const o = outcomeOf(r);
-    const ok = o.kind === 'valid';
-    const lines = [`## ${rowOf(o).icon} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`, ''];
+    const shown = o.kind === 'valid' ? o : { kind: 'invalid' };
+    const lines = [`## ${rowOf(shown).icon} ${titleOf(shown)}`, ''];
     if (!v) {
         lines.push(`> **Error:** ${md(r.error ?? '')}`, '');
         return lines.join('\n');

@@ -232,12 +232,7 @@ const touched = (r: RunReport): boolean =>
 /** How a single project's run ended (a set: `setOutcomeOf`). */
 export function outcomeOf(r: RunReport): Outcome {
   if (r.projectReports) return setOutcomeOf(r)
-  if (r.outcome === 'cancelled')
-    return {
-      kind: 'cancelled',
-      signal: r.cancelled?.signal ?? '',
-      during: r.cancelled?.during ?? ''
-    }
+  if (r.outcome === 'cancelled') return cancelledOf(r)
   if (r.outcome === 'failed') {
     if (r.mode === 'validate' && !r.badInput) return { kind: 'invalid' }
     const changed = touched(r)
@@ -252,12 +247,23 @@ export function outcomeOf(r: RunReport): Outcome {
     return r.badInput ? { kind: 'bad-input', ...failure } : { kind: 'failed', ...failure }
   }
   if (r.mode === 'validate') return { kind: 'valid' }
+  return succeededOf(r, r.unchanged === true)
+}
+
+const cancelledOf = (r: RunReport): Outcome => ({
+  kind: 'cancelled',
+  signal: r.cancelled?.signal ?? '',
+  during: r.cancelled?.during ?? ''
+})
+
+/** A run (or a set) that succeeded: drift or not, dry run, unchanged, or done in its mode. */
+function succeededOf(r: RunReport, unchanged: boolean): Outcome {
   if (r.drift)
     return r.drift.drifted
       ? { kind: 'drifted', differences: r.drift.differences.length }
       : { kind: 'in-sync' }
   if (r.dryRun) return { kind: 'planned' }
-  if (r.unchanged) return { kind: 'unchanged' }
+  if (unchanged) return { kind: 'unchanged' }
   return { kind: 'done', mode: r.mode === 'export' || r.mode === 'deploy' ? r.mode : 'promote' }
 }
 
@@ -287,19 +293,12 @@ export function tallyOf(r: RunReport): SetTally {
  * ended (refused, blocked, bad input, failed), else drift, dry run, all unchanged, done.
  */
 function setOutcomeOf(r: RunReport): Outcome {
-  if (r.outcome === 'cancelled')
-    return {
-      kind: 'cancelled',
-      signal: r.cancelled?.signal ?? '',
-      during: r.cancelled?.during ?? ''
-    }
-  const reports = new Map((r.projectReports ?? []).map((x) => [x.name, x.report]))
-  const failed = (r.projects ?? []).find((p) => p.state === 'failed')
-  const own = failed ? reports.get(failed.name) : undefined
-  if (own) {
-    const o = outcomeOf(own)
-    if (OUTCOMES[o.kind].fails && o.kind !== 'drifted') return o
-  }
+  if (r.outcome === 'cancelled') return cancelledOf(r)
+  const all = r.projects ?? []
+  const failed = all.find((p) => p.state === 'failed')
+  // its state came from its outcome (inSetOf): one of the endings that fail a set
+  const own = r.projectReports?.find((x) => x.name === failed?.name)?.report
+  if (own) return outcomeOf(own)
   if (r.outcome === 'failed' || failed)
     return {
       kind: r.badInput ? 'bad-input' : 'failed',
@@ -307,12 +306,5 @@ function setOutcomeOf(r: RunReport): Outcome {
       run: r.dryRun ? 'dry run' : r.mode === 'drift' ? 'drift check' : 'run',
       target: 'changed'
     }
-  if (r.drift)
-    return r.drift.drifted
-      ? { kind: 'drifted', differences: r.drift.differences.length }
-      : { kind: 'in-sync' }
-  if (r.dryRun) return { kind: 'planned' }
-  const all = r.projects ?? []
-  if (all.length > 0 && all.every((p) => p.state === 'unchanged')) return { kind: 'unchanged' }
-  return { kind: 'done', mode: r.mode === 'export' || r.mode === 'deploy' ? r.mode : 'promote' }
+  return succeededOf(r, all.length > 0 && all.every((p) => p.state === 'unchanged'))
 }

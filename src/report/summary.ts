@@ -38,9 +38,10 @@ const GUARD_ICON: Record<string, string> = {
 /** Mode validate: the offline check, problem by problem. */
 function renderValidation(r: RunReport): string {
   const v = r.validation
+  // bad input or a cancelled check: the package was not found valid
   const o = outcomeOf(r)
-  const ok = o.kind === 'valid'
-  const lines = [`## ${rowOf(o).icon} Qlik DI project package: ${ok ? 'valid' : 'not valid'}`, '']
+  const shown: Outcome = o.kind === 'valid' ? o : { kind: 'invalid' }
+  const lines = [`## ${rowOf(shown).icon} ${titleOf(shown)}`, '']
   if (!v) {
     lines.push(`> **Error:** ${md(r.error ?? '')}`, '')
     return lines.join('\n')

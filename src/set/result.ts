@@ -19,13 +19,12 @@ export interface SetFacts {
 
 export function setResult(f: SetFacts): RunReport {
   const { entries, states, reports } = f
-  const r = newReport(f.mode, f.dryRun, firstStart(reports))
+  // its times are the whole run's: setup.ts sets them around the set
+  const r = newReport(f.mode, f.dryRun, Date.now())
   r.projects = entries.map((e) => states.get(e.name) as ProjectOutcome)
   r.projectReports = entries
     .filter((e) => reports.has(e.name))
     .map((e) => ({ name: e.name, report: reports.get(e.name) as RunReport }))
-  const ends = r.projectReports.flatMap((x) => (x.report.finishedAt ? [x.report.finishedAt] : []))
-  if (ends.length) r.finishedAt = ends.sort().at(-1) as string
   r.ledger = { entries: [], account: setAccount(r.projectReports) }
   const http = r.projectReports.flatMap((x) => (x.report.http ? [x.report.http] : []))
   if (http.length)
@@ -69,12 +68,6 @@ function messageOf(r: RunReport): string[] {
   const lines = (r.error ?? '').split('\n')
   const account = r.ledger.account.length
   return account && lines.length > account ? lines.slice(0, -account) : lines.filter(Boolean)
-}
-
-/** The set started with its first project (setup.ts sets the whole run's times). */
-function firstStart(reports: Map<string, RunReport>): number {
-  const starts = [...reports.values()].map((x) => Date.parse(x.startedAt)).filter(Number.isFinite)
-  return starts.length ? Math.min(...starts) : Date.now()
 }
 
 /** "Hub: done, Marts: failed, Reports: not-started (upstream 'Marts' failed)" */
