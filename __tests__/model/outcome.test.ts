@@ -107,6 +107,23 @@ describe('outcomeOf: how a run ended, computed once', () => {
       run: 'run',
       target: 'untouched'
     })
+    const putBack = write('done')
+    const asBefore = {
+      ...putBack,
+      parts: {
+        tenant: 'prod',
+        changed: ['import started and ended FAILED'],
+        notChanged: [],
+        unknown: [],
+        ends: { asBefore: true }
+      }
+    }
+    expect(outcomeOf(report('deploy', failed({ ledger: asBefore })))).toMatchObject({
+      target: 'as-before'
+    })
+    expect(outcomeOf(report('deploy', failed({ ledger: putBack })))).toMatchObject({
+      target: 'changed'
+    })
     expect(outcomeOf(report('drift', failed()))).toMatchObject({ run: 'drift check' })
     expect(outcomeOf(report('promote', failed(), true))).toMatchObject({ run: 'dry run' })
   })

@@ -25,7 +25,12 @@ describe('the journal', () => {
     w.facts({ tenant: `the target tenant ${HOST}`, project: "'Sales' (p1)", existed: true })
     ledger.plan(HOST, [
       { kind: 'set-bindings', what: 'set the bindings' },
-      { kind: 'stop-task', what: "stop task 'Replicate orders'", taskId: 'replicate_orders' },
+      {
+        kind: 'stop-task',
+        what: "stop task 'Replicate orders'",
+        taskId: 'replicate_orders',
+        subject: 'Replicate orders'
+      },
       { kind: 'import', what: 'import the package' },
       { kind: 'prepare', what: 'prepare' }
     ])
@@ -34,7 +39,8 @@ describe('the journal', () => {
     })
     await ledger.record(HOST, 'stop-task', "stop task 'Replicate orders'", async () => undefined, {
       taskId: 'replicate_orders',
-      projectId: 'p1'
+      projectId: 'p1',
+      subject: 'Replicate orders'
     })
     w.facts({ step: 'Import the package' })
     // the import is sent; the process is killed before its answer
@@ -126,8 +132,12 @@ describe('the journal', () => {
   it('names from a tenant are data in the summary: no markup, no mention, no line of their own', async () => {
     const path = join(dir(), 'j.jsonl')
     const { ledger } = journaled(path)
-    const evil = "stop task '<img src=x onerror=alert(1)> @team\n::error::forged'"
-    await ledger.record(HOST, 'stop-task', evil, async () => undefined, { taskId: 't1' })
+    const name = '<img src=x onerror=alert(1)> @team\n::error::forged'
+    const evil = `stop task '${name}'`
+    await ledger.record(HOST, 'stop-task', evil, async () => undefined, {
+      taskId: 't1',
+      subject: name
+    })
     const { markdown, annotation } = renderInterrupted(readJournal(path))
     expect(markdown).not.toContain('<img')
     expect(markdown).not.toContain('@team')

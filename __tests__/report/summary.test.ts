@@ -194,6 +194,31 @@ describe('the summary headline: one per outcome and mode', () => {
     expect(bare).toContain('| Space | `sp1` | PROD |')
   })
 
+  it("the account's lists come from its parts: one write per line, the way back numbered", () => {
+    const r = report('promote', {
+      outcome: 'failed',
+      failedStep: 'Import the package',
+      error: 'x',
+      ledger: {
+        entries: [{ kind: 'set-bindings', tenant: 'h', what: 'set the bindings', state: 'done' }],
+        account: [],
+        parts: {
+          tenant: 'the target tenant h',
+          changed: ["created project 'a; b' in space P (p1)", 'bindings set: no value changed'],
+          notChanged: [],
+          unknown: [],
+          ends: { asBefore: false },
+          restore: ['deploy backup B', 'start task X again']
+        }
+      }
+    })
+    const md = renderSummary(r)
+    expect(md).toContain(
+      "- Changed on the target tenant h:\n  - created project 'a; b' in space P (p1)\n  - bindings set: no value changed"
+    )
+    expect(md).toContain('- To restore:\n  1. deploy backup B\n  2. start task X again')
+  })
+
   it('a set: its headline counts the projects, names the one it failed at and the target', () => {
     const a = report('promote')
     const b = report('promote', { outcome: 'failed', failedStep: 'Import the package', error: 'x' })

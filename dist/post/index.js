@@ -31828,249 +31828,23 @@ const WRITES = {
     /** trigger-tasks: start a Tasks API task (e.g. an app reload) */
     'trigger-task': { label: 'trigger a task', perTask: true }
 };
-
-;// CONCATENATED MODULE: ./src/pipeline/ledger.ts
-
-
-/** A per-task write in words: its `what` says which task. */
-const label = (e) => {
-    const w = WRITES[e.kind];
-    return w.perTask ? e.what : w.label;
-};
-const names = (xs, max = 8) => !xs || xs.length === 0
-    ? ''
-    : ` (${xs.slice(0, max).join(', ')}${xs.length > max ? `, and ${xs.length - max} more` : ''})`;
-class Ledger {
-    now;
-    entries = [];
-    constructor(now = Date.now) {
-        this.now = now;
-    }
-    /** Writes the run intends to send, in order; they stay `not-sent` until recorded. */
-    plan(tenant, kinds) {
-        for (const k of kinds)
-            if (!this.find(k.kind, k.taskId)) {
-                const e = { ...k, tenant, state: 'not-sent' };
-                this.entries.push(e);
-                this.onChange?.('planned', e);
-            }
-    }
-    /** Told of every change as it happens (the journal: what a killed run had done). */
-    onChange;
-    find(kind, taskId) {
-        return this.entries.find((e) => e.kind === kind && e.taskId === taskId);
-    }
-    /** Every entry of a kind (the per-task writes have one per task). */
-    all(kind) {
-        return this.entries.filter((e) => e.kind === kind);
-    }
-    /** Asked before each write is sent: throws when the run may not send it (cancelled). */
-    gate;
-    /** How long the answer to a write is waited for (a cancelled run: the grace period). */
-    bound;
-    /**
-     * Send one write and record what became of it. A Qlik error that says the outcome is unknown
-     * (a lost answer) records `unknown`; any other error means the server refused it.
-     */
-    // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
-    async record(tenant, kind, what, send, extra = {}) {
-        // a cancelled run sends no new write (but the compensation's, within its grace period)
-        this.gate?.();
-        let entry = this.find(kind, extra.taskId);
-        if (!entry) {
-            entry = {
-                kind,
-                tenant,
-                what,
-                state: 'not-sent',
-                ...(extra.taskId ? { taskId: extra.taskId } : {})
-            };
-            this.entries.push(entry);
-        }
-        // sent again (after a 409 from an action still running): the earlier refusal is history
-        delete entry.error;
-        Object.assign(entry, { tenant, what, ...extra, at: new Date(this.now()).toISOString() });
-        this.onChange?.('sending', entry);
-        try {
-            const out = await (this.bound ? this.bound(send()) : send());
-            entry.state = 'done';
-            if (typeof out === 'string' &&
-                (kind === 'import' || kind === 'prepare' || kind === 'validate'))
-                entry.actionId = out;
-            return out;
-        }
-        catch (e) {
-            entry.state = isOutcomeUnknown(e) ? 'unknown' : 'refused';
-            entry.error = e.message;
-            throw e;
-        }
-        finally {
-            this.onChange?.('answered', entry);
-        }
-    }
-    /**
-     * Correct a write once more is known of it: a create whose answer was lost but whose project
-     * was then found is `done`; an import-async the tenant does not have was `not-sent`.
-     */
-    settle(kind, state, extra = {}) {
-        const e = this.find(kind, extra.taskId);
-        if (!e)
-            return;
-        delete e.error;
-        Object.assign(e, extra, { state });
-        this.onChange?.('answered', e);
-    }
-    /** The final state of a started action, or 'unknown' when waiting for it failed. */
-    result(kind, result, taskId) {
-        const e = this.find(kind, taskId);
-        if (!e)
-            return;
-        e.result = result;
-        this.onChange?.('answered', e);
-    }
-    /**
-     * An action of Qlik's (import, prepare, validate) that may still be running: sent with its answer
-     * lost, or started and its end not seen (the wait timed out, the run was cancelled). Qlik runs
-     * one action at a time per project and has no cancel: nothing else can change the project
-     * until it ends.
-     */
-    stillRunning() {
-        return this.entries.find((e) => (e.kind === 'import' || e.kind === 'prepare' || e.kind === 'validate') &&
-            (e.state === 'unknown' || (e.state === 'done' && (!e.result || e.result === 'unknown'))));
-    }
-    /** Something was (or may have been) changed on the target. */
-    get touched() {
-        return this.entries.some((e) => e.state === 'done' || e.state === 'unknown');
-    }
-    /** The honest account: one line each for changed, not changed, unknown, now, and restore. */
-    account(f) {
-        const host = f.tenant ?? 'the target tenant';
-        const done = this.entries.filter((e) => e.state === 'done');
-        const unknown = this.entries.filter((e) => e.state === 'unknown');
-        const notDone = this.entries.filter((e) => e.state === 'not-sent' || e.state === 'refused');
-        if (done.length === 0 && unknown.length === 0) {
-            const refused = notDone.filter((e) => e.state === 'refused');
-            return [
-                `Nothing was changed on ${host}: ${refused.length
-                    ? `the only write sent (${refused.map(label).join(', ')}) was refused by the server.`
-                    : 'no write was sent to it.'}`
-            ];
-        }
-        const lines = [];
-        if (done.length)
-            lines.push(`Changed on ${host}: ${done.map(describeDone).join('; ')}.`);
-        if (notDone.length)
-            lines.push(`Not changed: ${notDone
-                .map((e) => `${label(e)} (${e.state === 'refused' ? 'refused by the server' : 'not sent'})`)
-                .join(', ')}.`);
-        if (unknown.length)
-            lines.push(`Outcome unknown: ${unknown
-                .map((e) => `${label(e)} (the answer was lost: it may or may not have happened)`)
-                .join('; ')}.`);
-        if (f.failed)
-            lines.push(...this.endState(f), ...this.restore(f));
-        return lines;
-    }
-    /** The state the target ends in, where the ledger can tell. */
-    endState(f) {
-        const create = this.find('create-project');
-        const imp = this.find('import');
-        const restored = this.find('restore-bindings')?.state === 'done';
-        const importApplied = imp &&
-            (imp.state === 'unknown' ||
-                (imp.state === 'done' &&
-                    imp.result !== 'FAILED' &&
-                    imp.result !== 'CANCELED' &&
-                    imp.result !== 'SKIPPED'));
-        const out = [];
-        if (create?.state === 'done' && !importApplied) {
-            out.push(`Project ${create.what.replace(/^create project /, '')}${create.projectId ? ` (${create.projectId})` : ''} was created by this run and is empty: it never received an import. The API cannot delete projects: running again reuses it, or delete it in Qlik Cloud.`);
-        }
-        if (f.existed &&
-            restored &&
-            !importApplied &&
-            !this.entries.some((e) => (e.kind === 'prepare' || e.kind === 'validate') && e.state !== 'not-sent'))
-            out.push('The target project ends as it was before this run: its bindings were put back and no import was applied.');
-        return out;
-    }
-    restore(f) {
-        const imp = this.find('import');
-        const bindings = this.find('set-bindings');
-        const restore = this.find('restore-bindings');
-        const importRunning = imp?.state === 'unknown' || (imp?.state === 'done' && imp.result === 'unknown');
-        const importApplied = imp?.state === 'done' && imp.result === 'COMPLETED';
-        const steps = [];
-        if (importRunning) {
-            steps.push(imp?.actionId
-                ? `wait for import action ${imp.actionId} to end (GET /api/v1/di-projects/actions/${imp.actionId}?detailed=true) before running again`
-                : 'an import may be running: running again gets 409 Conflict until it ends');
-        }
-        const bindingsChanged = bindings && (bindings.state === 'done' || bindings.state === 'unknown');
-        const bindingsBack = restore?.state === 'done';
-        if (f.existed && (importApplied || importRunning || (bindingsChanged && !bindingsBack))) {
-            if (f.rollback)
-                steps.push(f.rollback);
-            else
-                steps.push('no backup was made (backup: false): deploy the previous release to this target to roll back');
-        }
-        if (bindingsChanged && !bindingsBack && f.keptBindings)
-            steps.push(f.keptBindings);
-        if (restore?.state === 'refused' || restore?.state === 'unknown')
-            steps.push('the previous bindings could not be put back: deploy the backup, which carries them');
-        const notRunning = this.all('stop-task')
-            .filter((e) => e.state === 'done' || e.state === 'unknown')
-            .filter((e) => this.find('resume-task', e.taskId)?.state !== 'done');
-        if (notRunning.length)
-            steps.push(`start again the task(s) this run stopped, which are not running now${importRunning ? ', once the import has ended' : ''}: ${notRunning
-                .map((e) => `${e.what.replace(/^stop task /, '')} (POST /api/v1/di-projects/${e.projectId ?? '{projectId}'}/di-tasks/${e.taskId ?? '{taskId}'}/runtime/actions/start)`)
-                .join(', ')}, or run this action again with run-tasks: ${notRunning.map((e) => e.taskId ?? '').join(',')}`);
-        if (steps.length === 0) {
-            return f.existed || this.find('create-project')?.state === 'done'
-                ? [
-                    'To restore: nothing to do; fix the cause and run again (it converges: the same project is reused).'
-                ]
-                : [];
-        }
-        return [`To restore: ${steps.join('; then ')}.`];
-    }
+/** The writes that start an action of Qlik's (asynchronous; Qlik has no cancel for them). */
+const ACTIONS = new Set(['import', 'prepare', 'validate']);
+const isAction = (kind) => ACTIONS.has(kind);
+function actionState(e) {
+    if (!e || e.state === 'not-sent')
+        return 'not-sent';
+    if (e.state === 'refused')
+        return 'refused';
+    if (e.state === 'unknown' || !e.result || e.result === 'unknown')
+        return 'running';
+    return e.result === 'COMPLETED' ? 'completed' : 'did-not-complete';
 }
-function describeDone(e) {
-    switch (e.kind) {
-        case 'create-project':
-            return `created project ${e.what.replace(/^create project /, '')}${e.projectId ? ` (${e.projectId})` : ''}`;
-        case 'set-bindings': {
-            const parts = [
-                e.changed?.length ? `${e.changed.length} changed${names(e.changed)}` : '',
-                e.added?.length ? `${e.added.length} added${names(e.added)}` : ''
-            ].filter(Boolean);
-            return `bindings set: ${parts.length ? parts.join(', ') : 'no value changed'}`;
-        }
-        case 'restore-bindings':
-            return `bindings put back as they were before this run${e.changed?.length ? `: ${e.changed.length} reverted${names(e.changed)}` : ''}`;
-        case 'stop-task':
-            return `stopped ${e.what.replace(/^stop /, '')} (it was running)`;
-        case 'resume-task':
-            return `started ${e.what.replace(/^start /, '').replace(/ again$/, '')} again${e.result ? ` (${e.result})` : ''}`;
-        case 'run-task':
-        case 'trigger-task':
-            return `${e.kind === 'run-task' ? 'ran' : 'triggered'} ${e.what.replace(/^(run|trigger) /, '')}${e.result ? `: ${e.result}` : ''}`;
-        default: {
-            const label = e.kind;
-            const id = e.actionId ? ` (action ${e.actionId})` : '';
-            if (!e.result)
-                return `${label} started${id}`;
-            if (e.result === 'unknown')
-                return `${label} started${id}, end not seen: it may still be running`;
-            return `${label} started${id} and ended ${e.result}`;
-        }
-    }
-}
-function isOutcomeUnknown(e) {
-    if (e instanceof QlikApiError)
-        return e.details.outcomeUnknown === true;
-    // a write abandoned in flight when a cancelled run's grace period ended
-    return e?.outcomeUnknown === true;
-}
+/**
+ * Did the import apply? One answer for compensation, cancellation, the account and the post step:
+ * `completed` applied, `running` may apply, the rest did not.
+ */
+const importState = (entries) => actionState(entries.find((e) => e.kind === 'import'));
 
 ;// CONCATENATED MODULE: ./src/text/escape.ts
 /**
@@ -32189,6 +31963,297 @@ function say(strings, ...values) {
 /** A Markdown link to a URL we built from the runner's own variables: only a plain http(s) URL. */
 function escape_mdLink(text, url) {
     return url && /^https?:\/\/[^\s()<>[\]]+$/.test(url) ? `[${text}](${url})` : '';
+}
+
+;// CONCATENATED MODULE: ./src/model/account.ts
+/**
+ * The account as data: what changed on which tenant, what did not, what is unknown, how the target
+ * ends and the way back (pipeline/ledger.ts makes it from the ledger's entries), and its words,
+ * written once here: a line each for the log, the CLI and the error, and the parts of each line
+ * for views that list them.
+ */
+const AS_BEFORE = 'The target project ends as it was before this run: its bindings were put back and no import was applied.';
+/** The account in words: one line each for changed, not changed, unknown, now, and restore. */
+function account_accountLines(a) {
+    if (a.nothingChanged) {
+        const refused = a.nothingChanged.refused;
+        return [
+            {
+                line: `Nothing was changed on ${a.tenant}: ${refused.length
+                    ? `the only write sent (${refused.join(', ')}) was refused by the server.`
+                    : 'no write was sent to it.'}`
+            }
+        ];
+    }
+    const lines = [];
+    if (a.changed.length) {
+        const head = `Changed on ${a.tenant}`;
+        lines.push({ line: `${head}: ${a.changed.join('; ')}.`, head, items: a.changed });
+    }
+    if (a.notChanged.length)
+        lines.push({ line: `Not changed: ${a.notChanged.join(', ')}.` });
+    if (a.unknown.length) {
+        const items = a.unknown.map((x) => `${x} (the answer was lost: it may or may not have happened)`);
+        lines.push({ line: `Outcome unknown: ${items.join('; ')}.`, head: 'Outcome unknown', items });
+    }
+    if (a.ends.createdEmpty)
+        lines.push({
+            line: `Project ${a.ends.createdEmpty} was created by this run and is empty: it never received an import. The API cannot delete projects: running again reuses it, or delete it in Qlik Cloud.`
+        });
+    if (a.ends.asBefore)
+        lines.push({ line: AS_BEFORE });
+    if (a.converges)
+        lines.push({
+            line: 'To restore: nothing to do; fix the cause and run again (it converges: the same project is reused).'
+        });
+    else if (a.restore?.length)
+        lines.push({
+            line: `To restore: ${a.restore.join('; then ')}.`,
+            head: 'To restore',
+            items: a.restore,
+            numbered: true
+        });
+    return lines;
+}
+/** The account's lines as text. */
+const accountWords = (a) => account_accountLines(a).map((l) => l.line);
+
+;// CONCATENATED MODULE: ./src/pipeline/ledger.ts
+
+
+
+
+/** A per-task write in words: its `what` says which task. */
+const label = (e) => {
+    const w = WRITES[e.kind];
+    return w.perTask ? e.what : w.label;
+};
+const names = (xs, max = 8) => !xs || xs.length === 0
+    ? ''
+    : ` (${xs.slice(0, max).join(', ')}${xs.length > max ? `, and ${xs.length - max} more` : ''})`;
+class Ledger {
+    now;
+    entries = [];
+    constructor(now = Date.now) {
+        this.now = now;
+    }
+    /** Writes the run intends to send, in order; they stay `not-sent` until recorded. */
+    plan(tenant, kinds) {
+        for (const k of kinds)
+            if (!this.find(k.kind, k.taskId)) {
+                const e = { ...k, tenant, state: 'not-sent' };
+                this.entries.push(e);
+                this.onChange?.('planned', e);
+            }
+    }
+    /** Told of every change as it happens (the journal: what a killed run had done). */
+    onChange;
+    find(kind, taskId) {
+        return this.entries.find((e) => e.kind === kind && e.taskId === taskId);
+    }
+    /** Every entry of a kind (the per-task writes have one per task). */
+    all(kind) {
+        return this.entries.filter((e) => e.kind === kind);
+    }
+    /** Asked before each write is sent: throws when the run may not send it (cancelled). */
+    gate;
+    /** How long the answer to a write is waited for (a cancelled run: the grace period). */
+    bound;
+    /**
+     * Send one write and record what became of it. A Qlik error that says the outcome is unknown
+     * (a lost answer) records `unknown`; any other error means the server refused it.
+     */
+    // eslint-disable-next-line max-params -- issue 33: to take one named object (known when the rule came in)
+    async record(tenant, kind, what, send, extra = {}) {
+        // a cancelled run sends no new write (but the compensation's, within its grace period)
+        this.gate?.();
+        let entry = this.find(kind, extra.taskId);
+        if (!entry) {
+            entry = {
+                kind,
+                tenant,
+                what,
+                state: 'not-sent',
+                ...(extra.taskId ? { taskId: extra.taskId } : {})
+            };
+            this.entries.push(entry);
+        }
+        // sent again (after a 409 from an action still running): the earlier refusal is history
+        delete entry.error;
+        Object.assign(entry, { tenant, what, ...extra, at: new Date(this.now()).toISOString() });
+        this.onChange?.('sending', entry);
+        try {
+            const out = await (this.bound ? this.bound(send()) : send());
+            entry.state = 'done';
+            if (typeof out === 'string' && isAction(kind))
+                entry.actionId = out;
+            return out;
+        }
+        catch (e) {
+            entry.state = isOutcomeUnknown(e) ? 'unknown' : 'refused';
+            entry.error = e.message;
+            throw e;
+        }
+        finally {
+            this.onChange?.('answered', entry);
+        }
+    }
+    /**
+     * Correct a write once more is known of it: a create whose answer was lost but whose project
+     * was then found is `done`; an import-async the tenant does not have was `not-sent`.
+     */
+    settle(kind, state, extra = {}) {
+        const e = this.find(kind, extra.taskId);
+        if (!e)
+            return;
+        delete e.error;
+        Object.assign(e, extra, { state });
+        this.onChange?.('answered', e);
+    }
+    /** The final state of a started action, or 'unknown' when waiting for it failed. */
+    result(kind, result, taskId) {
+        const e = this.find(kind, taskId);
+        if (!e)
+            return;
+        e.result = result;
+        this.onChange?.('answered', e);
+    }
+    /**
+     * An action of Qlik's (import, prepare, validate) that may still be running: sent with its answer
+     * lost, or started and its end not seen (the wait timed out, the run was cancelled). Qlik runs
+     * one action at a time per project and has no cancel: nothing else can change the project
+     * until it ends.
+     */
+    stillRunning() {
+        return this.entries.find((e) => isAction(e.kind) && actionState(e) === 'running');
+    }
+    /** Something was (or may have been) changed on the target. */
+    get touched() {
+        return this.entries.some((e) => e.state === 'done' || e.state === 'unknown');
+    }
+    /** The honest account, as data (`accountOf`) and in words (`accountWords`). */
+    account(f) {
+        return accountWords(accountOf(this.entries, f));
+    }
+}
+/** The ledger's entries as the account: what changed, what did not, what is unknown, how back. */
+function accountOf(entries, f) {
+    const done = entries.filter((e) => e.state === 'done');
+    const unknown = entries.filter((e) => e.state === 'unknown');
+    const notDone = entries.filter((e) => e.state === 'not-sent' || e.state === 'refused');
+    const account = {
+        tenant: f.tenant ?? 'the target tenant',
+        changed: done.map(describeDone),
+        notChanged: notDone.map((e) => `${label(e)} (${e.state === 'refused' ? 'refused by the server' : 'not sent'})`),
+        unknown: unknown.map(label),
+        ends: { asBefore: false }
+    };
+    if (done.length === 0 && unknown.length === 0) {
+        account.nothingChanged = { refused: notDone.filter((e) => e.state === 'refused').map(label) };
+        return account;
+    }
+    if (f.failed) {
+        account.ends = endState(entries, f);
+        const steps = restoreSteps(entries, f);
+        const created = entries.find((e) => e.kind === 'create-project')?.state === 'done';
+        if (steps.length || f.existed || created)
+            account.restore = steps;
+        if (!steps.length && (f.existed || created))
+            account.converges = true;
+    }
+    return account;
+}
+/** The project a create names: 'Sales' in space PROD. */
+const projectWords = (e) => `'${oneLine(e.subject ?? '')}' in space ${oneLine(e.space ?? '')}${e.projectId ? ` (${e.projectId})` : ''}`;
+/** The task a per-task write names: 'Landing CRM'. */
+const taskWords = (e) => `task '${oneLine(e.subject ?? e.taskId ?? '')}'`;
+/** The state the target ends in, where the ledger can tell. */
+function endState(entries, f) {
+    const create = entries.find((e) => e.kind === 'create-project');
+    const restored = entries.find((e) => e.kind === 'restore-bindings')?.state === 'done';
+    const imported = importState(entries);
+    const importApplied = imported === 'running' || imported === 'completed';
+    return {
+        ...(create?.state === 'done' && !importApplied ? { createdEmpty: projectWords(create) } : {}),
+        asBefore: f.existed &&
+            restored &&
+            !importApplied &&
+            !entries.some((e) => (e.kind === 'prepare' || e.kind === 'validate') && e.state !== 'not-sent')
+    };
+}
+/** The way back, step by step (empty: nothing to do). */
+function restoreSteps(entries, f) {
+    const find = (kind) => entries.find((e) => e.kind === kind);
+    const imp = find('import');
+    const bindings = find('set-bindings');
+    const restore = find('restore-bindings');
+    const imported = importState(entries);
+    const importRunning = imported === 'running';
+    const steps = [];
+    if (importRunning) {
+        steps.push(imp?.actionId
+            ? `wait for import action ${imp.actionId} to end (GET /api/v1/di-projects/actions/${imp.actionId}?detailed=true) before running again`
+            : 'an import may be running: running again gets 409 Conflict until it ends');
+    }
+    const bindingsChanged = bindings && (bindings.state === 'done' || bindings.state === 'unknown');
+    const bindingsBack = restore?.state === 'done';
+    if (f.existed &&
+        (imported === 'completed' || importRunning || (bindingsChanged && !bindingsBack))) {
+        if (f.rollback)
+            steps.push(f.rollback);
+        else
+            steps.push('no backup was made (backup: false): deploy the previous release to this target to roll back');
+    }
+    if (bindingsChanged && !bindingsBack && f.keptBindings)
+        steps.push(f.keptBindings);
+    if (restore?.state === 'refused' || restore?.state === 'unknown')
+        steps.push('the previous bindings could not be put back: deploy the backup, which carries them');
+    const resumed = (e) => entries.some((r) => r.kind === 'resume-task' && r.taskId === e.taskId && r.state === 'done');
+    const notRunning = entries
+        .filter((e) => e.kind === 'stop-task' && (e.state === 'done' || e.state === 'unknown'))
+        .filter((e) => !resumed(e));
+    if (notRunning.length)
+        steps.push(`start again the task(s) this run stopped, which are not running now${importRunning ? ', once the import has ended' : ''}: ${notRunning
+            .map((e) => `'${oneLine(e.subject ?? e.taskId ?? '')}' (POST /api/v1/di-projects/${e.projectId ?? '{projectId}'}/di-tasks/${e.taskId ?? '{taskId}'}/runtime/actions/start)`)
+            .join(', ')}, or run this action again with run-tasks: ${notRunning.map((e) => e.taskId ?? '').join(',')}`);
+    return steps;
+}
+function describeDone(e) {
+    switch (e.kind) {
+        case 'create-project':
+            return `created project ${projectWords(e)}`;
+        case 'set-bindings': {
+            const parts = [
+                e.changed?.length ? `${e.changed.length} changed${names(e.changed)}` : '',
+                e.added?.length ? `${e.added.length} added${names(e.added)}` : ''
+            ].filter(Boolean);
+            return `bindings set: ${parts.length ? parts.join(', ') : 'no value changed'}`;
+        }
+        case 'restore-bindings':
+            return `bindings put back as they were before this run${e.changed?.length ? `: ${e.changed.length} reverted${names(e.changed)}` : ''}`;
+        case 'stop-task':
+            return `stopped ${taskWords(e)} (it was running)`;
+        case 'resume-task':
+            return `started ${taskWords(e)} again${e.result ? ` (${e.result})` : ''}`;
+        case 'run-task':
+        case 'trigger-task':
+            return `${e.kind === 'run-task' ? 'ran' : 'triggered'} ${taskWords(e)}${e.result ? `: ${e.result}` : ''}`;
+        default: {
+            const label = e.kind;
+            const id = e.actionId ? ` (action ${e.actionId})` : '';
+            if (!e.result)
+                return `${label} started${id}`;
+            if (e.result === 'unknown')
+                return `${label} started${id}, end not seen: it may still be running`;
+            return `${label} started${id} and ended ${e.result}`;
+        }
+    }
+}
+function isOutcomeUnknown(e) {
+    if (e instanceof QlikApiError)
+        return e.details.outcomeUnknown === true;
+    // a write abandoned in flight when a cancelled run's grace period ended
+    return e?.outcomeUnknown === true;
 }
 
 ;// CONCATENATED MODULE: ./src/report/plan.ts
@@ -32530,7 +32595,7 @@ function succeededOf(r, unchanged) {
     return { kind: 'done', mode: r.mode === 'export' || r.mode === 'deploy' ? r.mode : 'promote' };
 }
 /** The ledger's account says the target project ends as it was before the run. */
-const asBefore = (r) => r.ledger.account.some((l) => l.startsWith('The target project ends as it was'));
+const asBefore = (r) => r.ledger.parts?.ends.asBefore === true;
 /** A project's state in a set, from its own report. */
 const inSetOf = (r) => outcome_rowOf(outcome_outcomeOf(r)).inSet;
 /** How many projects of a set ended how. */
@@ -32570,6 +32635,7 @@ function setOutcomeOf(r) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 
 
 
@@ -32686,19 +32752,18 @@ const took = (r) => {
     return ms === undefined ? undefined : dur(ms);
 };
 /**
- * One line of the ledger's account as a list a reader can follow: "Changed on X: a; b; c." becomes
- * X's changes one per line, "To restore: a; then b." numbered steps. The words stay the ledger's.
+ * The account as lists a reader can follow: a line that lists several writes lists them one per
+ * line, the way back as numbered steps. The words are the account's own (model/account.ts).
  */
-function accountLines(line) {
-    const restore = /^To restore: (.*?)\.?$/s.exec(line);
-    const steps = restore?.[1]?.split('; then ') ?? [];
-    if (steps.length > 1)
-        return ['- To restore:', ...steps.map((x, i) => `  ${i + 1}. ${md(x)}`)];
-    const head = /^((?:Changed on|Outcome unknown)[^]*?): (.*?)\.?$/s.exec(line);
-    const parts = head?.[2]?.split('; ') ?? [];
-    if (head && parts.length > 1)
-        return [`- ${md(head[1])}:`, ...parts.map((x) => `  - ${md(x)}`)];
-    return [`- ${md(line)}`];
+function accountMarkdown(r) {
+    if (!r.ledger.parts)
+        return r.ledger.account.map((l) => `- ${md(l)}`);
+    return accountLines(r.ledger.parts).flatMap((l) => l.head && l.items && l.items.length > 1
+        ? [
+            `- ${md(l.head)}:`,
+            ...l.items.map((x, i) => `  ${l.numbered ? `${i + 1}.` : '-'} ${md(x)}`)
+        ]
+        : [`- ${md(l.line)}`]);
 }
 /** A fold: the detail a reader opens when the headline is not enough. */
 const fold = (summary, body, open = false) => [
@@ -32793,7 +32858,7 @@ function renderSummary(r) {
     if (!r.dryRun &&
         (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length))) {
         lines.push('### Changes on the target', '');
-        lines.push(...r.ledger.account.flatMap(accountLines), '');
+        lines.push(...accountMarkdown(r), '');
         if (r.ledger.entries.length) {
             const writes = ['| Write | State | Action | Result |', '| --- | --- | --- | --- |'];
             for (const e of r.ledger.entries)
@@ -32869,6 +32934,7 @@ function renderSummary(r) {
 
 
 
+
 /**
  * The account of a run that did not finish (killed, crashed, out of memory), written by the post
  * step from the run's journal: the writes done, the one in flight, that the run did not finish,
@@ -32887,8 +32953,7 @@ function settled(p) {
             x.state = 'unknown';
             x.error = 'sent when the run stopped; its answer was never seen';
         }
-        const action = x.kind === 'import' || x.kind === 'prepare' || x.kind === 'validate';
-        if (action && x.state === 'done' && !x.result)
+        if (isAction(x.kind) && x.state === 'done' && !x.result)
             x.result = 'unknown';
         return x;
     });

@@ -43,5 +43,38 @@ export interface LedgerEntry {
   added?: string[]
   /** The task of a per-task write (stop, resume, run, trigger). */
   taskId?: string
+  /**
+   * What the write acts on, by name, as data: the project it creates, the task it stops, starts,
+   * runs or triggers. The account words it; nothing recovers it from `what`.
+   */
+  subject?: string
+  /** create-project: the space the project is created in. */
+  space?: string
   at?: string
 }
+
+/** The writes that start an action of Qlik's (asynchronous; Qlik has no cancel for them). */
+const ACTIONS: ReadonlySet<WriteKind> = new Set(['import', 'prepare', 'validate'])
+
+export const isAction = (kind: WriteKind): boolean => ACTIONS.has(kind)
+
+/**
+ * What became of an action of Qlik's: never sent, refused, possibly still running (sent with the
+ * answer lost, or started and its end not seen), completed, or ended without completing (FAILED,
+ * CANCELED, SKIPPED).
+ */
+export type ActionState = 'not-sent' | 'refused' | 'running' | 'completed' | 'did-not-complete'
+
+export function actionState(e: LedgerEntry | undefined): ActionState {
+  if (!e || e.state === 'not-sent') return 'not-sent'
+  if (e.state === 'refused') return 'refused'
+  if (e.state === 'unknown' || !e.result || e.result === 'unknown') return 'running'
+  return e.result === 'COMPLETED' ? 'completed' : 'did-not-complete'
+}
+
+/**
+ * Did the import apply? One answer for compensation, cancellation, the account and the post step:
+ * `completed` applied, `running` may apply, the rest did not.
+ */
+export const importState = (entries: readonly LedgerEntry[]): ActionState =>
+  actionState(entries.find((e) => e.kind === 'import'))

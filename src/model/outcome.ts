@@ -268,8 +268,7 @@ function succeededOf(r: RunReport, unchanged: boolean): Outcome {
 }
 
 /** The ledger's account says the target project ends as it was before the run. */
-const asBefore = (r: RunReport): boolean =>
-  r.ledger.account.some((l) => l.startsWith('The target project ends as it was'))
+const asBefore = (r: RunReport): boolean => r.ledger.parts?.ends.asBefore === true
 
 /** A project's state in a set, from its own report. */
 export const inSetOf = (r: RunReport): ProjectOutcome['state'] => rowOf(outcomeOf(r)).inSet

@@ -1,4 +1,5 @@
 import type { LedgerEntry } from './ledger.js'
+import type { Account } from './account.js'
 import type { DryRunPlan, GuardResult } from './plan.js'
 import type { Problem } from '../package/format.js'
 
@@ -106,7 +107,13 @@ export interface RunReport {
    * Every write sent to the target and what became of it, and the account a user reads: what
    * changed, what did not, what is unknown, how to restore.
    */
-  ledger: { entries: LedgerEntry[]; account: string[] }
+  ledger: {
+    entries: LedgerEntry[]
+    /** The account in words, a line each (log, CLI, error). */
+    account: string[]
+    /** The same account as data (what changed, not, unknown, how the target ends, the way back). */
+    parts?: Account
+  }
   /** mode validate (and package-dir): the offline check of the package. */
   validation?: {
     source: string

@@ -20,7 +20,7 @@ import { RUN_TASKS, runTasks } from './steps/run-tasks.js'
 import { CREATE, createTarget } from './steps/target.js'
 import type { RuntimePlan } from './steps/task-plan.js'
 import { TRIGGER, triggerTasks } from './steps/trigger-tasks.js'
-import type { WriteKind } from '../model/ledger.js'
+import type { LedgerEntry, WriteKind } from '../model/ledger.js'
 
 /**
  * The deploy sequence, once: every step that changes the target (and the checks between them), in
@@ -47,11 +47,7 @@ export interface DeployState extends DeployFacts {
 }
 
 /** A write the ledger lists as not sent until it is. */
-export interface PlannedWrite {
-  kind: WriteKind
-  what: string
-  taskId?: string
-}
+export type PlannedWrite = Pick<LedgerEntry, 'kind' | 'what' | 'taskId' | 'subject' | 'space'>
 
 /** true: the step runs; false: it has no place in this run; `skip`: recorded as skipped, why. */
 export type Applies = boolean | { skip: string }
@@ -85,7 +81,7 @@ const perTask = (
   kind: WriteKind,
   tasks: Array<{ id: string; name: string }>,
   what: (name: string) => string
-): PlannedWrite[] => tasks.map((r) => ({ kind, what: what(r.name), taskId: r.id }))
+): PlannedWrite[] => tasks.map((r) => ({ kind, what: what(r.name), taskId: r.id, subject: r.name }))
 const quiescing = (f: DeployFacts): boolean => f.o.quiesce && f.runtime.running.length > 0
 
 export const DEPLOY_STEPS: readonly DeployStep[] = [
@@ -93,7 +89,12 @@ export const DEPLOY_STEPS: readonly DeployStep[] = [
     name: CREATE,
     when: (f) => !f.t.existing,
     writes: (f) => [
-      { kind: 'create-project', what: say`create project '${f.t.name}' in space ${f.t.space.name}` }
+      {
+        kind: 'create-project',
+        what: say`create project '${f.t.name}' in space ${f.t.space.name}`,
+        subject: f.t.name,
+        space: f.t.space.name
+      }
     ],
     plan: (f) => say`Create project ${f.t.name} in ${f.t.space.name}`,
     planOtherwise: (f) => say`Reuse project ${f.t.existing?.name} (${f.t.existing?.id})`,

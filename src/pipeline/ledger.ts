@@ -1,5 +1,16 @@
 import { QlikApiError } from '../qlik/errors.js'
-import { WRITES, type LedgerEntry, type WriteKind, type WriteState } from '../model/ledger.js'
+import type { Account } from '../model/account.js'
+import {
+  actionState,
+  importState,
+  isAction,
+  WRITES,
+  type LedgerEntry,
+  type WriteKind,
+  type WriteState
+} from '../model/ledger.js'
+import { oneLine } from '../text/escape.js'
+import { accountWords } from '../model/account.js'
 
 /**
  * The change ledger: every write the pipeline sends to a target tenant, recorded as it happens.
@@ -44,7 +55,10 @@ export class Ledger {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Writes the run intends to send, in order; they stay `not-sent` until recorded. */
-  plan(tenant: string, kinds: Array<{ kind: WriteKind; what: string; taskId?: string }>): void {
+  plan(
+    tenant: string,
+    kinds: Array<Pick<LedgerEntry, 'kind' | 'what' | 'taskId' | 'subject' | 'space'>>
+  ): void {
     for (const k of kinds)
       if (!this.find(k.kind, k.taskId)) {
         const e: LedgerEntry = { ...k, tenant, state: 'not-sent' }
@@ -103,11 +117,7 @@ export class Ledger {
     try {
       const out = await (this.bound ? this.bound(send()) : send())
       entry.state = 'done'
-      if (
-        typeof out === 'string' &&
-        (kind === 'import' || kind === 'prepare' || kind === 'validate')
-      )
-        entry.actionId = out
+      if (typeof out === 'string' && isAction(kind)) entry.actionId = out
       return out
     } catch (e) {
       entry.state = isOutcomeUnknown(e) ? 'unknown' : 'refused'
@@ -145,11 +155,7 @@ export class Ledger {
    * until it ends.
    */
   stillRunning(): LedgerEntry | undefined {
-    return this.entries.find(
-      (e) =>
-        (e.kind === 'import' || e.kind === 'prepare' || e.kind === 'validate') &&
-        (e.state === 'unknown' || (e.state === 'done' && (!e.result || e.result === 'unknown')))
-    )
+    return this.entries.find((e) => isAction(e.kind) && actionState(e) === 'running')
   }
 
   /** Something was (or may have been) changed on the target. */
@@ -157,132 +163,119 @@ export class Ledger {
     return this.entries.some((e) => e.state === 'done' || e.state === 'unknown')
   }
 
-  /** The honest account: one line each for changed, not changed, unknown, now, and restore. */
+  /** The honest account, as data (`accountOf`) and in words (`accountWords`). */
   account(f: AccountFacts): string[] {
-    const host = f.tenant ?? 'the target tenant'
-    const done = this.entries.filter((e) => e.state === 'done')
-    const unknown = this.entries.filter((e) => e.state === 'unknown')
-    const notDone = this.entries.filter((e) => e.state === 'not-sent' || e.state === 'refused')
-    if (done.length === 0 && unknown.length === 0) {
-      const refused = notDone.filter((e) => e.state === 'refused')
-      return [
-        `Nothing was changed on ${host}: ${
-          refused.length
-            ? `the only write sent (${refused.map(label).join(', ')}) was refused by the server.`
-            : 'no write was sent to it.'
-        }`
-      ]
-    }
-    const lines: string[] = []
-    if (done.length) lines.push(`Changed on ${host}: ${done.map(describeDone).join('; ')}.`)
-    if (notDone.length)
-      lines.push(
-        `Not changed: ${notDone
-          .map(
-            (e) => `${label(e)} (${e.state === 'refused' ? 'refused by the server' : 'not sent'})`
-          )
-          .join(', ')}.`
-      )
-    if (unknown.length)
-      lines.push(
-        `Outcome unknown: ${unknown
-          .map((e) => `${label(e)} (the answer was lost: it may or may not have happened)`)
-          .join('; ')}.`
-      )
-    if (f.failed) lines.push(...this.endState(f), ...this.restore(f))
-    return lines
+    return accountWords(accountOf(this.entries, f))
   }
+}
 
-  /** The state the target ends in, where the ledger can tell. */
-  private endState(f: AccountFacts): string[] {
-    const create = this.find('create-project')
-    const imp = this.find('import')
-    const restored = this.find('restore-bindings')?.state === 'done'
-    const importApplied =
-      imp &&
-      (imp.state === 'unknown' ||
-        (imp.state === 'done' &&
-          imp.result !== 'FAILED' &&
-          imp.result !== 'CANCELED' &&
-          imp.result !== 'SKIPPED'))
-    const out: string[] = []
-    if (create?.state === 'done' && !importApplied) {
-      out.push(
-        `Project ${create.what.replace(/^create project /, '')}${create.projectId ? ` (${create.projectId})` : ''} was created by this run and is empty: it never received an import. The API cannot delete projects: running again reuses it, or delete it in Qlik Cloud.`
-      )
-    }
-    if (
+/** The ledger's entries as the account: what changed, what did not, what is unknown, how back. */
+export function accountOf(entries: readonly LedgerEntry[], f: AccountFacts): Account {
+  const done = entries.filter((e) => e.state === 'done')
+  const unknown = entries.filter((e) => e.state === 'unknown')
+  const notDone = entries.filter((e) => e.state === 'not-sent' || e.state === 'refused')
+  const account: Account = {
+    tenant: f.tenant ?? 'the target tenant',
+    changed: done.map(describeDone),
+    notChanged: notDone.map(
+      (e) => `${label(e)} (${e.state === 'refused' ? 'refused by the server' : 'not sent'})`
+    ),
+    unknown: unknown.map(label),
+    ends: { asBefore: false }
+  }
+  if (done.length === 0 && unknown.length === 0) {
+    account.nothingChanged = { refused: notDone.filter((e) => e.state === 'refused').map(label) }
+    return account
+  }
+  if (f.failed) {
+    account.ends = endState(entries, f)
+    const steps = restoreSteps(entries, f)
+    const created = entries.find((e) => e.kind === 'create-project')?.state === 'done'
+    if (steps.length || f.existed || created) account.restore = steps
+    if (!steps.length && (f.existed || created)) account.converges = true
+  }
+  return account
+}
+
+/** The project a create names: 'Sales' in space PROD. */
+const projectWords = (e: LedgerEntry): string =>
+  `'${oneLine(e.subject ?? '')}' in space ${oneLine(e.space ?? '')}${e.projectId ? ` (${e.projectId})` : ''}`
+
+/** The task a per-task write names: 'Landing CRM'. */
+const taskWords = (e: LedgerEntry): string => `task '${oneLine(e.subject ?? e.taskId ?? '')}'`
+
+/** The state the target ends in, where the ledger can tell. */
+function endState(entries: readonly LedgerEntry[], f: AccountFacts): Account['ends'] {
+  const create = entries.find((e) => e.kind === 'create-project')
+  const restored = entries.find((e) => e.kind === 'restore-bindings')?.state === 'done'
+  const imported = importState(entries)
+  const importApplied = imported === 'running' || imported === 'completed'
+  return {
+    ...(create?.state === 'done' && !importApplied ? { createdEmpty: projectWords(create) } : {}),
+    asBefore:
       f.existed &&
       restored &&
       !importApplied &&
-      !this.entries.some(
+      !entries.some(
         (e) => (e.kind === 'prepare' || e.kind === 'validate') && e.state !== 'not-sent'
       )
-    )
-      out.push(
-        'The target project ends as it was before this run: its bindings were put back and no import was applied.'
-      )
-    return out
   }
+}
 
-  private restore(f: AccountFacts): string[] {
-    const imp = this.find('import')
-    const bindings = this.find('set-bindings')
-    const restore = this.find('restore-bindings')
-    const importRunning =
-      imp?.state === 'unknown' || (imp?.state === 'done' && imp.result === 'unknown')
-    const importApplied = imp?.state === 'done' && imp.result === 'COMPLETED'
-    const steps: string[] = []
-    if (importRunning) {
-      steps.push(
-        imp?.actionId
-          ? `wait for import action ${imp.actionId} to end (GET /api/v1/di-projects/actions/${imp.actionId}?detailed=true) before running again`
-          : 'an import may be running: running again gets 409 Conflict until it ends'
-      )
-    }
-    const bindingsChanged = bindings && (bindings.state === 'done' || bindings.state === 'unknown')
-    const bindingsBack = restore?.state === 'done'
-    if (f.existed && (importApplied || importRunning || (bindingsChanged && !bindingsBack))) {
-      if (f.rollback) steps.push(f.rollback)
-      else
-        steps.push(
-          'no backup was made (backup: false): deploy the previous release to this target to roll back'
-        )
-    }
-    if (bindingsChanged && !bindingsBack && f.keptBindings) steps.push(f.keptBindings)
-    if (restore?.state === 'refused' || restore?.state === 'unknown')
-      steps.push(
-        'the previous bindings could not be put back: deploy the backup, which carries them'
-      )
-    const notRunning = this.all('stop-task')
-      .filter((e) => e.state === 'done' || e.state === 'unknown')
-      .filter((e) => this.find('resume-task', e.taskId)?.state !== 'done')
-    if (notRunning.length)
-      steps.push(
-        `start again the task(s) this run stopped, which are not running now${importRunning ? ', once the import has ended' : ''}: ${notRunning
-          .map(
-            (e) =>
-              `${e.what.replace(/^stop task /, '')} (POST /api/v1/di-projects/${e.projectId ?? '{projectId}'}/di-tasks/${e.taskId ?? '{taskId}'}/runtime/actions/start)`
-          )
-          .join(
-            ', '
-          )}, or run this action again with run-tasks: ${notRunning.map((e) => e.taskId ?? '').join(',')}`
-      )
-    if (steps.length === 0) {
-      return f.existed || this.find('create-project')?.state === 'done'
-        ? [
-            'To restore: nothing to do; fix the cause and run again (it converges: the same project is reused).'
-          ]
-        : []
-    }
-    return [`To restore: ${steps.join('; then ')}.`]
+/** The way back, step by step (empty: nothing to do). */
+function restoreSteps(entries: readonly LedgerEntry[], f: AccountFacts): string[] {
+  const find = (kind: WriteKind): LedgerEntry | undefined => entries.find((e) => e.kind === kind)
+  const imp = find('import')
+  const bindings = find('set-bindings')
+  const restore = find('restore-bindings')
+  const imported = importState(entries)
+  const importRunning = imported === 'running'
+  const steps: string[] = []
+  if (importRunning) {
+    steps.push(
+      imp?.actionId
+        ? `wait for import action ${imp.actionId} to end (GET /api/v1/di-projects/actions/${imp.actionId}?detailed=true) before running again`
+        : 'an import may be running: running again gets 409 Conflict until it ends'
+    )
   }
+  const bindingsChanged = bindings && (bindings.state === 'done' || bindings.state === 'unknown')
+  const bindingsBack = restore?.state === 'done'
+  if (
+    f.existed &&
+    (imported === 'completed' || importRunning || (bindingsChanged && !bindingsBack))
+  ) {
+    if (f.rollback) steps.push(f.rollback)
+    else
+      steps.push(
+        'no backup was made (backup: false): deploy the previous release to this target to roll back'
+      )
+  }
+  if (bindingsChanged && !bindingsBack && f.keptBindings) steps.push(f.keptBindings)
+  if (restore?.state === 'refused' || restore?.state === 'unknown')
+    steps.push('the previous bindings could not be put back: deploy the backup, which carries them')
+  const resumed = (e: LedgerEntry): boolean =>
+    entries.some((r) => r.kind === 'resume-task' && r.taskId === e.taskId && r.state === 'done')
+  const notRunning = entries
+    .filter((e) => e.kind === 'stop-task' && (e.state === 'done' || e.state === 'unknown'))
+    .filter((e) => !resumed(e))
+  if (notRunning.length)
+    steps.push(
+      `start again the task(s) this run stopped, which are not running now${importRunning ? ', once the import has ended' : ''}: ${notRunning
+        .map(
+          (e) =>
+            `'${oneLine(e.subject ?? e.taskId ?? '')}' (POST /api/v1/di-projects/${e.projectId ?? '{projectId}'}/di-tasks/${e.taskId ?? '{taskId}'}/runtime/actions/start)`
+        )
+        .join(
+          ', '
+        )}, or run this action again with run-tasks: ${notRunning.map((e) => e.taskId ?? '').join(',')}`
+    )
+  return steps
 }
 
 function describeDone(e: LedgerEntry): string {
   switch (e.kind) {
     case 'create-project':
-      return `created project ${e.what.replace(/^create project /, '')}${e.projectId ? ` (${e.projectId})` : ''}`
+      return `created project ${projectWords(e)}`
     case 'set-bindings': {
       const parts = [
         e.changed?.length ? `${e.changed.length} changed${names(e.changed)}` : '',
@@ -293,12 +286,12 @@ function describeDone(e: LedgerEntry): string {
     case 'restore-bindings':
       return `bindings put back as they were before this run${e.changed?.length ? `: ${e.changed.length} reverted${names(e.changed)}` : ''}`
     case 'stop-task':
-      return `stopped ${e.what.replace(/^stop /, '')} (it was running)`
+      return `stopped ${taskWords(e)} (it was running)`
     case 'resume-task':
-      return `started ${e.what.replace(/^start /, '').replace(/ again$/, '')} again${e.result ? ` (${e.result})` : ''}`
+      return `started ${taskWords(e)} again${e.result ? ` (${e.result})` : ''}`
     case 'run-task':
     case 'trigger-task':
-      return `${e.kind === 'run-task' ? 'ran' : 'triggered'} ${e.what.replace(/^(run|trigger) /, '')}${e.result ? `: ${e.result}` : ''}`
+      return `${e.kind === 'run-task' ? 'ran' : 'triggered'} ${taskWords(e)}${e.result ? `: ${e.result}` : ''}`
     default: {
       const label = e.kind
       const id = e.actionId ? ` (action ${e.actionId})` : ''

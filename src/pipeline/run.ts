@@ -25,7 +25,9 @@ import type {
 import { explain, InputError, PipelineError } from './errors.js'
 import { type Cancellation, isCancelled } from './cancel.js'
 import { RESUME, resume, resumeBlocked } from './steps/quiesce.js'
-import { Ledger } from './ledger.js'
+import { accountOf, Ledger } from './ledger.js'
+import { accountWords } from '../model/account.js'
+import { actionState, importState, isAction } from '../model/ledger.js'
 import { workflowRunUrl } from './ports.js'
 import { holdsSecret } from './secrets.js'
 import { newReport, type RunReport, type StepRecord } from '../model/report.js'
@@ -161,11 +163,9 @@ export class Pipeline {
    * cancel for them. A second signal skips all of it.
    */
   private async compensateCancelled(cancel: Cancellation): Promise<void> {
+    // started and their end not seen (a lost answer is already 'unknown')
     const inFlight = this.ledger.entries.filter(
-      (e) =>
-        (e.kind === 'import' || e.kind === 'prepare' || e.kind === 'validate') &&
-        e.state === 'done' &&
-        (!e.result || e.result === 'unknown')
+      (e) => isAction(e.kind) && e.state === 'done' && actionState(e) === 'running'
     )
     for (const e of inFlight) e.result = 'unknown'
     this.deps.reporter.warning(
@@ -206,9 +206,9 @@ export class Pipeline {
   private finish(failure: PipelineError | undefined): void {
     const r = this.report
     const rollback = rollbackHint(this.ctx)
-    const account =
+    const parts =
       this.o.mode !== 'export' && this.o.mode !== 'validate'
-        ? this.ledger.account({
+        ? accountOf(this.ledger.entries, {
             failed: failure !== undefined,
             ...(this.deps.target
               ? { tenant: `the ${this.deps.target.tenant} tenant ${this.deps.target.host}` }
@@ -222,8 +222,13 @@ export class Pipeline {
                 }
               : {})
           })
-        : []
-    r.ledger = { entries: this.ledger.entries.map((e) => ({ ...e })), account }
+        : undefined
+    const account = parts ? accountWords(parts) : []
+    r.ledger = {
+      entries: this.ledger.entries.map((e) => ({ ...e })),
+      account,
+      ...(parts ? { parts } : {})
+    }
     if (failure) {
       r.outcome = isCancelled(failure) ? 'cancelled' : 'failed'
       if (isCancelled(failure)) r.cancelled = { signal: failure.signal, during: failure.step }
@@ -576,13 +581,8 @@ export class Pipeline {
       (set.state !== 'done' && set.state !== 'unknown')
     )
       return
-    const imp = this.ledger.find('import')
-    const importDidNotApply =
-      !imp ||
-      imp.state === 'not-sent' ||
-      imp.state === 'refused' ||
-      (imp.state === 'done' && ['FAILED', 'CANCELED', 'SKIPPED'].includes(imp.result ?? ''))
-    if (!importDidNotApply) return
+    const imported = importState(this.ledger.entries)
+    if (imported === 'running' || imported === 'completed') return
     if (this.o.onFailure === 'keep') {
       this.skip(RESTORE, "input 'on-failure' is keep: the new bindings stay for debugging")
       return

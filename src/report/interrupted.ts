@@ -2,7 +2,7 @@ import { Ledger } from '../pipeline/ledger.js'
 import type { JournalProject, JournalRead } from '../pipeline/journal.js'
 import { md, mdCode, oneLine } from '../text/escape.js'
 import { WRITE_STATE } from './summary.js'
-import type { LedgerEntry } from '../model/ledger.js'
+import { isAction, type LedgerEntry } from '../model/ledger.js'
 
 /**
  * The account of a run that did not finish (killed, crashed, out of memory), written by the post
@@ -26,8 +26,7 @@ function settled(p: JournalProject): LedgerEntry[] {
       x.state = 'unknown'
       x.error = 'sent when the run stopped; its answer was never seen'
     }
-    const action = x.kind === 'import' || x.kind === 'prepare' || x.kind === 'validate'
-    if (action && x.state === 'done' && !x.result) x.result = 'unknown'
+    if (isAction(x.kind) && x.state === 'done' && !x.result) x.result = 'unknown'
     return x
   })
 }

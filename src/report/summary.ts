@@ -1,6 +1,7 @@
 import { runDurationMs, type RunReport } from '../model/report.js'
 import { md, mdCode, mdLink } from '../text/escape.js'
 import { planMarkdown } from './plan.js'
+import { accountLines } from '../model/account.js'
 import { outcomeOf, rowOf, tallyOf, titleOf, type Outcome } from '../model/outcome.js'
 import { REPLAN } from '../model/plan.js'
 
@@ -139,17 +140,19 @@ const took = (r: RunReport): string | undefined => {
 }
 
 /**
- * One line of the ledger's account as a list a reader can follow: "Changed on X: a; b; c." becomes
- * X's changes one per line, "To restore: a; then b." numbered steps. The words stay the ledger's.
+ * The account as lists a reader can follow: a line that lists several writes lists them one per
+ * line, the way back as numbered steps. The words are the account's own (model/account.ts).
  */
-function accountLines(line: string): string[] {
-  const restore = /^To restore: (.*?)\.?$/s.exec(line)
-  const steps = restore?.[1]?.split('; then ') ?? []
-  if (steps.length > 1) return ['- To restore:', ...steps.map((x, i) => `  ${i + 1}. ${md(x)}`)]
-  const head = /^((?:Changed on|Outcome unknown)[^]*?): (.*?)\.?$/s.exec(line)
-  const parts = head?.[2]?.split('; ') ?? []
-  if (head && parts.length > 1) return [`- ${md(head[1])}:`, ...parts.map((x) => `  - ${md(x)}`)]
-  return [`- ${md(line)}`]
+function accountMarkdown(r: RunReport): string[] {
+  if (!r.ledger.parts) return r.ledger.account.map((l) => `- ${md(l)}`)
+  return accountLines(r.ledger.parts).flatMap((l) =>
+    l.head && l.items && l.items.length > 1
+      ? [
+          `- ${md(l.head)}:`,
+          ...l.items.map((x, i) => `  ${l.numbered ? `${i + 1}.` : '-'} ${md(x)}`)
+        ]
+      : [`- ${md(l.line)}`]
+  )
 }
 
 /** A fold: the detail a reader opens when the headline is not enough. */
@@ -261,7 +264,7 @@ export function renderSummary(r: RunReport): string {
     (r.ledger.entries.length || (r.outcome !== 'succeeded' && r.ledger.account.length))
   ) {
     lines.push('### Changes on the target', '')
-    lines.push(...r.ledger.account.flatMap(accountLines), '')
+    lines.push(...accountMarkdown(r), '')
     if (r.ledger.entries.length) {
       const writes = ['| Write | State | Action | Result |', '| --- | --- | --- | --- |']
       for (const e of r.ledger.entries)

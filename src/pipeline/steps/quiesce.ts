@@ -1,4 +1,4 @@
-import { say } from '../../text/escape.js'
+import { oneLine, say } from '../../text/escape.js'
 import type { Project, QlikApi } from '../../qlik/api.js'
 import type { StepContext } from '../context.js'
 import { PipelineError } from '../errors.js'
@@ -65,7 +65,9 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
     .filter((e) => e.state === 'done' && ctx.ledger.find('resume-task', e.taskId)?.state !== 'done')
   const failures: string[] = []
   for (const e of stopped) {
-    const name = e.what.replace(/^stop task /, '')
+    // the task as the stop named it (one line), and quoted for the words
+    const task = oneLine(e.subject ?? e.taskId ?? '')
+    const name = `'${task}'`
     try {
       // stopped but its end not seen (the run was cancelled while it stopped): a task that is
       // still stopping cannot be started yet
@@ -85,7 +87,7 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
         api,
         project,
         'resume-task',
-        { id: e.taskId as string, name: name.replace(/^'|'$/g, '') },
+        { id: e.taskId as string, name: task },
         say`start task ${name} again`
       )
       const s = await pollState(
@@ -101,7 +103,7 @@ export async function resume(ctx: StepContext, api: QlikApi, project: Project): 
         ctx,
         {
           id: e.taskId as string,
-          name: name.replace(/^'|'$/g, ''),
+          name: task,
           type: s.type ?? '',
           continuous: false
         },

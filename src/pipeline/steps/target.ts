@@ -58,8 +58,12 @@ export async function createTarget(
   }
   const what = say`create project '${name}' in space ${space.name}`
   try {
-    const p = await ctx.ledger.record(api.host, 'create-project', what, () =>
-      api.createProject(body)
+    const p = await ctx.ledger.record(
+      api.host,
+      'create-project',
+      what,
+      () => api.createProject(body),
+      { subject: name, space: space.name }
     )
     ctx.ledger.settle('create-project', 'done', { projectId: p.id })
     ctx.log.info(say`Created target project ${p.name} (${p.id}) in ${space.name}`)

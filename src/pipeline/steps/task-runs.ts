@@ -71,14 +71,19 @@ function taskWrite(
   api: QlikApi,
   project: Project,
   kind: Extract<WriteKind, 'stop-task' | 'resume-task' | 'run-task'>,
-  taskId: string,
+  task: { id: string; name: string },
   what: string
 ): Promise<void> {
+  const taskId = task.id
   const send =
     kind === 'stop-task'
       ? () => api.stopTask(project.id, taskId)
       : () => api.startTask(project.id, taskId)
-  return ctx.ledger.record(api.host, kind, what, send, { taskId, projectId: project.id })
+  return ctx.ledger.record(api.host, kind, what, send, {
+    taskId,
+    projectId: project.id,
+    subject: task.name
+  })
 }
 
 /**
@@ -103,7 +108,7 @@ export async function taskWriteOrAlready(
   what: string
 ): Promise<'sent' | 'already'> {
   try {
-    await taskWrite(ctx, api, project, kind, task.id, what)
+    await taskWrite(ctx, api, project, kind, task, what)
     return 'sent'
   } catch (e) {
     if (!(e instanceof QlikApiError) || !REFUSED.has(e.status ?? 0)) throw e

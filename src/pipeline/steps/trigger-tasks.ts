@@ -20,7 +20,7 @@ export async function triggerTasks(
       'trigger-task',
       say`trigger task '${t.name}'`,
       () => api.startQlikTask(t.id),
-      { taskId: t.id }
+      { taskId: t.id, subject: t.name }
     )
     const run = (await pollUntil({
       read: () => api.lastQlikTaskRun(t.id),
