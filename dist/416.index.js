@@ -8,30 +8,16 @@ export const modules = {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   GitHubArtifactStore: () => (/* binding */ GitHubArtifactStore)
 /* harmony export */ });
-/* unused harmony export artifactUrl */
 /* harmony import */ var _actions_artifact__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9645);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(73024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(74813);
 
 
 
-/**
- * An artifact's page, as actions/upload-artifact gives it (artifact-url): the run's page and the id.
- * Only with the runner's own plain values; anything else gives no link.
- */
-function artifactUrl(id, env, runId = env.GITHUB_RUN_ID) {
-    const server = env.GITHUB_SERVER_URL ?? '';
-    const repo = env.GITHUB_REPOSITORY ?? '';
-    if (id === undefined || !/^https:\/\/[\w.-]+(:\d+)?$/.test(server))
-        return undefined;
-    if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || !/^\d+$/.test(String(runId ?? '')))
-        return undefined;
-    if (!/^\d+$/.test(String(id)))
-        return undefined;
-    return `${server}/${repo}/actions/runs/${runId}/artifacts/${id}`;
-}
+
 /** In a runner (ACTIONS_RUNTIME_TOKEN set): a workflow artifact through @actions/artifact. */
 class GitHubArtifactStore {
     kind = 'github';
@@ -39,7 +25,7 @@ class GitHubArtifactStore {
     async save(name, files, rootDir, retentionDays) {
         const res = await this.client.uploadArtifact(name, files, rootDir, retentionDays ? { retentionDays } : {});
         const id = res.id !== undefined ? String(res.id) : undefined;
-        const url = artifactUrl(id, process.env);
+        const url = (0,_runner_js__WEBPACK_IMPORTED_MODULE_3__/* .artifactUrl */ .Wk)(id, process.env);
         return {
             ...(id ? { id } : {}),
             ...(url ? { url } : {}),
@@ -66,8 +52,8 @@ class GitHubArtifactStore {
         await this.client.downloadArtifact(artifact.id, { path: destDir, ...findBy });
         const files = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readdirSync)(destDir).map((f) => (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(destDir, f));
         const url = from
-            ? artifactUrl(artifact.id, { ...process.env, GITHUB_REPOSITORY: from.repository }, from.runId)
-            : artifactUrl(artifact.id, process.env);
+            ? (0,_runner_js__WEBPACK_IMPORTED_MODULE_3__/* .artifactUrl */ .Wk)(artifact.id, { ...process.env, GITHUB_REPOSITORY: from.repository }, from.runId)
+            : (0,_runner_js__WEBPACK_IMPORTED_MODULE_3__/* .artifactUrl */ .Wk)(artifact.id, process.env);
         return {
             id: String(artifact.id),
             ...(url ? { url } : {}),

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readActionInputs } from './inputs.js'
+import { runnerOf, workflowRunUrl, type Runner } from './runner.js'
 import { OptionsError, parseOptions } from './options.js'
 import { outputsOf } from './outputs.js'
 import { realClock } from './pipeline/ports.js'
@@ -32,8 +33,9 @@ export async function run(): Promise<void> {
     return
   }
   const env = process.env
+  const runner = runnerOf(env)
   const reportPath =
-    options.reportPath || join(env.RUNNER_TEMP || tmpdir(), 'qlik-di-promote-report.json')
+    options.reportPath || join(runner.temp ?? tmpdir(), 'qlik-di-promote-report.json')
   const reportProblem = reportPathProblem(reportPath)
   if (reportProblem) {
     log.fail(`Invalid input: ${reportProblem}`)
@@ -41,7 +43,7 @@ export async function run(): Promise<void> {
   }
   const cancel = new Cancellation()
   const uninstall = installSignals(cancel, (m) => log.warning(m, { title: 'Run cancelled' }))
-  const journal = openJournal(log, options, env)
+  const journal = openJournal(log, options, runner)
   const report = await runPipeline(
     {
       options,
@@ -61,7 +63,7 @@ export async function run(): Promise<void> {
   if (kept) report.reportArtifact = kept
   for (const [name, value] of Object.entries(outputsOf(report, reportPath)))
     core.setOutput(name, value)
-  if (env.GITHUB_STEP_SUMMARY) {
+  if (runner.stepSummary) {
     try {
       await core.summary.addRaw(renderSummary(report)).write()
     } catch (e) {
@@ -70,8 +72,8 @@ export async function run(): Promise<void> {
   }
   // the account is out (outputs, summary): the post step has nothing to add
   journal?.accountWritten(report.outcome)
-  await commentPlan(log, options.githubToken, report.planPath, env)
-  if (options.driftIssue) await driftIssues(log, options.githubToken, report, env)
+  await commentPlan(log, options.githubToken, report.planPath, runner)
+  if (options.driftIssue) await driftIssues(log, options.githubToken, report, runner)
   endStep(log, report)
   // cancelled: the account is out; a request abandoned in flight must not keep the step alive
   if (cancel.cancelled) process.exit()
@@ -109,19 +111,15 @@ function endStep(log: ActionReporter, report: RunReport): void {
  * The journal of the run under RUNNER_TEMP, its path saved for the post step: when this step is
  * killed before it writes its account, the post step writes it from the journal.
  */
-function openJournal(
-  log: ActionReporter,
-  options: Options,
-  env: NodeJS.ProcessEnv
-): Journal | undefined {
-  if (!env.RUNNER_TEMP) return undefined
-  const path = join(env.RUNNER_TEMP, `qlik-di-promote-journal-${process.pid}-${Date.now()}.jsonl`)
+function openJournal(log: ActionReporter, options: Options, runner: Runner): Journal | undefined {
+  if (!runner.temp) return undefined
+  const path = join(runner.temp, `qlik-di-promote-journal-${process.pid}-${Date.now()}.jsonl`)
   const journal = Journal.create(
     path,
     {
       mode: options.mode,
       dryRun: options.dryRun,
-      ...(env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {})
+      ...(runner.runId ? { runId: runner.runId } : {})
     },
     { warn: (m) => log.warning(m) }
   )
@@ -134,9 +132,9 @@ async function commentPlan(
   log: ActionReporter,
   token: string,
   planPath: string | undefined,
-  env: NodeJS.ProcessEnv
+  runner: Runner
 ): Promise<void> {
-  const pr = pullRequestOf(env)
+  const pr = pullRequestOf(runner)
   if (!planPath || !pr) return
   if (!token) {
     log.info(
@@ -157,21 +155,13 @@ async function commentPlan(
 }
 
 /** mode drift with drift-issue: one issue per drifting target, closed when the drift is gone. */
-async function driftIssues(
-  log: ActionReporter,
-  token: string,
-  report: RunReport,
-  env: NodeJS.ProcessEnv
-) {
-  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
+async function driftIssues(log: ActionReporter, token: string, report: RunReport, runner: Runner) {
+  const [owner, repo] = runner.repository.split('/')
   if (!owner || !repo) {
     log.warning('drift-issue: GITHUB_REPOSITORY is not set, so no issue can be kept.')
     return
   }
-  const runUrl =
-    env.GITHUB_RUN_ID && env.GITHUB_SERVER_URL
-      ? `${env.GITHUB_SERVER_URL}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
-      : undefined
+  const runUrl = workflowRunUrl(runner)
   try {
     for (const r of await syncDriftIssues(token, { owner, repo }, report, runUrl))
       if (r.action !== 'none') log.info(`Drift issue for ${r.project} ${r.action}: ${r.url ?? ''}`)

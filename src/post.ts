@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { JOURNAL_STATE, readJournal } from './pipeline/journal.js'
 import { renderInterrupted } from './report/interrupted.js'
+import { runnerOf } from './runner.js'
 
 /**
  * The action's post step (`post-if: always()`): when the main step ended without writing its
@@ -30,7 +31,7 @@ export async function post(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
   const { markdown, annotation } = renderInterrupted(journal)
   core.error(annotation, { title: 'The Qlik DI promotion did not finish' })
-  if (env.GITHUB_STEP_SUMMARY) {
+  if (runnerOf(env).stepSummary) {
     try {
       await core.summary.addRaw(markdown).write()
     } catch (e) {

@@ -13,7 +13,7 @@ import type {
   Reporter,
   RunContext
 } from './pipeline/ports.js'
-import { workflowRunUrl } from './pipeline/ports.js'
+import { runnerOf, workflowRunUrl } from './runner.js'
 import type { RunReport } from './model/report.js'
 import { Pipeline } from './pipeline/run.js'
 import { planMarkdown } from './report/plan.js'
@@ -59,14 +59,23 @@ export interface SetupInput {
   setEntry?: string
 }
 
+/** What the pipeline knows of the workflow run (src/runner.ts reads the runner's variables). */
 export function runContext(env: NodeJS.ProcessEnv): RunContext {
+  const r = runnerOf(env)
+  const runUrl = workflowRunUrl(r)
   return {
-    ref: env.GITHUB_REF ?? '',
-    sha: env.GITHUB_SHA ?? '',
-    runId: env.GITHUB_RUN_ID ?? '',
-    repository: env.GITHUB_REPOSITORY ?? ''
+    ref: r.ref,
+    sha: r.sha,
+    runId: r.runId,
+    repository: r.repository,
+    workspace: r.workspace,
+    ...(runUrl ? { runUrl } : {})
   }
 }
+
+/** A work folder of this run: under RUNNER_TEMP in a runner (deleted with the job). */
+const workFolder = (env: NodeJS.ProcessEnv): string =>
+  join(runnerOf(env).temp ?? tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
 
 function api(
   side: 'source' | 'target',
@@ -128,7 +137,7 @@ function artifactStore(input: SetupInput): ArtifactStore {
   const env = input.env
   return (
     input.artifacts ??
-    (env.ACTIONS_RUNTIME_TOKEN
+    (runnerOf(env).artifacts
       ? new LazyGitHubArtifactStore()
       : new LocalArtifactStore(env.QLIK_ARTIFACT_DIR || join(localDir(env), 'artifacts')))
   )
@@ -141,9 +150,7 @@ export function createPipeline(input: SetupInput): {
   target: QlikApi | undefined
 } {
   const { options, env } = input
-  const workDir =
-    input.workDir ??
-    join(env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
+  const workDir = input.workDir ?? workFolder(env)
   const artifacts = artifactStore(input)
   const source = api('source', options.source, input)
   const target = api('target', options.target, input)
@@ -236,8 +243,9 @@ export async function runPipeline(
     input.options.projectsFile ? await runSet(input, runOne) : await runOne(input.options)
   )
   const env = input.env
-  if (env.GITHUB_SHA && /^[0-9a-f]{7,64}$/i.test(env.GITHUB_SHA)) report.commit = env.GITHUB_SHA
-  const runUrl = workflowRunUrl(env)
+  const runner = runnerOf(env)
+  if (/^[0-9a-f]{7,64}$/i.test(runner.sha)) report.commit = runner.sha
+  const runUrl = workflowRunUrl(runner)
   if (runUrl) report.runUrl = runUrl
   if (report.projects) {
     // a set's report is built from its projects': its times are the whole run's
@@ -282,12 +290,10 @@ async function runSet(
   ) => Promise<RunReport>
 ): Promise<RunReport> {
   const o = input.options
-  const root =
-    input.workDir ??
-    join(input.env.RUNNER_TEMP || tmpdir(), `qlik-di-promote-${process.pid}-${Date.now()}`)
+  const root = input.workDir ?? workFolder(input.env)
   const run = runContext(input.env)
   try {
-    const all = loadProjectsFile(o.projectsFile)
+    const all = loadProjectsFile(o.projectsFile, run.workspace)
     const entries = selectEntries(all, o.only, o.withUpstream)
     // plan-file: every project to run has its plan in it (each is checked again as it starts)
     if (o.planFile) {
@@ -430,8 +436,8 @@ export async function uploadReport(
   reporter: Reporter,
   store: ArtifactStore = new LazyGitHubArtifactStore()
 ): Promise<string | undefined> {
-  if (!options.uploadReport || !env.ACTIONS_RUNTIME_TOKEN || !existsSync(reportPath))
-    return undefined
+  const runner = runnerOf(env)
+  if (!options.uploadReport || !runner.artifacts || !existsSync(reportPath)) return undefined
   const planPath = report.planPath
   const files = [
     reportPath,
@@ -441,7 +447,7 @@ export async function uploadReport(
   const who = report.projects
     ? 'set'
     : slug(report.target?.projectName ?? report.source?.projectName ?? report.mode)
-  const name = `qlik-di-report-${slug(env.GITHUB_JOB ?? 'job')}-${who}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`
+  const name = `qlik-di-report-${slug(runner.job ?? 'job')}-${who}-${runner.attempt ?? '1'}`
   try {
     await store.save(name, files, dirname(reportPath), options.retentionDays)
     reporter.info(

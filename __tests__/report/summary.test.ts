@@ -269,7 +269,7 @@ describe('the summary headline: one per outcome and mode', () => {
 
 describe('links to artifacts', () => {
   it('are made from the runner plain values only', async () => {
-    const { artifactUrl } = await import('../../src/artifacts/github.js')
+    const { artifactUrl } = await import('../../src/runner.js')
     const env = {
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_REPOSITORY: 'acme/data',

@@ -33050,7 +33050,48 @@ function renderInterrupted(j) {
     return { markdown: lines.join('\n'), annotation };
 }
 
+;// CONCATENATED MODULE: ./src/runner.ts
+function runnerOf(env, cwd = process.cwd()) {
+    const opt = (key, v) => v ? { [key]: v } : {};
+    return {
+        workspace: env.GITHUB_WORKSPACE || cwd,
+        ...opt('temp', env.RUNNER_TEMP),
+        ref: env.GITHUB_REF ?? '',
+        sha: env.GITHUB_SHA ?? '',
+        runId: env.GITHUB_RUN_ID ?? '',
+        repository: env.GITHUB_REPOSITORY ?? '',
+        serverUrl: env.GITHUB_SERVER_URL ?? '',
+        ...opt('job', env.GITHUB_JOB),
+        ...opt('attempt', env.GITHUB_RUN_ATTEMPT),
+        artifacts: Boolean(env.ACTIONS_RUNTIME_TOKEN),
+        ...opt('stepSummary', env.GITHUB_STEP_SUMMARY),
+        event: { name: env.GITHUB_EVENT_NAME ?? '', ...opt('path', env.GITHUB_EVENT_PATH) }
+    };
+}
+/** The page of the workflow run (GitHub), or undefined outside one. */
+function workflowRunUrl(r) {
+    return r.serverUrl && r.repository && r.runId
+        ? `${r.serverUrl}/${r.repository}/actions/runs/${r.runId}`
+        : undefined;
+}
+/**
+ * An artifact's page, as actions/upload-artifact gives it (artifact-url): the run's page and the id.
+ * Only with the runner's own plain values; anything else gives no link.
+ */
+function artifactUrl(id, env, runId = env.GITHUB_RUN_ID) {
+    const server = env.GITHUB_SERVER_URL ?? '';
+    const repo = env.GITHUB_REPOSITORY ?? '';
+    if (id === undefined || !/^https:\/\/[\w.-]+(:\d+)?$/.test(server))
+        return undefined;
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || !/^\d+$/.test(String(runId ?? '')))
+        return undefined;
+    if (!/^\d+$/.test(String(id)))
+        return undefined;
+    return `${server}/${repo}/actions/runs/${runId}/artifacts/${id}`;
+}
+
 ;// CONCATENATED MODULE: ./src/post.ts
+
 
 
 
@@ -33080,7 +33121,7 @@ async function post(env = process.env) {
     }
     const { markdown, annotation } = renderInterrupted(journal);
     error(annotation, { title: 'The Qlik DI promotion did not finish' });
-    if (env.GITHUB_STEP_SUMMARY) {
+    if (runnerOf(env).stepSummary) {
         try {
             await summary.addRaw(markdown).write();
         }

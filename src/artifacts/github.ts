@@ -1,29 +1,13 @@
 import { DefaultArtifactClient } from '@actions/artifact'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { artifactUrl } from '../runner.js'
 import type {
   ArtifactSource,
   ArtifactStore,
   LoadedArtifact,
   StoredArtifact
 } from '../pipeline/ports.js'
-
-/**
- * An artifact's page, as actions/upload-artifact gives it (artifact-url): the run's page and the id.
- * Only with the runner's own plain values; anything else gives no link.
- */
-export function artifactUrl(
-  id: string | number | undefined,
-  env: NodeJS.ProcessEnv,
-  runId: string | number | undefined = env.GITHUB_RUN_ID
-): string | undefined {
-  const server = env.GITHUB_SERVER_URL ?? ''
-  const repo = env.GITHUB_REPOSITORY ?? ''
-  if (id === undefined || !/^https:\/\/[\w.-]+(:\d+)?$/.test(server)) return undefined
-  if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || !/^\d+$/.test(String(runId ?? ''))) return undefined
-  if (!/^\d+$/.test(String(id))) return undefined
-  return `${server}/${repo}/actions/runs/${runId}/artifacts/${id}`
-}
 
 /** In a runner (ACTIONS_RUNTIME_TOKEN set): a workflow artifact through @actions/artifact. */
 export class GitHubArtifactStore implements ArtifactStore {

@@ -67,16 +67,13 @@ export const realClock: Clock = {
 }
 
 /** Facts about the run that go into the manifest (never a secret). */
-/** The page of the workflow run the environment names (GitHub), or undefined outside one. */
-export function workflowRunUrl(env: NodeJS.ProcessEnv): string | undefined {
-  return env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-    ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-    : undefined
-}
-
 export interface RunContext {
   ref: string
   sha: string
   runId: string
   repository: string
+  /** Files of the repository resolve from here (GITHUB_WORKSPACE, else the working directory). */
+  workspace: string
+  /** The workflow run's page, in a runner. */
+  runUrl?: string
 }

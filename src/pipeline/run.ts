@@ -28,7 +28,6 @@ import { RESUME, resume, resumeBlocked } from './steps/quiesce.js'
 import { accountOf, Ledger } from './ledger.js'
 import { accountWords } from '../model/account.js'
 import { actionState, importState, isAction } from '../model/ledger.js'
-import { workflowRunUrl } from './ports.js'
 import { holdsSecret } from './secrets.js'
 import { newReport, type RunReport, type StepRecord } from '../model/report.js'
 import { plannedSteps, plannedWrites, runDeploySteps, type DeployState } from './deploy-steps.js'
@@ -495,7 +494,7 @@ export class Pipeline {
     runtime: RuntimePlan | undefined,
     salt: string
   ): PlanFingerprint {
-    const { env, run } = this.deps
+    const { run } = this.deps
     // the files of the package, not only its ZIP: a new export of the same project may differ in
     // its ZIP's bytes (dates) and still hold the same files
     this.contentDigest ??= filesDigest(unzipPackage(new Uint8Array(readFileSync(pkg.path))))
@@ -503,7 +502,7 @@ export class Pipeline {
       salt,
       madeAt: new Date(this.deps.clock.now()).toISOString(),
       ...(run.sha ? { commit: run.sha } : {}),
-      run: workflowRunUrl(env) ?? (run.runId ? `run ${run.runId}` : 'a local run'),
+      run: run.runUrl ?? (run.runId ? `run ${run.runId}` : 'a local run'),
       tenant: t.api.host,
       spaceId: t.space.id,
       projectName: t.existing?.name ?? t.name,

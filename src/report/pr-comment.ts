@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { getOctokit } from '@actions/github'
 import { PLAN_MARKER } from './plan.js'
+import type { Runner } from '../runner.js'
 
 /**
  * On a pull request, the dry run's release plan goes to the pull request as ONE comment, found again
@@ -16,18 +17,19 @@ export interface CommentTarget {
 }
 
 /** The pull request of this event, if it is one (pull_request / pull_request_target). */
-export function pullRequestOf(env: NodeJS.ProcessEnv): CommentTarget | undefined {
-  const event = env.GITHUB_EVENT_NAME ?? ''
-  if (!event.startsWith('pull_request') || !env.GITHUB_EVENT_PATH || !env.GITHUB_REPOSITORY)
-    return undefined
+export function pullRequestOf(
+  runner: Pick<Runner, 'event' | 'repository'>
+): CommentTarget | undefined {
+  const path = runner.event.path
+  if (!runner.event.name.startsWith('pull_request') || !path || !runner.repository) return undefined
   let payload: { pull_request?: { number?: unknown }; number?: unknown }
   try {
-    payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'))
+    payload = JSON.parse(readFileSync(path, 'utf8'))
   } catch {
     return undefined
   }
   const number = Number(payload.pull_request?.number ?? payload.number)
-  const [owner, repo] = env.GITHUB_REPOSITORY.split('/')
+  const [owner, repo] = runner.repository.split('/')
   if (!Number.isInteger(number) || number <= 0 || !owner || !repo) return undefined
   return { owner, repo, number }
 }

@@ -95,7 +95,8 @@ const STEP = 'Read the projects file'
  */
 export function loadProjectsFile(
   path: string,
-  workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  /** The runner's workspace (setup.ts), else the working directory. */
+  workspace = process.cwd()
 ): ProjectEntry[] {
   let doc: unknown
   try {

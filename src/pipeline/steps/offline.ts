@@ -110,12 +110,12 @@ function noteRegistry(ctx: StepContext, files: FileMap): void {
 }
 
 /**
- * Where a problem's file is, relative to the workspace (GITHUB_WORKSPACE in a runner, else the working
+ * Where a problem's file is, relative to the workspace (the runner's, else the working
  * directory): the path an annotation on the file needs.
  */
 export function problemPath(ctx: StepContext, p: Problem): string | undefined {
   if (!ctx.o.packageDir || p.file.startsWith('(')) return undefined
-  const base = ctx.deps.env.GITHUB_WORKSPACE || process.cwd()
+  const base = ctx.deps.run.workspace
   return relative(base, resolvePath(ctx.o.packageDir, p.file)).split('\\').join('/')
 }
 
